@@ -35,8 +35,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "CCairo"]),
-        .testTarget(name: "tomedTests", dependencies: ["tomed", "CCairo"]),
+        // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
+        .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
+        .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
+        .testTarget(name: "tomedTests", dependencies: ["tomed", "TomeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,21 +19,36 @@ enum ColumnSpacer {
     static let gapFactor = 0.2
 
     static func respace(_ text: String, boxes: [CharacterBox]) -> String {
-        let scalars = Array(text.unicodeScalars)
+        let utf8 = text.utf8
         // Boxes that do not line up with the text: leave the text as poppler made it.
-        guard scalars.count == boxes.count, scalars.count > 1 else { return text }
-        var out = String.UnicodeScalarView()
-        out.reserveCapacity(scalars.count + scalars.count / 16)
-        out.append(scalars[0])
-        for i in 1..<scalars.count {
-            let a = scalars[i - 1], b = scalars[i]
-            if !a.properties.isWhitespace, !b.properties.isWhitespace, separated(boxes[i - 1], boxes[i]) {
-                out.append(" ")
-            }
-            out.append(b)
+        guard utf8.lazy.filter(isScalarStart).count == boxes.count, boxes.count > 1 else { return text }
+        // Byte offsets where a space goes; poppler separates words with ASCII
+        // space and newline only, so "blank" means ASCII white space here.
+        var insertions: [Int] = []
+        var scalar = -1
+        var previousBlank = true
+        for (offset, byte) in utf8.enumerated() where isScalarStart(byte) {
+            scalar += 1
+            let blank = byte == 0x20 || (0x09...0x0D).contains(byte)
+            if !blank, !previousBlank, separated(boxes[scalar - 1], boxes[scalar]) { insertions.append(offset) }
+            previousBlank = blank
         }
-        return String(out)
+        guard !insertions.isEmpty else { return text }
+        let bytes = Array(utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + insertions.count)
+        var copied = 0
+        for offset in insertions {
+            out.append(contentsOf: bytes[copied..<offset])
+            out.append(0x20)
+            copied = offset
+        }
+        out.append(contentsOf: bytes[copied...])
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// True for the first byte of a UTF-8 sequence (not a continuation byte).
+    @inline(__always) private static func isScalarStart(_ byte: UInt8) -> Bool { byte & 0xC0 != 0x80 }
 
     static func separated(_ a: CharacterBox, _ b: CharacterBox) -> Bool {
         let height = min(a.height, b.height)
