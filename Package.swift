@@ -3,6 +3,10 @@
 // Tome: a daemon for long documents. Targets follow ../shared/DESIGN.md;
 // each is declared once it has real code. Dependencies point at GitHub
 // addresses at versions the local package mirror serves.
+//
+// Dependencies flow one way:
+//   TomeExtract -> TomeStore -> TomeDaemon -> tomed
+//   TomeAPI (the JSON of the control API) -> TomeDaemon, tome
 import PackageDescription
 
 let package = Package(
@@ -10,10 +14,18 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tomed", targets: ["tomed"]),
+        .executable(name: "tome", targets: ["tome"]),
         .library(name: "TomeExtract", targets: ["TomeExtract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, through pkg-config (Debian: libpoppler-glib-dev, libxml2-dev, zlib1g-dev, libcairo2-dev).
@@ -26,19 +38,52 @@ let package = Package(
         // file -> ExtractedDocument. Knows nothing of the engine or the store.
         .target(name: "TomeExtract", dependencies: ["CPoppler", "CLibXML2", "CZlib"]),
 
-        // The daemon's executable. Today: `tomed extract`.
+        // SQLite through GRDB: schema, migrations, documents and jobs.
+        .target(name: "TomeStore", dependencies: ["TomeExtract", .product(name: "GRDB", package: "GRDB.swift")]),
+
+        // The JSON bodies of the control API, shared by the daemon and the CLI.
+        .target(name: "TomeAPI"),
+
+        // Config, spool watcher, jobs, child-process extraction, control API, systemd glue.
+        .target(
+            name: "TomeDaemon",
+            dependencies: [
+                "TomeExtract", "TomeStore", "TomeAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
+        // The daemon's executable: `tomed`, `tomed extract`, `tomed check-config`.
         .executableTarget(
             name: "tomed",
             dependencies: [
-                "TomeExtract",
+                "TomeExtract", "TomeDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The command-line client, over the control socket.
+        .executableTarget(
+            name: "tome",
+            dependencies: [
+                "TomeAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 
         // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
         .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
-        .testTarget(name: "tomedTests", dependencies: ["tomed", "TomeTestSupport"]),
+        .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeTestSupport"]),
+        .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeTestSupport"]),
+        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,10 +9,14 @@ public struct ExtractionOptions: Sendable {
     /// PDF pages are read by this many workers, each with its own poppler
     /// document. The default is the number of cores.
     public var workers: Int
+    /// Called with (pages done, pages in all) as PDF pages are read, from
+    /// any worker. The default is none.
+    public var progress: (@Sendable (Int, Int) -> Void)?
 
-    public init(maxBytes: Int = 256 << 20, workers: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) {
+    public init(maxBytes: Int = 256 << 20, workers: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.maxBytes = maxBytes
         self.workers = max(1, workers)
+        self.progress = progress
     }
 }
 
@@ -44,7 +48,7 @@ public struct Extractor: Sendable {
         }
         let document: ExtractedDocument
         switch kind {
-        case .pdf: document = try await PDFExtractor(bytes: bytes, workers: options.workers).extract()
+        case .pdf: document = try await PDFExtractor(bytes: bytes, workers: options.workers, progress: options.progress).extract()
         case .html: document = try HTMLExtractor.extract(bytes)
         case .markdown: document = PlainTextExtractor.extract(bytes, markdown: true)
         case .text, .gzip: document = PlainTextExtractor.extract(bytes, markdown: false)

@@ -12,6 +12,7 @@ import Synchronization
 struct PDFExtractor {
     var bytes: [UInt8]
     var workers: Int
+    var progress: (@Sendable (Int, Int) -> Void)?
 
     /// Pages per chunk taken from the cursor: small enough to balance the
     /// workers on uneven pages, large enough that the cursor costs nothing.
@@ -29,7 +30,7 @@ struct PDFExtractor {
         let metadata = document.metadata()
         let bookmarks = document.outline(maxDepth: Self.maxOutlineDepth, maxEntries: Self.maxOutlineEntries)
 
-        let cursor = PageCursor(pageCount: pageCount, chunk: Self.chunkPages)
+        let cursor = PageCursor(pageCount: pageCount, chunk: Self.chunkPages, progress: progress)
         let helpers = pageCount >= Self.parallelFromPages ? max(0, workers - 1) : 0
         let bytes = self.bytes
         let pageTexts: [String] = await withTaskGroup(of: [(Int, String)].self) { group in
@@ -66,12 +67,15 @@ struct PDFExtractor {
 /// Hands out chunks of page indexes to the workers, each at most once.
 final class PageCursor: Sendable {
     private let next = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
     let pageCount: Int
     let chunk: Int
+    let progress: (@Sendable (Int, Int) -> Void)?
 
-    init(pageCount: Int, chunk: Int) {
+    init(pageCount: Int, chunk: Int, progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.pageCount = pageCount
         self.chunk = chunk
+        self.progress = progress
     }
 
     /// The next range of page indexes (from 0), or nil when all are taken.
@@ -79,6 +83,12 @@ final class PageCursor: Sendable {
         let start = next.add(chunk, ordering: .relaxed).oldValue
         guard start < pageCount else { return nil }
         return start..<min(start + chunk, pageCount)
+    }
+
+    /// A worker finished `count` pages.
+    func finished(_ count: Int) {
+        let done = finished.add(count, ordering: .relaxed).newValue
+        progress?(done, pageCount)
     }
 }
 
@@ -132,6 +142,7 @@ final class PopplerDocument {
         var result: [(Int, String)] = []
         while let range = cursor.take() {
             for index in range { result.append((index, pageText(index))) }
+            cursor.finished(range.count)
         }
         return result
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TomeExtract
 
 /// `tomed extract FILE [--json]`: extracts one file and prints it.
@@ -28,13 +29,28 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "Workers reading PDF pages in parallel (default: the number of cores).")
     var workers: Int = ExtractionOptions().workers
 
+    @Flag(help: "Write `tome-progress DONE TOTAL` lines to stderr while reading pages.")
+    var progress = false
+
+    @Option(help: "Limit this process's address space (RLIMIT_AS), in MiB. The daemon sets it for its children.")
+    var memoryLimitMb: Int?
+
+    @Option(help: "Limit this process's CPU time (RLIMIT_CPU), in seconds.")
+    var cpuLimitS: Int?
+
     func validate() throws {
         guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
         guard workers > 0 else { throw ValidationError("--workers must be positive") }
+        if let memoryLimitMb, memoryLimitMb < 64 { throw ValidationError("--memory-limit-mb must be at least 64") }
+        if let cpuLimitS, cpuLimitS < 1 { throw ValidationError("--cpu-limit-s must be at least 1") }
     }
 
     func run() async throws {
-        let extractor = Extractor(options: ExtractionOptions(maxBytes: maxBytes, workers: workers))
+        if let memoryLimitMb { try Self.limit(RLIMIT_AS, to: UInt64(memoryLimitMb) << 20, name: "RLIMIT_AS") }
+        if let cpuLimitS { try Self.limit(RLIMIT_CPU, to: UInt64(cpuLimitS), name: "RLIMIT_CPU") }
+        var options = ExtractionOptions(maxBytes: maxBytes, workers: workers)
+        if progress { options.progress = ProgressReporter().report }
+        let extractor = Extractor(options: options)
         let document: ExtractedDocument
         do {
             document = try await extractor.extract(fileAt: file)
@@ -56,6 +72,14 @@ struct ExtractCommand: AsyncParsableCommand {
         }
     }
 
+    /// Lowers a resource limit of this process (soft and hard).
+    static func limit(_ resource: __rlimit_resource, to value: UInt64, name: String) throws {
+        var limit = rlimit(rlim_cur: rlim_t(value), rlim_max: rlim_t(value))
+        guard setrlimit(__rlimit_resource_t(resource.rawValue), &limit) == 0 else {
+            throw ValidationError("cannot set \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+
     private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -72,5 +96,20 @@ struct ExtractCommand: AsyncParsableCommand {
             var message: String
         }
         var error: Detail
+    }
+}
+
+/// Writes `tome-progress DONE TOTAL` to stderr, at most once per percent.
+final class ProgressReporter: Sendable {
+    private let lastPercent = Mutex(-1)
+
+    func report(done: Int, total: Int) {
+        let percent = total > 0 ? done * 100 / total : 0
+        let due = lastPercent.withLock { last in
+            guard percent > last || done == total else { return false }
+            last = percent
+            return true
+        }
+        if due { FileHandle.standardError.write(Data("tome-progress \(done) \(total)\n".utf8)) }
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
 
-/// `tomed`: the Tome daemon. Today it has one subcommand, `extract`.
+/// `tomed`: the Tome daemon (`tomed [--config FILE] …`), plus `tomed extract`
+/// (one file, also what the daemon runs in its child processes) and
+/// `tomed check-config`.
 @main
 struct Tomed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tomed",
         abstract: "Tome's daemon for long documents.",
-        subcommands: [ExtractCommand.self]
+        subcommands: [RunCommand.self, ExtractCommand.self, CheckConfigCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

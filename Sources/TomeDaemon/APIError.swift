@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Hummingbird
+import TomeAPI
+
+/// An error the control API answers with: an honest status and the JSON body
+/// `{"error": {"code", "message", "retryable"}}`.
+struct APIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var retryable: Bool = false
+    /// The existing document, for `duplicate`.
+    var id: Int64? = nil
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ErrorResponse(code: code, message: message, retryable: retryable, id: id)
+        return try JSONBody.response(body, status: status)
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
+    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+    static func forbidden(_ message: String) -> APIError { APIError(status: .forbidden, code: "forbidden", message: message) }
+    static func busy(_ id: Int64) -> APIError {
+        APIError(status: .conflict, code: "busy", message: "document \(id) is queued or being processed; try again when it is done", retryable: true)
+    }
+}
+
+/// JSON responses, encoded one way everywhere.
+enum JSONBody {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        var data = try encoder().encode(value)
+        data.append(0x0A)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+/// Turns every error into the JSON error body: API errors as they are,
+/// Hummingbird's own (no such route, body too large) with a code, and
+/// anything else as a 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try APIError(status: .contentTooLarge, code: "too_large", message: "the request body is over the limit").response(from: request, context: context)
+        } catch let error as HTTPError {
+            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "bad_request"
+            let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            return try APIError(status: error.status, code: code, message: message).response(from: request, context: context)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return try APIError(status: .internalServerError, code: "internal", message: "\(error)", retryable: true).response(from: request, context: context)
+        }
+    }
+}

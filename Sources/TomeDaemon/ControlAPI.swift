@@ -1,0 +1,237 @@
+import Foundation
+import Glibc
+import Hummingbird
+import NIOCore
+import TomeAPI
+import TomeStore
+
+/// The request context of the control API: Hummingbird's core storage plus
+/// the connection's channel, from which the peer's credentials are read.
+struct TomeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Refuses a request its peer may not make: reads need `read`, everything
+/// else `write` (see `AccessPolicy`).
+struct AccessMiddleware: RouterMiddleware {
+    let settings: SettingsBox
+
+    func handle(_ request: Request, context: TomeRequestContext, next: (Request, TomeRequestContext) async throws -> Response) async throws -> Response {
+        guard let provider = context.channel as? any SocketOptionProvider else {
+            throw APIError.forbidden("cannot identify the peer of this connection")
+        }
+        let peer: PeerCredentials = try await provider.unsafeGetSocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET), name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
+        ).get()
+        let config = settings.current
+        let policy = AccessPolicy(writeGroups: config.writeGroups, readGroups: config.readGroups)
+        let level = policy.level(uid: peer.uid, groups: Accounts.groups(ofUID: peer.uid, primary: peer.gid))
+        let needed: AccessPolicy.Level = [.get, .head].contains(request.method) ? .read : .write
+        guard level >= needed else {
+            throw APIError.forbidden(level == .read
+                ? "uid \(peer.uid) may read but not \(request.method) (not in write_groups)"
+                : "uid \(peer.uid) is not allowed here (not in read_groups or write_groups)")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The routes of the control API (`openapi.yaml`).
+struct ControlAPI: Sendable {
+    let store: Store
+    let intake: Intake
+    let events: EventHub
+    let metrics: Metrics
+    let settings: SettingsBox
+    let workers: Int
+    let startedAt: Double
+    static let version = "0.1.0"
+
+    func router() -> Router<TomeRequestContext> {
+        let router = Router(context: TomeRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AccessMiddleware(settings: settings))
+        router.get("/v1/health") { _, _ in try JSONBody.response(["status": "ok"]) }
+        router.get("/v1/status") { _, _ in try JSONBody.response(try status()) }
+        router.get("/v1/documents") { request, _ in try list(request) }
+        router.post("/v1/documents") { request, context in try await add(request, context: context) }
+        router.get("/v1/documents/:id") { _, context in try JSONBody.response(try info(try documentID(context))) }
+        router.get("/v1/documents/:id/text") { request, context in try text(request, id: try documentID(context)) }
+        router.delete("/v1/documents/:id") { _, context in try delete(try documentID(context)) }
+        router.post("/v1/documents/:id/reprocess") { _, context in try reprocess(try documentID(context)) }
+        router.get("/v1/events") { _, _ in eventStream() }
+        router.get("/metrics") { _, _ in try metricsText() }
+        return router
+    }
+
+    // MARK: Handlers
+
+    func status() throws -> DaemonStatus {
+        let counts = try store.countsByStatus()
+        return DaemonStatus(
+            documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
+            uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version
+        )
+    }
+
+    private func list(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        var status: JobStatus? = nil
+        if let raw = query["status"] {
+            guard let parsed = JobStatus(rawValue: String(raw)) else {
+                throw APIError.badRequest("status must be one of queued, processing, done, failed")
+            }
+            status = parsed
+        }
+        let limit = try query["limit"].map { try positiveInt($0, name: "limit") } ?? 50
+        guard limit <= 1000 else { throw APIError.badRequest("limit must be at most 1000") }
+        let before = try query["before"].map { Int64(try positiveInt($0, name: "before")) }
+        let records = try store.documents(status: status, before: before, limit: limit)
+        let next = records.count == limit ? records.last?.id : nil
+        return try JSONBody.response(DocumentList(documents: records.map(info), nextBefore: next))
+    }
+
+    private func info(_ id: Int64) throws -> DocumentInfo {
+        guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
+        return info(record)
+    }
+
+    private func info(_ record: DocumentRecord) -> DocumentInfo {
+        let attempts = (try? store.latestJob(documentID: record.id)?.attempts) ?? 0
+        let metadata = DocumentMetadataInfo(
+            title: record.title, author: record.author, subject: record.subject, keywords: record.keywords,
+            creator: record.creator, producer: record.producer, created: record.docCreated, modified: record.docModified
+        )
+        return DocumentInfo(
+            id: record.id, name: record.name, status: record.status.rawValue, pipeline: record.pipeline, type: record.type,
+            pages: record.pages, tokens: record.tokens, bytes: record.bytes, sha256: record.sha256,
+            error: record.errorCode.map { DocumentError(code: $0, message: record.errorMessage ?? "") },
+            attempts: attempts,
+            progress: record.status == .processing ? (events.progress(of: record.id) ?? DocumentProgress(stage: "extracting")) : nil,
+            metadata: record.status == .done ? metadata : nil,
+            createdAt: iso8601(record.createdAt), updatedAt: iso8601(record.updatedAt), finishedAt: record.finishedAt.map(iso8601)
+        )
+    }
+
+    private func text(_ request: Request, id: Int64) throws -> Response {
+        guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
+        guard record.status == .done else {
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); its text is there once it is done",
+                           retryable: record.status != .failed)
+        }
+        var page: Int? = nil
+        if let raw = request.uri.queryParameters["page"] { page = try positiveInt(raw, name: "page") }
+        guard let text = try store.text(documentID: id, page: page) else {
+            throw APIError.notFound("document \(id) has no page \(page ?? 0) (it has \(record.pages ?? 0))")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func add(_ request: Request, context: TomeRequestContext) async throws -> Response {
+        guard let name = request.uri.queryParameters["name"].map(String.init) else {
+            throw APIError.badRequest("the file's name is required: POST /v1/documents?name=FILE")
+        }
+        try Self.validate(name: name)
+        guard await intake.hasRoom() else {
+            throw APIError(status: .tooManyRequests, code: "queue_full", message: "the queue is full; try again later", retryable: true)
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: settings.current.resolvedMaxBodyBytes)
+        guard body.readableBytes > 0 else { throw APIError.badRequest("the body is empty: send the file's bytes") }
+        let bytes = Array(buffer: body)
+        switch try intake.upload(bytes, name: name) {
+        case let .queued(documentID, _):
+            return try JSONBody.response(Accepted(id: documentID, status: "queued"), status: .created)
+        case let .duplicate(of, _):
+            throw APIError(status: .conflict, code: "duplicate", message: "the same content is already document \(of)", id: of)
+        }
+    }
+
+    private func delete(_ id: Int64) throws -> Response {
+        do {
+            guard try store.delete(documentID: id) else { throw APIError.notFound("no document \(id)") }
+        } catch StoreError.busy {
+            throw APIError.busy(id)
+        }
+        events.publish(Event(event: "deleted", id: id, name: "", time: iso8601(Date())))
+        return Response(status: .noContent)
+    }
+
+    private func reprocess(_ id: Int64) throws -> Response {
+        guard try store.document(id: id) != nil else { throw APIError.notFound("no document \(id)") }
+        guard let source = try store.keptSourcePath(documentID: id), FileStat(source) != nil else {
+            throw APIError(status: .conflict, code: "source_gone",
+                           message: "document \(id)'s source file was not kept (on_success = delete) or has been removed; add the file again")
+        }
+        do {
+            guard try store.requeue(documentID: id, sourcePath: source, now: Date()) != nil else { throw APIError.notFound("no document \(id)") }
+        } catch StoreError.busy {
+            throw APIError.busy(id)
+        }
+        events.publish(Event(event: "queued", id: id, name: (try? store.document(id: id)?.name) ?? "", time: iso8601(Date())))
+        return try JSONBody.response(Accepted(id: id, status: "queued"), status: .accepted)
+    }
+
+    private func eventStream() -> Response {
+        let stream = events.subscribe()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                let encoder = JSONBody.encoder()
+                for await event in stream {
+                    var line = try encoder.encode(event)
+                    line.append(0x0A)
+                    try await writer.write(ByteBuffer(bytes: line))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    private func metricsText() throws -> Response {
+        let s = try status()
+        let text = metrics.render(documents: s.documents, queueLength: s.queueLength, workersBusy: s.workersBusy, workers: s.workers, uptime: s.uptimeSeconds)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Parameters
+
+    private func documentID(_ context: TomeRequestContext) throws -> Int64 {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+            throw APIError.badRequest("the document id must be a positive integer")
+        }
+        return id
+    }
+
+    private func positiveInt(_ raw: Substring, name: String) throws -> Int {
+        guard let value = Int(raw), value > 0 else { throw APIError.badRequest("\(name) must be a positive integer") }
+        return value
+    }
+
+    /// A name is a relative path inside the spool whose file the watcher would take.
+    static func validate(name: String) throws {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard !name.isEmpty, name.utf8.count <= 1024, !name.hasPrefix("/"), !name.contains("\0"),
+              parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !SpoolWatcher.isIgnored(name: String($0)) })
+        else {
+            throw APIError.badRequest("name must be a relative path of visible names (no '..', no dot-files, no .part/.tmp/~ endings)")
+        }
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale
+    }
+}

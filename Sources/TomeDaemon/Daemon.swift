@@ -1,0 +1,186 @@
+import Foundation
+import Glibc
+import Hummingbird
+import HummingbirdCore
+import Logging
+import ServiceLifecycle
+import TomeStore
+import UnixSignals
+
+/// The daemon, configured and then run: a value, not a global.
+///
+/// `run()` takes the state dir's lock, opens the store (running the
+/// migrations), puts interrupted jobs back in the queue, finishes moving the
+/// files of jobs that ended just before a crash, binds the control socket,
+/// tells systemd it is ready, and runs the services until SIGTERM or SIGINT.
+/// SIGHUP reloads the config and the pipelines.
+public struct Daemon: Sendable {
+    public var config: DaemonConfig
+    /// Reads the config again for SIGHUP (the file plus command-line overrides).
+    public var reload: @Sendable () throws -> DaemonConfig
+    public var logger: Logger
+
+    public init(config: DaemonConfig, reload: @escaping @Sendable () throws -> DaemonConfig, logger: Logger) {
+        self.config = config
+        self.reload = reload
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        umask(0o007)
+        for dir in [config.stateDir, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        let lock = try StateDirLock(stateDir: config.stateDir)
+        let store = try Store(path: config.databasePath)
+        let recovered = try store.recoverInterrupted(now: Date())
+        if recovered > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered)"]) }
+
+        let pipelines = Pipelines.load(directory: config.pipelinesDir)
+        for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
+        let settings = SettingsBox(config, pipelines: pipelines.names)
+        let events = EventHub()
+        let metrics = Metrics()
+        let disposer = Disposer(store: store, settings: settings, logger: logger)
+        disposer.disposeAllPending()
+        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, logger: logger)
+        let workers = config.resolvedWorkers
+        let started = monotonicNow()
+        let api = ControlAPI(store: store, intake: intake, events: events, metrics: metrics, settings: settings, workers: workers, startedAt: started)
+
+        let socketDir = (config.socketPath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
+        let notifier = SystemdNotifier()
+        let logger = self.logger
+        let bound = config
+        let app = Application(
+            router: api.router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
+            configuration: .init(
+                address: .unixDomainSocket(path: config.socketPath), serverName: "tomed",
+                availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)
+            ),
+            onServerRunning: { _ in
+                Self.applySocketPermissions(bound, logger: logger)
+                notifier.notify("READY=1\nSTATUS=ready\nMAINPID=\(getpid())")
+                logger.notice("ready", metadata: ["socket": "\(bound.socketPath)", "spool": "\(bound.spoolDir)", "workers": "\(workers)"])
+            },
+            logger: logger
+        )
+        let heartbeat = SystemdHeartbeat(notifier: notifier, events: events) {
+            let queue = (try? store.queueLength()) ?? 0
+            return "\(queue) queued, \(events.busyWorkers)/\(workers) workers busy"
+        }
+        let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
+        let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
+                              executable: try Self.executablePath(), workers: workers, logger: logger)
+        let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
+
+        // A graceful stop reaches the services in reverse order: the heartbeat
+        // (STOPPING=1, event streams end), the API, the watcher, then the workers.
+        var configuration = ServiceGroupConfiguration(
+            services: [pool, watcher, reloader, app, heartbeat],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = Duration.seconds(20)
+        let group = ServiceGroup(configuration: configuration)
+        try await group.run()
+        withExtendedLifetime(lock) {}
+        logger.notice("stopped")
+    }
+
+    /// Sets the socket's mode and group (Hummingbird binds it with the umask's).
+    static func applySocketPermissions(_ config: DaemonConfig, logger: Logger) {
+        if chmod(config.socketPath, mode_t(config.socketMode)) != 0 {
+            logger.error("cannot set the socket's mode", metadata: ["error": "\(SystemError("chmod", errno))"])
+        }
+        guard !config.socketGroup.isEmpty else { return }
+        guard let gid = Accounts.gid(ofGroup: config.socketGroup) else {
+            logger.warning("socket group does not exist; the socket keeps the daemon's group", metadata: ["group": "\(config.socketGroup)"])
+            return
+        }
+        if chown(config.socketPath, uid_t.max, gid) != 0 {
+            logger.warning("cannot set the socket's group", metadata: ["group": "\(config.socketGroup)", "error": "\(SystemError("chown", errno))"])
+        }
+    }
+
+    /// This executable, which the workers run as `tomed extract`.
+    static func executablePath() throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { throw SystemError("readlink /proc/self/exe", errno) }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Why the daemon could not start.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// An exclusive `flock` on `STATE_DIR/tomed.lock`, held for the daemon's
+/// life: a second `tomed` on the same state dir stops with a clear message
+/// instead of taking the socket over (Hummingbird removes an existing socket file).
+final class StateDirLock: Sendable {
+    let fd: Int32
+
+    init(stateDir: String) throws {
+        let path = stateDir + "/tomed.lock"
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw DaemonError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            close(fd)
+            throw DaemonError(description: "another tomed (pid \(holder)) is using the state dir \(stateDir); stop it first")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+    }
+
+    deinit { close(fd) }
+}
+
+/// SIGHUP: read the config again and apply what can change while running.
+/// The state dir, spool, socket and worker count are fixed at start: a change
+/// to them is logged as needing a restart and otherwise ignored.
+struct ReloadOnHangup: Service {
+    let settings: SettingsBox
+    let reload: @Sendable () throws -> DaemonConfig
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                self.apply()
+            }
+        }
+    }
+
+    func apply() {
+        let old = settings.current
+        var new: DaemonConfig
+        do {
+            new = try reload()
+        } catch {
+            logger.error("reload failed; the running config stays", metadata: ["error": "\(error)"])
+            return
+        }
+        var restart: [String] = []
+        if new.stateDir != old.stateDir { restart.append("state_dir"); new.stateDir = old.stateDir }
+        if new.spoolDir != old.spoolDir { restart.append("spool.dir"); new.spoolDir = old.spoolDir }
+        if new.socketPath != old.socketPath { restart.append("api.socket"); new.socketPath = old.socketPath }
+        if new.workers != old.workers { restart.append("jobs.workers"); new.workers = old.workers }
+        if !restart.isEmpty {
+            logger.warning("these settings need a restart and were not applied", metadata: ["keys": "\(restart.joined(separator: ", "))"])
+        }
+        let pipelines = Pipelines.load(directory: new.pipelinesDir)
+        for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
+        settings.replace(new, pipelines: pipelines.names)
+        logger.notice("reloaded", metadata: ["pipelines": "\(pipelines.names.sorted().joined(separator: ","))"])
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Glibc
+import Synchronization
+import TomeExtract
+
+/// Runs `tomed extract --json` on one file in a child process, so that a
+/// crash, a hang or a memory blow-up in poppler or libxml2 costs one
+/// document and never the daemon.
+///
+/// The child is spawned in its own process group with default signal
+/// dispositions; it applies its own `RLIMIT_AS` and `RLIMIT_CPU` (given as
+/// arguments: Linux offers no pre-exec hook to the parent) and runs with
+/// `MALLOC_ARENA_MAX=2` so glibc's per-thread arenas stay inside the limit.
+/// The parent drains stdout and stderr while the child runs (progress lines
+/// arrive on stderr) and kills the whole group at the deadline.
+struct ExtractionRunner: Sendable {
+    /// What one run ended with.
+    enum Outcome: Sendable {
+        case document(ExtractedDocument)
+        /// `transient` failures (timeouts, crashes) may succeed on a retry;
+        /// typed extraction errors will not.
+        case failed(code: String, message: String, transient: Bool)
+        /// The daemon is stopping: the child was killed, the job should be re-queued.
+        case cancelled
+    }
+
+    var executable: String
+    var timeoutSeconds: Double
+    var memoryMB: Int
+    var maxBytes: Int
+    var workers: Int
+
+    /// Runs the child on a thread of its own (it blocks in poll and waitpid)
+    /// and reports `progress(done, total)` as the child prints it.
+    func run(path: String, progress: @escaping @Sendable (Int, Int) -> Void) async -> Outcome {
+        let cancelled = CancelFlag()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: runBlocking(path: path, cancelled: cancelled, progress: progress))
+                }
+                thread.name = "tome-extract"
+                thread.start()
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    var arguments: [String] {
+        ["extract", "--json", "--progress",
+         "--max-bytes", String(maxBytes), "--workers", String(workers),
+         "--memory-limit-mb", String(memoryMB),
+         // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
+         "--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
+    }
+
+    private func runBlocking(path: String, cancelled: CancelFlag, progress: (Int, Int) -> Void) -> Outcome {
+        var child: SpawnedChild
+        do {
+            child = try SpawnedChild(executable: executable, arguments: arguments + ["--", path],
+                                     environment: ["MALLOC_ARENA_MAX": "2"])
+        } catch {
+            return .failed(code: "crashed", message: "cannot start the parser: \(error)", transient: true)
+        }
+        let pid = child.pid
+        var stdout = [UInt8]()
+        var stderrLines = LineBuffer()
+        var lastError = ""
+        let deadline = monotonicNow() + timeoutSeconds
+        var timedOut = false
+        var wasCancelled = false
+        // 4 GiB of JSON is far beyond any document within max_bytes: a bound against a runaway child.
+        let stdoutLimit = max(64 << 20, maxBytes * 8)
+
+        while child.hasOpenPipes {
+            if cancelled.isSet, !wasCancelled { wasCancelled = true; child.killGroup() }
+            let remaining = deadline - monotonicNow()
+            if remaining <= 0, !timedOut, !wasCancelled { timedOut = true; child.killGroup() }
+            child.poll(timeoutMs: Int32(max(1, min(200, remaining * 1000)))) { stream, bytes in
+                if stream == 1 {
+                    if stdout.count + bytes.count > stdoutLimit {
+                        SpawnedChild.killGroup(pid)
+                    } else {
+                        stdout.append(contentsOf: bytes)
+                    }
+                } else {
+                    for line in stderrLines.append(bytes) {
+                        if let (done, total) = Self.parseProgress(line) {
+                            progress(done, total)
+                        } else if !line.isEmpty {
+                            lastError = line
+                        }
+                    }
+                }
+            }
+        }
+        let status = child.wait()
+        if wasCancelled { return .cancelled }
+        if timedOut {
+            return .failed(code: "timeout", message: "timeout after \(Self.format(timeoutSeconds)) s", transient: true)
+        }
+        return Self.interpret(status: status, stdout: stdout, lastError: lastError, memoryMB: memoryMB)
+    }
+
+    /// Maps the child's exit status and output to an outcome.
+    static func interpret(status: Int32, stdout: [UInt8], lastError: String, memoryMB: Int) -> Outcome {
+        if WIFSIGNALED(status) {
+            let signal = WTERMSIG(status)
+            if signal == SIGXCPU {
+                return .failed(code: "timeout", message: "parser exceeded its CPU time limit", transient: true)
+            }
+            let name = signalName(signal)
+            return .failed(code: "crashed", message: "parser crashed: signal \(signal)\(name.map { " (\($0))" } ?? "")", transient: true)
+        }
+        let exit = WEXITSTATUS(status)
+        let decoder = JSONDecoder()
+        if exit == 0, let document = try? decoder.decode(ExtractedDocument.self, from: Data(stdout)) {
+            return .document(document)
+        }
+        if exit == 1, let body = try? decoder.decode(ErrorBody.self, from: Data(stdout)) {
+            return .failed(code: body.error.code, message: body.error.message, transient: false)
+        }
+        let lower = lastError.lowercased()
+        if lower.contains("memory") || lower.contains("bad_alloc") {
+            return .failed(code: "crashed", message: "parser ran out of memory (limit \(memoryMB) MiB): \(lastError)", transient: true)
+        }
+        let detail = lastError.isEmpty ? "" : ": \(lastError)"
+        return .failed(code: "crashed", message: "parser exited with status \(exit) without a result\(detail)", transient: true)
+    }
+
+    /// `tome-progress DONE TOTAL`, the line `tomed extract --progress` writes to stderr.
+    static func parseProgress(_ line: String) -> (Int, Int)? {
+        let parts = line.split(separator: " ")
+        guard parts.count == 3, parts[0] == "tome-progress", let done = Int(parts[1]), let total = Int(parts[2]) else { return nil }
+        return (done, total)
+    }
+
+    static func signalName(_ signal: Int32) -> String? {
+        [SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGKILL: "SIGKILL", SIGBUS: "SIGBUS", SIGILL: "SIGILL",
+         SIGFPE: "SIGFPE", SIGTRAP: "SIGTRAP", SIGTERM: "SIGTERM"][signal]
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+
+    private struct ErrorBody: Decodable {
+        struct Detail: Decodable {
+            var code: String
+            var message: String
+        }
+        var error: Detail
+    }
+}
+
+/// Set from the cancellation handler, read by the thread that runs the child.
+final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// Splits a byte stream into lines, holding back an unfinished last line.
+struct LineBuffer {
+    private var pending: [UInt8] = []
+
+    mutating func append(_ bytes: ArraySlice<UInt8>) -> [String] {
+        pending.append(contentsOf: bytes)
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: 0x0A) {
+            lines.append(String(decoding: pending[..<newline], as: UTF8.self))
+            pending.removeSubrange(...newline)
+        }
+        if pending.count > 64 << 10 { pending.removeAll() }  // a runaway line without newline
+        return lines
+    }
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

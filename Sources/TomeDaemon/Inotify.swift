@@ -1,0 +1,74 @@
+import Glibc
+
+/// A non-blocking inotify instance watching a tree of directories.
+///
+/// inotify watches are not recursive: every directory gets its own watch,
+/// added as it appears. `inotify_event` imports into Swift without its
+/// trailing name, so the buffer is parsed by hand: a 16-byte header (wd,
+/// mask, cookie, len), then `len` bytes of NUL-padded name.
+final class Inotify {
+    struct Event {
+        var path: String
+        var mask: UInt32
+        var isDirectory: Bool { mask & UInt32(IN_ISDIR) != 0 }
+    }
+
+    static let fileEvents = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF)
+
+    private let fd: Int32
+    private var directories: [Int32: String] = [:]
+
+    init() throws {
+        fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        guard fd >= 0 else { throw SystemError("inotify_init1", errno) }
+    }
+
+    deinit { close(fd) }
+
+    /// Watches `directory` (not its subfolders: the caller adds each).
+    func watch(_ directory: String) {
+        let wd = inotify_add_watch(fd, directory, Self.fileEvents | UInt32(IN_ONLYDIR))
+        if wd >= 0 { directories[wd] = directory }
+    }
+
+    /// The events pending now; an `IN_Q_OVERFLOW` comes back as an event with
+    /// an empty path, which means "rescan everything".
+    func drain() -> [Event] {
+        var events: [Event] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            var offset = 0
+            while offset + 16 <= n {
+                let (wd, mask, length) = buffer.withUnsafeBytes { raw in
+                    (raw.load(fromByteOffset: offset, as: Int32.self),
+                     raw.load(fromByteOffset: offset + 4, as: UInt32.self),
+                     Int(raw.load(fromByteOffset: offset + 12, as: UInt32.self)))
+                }
+                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + length)].prefix { $0 != 0 }
+                offset += 16 + length
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    events.append(Event(path: "", mask: mask))
+                    continue
+                }
+                guard let directory = directories[wd] else { continue }
+                if mask & UInt32(IN_IGNORED) != 0 { directories[wd] = nil; continue }
+                let name = String(decoding: nameBytes, as: UTF8.self)
+                events.append(Event(path: name.isEmpty ? directory : directory + "/" + name, mask: mask))
+            }
+        }
+        return events
+    }
+}
+
+/// A failed system call, with errno's text.
+struct SystemError: Error, CustomStringConvertible {
+    var call: String
+    var code: Int32
+    init(_ call: String, _ code: Int32) {
+        self.call = call
+        self.code = code
+    }
+    var description: String { "\(call): \(String(cString: strerror(code)))" }
+}

@@ -1,0 +1,171 @@
+import Crypto
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+import TomeAPI
+import TomeStore
+
+/// The one way a file becomes a job, for the spool watcher and for uploads:
+/// hash the content, record it in the store (new, duplicate, or a failed one
+/// queued again), announce it, and dispose of a duplicate's file at once.
+final class Intake: Sendable {
+    private let store: Store
+    private let settings: SettingsBox
+    private let events: EventHub
+    private let disposer: Disposer
+    private let logger: Logger
+    /// Files already handed over, by path, with the size and mtime they had:
+    /// a rescan does not hash them again unless they changed.
+    private let known = Mutex<[String: FileSignature]>([:])
+
+    struct FileSignature: Equatable {
+        var size: Int64
+        var mtime: Double
+    }
+
+    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, logger: Logger) {
+        self.store = store
+        self.settings = settings
+        self.events = events
+        self.disposer = disposer
+        self.logger = logger
+    }
+
+    /// True when `path` was taken before and has not changed since.
+    func isKnown(_ path: String) -> Bool {
+        guard let info = FileStat(path) else { return false }
+        return known.withLock { $0[path] } == FileSignature(size: info.size, mtime: info.mtime)
+    }
+
+    /// Whether the queue has room for another job.
+    func hasRoom() async -> Bool {
+        ((try? store.queueLength()) ?? 0) < settings.current.queueLimit
+    }
+
+    /// Paths an upload is writing: the watcher leaves them to it.
+    private let reserved = Mutex<Set<String>>([])
+
+    /// Takes a settled file from the spool.
+    func take(path: String) async {
+        guard !reserved.withLock({ $0.contains(path) }), let info = FileStat(path), info.isRegular else { return }
+        let hash: String
+        do {
+            hash = try Self.sha256(ofFile: path)
+        } catch {
+            logger.warning("cannot read spool file", metadata: ["path": "\(path)", "error": "\(error)"])
+            return
+        }
+        known.withLock { $0[path] = FileSignature(size: info.size, mtime: info.mtime) }
+        // A file some job already holds: in work, or finished but not yet moved.
+        if let job = try? store.latestJob(sourcePath: path), job.sha256 == hash {
+            if (job.status == .done || job.status == .failed) && !job.sourceDisposed {
+                disposer.dispose(jobID: job.id)
+            }
+            return
+        }
+        _ = record(sha256: hash, bytes: info.size, sourcePath: path)
+    }
+
+    /// Records content that is (or is about to be) at `sourcePath`; returns the intake.
+    func record(sha256 hash: String, bytes: Int64, sourcePath: String) -> Intake.Result {
+        let config = settings.current
+        let relative = Self.relativePath(sourcePath, in: config.spoolDir)
+        let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelines)
+        do {
+            let intake = try store.enqueue(sha256: hash, name: relative, pipeline: pipeline, bytes: bytes, sourcePath: sourcePath, now: Date())
+            switch intake {
+            case let .queued(documentID, _):
+                logger.info("queued", metadata: ["document": "\(documentID)", "name": "\(relative)", "pipeline": "\(pipeline)"])
+                events.publish(Event(event: "queued", id: documentID, name: relative, time: iso8601(Date())))
+            case let .duplicate(of, jobID):
+                logger.info("duplicate", metadata: ["document": "\(of)", "name": "\(relative)"])
+                events.publish(Event(event: "duplicate", id: of, name: relative, duplicateOf: of, time: iso8601(Date())))
+                disposer.dispose(jobID: jobID)
+            }
+            return .recorded(intake)
+        } catch {
+            logger.error("cannot record spool file", metadata: ["path": "\(sourcePath)", "error": "\(error)"])
+            return .failed("\(error)")
+        }
+    }
+
+    /// Writes an upload into the spool as `name` (a free variant of it, when
+    /// taken) and records it. The bytes go to a `.part` file first, are synced,
+    /// then renamed into place, so the spool never shows half a file, and a
+    /// crash leaves either nothing or a whole file the next scan will take.
+    func upload(_ bytes: [UInt8], name: String) throws -> Enqueued {
+        let spool = settings.current.spoolDir
+        let target = Disposer.freeName(spool + "/" + name)
+        let folder = (target as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let part = folder + "/.tome-upload-" + UUID().uuidString + ".part"
+        try Self.writeSynced(bytes, to: part)
+        reserved.withLock { _ = $0.insert(target) }
+        defer { reserved.withLock { _ = $0.remove(target) } }
+        guard rename(part, target) == 0 else {
+            let code = errno
+            unlink(part)
+            throw SystemError("rename \(part) -> \(target)", code)
+        }
+        if let info = FileStat(target) { known.withLock { $0[target] = FileSignature(size: info.size, mtime: info.mtime) } }
+        switch record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: target) {
+        case .recorded(let enqueued): return enqueued
+        case .failed(let message): throw SystemError("record \(target): \(message)", EIO)
+        }
+    }
+
+    static func writeSynced(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SystemError("open \(path)", errno) }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let code = errno
+                unlink(path)
+                throw SystemError("write \(path)", code)
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else { throw SystemError("fsync \(path)", errno) }
+    }
+
+    enum Result {
+        case recorded(Enqueued)
+        case failed(String)
+    }
+
+    /// `path` relative to the spool root (the document's name).
+    static func relativePath(_ path: String, in root: String) -> String {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : (path as NSString).lastPathComponent
+    }
+
+    /// SHA-256 of a file, read in 1 MiB chunks, as lowercase hex.
+    static func sha256(ofFile path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open \(path)", errno) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw SystemError("read \(path)", errno) }
+            if n == 0 { break }
+            hasher.update(data: buffer[0..<n])
+        }
+        return hex(hasher.finalize())
+    }
+
+    static func sha256(of bytes: some DataProtocol) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import Logging
+import ServiceLifecycle
+
+/// Watches the spool folder and hands each settled file to the `Intake`.
+///
+/// inotify gives prompt notice; a full scan at start and every
+/// `scan_interval_s` finds what inotify cannot see (files already there,
+/// network file systems, overflowed event queues). Dot-files, `*.part`,
+/// `*.tmp` and `*~` are never taken; nor is anything under the archive or
+/// failed folders, should they be configured inside the spool.
+final class SpoolWatcher: Service {
+    private let settings: SettingsBox
+    private let intake: Intake
+    private let logger: Logger
+    /// How often the loop wakes to read events and check settling files.
+    private let tick: Duration = .milliseconds(50)
+
+    init(settings: SettingsBox, intake: Intake, logger: Logger) {
+        self.settings = settings
+        self.intake = intake
+        self.logger = logger
+    }
+
+    static func isIgnored(name: String) -> Bool {
+        name.hasPrefix(".") || name.hasSuffix(".part") || name.hasSuffix(".tmp") || name.hasSuffix("~")
+    }
+
+    func run() async throws {
+        let config = settings.current
+        let root = config.spoolDir
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let inotify = try Inotify()
+        var tracker = SettleTracker(settle: Double(config.settleMilliseconds) / 1000)
+        var lastScan = -Double.infinity
+        var watched: Set<String> = []
+
+        func excluded(_ path: String) -> Bool {
+            let current = settings.current
+            return [current.resolvedArchiveDir, current.resolvedFailedDir].contains { path == $0 || path.hasPrefix($0 + "/") }
+        }
+        /// Adds watches below `directory` and returns the regular files found there.
+        func scan(_ directory: String) -> [String] {
+            var files: [String] = []
+            var stack = [directory]
+            while let dir = stack.popLast() {
+                if !watched.contains(dir) { inotify.watch(dir); watched.insert(dir) }
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+                for name in entries.sorted() where !Self.isIgnored(name: name) {
+                    let path = dir + "/" + name
+                    guard !excluded(path), let info = FileStat(path) else { continue }
+                    if info.isDirectory { stack.append(path) } else if info.isRegular { files.append(path) }
+                }
+            }
+            return files
+        }
+
+        while !Task.isCancelledOrShuttingDown {
+            let now = monotonicNow()
+            var takeNow: [String] = []
+            let current = settings.current
+            if now - lastScan >= current.scanIntervalSeconds {
+                lastScan = now
+                for path in scan(root) where !intake.isKnown(path) {
+                    if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) }
+                }
+            }
+            for event in inotify.drain() {
+                if event.path.isEmpty { lastScan = -.infinity; continue }  // overflow: rescan
+                let name = (event.path as NSString).lastPathComponent
+                if Self.isIgnored(name: name) || excluded(event.path) { continue }
+                if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF) != 0 {
+                    tracker.forget(event.path)
+                    if event.isDirectory || event.mask & UInt32(IN_DELETE_SELF) != 0 { watched.remove(event.path) }
+                    continue
+                }
+                if event.isDirectory {
+                    // A new folder: watch it and take what was written before the watch existed.
+                    for path in scan(event.path) {
+                        if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) }
+                    }
+                    continue
+                }
+                guard let info = FileStat(event.path), info.isRegular else { continue }
+                if event.mask & UInt32(IN_MOVED_TO) != 0 {
+                    tracker.forget(event.path)
+                    takeNow.append(event.path)
+                } else if event.mask & UInt32(IN_CLOSE_WRITE) != 0 {
+                    tracker.closed(event.path, size: info.size, mtime: info.mtime, now: now)
+                } else if event.mask & UInt32(IN_MODIFY | IN_CREATE) != 0 {
+                    tracker.written(event.path, size: info.size, mtime: info.mtime, now: now)
+                }
+            }
+            // Re-stat waiting files so that scan-found ones settle on their own.
+            for path in tracker.candidates.keys {
+                if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) } else { tracker.forget(path) }
+            }
+            takeNow += tracker.ready(now: now)
+            for path in takeNow {
+                if await !intake.hasRoom() {
+                    // The queue is full: leave the file; the next scan offers it again.
+                    continue
+                }
+                await intake.take(path: path)
+            }
+            try? await Task.sleep(for: tick)
+        }
+    }
+}
+
+/// The few fields of `stat` the spool needs.
+struct FileStat {
+    var size: Int64
+    var mtime: Double
+    var isRegular: Bool
+    var isDirectory: Bool
+
+    init?(_ path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        size = Int64(info.st_size)
+        mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        isRegular = (info.st_mode & S_IFMT) == S_IFREG
+        isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// True once the task is cancelled or the service group is shutting down.
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

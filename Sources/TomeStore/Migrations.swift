@@ -1,0 +1,83 @@
+import GRDB
+
+/// Tome's schema, as named, append-only migrations: never edit one that has
+/// shipped; add the next.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: documents, text, pages, outline, jobs") { db in
+            // One row per distinct content (SHA-256 of the file's bytes).
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sha256 TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    pipeline TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'done', 'failed')),
+                    bytes INTEGER NOT NULL,
+                    type TEXT,
+                    pages INTEGER,
+                    tokens INTEGER,
+                    error_code TEXT,
+                    error_message TEXT,
+                    title TEXT, author TEXT, subject TEXT, keywords TEXT,
+                    creator TEXT, producer TEXT, doc_created TEXT, doc_modified TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    finished_at REAL
+                );
+                CREATE INDEX documents_status ON documents(status);
+
+                CREATE TABLE document_text (
+                    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+                    text TEXT NOT NULL
+                );
+
+                -- UTF-8 byte ranges of each page in document_text.text.
+                CREATE TABLE pages (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    start INTEGER NOT NULL,
+                    "end" INTEGER NOT NULL,
+                    PRIMARY KEY (document_id, number)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE outline (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    title TEXT NOT NULL,
+                    level INTEGER NOT NULL,
+                    page INTEGER,
+                    "offset" INTEGER,
+                    PRIMARY KEY (document_id, position)
+                ) WITHOUT ROWID;
+
+                -- One row per file taken from the spool (or the API). A duplicate
+                -- ends 'done' at once with duplicate_of. source_disposed says the
+                -- file was archived, moved to failed/ or deleted, as configured;
+                -- disposed_path is where it went (NULL when deleted).
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id INTEGER REFERENCES documents(id) ON DELETE CASCADE,
+                    source_path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'done', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    duplicate_of INTEGER,
+                    error_code TEXT,
+                    error_message TEXT,
+                    source_disposed INTEGER NOT NULL DEFAULT 0,
+                    disposed_path TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL
+                );
+                CREATE INDEX jobs_runnable ON jobs(status, next_attempt_at);
+                CREATE INDEX jobs_source ON jobs(source_path);
+                CREATE INDEX jobs_document ON jobs(document_id);
+                """)
+        }
+        return migrator
+    }
+}

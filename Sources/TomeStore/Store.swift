@@ -1,0 +1,314 @@
+import Foundation
+import GRDB
+import TomeExtract
+
+/// Tome's SQLite database: documents, their text, pages and outline, and the
+/// jobs that produce them. WAL mode through GRDB's `DatabasePool`, so readers
+/// (the control API) never wait for the writer (the workers).
+///
+/// Every method is one transaction: a document's results land whole or not
+/// at all, and a job's state never disagrees with its document's.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and runs the migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Migrations.migrator.migrate(pool)
+    }
+
+    // MARK: Intake
+
+    /// Records a file to process. Content already stored (or on its way) makes
+    /// a `duplicate` job, done at once; content that failed before is queued
+    /// again; new content becomes a new queued document.
+    public func enqueue(sha256: String, name: String, pipeline: String, bytes: Int64, sourcePath: String, now: Date) throws -> Enqueued {
+        let t = now.timeIntervalSince1970
+        return try pool.write { db in
+            if let existing = try DocumentRecord.fetchOne(db, sql: "SELECT * FROM documents WHERE sha256 = ?", arguments: [sha256]) {
+                if existing.status == .failed {
+                    try db.execute(sql: """
+                        UPDATE documents SET status = 'queued', name = ?, pipeline = ?, error_code = NULL,
+                            error_message = NULL, updated_at = ?, finished_at = NULL WHERE id = ?
+                        """, arguments: [name, pipeline, t, existing.id])
+                    let job = try insertJob(db, documentID: existing.id, sourcePath: sourcePath, sha256: sha256, status: .queued, duplicateOf: nil, t: t)
+                    return .queued(documentID: existing.id, jobID: job)
+                }
+                let job = try insertJob(db, documentID: nil, sourcePath: sourcePath, sha256: sha256, status: .done, duplicateOf: existing.id, t: t)
+                return .duplicate(of: existing.id, jobID: job)
+            }
+            try db.execute(sql: """
+                INSERT INTO documents (sha256, name, pipeline, status, bytes, created_at, updated_at)
+                VALUES (?, ?, ?, 'queued', ?, ?, ?)
+                """, arguments: [sha256, name, pipeline, bytes, t, t])
+            let documentID = db.lastInsertedRowID
+            let job = try insertJob(db, documentID: documentID, sourcePath: sourcePath, sha256: sha256, status: .queued, duplicateOf: nil, t: t)
+            return .queued(documentID: documentID, jobID: job)
+        }
+    }
+
+    private func insertJob(_ db: Database, documentID: Int64?, sourcePath: String, sha256: String, status: JobStatus, duplicateOf: Int64?, t: Double) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO jobs (document_id, source_path, sha256, status, next_attempt_at, duplicate_of, created_at, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [documentID, sourcePath, sha256, status, t, duplicateOf, t, status == .done ? t : nil])
+        return db.lastInsertedRowID
+    }
+
+    /// Queues document `id` again from `sourcePath` (reprocess). Nil when the
+    /// document does not exist; throws `StoreError.busy` while it is queued or processing.
+    public func requeue(documentID id: Int64, sourcePath: String, now: Date) throws -> Int64? {
+        let t = now.timeIntervalSince1970
+        return try pool.write { db in
+            guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
+            guard document.status == .done || document.status == .failed else { throw StoreError.busy(id) }
+            try db.execute(sql: """
+                UPDATE documents SET status = 'queued', error_code = NULL, error_message = NULL,
+                    updated_at = ?, finished_at = NULL WHERE id = ?
+                """, arguments: [t, id])
+            // The source is already where finished files go: nothing to dispose of afterwards.
+            try db.execute(sql: """
+                INSERT INTO jobs (document_id, source_path, sha256, status, next_attempt_at, source_disposed, disposed_path, created_at)
+                VALUES (?, ?, ?, 'queued', ?, 1, ?, ?)
+                """, arguments: [id, sourcePath, document.sha256, t, sourcePath, t])
+            return db.lastInsertedRowID
+        }
+    }
+
+    // MARK: Jobs
+
+    /// After a crash or a stop: jobs (and documents) left in `processing` go back to `queued`.
+    @discardableResult
+    public func recoverInterrupted(now: Date) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE status = 'processing'", arguments: [now.timeIntervalSince1970])
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', started_at = NULL WHERE status = 'processing'")
+            return db.changesCount
+        }
+    }
+
+    /// Takes the next runnable job (queued, due), marking it and its document `processing`.
+    public func claimNextJob(now: Date) throws -> (job: JobRecord, document: DocumentRecord)? {
+        let t = now.timeIntervalSince1970
+        return try pool.write { db in
+            guard let job = try JobRecord.fetchOne(db, sql: """
+                SELECT * FROM jobs WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1
+                """, arguments: [t]), let documentID = job.documentId
+            else { return nil }
+            try db.execute(sql: "UPDATE jobs SET status = 'processing', attempts = attempts + 1, started_at = ? WHERE id = ?", arguments: [t, job.id])
+            try db.execute(sql: "UPDATE documents SET status = 'processing', updated_at = ? WHERE id = ?", arguments: [t, documentID])
+            guard let claimed = try JobRecord.fetchOne(db, key: job.id), let document = try DocumentRecord.fetchOne(db, key: documentID) else {
+                return nil
+            }
+            return (claimed, document)
+        }
+    }
+
+    /// When the earliest queued job becomes due; nil when none is queued.
+    public func nextDueTime() throws -> Date? {
+        try pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM jobs WHERE status = 'queued'")
+                .map { Date(timeIntervalSince1970: $0) }
+        }
+    }
+
+    /// Stores everything extraction produced and marks job and document done, in one transaction.
+    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, tokens: Int, now: Date) throws {
+        let t = now.timeIntervalSince1970
+        try pool.write { db in
+            for table in ["document_text", "pages", "outline"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
+            }
+            try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])
+            let page = try db.cachedStatement(sql: "INSERT INTO pages (document_id, number, start, \"end\") VALUES (?, ?, ?, ?)")
+            for span in document.pages {
+                try page.execute(arguments: [documentID, span.number, span.start, span.end])
+            }
+            let entry = try db.cachedStatement(sql: "INSERT INTO outline (document_id, position, title, level, page, \"offset\") VALUES (?, ?, ?, ?, ?, ?)")
+            for (position, item) in document.outline.enumerated() {
+                try entry.execute(arguments: [documentID, position, item.title, item.level, item.page, item.offset])
+            }
+            let m = document.metadata
+            try db.execute(sql: """
+                UPDATE documents SET status = 'done', type = ?, pages = ?, tokens = ?, error_code = NULL, error_message = NULL,
+                    title = ?, author = ?, subject = ?, keywords = ?, creator = ?, producer = ?, doc_created = ?, doc_modified = ?,
+                    updated_at = ?, finished_at = ? WHERE id = ?
+                """, arguments: [document.type.name, document.pages.count, tokens, m.title, m.author, m.subject, m.keywords,
+                                 m.creator, m.producer, m.created, m.modified, t, t, documentID])
+            try db.execute(sql: "UPDATE jobs SET status = 'done', error_code = NULL, error_message = NULL, finished_at = ? WHERE id = ?", arguments: [t, jobID])
+        }
+    }
+
+    /// Fails job and document for good with a typed reason.
+    public func fail(jobID: Int64, documentID: Int64, code: String, message: String, now: Date) throws {
+        let t = now.timeIntervalSince1970
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE documents SET status = 'failed', error_code = ?, error_message = ?, updated_at = ?, finished_at = ? WHERE id = ?
+                """, arguments: [code, message, t, t, documentID])
+            try db.execute(sql: "UPDATE jobs SET status = 'failed', error_code = ?, error_message = ?, finished_at = ? WHERE id = ?",
+                           arguments: [code, message, t, jobID])
+        }
+    }
+
+    /// Queues the job again, due at `retryAt`, keeping the reason of this attempt.
+    public func retryLater(jobID: Int64, documentID: Int64, code: String, message: String, retryAt: Date, now: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE documents SET status = 'queued', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+                           arguments: [code, message, now.timeIntervalSince1970, documentID])
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', error_code = ?, error_message = ?, next_attempt_at = ?, started_at = NULL WHERE id = ?",
+                           arguments: [code, message, retryAt.timeIntervalSince1970, jobID])
+        }
+    }
+
+    /// Finished jobs whose source file has not yet been archived, moved or deleted.
+    public func jobsAwaitingDisposal() throws -> [JobRecord] {
+        try pool.read { db in
+            try JobRecord.fetchAll(db, sql: "SELECT * FROM jobs WHERE status IN ('done', 'failed') AND source_disposed = 0 ORDER BY id")
+        }
+    }
+
+    /// Records that the job's source file was dealt with; `path` is where it
+    /// now is (nil when it was deleted or had gone).
+    public func markSourceDisposed(jobID: Int64, path: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET source_disposed = 1, disposed_path = ? WHERE id = ?", arguments: [path, jobID])
+        }
+    }
+
+    /// Where the newest kept copy of document `id`'s source file is, if any.
+    public func keptSourcePath(documentID id: Int64) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT disposed_path FROM jobs WHERE document_id = ? AND disposed_path IS NOT NULL ORDER BY id DESC LIMIT 1
+                """, arguments: [id])
+        }
+    }
+
+    /// Puts a job the daemon gave up on while stopping back in the queue, as
+    /// if it had not started (the attempt does not count).
+    public func release(jobID: Int64, documentID: Int64, now: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ? AND status = 'processing'",
+                           arguments: [jobID])
+            try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'processing'",
+                           arguments: [now.timeIntervalSince1970, documentID])
+        }
+    }
+
+    /// The newest job that names `sourcePath`.
+    public func latestJob(sourcePath: String) throws -> JobRecord? {
+        try pool.read { db in
+            try JobRecord.fetchOne(db, sql: "SELECT * FROM jobs WHERE source_path = ? ORDER BY id DESC LIMIT 1", arguments: [sourcePath])
+        }
+    }
+
+    /// The newest job of document `id`.
+    public func latestJob(documentID id: Int64) throws -> JobRecord? {
+        try pool.read { db in
+            try JobRecord.fetchOne(db, sql: "SELECT * FROM jobs WHERE document_id = ? ORDER BY id DESC LIMIT 1", arguments: [id])
+        }
+    }
+
+    public func job(id: Int64) throws -> JobRecord? {
+        try pool.read { db in try JobRecord.fetchOne(db, key: id) }
+    }
+
+    /// Jobs whose status is queued or processing, oldest first.
+    public func activeJobs() throws -> [JobRecord] {
+        try pool.read { db in
+            try JobRecord.fetchAll(db, sql: "SELECT * FROM jobs WHERE status IN ('queued', 'processing') ORDER BY id")
+        }
+    }
+
+    // MARK: Documents
+
+    public func document(id: Int64) throws -> DocumentRecord? {
+        try pool.read { db in try DocumentRecord.fetchOne(db, key: id) }
+    }
+
+    /// Documents newest first, optionally of one status, with ids below `before`.
+    public func documents(status: JobStatus?, before: Int64?, limit: Int) throws -> [DocumentRecord] {
+        try pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [status]) }
+            if let before { conditions.append("id < ?"); _ = arguments.append(contentsOf: [before]) }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            _ = arguments.append(contentsOf: [limit])
+            return try DocumentRecord.fetchAll(db, sql: "SELECT * FROM documents \(whereClause) ORDER BY id DESC LIMIT ?", arguments: arguments)
+        }
+    }
+
+    /// The document's text, or one page of it (from 1). Nil when the document
+    /// has no text (yet) or no such page.
+    public func text(documentID id: Int64, page: Int? = nil) throws -> String? {
+        try pool.read { db in
+            guard let page else {
+                return try String.fetchOne(db, sql: "SELECT text FROM document_text WHERE document_id = ?", arguments: [id])
+            }
+            // Spans are UTF-8 byte ranges: slice the text as a blob, not as characters.
+            let bytes = try Data.fetchOne(db, sql: """
+                SELECT substr(CAST(t.text AS BLOB), p.start + 1, p."end" - p.start)
+                FROM document_text t JOIN pages p ON p.document_id = t.document_id
+                WHERE t.document_id = ? AND p.number = ?
+                """, arguments: [id, page])
+            return bytes.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    public func pages(documentID id: Int64) throws -> [PageSpan] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT number, start, \"end\" FROM pages WHERE document_id = ? ORDER BY number", arguments: [id])
+                .map { PageSpan(number: $0["number"], start: $0["start"], end: $0["end"]) }
+        }
+    }
+
+    public func outline(documentID id: Int64) throws -> [OutlineEntry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT title, level, page, \"offset\" FROM outline WHERE document_id = ? ORDER BY position", arguments: [id])
+                .map { OutlineEntry(title: $0["title"], level: $0["level"], page: $0["page"], offset: $0["offset"]) }
+        }
+    }
+
+    /// Deletes a document and everything it produced. False when there is no
+    /// such document; throws `StoreError.busy` while a worker holds it.
+    public func delete(documentID id: Int64) throws -> Bool {
+        try pool.write { db in
+            guard let document = try DocumentRecord.fetchOne(db, key: id) else { return false }
+            guard document.status != .processing else { throw StoreError.busy(id) }
+            try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+            return true
+        }
+    }
+
+    /// Documents by status, every status present (zero included).
+    public func countsByStatus() throws -> [JobStatus: Int] {
+        try pool.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM documents GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// Jobs waiting for a worker.
+    public func queueLength() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'queued'") ?? 0 }
+    }
+
+    /// Words stored over all done documents.
+    public func tokensStored() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(tokens), 0) FROM documents WHERE status = 'done'") ?? 0 }
+    }
+}
+
+/// Store refusals that are not database failures.
+public enum StoreError: Error, Equatable {
+    /// The document is held by a worker (or queued for one); try again later.
+    case busy(Int64)
+}

@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import TomeAPI
+
+struct Add: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send files to the daemon (it writes them into its spool).")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The files to add.") var files: [String]
+    @Option(help: "Send them into this spool subfolder, which names the pipeline.") var pipeline: String?
+    @Flag(help: "Wait until each is processed, with a progress bar per file; exit 1 if any failed.") var wait = false
+    @Flag(help: "Print JSON (one object per file).") var json = false
+
+    struct Added: Encodable {
+        var file: String
+        var id: Int64
+        var duplicate: Bool
+        var status: String
+        var error: DocumentError?
+    }
+
+    func run() async throws {
+        let client = connection.client
+        var added: [Added] = []
+        try await reporting {
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw Client.Failure(description: "cannot read \(file)")
+                }
+                let name = (pipeline.map { $0 + "/" } ?? "") + (file as NSString).lastPathComponent
+                let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
+                do {
+                    let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)", body: Array(data))
+                    added.append(Added(file: file, id: accepted.id, duplicate: false, status: accepted.status))
+                    if !json && !wait { print("\(file): document \(accepted.id), queued") }
+                } catch let failure as Client.Failure where failure.code == "duplicate" {
+                    guard let id = failure.id else { throw failure }
+                    added.append(Added(file: file, id: id, duplicate: true, status: "duplicate"))
+                    if !json && !wait { print("\(file): already document \(id)") }
+                }
+            }
+            if wait { try await follow(&added, client: client) }
+            if json { try printJSON(added) }
+        }
+        if added.contains(where: { $0.status == "failed" }) { throw ExitCode.failure }
+    }
+
+    /// Polls each document until it is done or failed, drawing a bar per file.
+    private func follow(_ added: inout [Added], client: Client) async throws {
+        let tty = isatty(STDERR_FILENO) != 0 && !json
+        var drawn = 0
+        while true {
+            var lines: [String] = []
+            for index in added.indices {
+                let info = try await client.json(DocumentInfo.self, .GET, "/v1/documents/\(added[index].id)")
+                if !added[index].duplicate || info.status != "done" { added[index].status = info.status }
+                if added[index].duplicate && info.status == "done" { added[index].status = "done" }
+                added[index].error = info.error
+                lines.append(Format.bar(name: added[index].file, info: info, duplicate: added[index].duplicate))
+            }
+            let finished = added.allSatisfy { $0.status == "done" || $0.status == "failed" }
+            if tty {
+                if drawn > 0 { FileHandle.standardError.write(Data("\u{1B}[\(drawn)A".utf8)) }
+                FileHandle.standardError.write(Data(lines.map { "\u{1B}[2K" + $0 + "\n" }.joined().utf8))
+                drawn = lines.count
+            }
+            if finished {
+                if !tty && !json { for line in lines { print(line) } }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Follow the queue live: one line per event, until interrupted.")
+    @OptionGroup var connection: Connection
+    @Flag(help: "Print the events as they come (newline-delimited JSON).") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let client = connection.client
+            let status = try await client.json(DaemonStatus.self, .GET, "/v1/status")
+            if !json {
+                print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · watching (Ctrl-C to stop)")
+            }
+            for try await line in try await client.lines("/v1/events") {
+                if json {
+                    print(line)
+                } else if let event = try? JSONDecoder().decode(Event.self, from: Data(line.utf8)) {
+                    print(Format.event(event))
+                }
+                fflush(nil)  // every line at once, also into a pipe
+            }
+        }
+    }
+}
+
+/// How the CLI shows things to people.
+enum Format {
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m \(s % 60)s" }
+        return "\(s / 3600)h \(s % 3600 / 60)m"
+    }
+
+    static func progress(_ p: DocumentProgress) -> String {
+        if let done = p.done, let total = p.total { return "\(p.stage) \(done)/\(total)" }
+        return p.stage
+    }
+
+    static func bar(name: String, info: DocumentInfo, duplicate: Bool) -> String {
+        let width = 24
+        let fraction: Double
+        switch info.status {
+        case "done", "failed": fraction = 1
+        case "processing": fraction = info.progress?.fraction ?? 0
+        default: fraction = 0
+        }
+        let filled = Int((fraction * Double(width)).rounded())
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        var detail = info.status
+        if duplicate && info.status == "done" { detail = "already document \(info.id)" }
+        if let progress = info.progress, info.status == "processing" { detail = Format.progress(progress) }
+        if let error = info.error, info.status == "failed" { detail = "failed: \(error.code): \(error.message)" }
+        return "[\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(name) #\(info.id) \(detail)"
+    }
+
+    static func event(_ e: Event) -> String {
+        let time = e.time.count >= 19 ? String(e.time.dropFirst(11).prefix(8)) : e.time
+        var line = "\(time) \(e.event.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(e.name)"
+        if let p = e.progress { line += " " + progress(p) }
+        if let error = e.error { line += " (\(error.code): \(error.message))" }
+        if let of = e.duplicateOf { line += " (already document \(of))" }
+        return line
+    }
+
+    static func table(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,96 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TomeAPI
+
+/// Talks to `tomed` over its Unix socket (`http+unix://`), turning its JSON
+/// errors and connection failures into one clear line each.
+struct Client {
+    let socket: String
+
+    /// The socket from `--socket`, else `$TOME_SOCKET`, else `/run/tome/tome.sock`.
+    static func socketPath(option: String?) -> String {
+        option ?? ProcessInfo.processInfo.environment["TOME_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/tome/tome.sock"
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        /// The API's error code, when the daemon answered.
+        var code: String? = nil
+        var id: Int64? = nil
+    }
+
+    func url(_ path: String) -> String {
+        let encoded = socket.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socket
+        return "http+unix://\(encoded)\(path)"
+    }
+
+    /// Sends a request and returns status and body (the whole body, up to `limit`).
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, limit: Int = 1 << 30) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = method
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        } catch {
+            throw Failure(description: "cannot reach tomed at \(socket): \(error) (is tomed running? set --socket or TOME_SOCKET)")
+        }
+        let buffer = try await response.body.collect(upTo: limit)
+        return (Int(response.status.code), Data(buffer.readableBytesView))
+    }
+
+    /// Sends a request expecting JSON `T`; an error status becomes a `Failure`
+    /// with the daemon's message.
+    func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> T {
+        let (status, data) = try await send(method, path, body: body)
+        try Self.check(status: status, data: data)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw Failure(description: "unexpected answer from tomed (\(status)): \(String(decoding: data.prefix(200), as: UTF8.self))")
+        }
+    }
+
+    static func check(status: Int, data: Data) throws {
+        guard status >= 400 else { return }
+        if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+            throw Failure(description: error.error.message, code: error.error.code, id: error.id)
+        }
+        throw Failure(description: "tomed answered \(status)")
+    }
+
+    /// The lines of a streaming response (`GET /v1/events`), as they arrive.
+    func lines(_ path: String) async throws -> AsyncThrowingStream<String, Error> {
+        var request = HTTPClientRequest(url: url(path))
+        request.method = .GET
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365))
+        } catch {
+            throw Failure(description: "cannot reach tomed at \(socket): \(error) (is tomed running? set --socket or TOME_SOCKET)")
+        }
+        if response.status.code >= 400 {
+            try Self.check(status: Int(response.status.code), data: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var pending: [UInt8] = []
+                do {
+                    for try await chunk in response.body {
+                        pending.append(contentsOf: chunk.readableBytesView)
+                        while let newline = pending.firstIndex(of: 0x0A) {
+                            continuation.yield(String(decoding: pending[..<newline], as: UTF8.self))
+                            pending.removeSubrange(...newline)
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

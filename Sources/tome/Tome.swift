@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import TomeAPI
+
+/// `tome`: the command-line client of `tomed`, over its Unix socket.
+@main
+struct Tome: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tome",
+        abstract: "Query and feed the Tome daemon.",
+        discussion: "The socket is --socket, else $TOME_SOCKET, else /run/tome/tome.sock. Exit status: 0 ok, 1 error, 64 usage.",
+        subcommands: [Status.self, List.self, Show.self, Text.self, Add.self, Remove.self, Reprocess.self, Watch.self]
+    )
+}
+
+/// Options every subcommand takes.
+struct Connection: ParsableArguments {
+    @Option(help: "The control socket (default: $TOME_SOCKET, else /run/tome/tome.sock).")
+    var socket: String?
+
+    var client: Client { Client(socket: Client.socketPath(option: socket)) }
+}
+
+/// Runs `body`, printing a failure as one line on stderr and exiting 1.
+func reporting(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as Client.Failure {
+        FileHandle.standardError.write(Data("tome: \(failure)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's counts, queue and workers.")
+    @OptionGroup var connection: Connection
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let status = try await connection.client.json(DaemonStatus.self, .GET, "/v1/status")
+            if json { return try printJSON(status) }
+            let counts = ["done", "failed", "processing", "queued"].map { "\(status.documents[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            print("documents: \(counts)")
+            print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
+        }
+    }
+}
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List documents, newest first.")
+    @OptionGroup var connection: Connection
+    @Option(help: "Only documents with this status: queued, processing, done, failed.") var status: String?
+    @Option(help: "How many documents (at most 1000).") var limit = 50
+    @Option(help: "Only documents with an id below this (the next page).") var before: Int64?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            var query = ["limit=\(limit)"]
+            if let status { query.append("status=\(status)") }
+            if let before { query.append("before=\(before)") }
+            let list = try await connection.client.json(DocumentList.self, .GET, "/v1/documents?" + query.joined(separator: "&"))
+            if json { return try printJSON(list) }
+            print(Format.table(header: ["ID", "STATUS", "PAGES", "TOKENS", "NAME"], rows: list.documents.map { d in
+                [String(d.id), d.status, d.pages.map(String.init) ?? "-", d.tokens.map(String.init) ?? "-",
+                 d.name + (d.error.map { "  (\($0.code): \($0.message))" } ?? "")]
+            }))
+            if let next = list.nextBefore { print("more: tome ls --before \(next)") }
+        }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one document.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let d = try await connection.client.json(DocumentInfo.self, .GET, "/v1/documents/\(id)")
+            if json { return try printJSON(d) }
+            var lines: [(String, String?)] = [
+                ("id", String(d.id)), ("name", d.name), ("status", d.status), ("pipeline", d.pipeline), ("type", d.type),
+                ("pages", d.pages.map(String.init)), ("tokens", d.tokens.map(String.init)), ("bytes", String(d.bytes)),
+                ("sha256", d.sha256), ("attempts", String(d.attempts)),
+                ("error", d.error.map { "\($0.code): \($0.message)" }),
+                ("progress", d.progress.map(Format.progress)),
+                ("title", d.metadata?.title), ("author", d.metadata?.author), ("subject", d.metadata?.subject),
+                ("created", d.createdAt), ("finished", d.finishedAt),
+            ]
+            lines.removeAll { $0.1 == nil }
+            let width = lines.map(\.0.count).max() ?? 0
+            for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value ?? "")) }
+        }
+    }
+}
+
+struct Text: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a document's text, or one page of it.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+    @Option(help: "Only this page (from 1).") var page: Int?
+
+    func run() async throws {
+        try await reporting {
+            let (status, data) = try await connection.client.send(.GET, "/v1/documents/\(id)/text" + (page.map { "?page=\($0)" } ?? ""))
+            try Client.check(status: status, data: data)
+            FileHandle.standardOutput.write(data)
+            if data.last != 0x0A { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        }
+    }
+}
+
+struct Remove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete a document and everything it produced.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+
+    func run() async throws {
+        try await reporting {
+            let (status, data) = try await connection.client.send(.DELETE, "/v1/documents/\(id)")
+            try Client.check(status: status, data: data)
+            print("deleted \(id)")
+        }
+    }
+}
+
+struct Reprocess: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Process a document again from its kept source file.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+
+    func run() async throws {
+        try await reporting {
+            let accepted = try await connection.client.json(Accepted.self, .POST, "/v1/documents/\(id)/reprocess")
+            print("queued \(accepted.id) again")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import TomeTestSupport
+
+@testable import TomeDaemon
+
+@Suite struct DaemonConfigTests {
+    @Test func shippedConfigIsValidAndEqualToTheDefaults() throws {
+        // Config/tomed.toml documents every key with its default value.
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Config/tomed.toml").standardized.path
+        let shipped = try DaemonConfig.load(path: path)
+        let defaults = DaemonConfig()
+        #expect(shipped == defaults)
+    }
+
+    @Test func valuesAreRead() throws {
+        let config = try DaemonConfig.parse("""
+            state_dir = "/srv/tome"
+            [spool]
+            dir = "/srv/spool"
+            settle_ms = 250
+            on_success = "delete"
+            [jobs]
+            workers = 3
+            retry_backoff_s = 0.5
+            [api]
+            socket_mode = "0600"
+            read_groups = ["auditors"]
+            """, file: "t.toml")
+        #expect(config.stateDir == "/srv/tome")
+        #expect(config.resolvedArchiveDir == "/srv/tome/archive")
+        #expect(config.spoolDir == "/srv/spool")
+        #expect(config.settleMilliseconds == 250)
+        #expect(config.onSuccess == .delete)
+        #expect(config.resolvedWorkers == 3)
+        #expect(config.retryBackoffSeconds == 0.5)
+        #expect(config.socketMode == 0o600)
+        #expect(config.readGroups == ["auditors"])
+    }
+
+    @Test func syntaxErrorNamesTheLine() {
+        let error = #expect(throws: ConfigError.self) { try DaemonConfig.parse("state_dir = \"/a\"\n[spool\n", file: "bad.toml") }
+        #expect(error?.location.hasPrefix("line 2") == true)
+    }
+
+    @Test func unknownKeyAndBadValueNameTheKey() {
+        let unknown = #expect(throws: ConfigError.self) { try DaemonConfig.parse("[spool]\nsettle = 5\n", file: "x.toml") }
+        #expect(unknown?.location == "spool.settle")
+        #expect(unknown?.message == "unknown key")
+        let wrongType = #expect(throws: ConfigError.self) { try DaemonConfig.parse("[jobs]\nworkers = \"two\"\n", file: "x.toml") }
+        #expect(wrongType?.location == "jobs.workers")
+        let badEnum = #expect(throws: ConfigError.self) { try DaemonConfig.parse("[spool]\non_success = \"shred\"\n", file: "x.toml") }
+        #expect(badEnum?.location == "spool.on_success")
+        let negative = #expect(throws: ConfigError.self) { try DaemonConfig.parse("[jobs]\nretries = -1\n", file: "x.toml") }
+        #expect(negative?.message.contains("at least 0") == true)
+    }
+
+    @Test func pipelinesAreNamedByTheirFiles() {
+        let scratch = Scratch()
+        scratch.write("contracts.toml", "description = \"Contracts\"\n")
+        scratch.write("broken.toml", "description = \n")
+        scratch.write("odd.toml", "colour = \"blue\"\n")
+        let loaded = Pipelines.load(directory: scratch.path)
+        #expect(loaded.names == ["default", "contracts"])
+        #expect(loaded.problems.count == 2)
+        #expect(Pipelines.pipeline(forRelativePath: "contracts/a.pdf", known: loaded.names) == "contracts")
+        #expect(Pipelines.pipeline(forRelativePath: "other/a.pdf", known: loaded.names) == "default")
+        #expect(Pipelines.pipeline(forRelativePath: "contracts.pdf", known: loaded.names) == "default")
+    }
+}
+
+@Suite struct AccessPolicyTests {
+    @Test func rootAndWriteGroupsWriteReadGroupsReadOthersNothing() {
+        var policy = AccessPolicy(writeGroups: [], readGroups: [], daemonUID: 500)
+        policy.writeGroups = [100]
+        policy.readGroups = [200]
+        #expect(policy.level(uid: 0, groups: []) == .write)
+        #expect(policy.level(uid: 500, groups: []) == .write)
+        #expect(policy.level(uid: 1000, groups: [5, 100]) == .write)
+        #expect(policy.level(uid: 1000, groups: [200]) == .read)
+        #expect(policy.level(uid: 1000, groups: [300]) == AccessPolicy.Level.none)
+    }
+
+    @Test func groupNamesResolveThroughNSS() {
+        #expect(Accounts.gid(ofGroup: "root") == 0)
+        #expect(Accounts.gid(ofGroup: "no-such-group-tome") == nil)
+        #expect(Accounts.groups(ofUID: 0, primary: 0).contains(0))
+    }
+}
+
+@Suite struct ExtractionOutcomeTests {
+    @Test func signalsAreCrashesWithTheirName() {
+        guard case let .failed(code, message, transient) = ExtractionRunner.interpret(status: 11, stdout: [], lastError: "", memoryMB: 100) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(code == "crashed")
+        #expect(message == "parser crashed: signal 11 (SIGSEGV)")
+        #expect(transient)
+    }
+
+    @Test func typedErrorsArePermanent() {
+        let body = Array(#"{"error":{"code":"encrypted","message":"needs a password"}}"#.utf8)
+        guard case let .failed(code, message, transient) = ExtractionRunner.interpret(status: 1 << 8, stdout: body, lastError: "", memoryMB: 100) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(code == "encrypted")
+        #expect(message == "needs a password")
+        #expect(!transient)
+    }
+
+    @Test func progressLinesParse() {
+        #expect(ExtractionRunner.parseProgress("tome-progress 12 40")! == (12, 40))
+        #expect(ExtractionRunner.parseProgress("warning: something") == nil)
+    }
+}

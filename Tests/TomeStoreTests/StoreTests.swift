@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import Testing
+import TomeExtract
+import TomeTestSupport
+
+@testable import TomeStore
+
+/// The store on a real SQLite file per test: exact rows, refusals, and what
+/// a failed transaction leaves behind.
+@Suite struct StoreTests {
+    let scratch = Scratch()
+    let store: Store
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    init() throws {
+        store = try Store(path: scratch.file("tome.sqlite"))
+    }
+
+    static let document = ExtractedDocument(
+        type: .pdf,
+        text: "Première page.\n\u{0C}Second page.",
+        pages: [PageSpan(number: 1, start: 0, end: 15), PageSpan(number: 2, start: 17, end: 29)],
+        metadata: DocumentMetadata(title: "T", author: "A", pageCount: 2),
+        outline: [OutlineEntry(title: "Second", level: 1, page: 2, offset: 17)]
+    )
+
+    func enqueueNew(_ hash: String = "aa", path: String = "/spool/a.pdf") throws -> (Int64, Int64) {
+        guard case let .queued(documentID, jobID) = try store.enqueue(sha256: hash, name: "a.pdf", pipeline: "default", bytes: 10, sourcePath: path, now: now) else {
+            Issue.record("expected a queued intake")
+            return (0, 0)
+        }
+        return (documentID, jobID)
+    }
+
+    @Test func migrationsAreNamedAndRecorded() throws {
+        let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
+        #expect(applied == ["v1: documents, text, pages, outline, jobs"])
+        #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+    }
+
+    @Test func sameContentTwiceIsOneDocument() throws {
+        let (documentID, _) = try enqueueNew()
+        let second = try store.enqueue(sha256: "aa", name: "copy.pdf", pipeline: "contracts", bytes: 10, sourcePath: "/spool/contracts/copy.pdf", now: now)
+        guard case let .duplicate(of, jobID) = second else { Issue.record("expected duplicate, got \(second)"); return }
+        #expect(of == documentID)
+        let job = try #require(try store.job(id: jobID))
+        #expect(job.status == .done)
+        #expect(job.duplicateOf == documentID)
+        #expect(try store.documents(status: nil, before: nil, limit: 10).count == 1)
+    }
+
+    @Test func jobLifecycleStoresEverythingAtOnce() throws {
+        let (documentID, jobID) = try enqueueNew()
+        let claimed = try #require(try store.claimNextJob(now: now))
+        #expect(claimed.job.id == jobID)
+        #expect(claimed.job.attempts == 1)
+        #expect(claimed.document.status == .processing)
+        #expect(try store.claimNextJob(now: now) == nil)
+
+        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        let stored = try #require(try store.document(id: documentID))
+        #expect(stored.status == .done)
+        #expect(stored.type == "pdf")
+        #expect(stored.pages == 2)
+        #expect(stored.tokens == 4)
+        #expect(stored.title == "T")
+        #expect(try store.text(documentID: documentID) == Self.document.text)
+        #expect(try store.text(documentID: documentID, page: 1) == "Première page.")
+        #expect(try store.text(documentID: documentID, page: 2) == "Second page.")
+        #expect(try store.text(documentID: documentID, page: 3) == nil)
+        #expect(try store.outline(documentID: documentID) == Self.document.outline)
+        #expect(try store.pages(documentID: documentID) == Self.document.pages)
+        #expect(try store.job(id: jobID)?.status == .done)
+    }
+
+    @Test func aFailedTransactionLeavesNothingHalfWritten() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        // A trigger aborts the second outline insert, in the middle of the transaction.
+        var broken = Self.document
+        broken.outline = [broken.outline[0], broken.outline[0]]
+        try store.pool.write { db in
+            try db.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON outline WHEN NEW.position = 1 BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        }
+        #expect(throws: DatabaseError.self) {
+            try store.complete(jobID: jobID, documentID: documentID, document: broken, tokens: 4, now: now)
+        }
+        #expect(try store.text(documentID: documentID) == nil)
+        #expect(try store.pages(documentID: documentID).isEmpty)
+        #expect(try store.outline(documentID: documentID).isEmpty)
+        #expect(try store.document(id: documentID)?.status == .processing)
+    }
+
+    @Test func interruptedJobsGoBackToTheQueue() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        #expect(try store.recoverInterrupted(now: now) == 1)
+        #expect(try store.job(id: jobID)?.status == .queued)
+        #expect(try store.document(id: documentID)?.status == .queued)
+        let again = try #require(try store.claimNextJob(now: now))
+        #expect(again.job.attempts == 2)
+    }
+
+    @Test func retriesWaitForTheirTime() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        try store.retryLater(jobID: jobID, documentID: documentID, code: "timeout", message: "timeout after 1 s", retryAt: now + 10, now: now)
+        #expect(try store.claimNextJob(now: now + 5) == nil)
+        #expect(try store.nextDueTime() == now + 10)
+        #expect(try store.claimNextJob(now: now + 10)?.job.id == jobID)
+    }
+
+    @Test func failedContentDroppedAgainIsQueuedAgain() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        try store.fail(jobID: jobID, documentID: documentID, code: "corrupt", message: "broken", now: now)
+        #expect(try store.document(id: documentID)?.errorCode == "corrupt")
+        let again = try store.enqueue(sha256: "aa", name: "a.pdf", pipeline: "default", bytes: 10, sourcePath: "/spool/a.pdf", now: now)
+        guard case let .queued(sameID, _) = again else { Issue.record("expected queued, got \(again)"); return }
+        #expect(sameID == documentID)
+        #expect(try store.document(id: documentID)?.status == .queued)
+        #expect(try store.document(id: documentID)?.errorCode == nil)
+    }
+
+    @Test func deleteRemovesEverythingAndFreesTheContent() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
+        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        #expect(try store.delete(documentID: documentID))
+        #expect(try store.delete(documentID: documentID) == false)
+        #expect(try store.text(documentID: documentID) == nil)
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") } == 0)
+        // The same content may now come back as a new document.
+        let (newID, _) = try enqueueNew()
+        #expect(newID != documentID)
+    }
+
+    @Test func listingPagesNewestFirstByStatus() throws {
+        for n in 0..<5 { _ = try enqueueNew("h\(n)", path: "/spool/\(n).txt") }
+        let first = try store.documents(status: .queued, before: nil, limit: 2)
+        #expect(first.map(\.sha256) == ["h4", "h3"])
+        let next = try store.documents(status: .queued, before: first.last?.id, limit: 2)
+        #expect(next.map(\.sha256) == ["h2", "h1"])
+        #expect(try store.documents(status: .done, before: nil, limit: 10).isEmpty)
+        #expect(try store.countsByStatus() == [.queued: 5, .processing: 0, .done: 0, .failed: 0])
+        #expect(try store.queueLength() == 5)
+    }
+
+    @Test func reprocessRequeuesFinishedDocumentsOnly() throws {
+        let (documentID, jobID) = try enqueueNew()
+        #expect(throws: StoreError.busy(documentID)) { try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now) }
+        _ = try store.claimNextJob(now: now)
+        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        let newJob = try #require(try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now))
+        #expect(try store.job(id: newJob)?.sourceDisposed == true)
+        #expect(try store.document(id: documentID)?.status == .queued)
+        #expect(try store.requeue(documentID: 999, sourcePath: "/x", now: now) == nil)
+    }
+}
