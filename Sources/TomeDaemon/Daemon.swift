@@ -76,10 +76,12 @@ public struct Daemon: Sendable {
                               executable: try Self.executablePath(), workers: workers, logger: logger)
         let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
 
-        // A graceful stop reaches the services in reverse order: the heartbeat
-        // (STOPPING=1, event streams end), the API, the watcher, then the workers.
+        // A graceful stop reaches the services one at a time, last first: the
+        // watcher (no new files), the workers (a running child is killed and
+        // its job re-queued), the reloader, the heartbeat (STOPPING=1; event
+        // streams end, so they cannot hold the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [pool, watcher, reloader, app, heartbeat],
+            services: [app, heartbeat, reloader, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

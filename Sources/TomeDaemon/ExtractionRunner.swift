@@ -47,6 +47,11 @@ struct ExtractionRunner: Sendable {
         }
     }
 
+    /// glibc's per-thread malloc arenas (64 MiB of address space each) would
+    /// eat `RLIMIT_AS`; Swift's crash backtracer would spend the child's last
+    /// seconds symbolicating a crash the daemon reports by its signal anyway.
+    static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
+
     var arguments: [String] {
         ["extract", "--json", "--progress",
          "--max-bytes", String(maxBytes), "--workers", String(workers),
@@ -59,7 +64,7 @@ struct ExtractionRunner: Sendable {
         var child: SpawnedChild
         do {
             child = try SpawnedChild(executable: executable, arguments: arguments + ["--", path],
-                                     environment: ["MALLOC_ARENA_MAX": "2"])
+                                     environment: Self.childEnvironment)
         } catch {
             return .failed(code: "crashed", message: "cannot start the parser: \(error)", transient: true)
         }

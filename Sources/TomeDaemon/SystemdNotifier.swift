@@ -68,7 +68,8 @@ struct SystemdHeartbeat: Service {
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
             notifier.notify((watchdogEnabled ? "WATCHDOG=1\n" : "") + "STATUS=\(status())")
-            try? await Task.sleep(for: interval)
+            let interval = self.interval
+            await cancelWhenGracefulShutdown { try? await Task.sleep(for: interval) }
         }
         notifier.notify("STOPPING=1")
         events.finishAll()

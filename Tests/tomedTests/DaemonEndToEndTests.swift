@@ -1,0 +1,290 @@
+import Foundation
+import Glibc
+import Testing
+import TomeTestSupport
+
+/// The real `tomed`, started on a scratch spool, fed real files, and checked
+/// through its real socket. Serialized: each test runs a daemon with workers
+/// and child processes of its own.
+@Suite(.serialized) struct DaemonEndToEndTests {
+    static func pdf(_ pages: [[String]], in scratch: Scratch, name: String) -> [UInt8] {
+        let path = scratch.file("build-" + name)
+        PDFWriter(pages: pages).write(to: path)
+        return scratch.read("build-" + name)
+    }
+
+    static func document(named name: String, in documents: [[String: Any]]) -> [String: Any]? {
+        documents.first { $0["name"] as? String == name }
+    }
+
+    @Test func droppedFilesBecomeDoneDocumentsWithTheirText() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let bytes = Self.pdf([["Alpha page one."], ["Beta page two."], ["Gamma page three."]], in: daemon.scratch, name: "three.pdf")
+        daemon.scratch.write("spool/three.pdf", bytes)
+        daemon.scratch.write("spool/notes.md", "# Notes\n\nPlain words here.\n")
+        let documents = try daemon.waitForSettled(count: 2)
+        let pdf = try #require(Self.document(named: "three.pdf", in: documents))
+        #expect(pdf["status"] as? String == "done")
+        #expect(pdf["pages"] as? Int == 3)
+        #expect(pdf["type"] as? String == "pdf")
+        let id = try #require(pdf["id"] as? Int)
+        #expect(try daemon.get("/v1/documents/\(id)/text?page=2").text == "Beta page two.")
+        #expect(try daemon.get("/v1/documents/\(id)/text").text == "Alpha page one.\n\u{0C}Beta page two.\n\u{0C}Gamma page three.")
+        #expect(try daemon.get("/v1/documents/\(id)/text?page=4").status == 404)
+        // Archived after commit, out of the spool.
+        try waitUntil(timeout: 10, "files archived") {
+            FileManager.default.fileExists(atPath: daemon.state + "/archive/three.pdf") && !FileManager.default.fileExists(atPath: daemon.spool + "/three.pdf")
+        }
+    }
+
+    @Test func manyFilesAtOnceSlowWritersAndRenamesEachBecomeOneDocument() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        for n in 0..<12 { daemon.scratch.write("spool/batch-\(n).txt", "Document number \(n) with its own words.\n") }
+        // A slow writer: several chunks, pauses longer than settle_ms while the file stays open.
+        let fd = open(daemon.spool + "/slow.txt", O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        try #require(fd >= 0)
+        for chunk in 0..<4 {
+            let line = Array("chunk \(chunk) of the slow file.\n".utf8)
+            #expect(write(fd, line, line.count) == line.count)
+            usleep(350_000)
+        }
+        close(fd)
+        // Renamed in from a .part name: ignored while .part, taken at once after.
+        daemon.scratch.write("spool/renamed.txt.part", "Arrived by rename.\n")
+        usleep(600_000)
+        #expect(try daemon.documents().allSatisfy { $0["name"] as? String != "renamed.txt.part" })
+        rename(daemon.spool + "/renamed.txt.part", daemon.spool + "/renamed.txt")
+        let documents = try daemon.waitForSettled(count: 14)
+        #expect(documents.allSatisfy { $0["status"] as? String == "done" })
+        #expect(Set(documents.compactMap { $0["name"] as? String }).count == 14)
+        let slow = try #require(Self.document(named: "slow.txt", in: documents)?["id"] as? Int)
+        #expect(try daemon.get("/v1/documents/\(slow)/text").text == (0..<4).map { "chunk \($0) of the slow file.\n" }.joined())
+    }
+
+    @Test func sameContentTwiceIsADuplicateAndBothFilesAreArchived() throws {
+        let daemon = DaemonFixture()
+        try FileManager.default.createDirectory(atPath: daemon.spool + "/sub", withIntermediateDirectories: true)
+        try daemon.start()
+        daemon.scratch.write("spool/first.txt", "Identical content.\n")
+        _ = try daemon.waitForSettled(count: 1)
+        daemon.scratch.write("spool/sub/second.txt", "Identical content.\n")
+        try waitUntil(timeout: 15, "the duplicate archived") { FileManager.default.fileExists(atPath: daemon.state + "/archive/sub/second.txt") }
+        #expect(try daemon.documents().count == 1)
+        // Uploading it is a 409 that names the existing document.
+        let upload = try daemon.request("POST", "/v1/documents?name=third.txt", body: Array("Identical content.\n".utf8))
+        #expect(upload.status == 409)
+        #expect((upload.json["error"] as? [String: Any])?["code"] as? String == "duplicate")
+        let existing = try #require(try daemon.documents().first?["id"] as? Int)
+        #expect(upload.json["id"] as? Int == existing)
+        // After a delete, the same content is new again.
+        #expect(try daemon.request("DELETE", "/v1/documents/\(existing)").status == 204)
+        let again = try daemon.request("POST", "/v1/documents?name=fourth.txt", body: Array("Identical content.\n".utf8))
+        #expect(again.status == 201)
+        #expect(again.json["id"] as? Int != existing)
+    }
+
+    @Test func eachTypedFailureLandsInFailedWithItsSidecar() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let plain = Self.pdf([["Secret text."]], in: daemon.scratch, name: "plain.pdf")
+        daemon.scratch.write("plain.pdf", plain)
+        let qpdf = try runProcess("qpdf", ["--encrypt", "u", "o", "256", "--", daemon.scratch.file("plain.pdf"), daemon.scratch.file("locked.pdf")])
+        try #require(qpdf.status == 0)
+        daemon.scratch.write("spool/locked.pdf", daemon.scratch.read("locked.pdf"))
+        daemon.scratch.write("spool/empty.txt", [])
+        daemon.scratch.write("spool/noise.pdf", [0x00, 0x01, 0x02] + (0..<2000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+        daemon.scratch.write("spool/broken.pdf", "%PDF-1.7\n" + String(repeating: "garbage ", count: 200))
+        let documents = try daemon.waitForSettled(count: 4)
+        let expected = ["locked.pdf": "encrypted", "empty.txt": "empty", "noise.pdf": "unsupported_type", "broken.pdf": "corrupt"]
+        for (name, code) in expected {
+            let document = try #require(Self.document(named: name, in: documents))
+            #expect(document["status"] as? String == "failed")
+            #expect((document["error"] as? [String: Any])?["code"] as? String == code, "\(name)")
+            try waitUntil(timeout: 10, "\(name) moved to failed/") { FileManager.default.fileExists(atPath: daemon.state + "/failed/\(name).error") }
+            let sidecar = String(decoding: daemon.scratch.read("state/failed/\(name).error"), as: UTF8.self)
+            #expect(sidecar.contains("error: \(code)"))
+            #expect(FileManager.default.fileExists(atPath: daemon.state + "/failed/\(name)"))
+        }
+    }
+
+    @Test func killNineMidBatchThenRestartFinishesEverythingOnce() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let count = 16
+        for n in 0..<count {
+            let pages = (1...40).map { p in ["File \(n) page \(p).", "Filler text to give the parser some work on page \(p)."] }
+            daemon.scratch.write("spool/doc-\(n).pdf", Self.pdf(pages, in: daemon.scratch, name: "doc-\(n).pdf"))
+        }
+        try waitUntil(timeout: 60, "some documents done") {
+            ((try? daemon.documents()) ?? []).filter { $0["status"] as? String == "done" }.count >= 2
+        }
+        try daemon.stop(signal: SIGKILL)
+        try daemon.start()
+        let documents = try daemon.waitForSettled(count: count, timeout: 120)
+        #expect(documents.allSatisfy { $0["status"] as? String == "done" })
+        #expect(Set(documents.compactMap { $0["name"] as? String }) == Set((0..<count).map { "doc-\($0).pdf" }))
+        for document in documents {
+            let id = try #require(document["id"] as? Int)
+            let n = try #require((document["name"] as? String)?.dropFirst(4).split(separator: ".").first)
+            #expect(try daemon.get("/v1/documents/\(id)/text?page=40").text.hasPrefix("File \(n) page 40."))
+        }
+        try waitUntil(timeout: 15, "spool emptied") {
+            ((try? FileManager.default.contentsOfDirectory(atPath: daemon.spool)) ?? ["?"]).isEmpty
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: daemon.state + "/archive").count == count)
+    }
+
+    /// Pages of `slowPDF`: about 4 s of extraction for one worker in a debug build.
+    static let slowPages = 6000
+
+    /// A PDF big enough that its extraction is still running when the test acts.
+    static func slowPDF(in scratch: Scratch) -> [UInt8] {
+        let pages = (1...slowPages).map { p in (1...30).map { line in "Page \(p) line \(line) with enough words to keep poppler busy." } }
+        return pdf(pages, in: scratch, name: "slow.pdf")
+    }
+
+    @Test func aKilledParserFailsThatDocumentAndTheDaemonGoesOn() throws {
+        let daemon = DaemonFixture(jobs: "workers = 1\nretries = 0")
+        try daemon.start()
+        daemon.scratch.write("spool/big.pdf", Self.slowPDF(in: daemon.scratch))
+        var child: Int32 = 0
+        try waitUntil(timeout: 30, "the parser child") {
+            child = daemon.children(containing: "extract").first ?? 0
+            return child != 0
+        }
+        kill(child, SIGSEGV)
+        let documents = try daemon.waitForSettled(count: 1)
+        let error = try #require(documents.first?["error"] as? [String: Any], "\(documents) \(daemon.log)")
+        #expect(error["code"] as? String == "crashed")
+        #expect(error["message"] as? String == "parser crashed: signal 11 (SIGSEGV)")
+        // The daemon still works.
+        daemon.scratch.write("spool/after.txt", "Still alive.\n")
+        let after = try daemon.waitForSettled(count: 2)
+        #expect(Self.document(named: "after.txt", in: after)?["status"] as? String == "done")
+    }
+
+    @Test func aHangingParserTimesOut() throws {
+        let daemon = DaemonFixture(config: "", jobs: "workers = 1\nretries = 1")
+        daemon.scratch.write("tomed.toml", String(decoding: daemon.scratch.read("tomed.toml"), as: UTF8.self) + "\n[extract]\ntimeout_s = 0.3\n")
+        try daemon.start()
+        daemon.scratch.write("spool/big.pdf", Self.slowPDF(in: daemon.scratch))
+        let documents = try daemon.waitForSettled(count: 1)
+        let error = try #require(documents.first?["error"] as? [String: Any])
+        #expect(error["code"] as? String == "timeout")
+        #expect(error["message"] as? String == "timeout after 0.3 s")
+        #expect(documents.first?["attempts"] as? Int == 2)  // one retry, then failed
+        #expect(daemon.children(containing: "extract").isEmpty)
+    }
+
+    @Test func sigtermWhileBusyStopsGracefullyAndLosesNothing() throws {
+        let daemon = DaemonFixture(jobs: "workers = 1")
+        try daemon.start()
+        daemon.scratch.write("spool/big.pdf", Self.slowPDF(in: daemon.scratch))
+        try waitUntil(timeout: 30, "processing") { daemon.children(containing: "extract").count == 1 }
+        let child = daemon.children(containing: "extract")[0]
+        let stopping = Date()
+        let status = try daemon.stop(signal: SIGTERM, timeout: 25)
+        #expect(status == 0)
+        #expect(Date().timeIntervalSince(stopping) < 5, "a graceful stop must not wait for the document")
+        #expect(kill(child, 0) != 0, "the child must be gone")
+        #expect(FileManager.default.fileExists(atPath: daemon.spool + "/big.pdf"), "\(daemon.log)")
+        try daemon.start()
+        let documents = try daemon.waitForSettled(count: 1, timeout: 120)
+        #expect(documents.first?["status"] as? String == "done")
+        #expect(documents.first?["pages"] as? Int == Self.slowPages)
+        #expect(documents.first?["attempts"] as? Int == 1)  // the interrupted attempt does not count
+    }
+
+    @Test func sighupReloadsConfigAndPipelines() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        daemon.scratch.write("spool/before.txt", "Before the reload.\n")
+        _ = try daemon.waitForSettled(count: 1)
+        #expect(FileManager.default.fileExists(atPath: daemon.state + "/archive/before.txt"))
+        daemon.scratch.write("pipelines/contracts.toml", "description = \"Contracts\"\n")
+        daemon.writeConfig(spoolSection: "on_success = \"leave\"")
+        kill(daemon.pid, SIGHUP)
+        try waitUntil(timeout: 10, "reload logged") { daemon.log.contains("reloaded") }
+        try FileManager.default.createDirectory(atPath: daemon.spool + "/contracts", withIntermediateDirectories: true)
+        daemon.scratch.write("spool/contracts/deal.txt", "A contract.\n")
+        let documents = try daemon.waitForSettled(count: 2)
+        let deal = try #require(Self.document(named: "contracts/deal.txt", in: documents))
+        #expect(deal["pipeline"] as? String == "contracts")
+        usleep(500_000)
+        #expect(FileManager.default.fileExists(atPath: daemon.spool + "/contracts/deal.txt"))  // left, as now configured
+    }
+
+    @Test func readinessReachesSystemdAndASecondDaemonIsRefused() throws {
+        let daemon = DaemonFixture()
+        let notifyPath = daemon.scratch.file("notify.sock")
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in notifyPath.utf8.enumerated() { raw[i] = b } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+        try daemon.start(environment: ["NOTIFY_SOCKET": notifyPath])
+        var messages: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard n > 0 else { break }
+            messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+        }
+        #expect(messages.contains { $0.contains("READY=1") }, "\(messages)")
+
+        let second = try runProcess(daemon.tomed, ["--config", daemon.configPath])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another tomed"))
+        #expect(try daemon.get("/v1/health").status == 200)  // the first one still owns the socket
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to create users and run as them"))
+    func aReadOnlyClientIsRefusedAWrite() throws {
+        for (group, user) in [("tomereaders", "tome-reader"), ("tomenobody", "tome-outsider")] {
+            _ = try runProcess("groupadd", ["-f", group])
+            _ = try runProcess("useradd", ["-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", user])
+        }
+        let daemon = DaemonFixture(config: "socket_mode = \"0666\"\nread_groups = [\"tomereaders\"]\nwrite_groups = []")
+        try daemon.start()
+        // Let the test users reach the socket inside the scratch folder.
+        chmod(daemon.scratch.path, 0o755)
+        daemon.scratch.write("upload.txt", "Nobody may add this.\n")
+        chmod(daemon.scratch.file("upload.txt"), 0o644)
+        let read = try runProcess("runuser", ["-u", "tome-reader", "--", daemon.tome, "status", "--json", "--socket", daemon.socket])
+        #expect(read.status == 0, "\(read.stderr)")
+        let write = try runProcess("runuser", ["-u", "tome-reader", "--", daemon.tome, "add", "--socket", daemon.socket, daemon.scratch.file("upload.txt")])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("may read but not POST"))
+        let outsider = try runProcess("runuser", ["-u", "tome-outsider", "--", daemon.tome, "status", "--socket", daemon.socket])
+        #expect(outsider.status == 1)
+        #expect(outsider.stderr.contains("not allowed"))
+        #expect(try daemon.documents().isEmpty)
+    }
+
+    @Test func cliAddWaitsAndReadsBack() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let file = daemon.scratch.write("report.md", "# Report\n\nThe figures are in.\n")
+        let add = try runProcess(daemon.tome, ["add", "--wait", "--json", "--socket", daemon.socket, file])
+        #expect(add.status == 0, "\(add.stderr)")
+        let added = try #require(try JSONSerialization.jsonObject(with: add.stdout) as? [[String: Any]])
+        #expect(added.first?["status"] as? String == "done")
+        let id = try #require(added.first?["id"] as? Int)
+        let text = try runProcess(daemon.tome, ["text", String(id), "--socket", daemon.socket])
+        #expect(String(decoding: text.stdout, as: UTF8.self) == "# Report\n\nThe figures are in.\n")
+        let missing = try runProcess(daemon.tome, ["show", "999", "--socket", daemon.socket])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "tome: no document 999\n")
+        let badRequest = try daemon.request("POST", "/v1/documents?name=../escape.txt", body: [0x41])
+        #expect(badRequest.status == 400)
+        let metrics = try daemon.get("/metrics").text
+        #expect(metrics.contains("tome_documents{status=\"done\"} 1"))
+        #expect(metrics.contains("tome_processing_seconds_count 1"))
+    }
+}
