@@ -7,22 +7,49 @@ DESTDIR ?=
 
 # Build: C libraries Tome links (SQLite comes with the store), pkg-config to find them.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev
-# Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs some.
-TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip
+# Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
+# some, systemd-analyze verifies the units, runuser runs a client as another user.
+TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd
 # Benchmarks: the reference tool and the large real manuals it is compared on.
 BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench build deps test-deps bench-deps clean
+BUILD_DIR ?= .build/release
+BINDIR := $(PREFIX)/bin
+UNITDIR := $(PREFIX)/lib/systemd/system
+DOCDIR := $(PREFIX)/share/doc/tome
 
-## make run: install what is missing, build in release mode, and run Tome.
-## Until the daemon lands, this extracts the sample documents in Samples/.
-run: deps build
-	@for f in Samples/*; do \
-		echo "== tomed extract --json $$f"; \
-		.build/release/tomed extract --json "$$f" || exit 1; \
-	done
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files
+
+## make run: install what is missing, build in release mode, and start the
+## daemon in the foreground on ./var/ (spool var/spool, socket var/tome.sock),
+## with var/tomed.toml made from Config/local.toml. The first run drops the
+## sample documents into the spool. Stop it with Ctrl-C.
+run: deps build var/tomed.toml
+	@if [ ! -d var/state ]; then mkdir -p var/spool && cp Samples/* var/spool/; fi
+	@echo "tomed: spool $(CURDIR)/var/spool, socket $(CURDIR)/var/tome.sock"
+	@echo "In another terminal:  export TOME_SOCKET=$(CURDIR)/var/tome.sock; $(CURDIR)/.build/release/tome watch"
+	.build/release/tomed --config var/tomed.toml
+
+var/tomed.toml: Config/local.toml
+	@mkdir -p var
+	sed "s|@ROOT@|$(CURDIR)|g" Config/local.toml > $@
+
+## make install: the binaries, the systemd units, the config and pipelines.
+## DESTDIR and PREFIX as usual; an existing /etc/tome/tomed.toml is kept.
+install: build install-files
+
+install-files:
+	install -D -m 0755 $(BUILD_DIR)/tomed $(DESTDIR)$(BINDIR)/tomed
+	install -D -m 0755 $(BUILD_DIR)/tome $(DESTDIR)$(BINDIR)/tome
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/tome/pipelines $(DESTDIR)$(DOCDIR)
+	sed -e "s|@BINDIR@|$(BINDIR)|g" -e "s|@DOCDIR@|$(DOCDIR)|g" Systemd/tomed.service > $(DESTDIR)$(UNITDIR)/tomed.service
+	install -m 0644 Systemd/tome.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/tome.conf
+	install -m 0644 Systemd/tome.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/tome.conf
+	[ -e $(DESTDIR)/etc/tome/tomed.toml ] || install -m 0644 Config/tomed.toml $(DESTDIR)/etc/tome/tomed.toml
+	for f in Pipelines/*.toml; do [ -e $(DESTDIR)/etc/tome/pipelines/$$(basename $$f) ] || install -m 0644 $$f $(DESTDIR)/etc/tome/pipelines/; done
+	install -m 0644 README.md openapi.yaml $(DESTDIR)$(DOCDIR)/
 
 ## make test: install what is missing, build, run every test.
 test: deps test-deps
