@@ -123,8 +123,8 @@ struct ExtractionRunner: Sendable {
         if exit == 0, let document = try? decoder.decode(ExtractedDocument.self, from: Data(stdout)) {
             return .document(document)
         }
-        if exit == 1, let body = try? decoder.decode(ErrorBody.self, from: Data(stdout)) {
-            return .failed(code: body.error.code, message: body.error.message, transient: false)
+        if exit == 1, let report = try? decoder.decode(ExtractionFailureReport.self, from: Data(stdout)) {
+            return .failed(code: report.error.code.rawValue, message: report.error.message, transient: false)
         }
         let lower = lastError.lowercased()
         if lower.contains("memory") || lower.contains("bad_alloc") {
@@ -148,14 +148,6 @@ struct ExtractionRunner: Sendable {
 
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-    }
-
-    private struct ErrorBody: Decodable {
-        struct Detail: Decodable {
-            var code: String
-            var message: String
-        }
-        var error: Detail
     }
 }
 

@@ -1,6 +1,6 @@
 /// Why a file yielded no document. `code` is stable (it is stored, sent over
 /// the API and written to `.error` sidecars); `message` is for people.
-public struct ExtractionError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ExtractionError: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     /// A stable error code: a struct, so new codes do not break callers.
     public struct Code: Sendable, Hashable, RawRepresentable, Codable, CustomStringConvertible {
         public let rawValue: String
@@ -30,4 +30,14 @@ public struct ExtractionError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var description: String { "\(code): \(message)" }
+}
+
+/// What `tomed extract --json` prints when a file yields no document:
+/// `{"error": {"code", "message"}}`. The daemon reads it back from its child.
+public struct ExtractionFailureReport: Codable, Sendable, Equatable {
+    public var error: ExtractionError
+
+    public init(error: ExtractionError) {
+        self.error = error
+    }
 }

@@ -56,8 +56,7 @@ struct ExtractCommand: AsyncParsableCommand {
             document = try await extractor.extract(fileAt: file)
         } catch {
             if json {
-                let body = ErrorBody(error: .init(code: error.code.rawValue, message: error.message))
-                try write(Self.encoder.encode(body))
+                try write(Self.encoder.encode(ExtractionFailureReport(error: error)))
                 write(Data("\n".utf8))
             }
             FileHandle.standardError.write(Data("tomed extract: \(file): \(error.code): \(error.message)\n".utf8))
@@ -88,14 +87,6 @@ struct ExtractCommand: AsyncParsableCommand {
 
     private func write(_ data: Data) {
         FileHandle.standardOutput.write(data)
-    }
-
-    private struct ErrorBody: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-        }
-        var error: Detail
     }
 }
 

@@ -252,16 +252,20 @@ import TomeTestSupport
         }
         let daemon = DaemonFixture(config: "socket_mode = \"0666\"\nread_groups = [\"tomereaders\"]\nwrite_groups = []")
         try daemon.start()
-        // Let the test users reach the socket inside the scratch folder.
+        // Let the test users reach the socket and a copy of `tome` inside the
+        // scratch folder (the build folder may sit where they cannot look).
         chmod(daemon.scratch.path, 0o755)
         daemon.scratch.write("upload.txt", "Nobody may add this.\n")
         chmod(daemon.scratch.file("upload.txt"), 0o644)
-        let read = try runProcess("runuser", ["-u", "tome-reader", "--", daemon.tome, "status", "--json", "--socket", daemon.socket])
+        let tome = daemon.scratch.file("tome")
+        try FileManager.default.copyItem(atPath: daemon.tome, toPath: tome)
+        chmod(tome, 0o755)
+        let read = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "status", "--json", "--socket", daemon.socket])
         #expect(read.status == 0, "\(read.stderr)")
-        let write = try runProcess("runuser", ["-u", "tome-reader", "--", daemon.tome, "add", "--socket", daemon.socket, daemon.scratch.file("upload.txt")])
+        let write = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "add", "--socket", daemon.socket, daemon.scratch.file("upload.txt")])
         #expect(write.status == 1)
         #expect(write.stderr.contains("may read but not POST"))
-        let outsider = try runProcess("runuser", ["-u", "tome-outsider", "--", daemon.tome, "status", "--socket", daemon.socket])
+        let outsider = try runProcess("runuser", ["-u", "tome-outsider", "--", tome, "status", "--socket", daemon.socket])
         #expect(outsider.status == 1)
         #expect(outsider.stderr.contains("not allowed"))
         #expect(try daemon.documents().isEmpty)
@@ -286,5 +290,62 @@ import TomeTestSupport
         let metrics = try daemon.get("/metrics").text
         #expect(metrics.contains("tome_documents{status=\"done\"} 1"))
         #expect(metrics.contains("tome_processing_seconds_count 1"))
+    }
+}
+
+/// The parts of `tomed` and `tome` that need no running daemon, and the event stream.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func checkConfigSaysWhereAConfigIsWrong() throws {
+        let scratch = Scratch()
+        let tomed = productsDirectory + "/tomed"
+        let good = scratch.write("good.toml", "[spool]\nsettle_ms = 100\n")
+        let ok = try runProcess(tomed, ["check-config", good])
+        #expect(ok.status == 0)
+        #expect(String(decoding: ok.stdout, as: UTF8.self).contains("ok"))
+        let badKey = try runProcess(tomed, ["check-config", scratch.write("key.toml", "[spool]\nsettle = 100\n")])
+        #expect(badKey.status == 1)
+        #expect(badKey.stderr.contains("spool.settle: unknown key"))
+        let badSyntax = try runProcess(tomed, ["check-config", scratch.write("syntax.toml", "[spool]\nsettle_ms = = 1\n")])
+        #expect(badSyntax.status == 1)
+        #expect(badSyntax.stderr.contains("line 2"))
+        let missing = try runProcess(tomed, ["--config", scratch.file("absent.toml")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot read the config file"))
+    }
+
+    @Test func watchStreamsEventsAsNDJSON() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: daemon.tome)
+        watch.arguments = ["watch", "--json", "--socket", daemon.socket]
+        let out = Pipe()
+        watch.standardOutput = out
+        try watch.run()
+        defer { if watch.isRunning { watch.terminate() } }
+        // The stream is open once the daemon counts the watcher's connection; give it a moment.
+        usleep(500_000)
+        daemon.scratch.write("spool/streamed.txt", "Streamed to the watcher.\n")
+        var events: [[String: Any]] = []
+        var pending = Data()
+        // Non-blocking reads, so a silent stream fails the test instead of hanging it.
+        let fd = out.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        try waitUntil(timeout: 30, "a done event on the stream") {
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 { pending.append(contentsOf: buffer[0..<n]) }
+            while let newline = pending.firstIndex(of: 0x0A) {
+                if let event = try? JSONSerialization.jsonObject(with: pending[pending.startIndex..<newline]) as? [String: Any] { events.append(event) }
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+            return events.contains { $0["event"] as? String == "done" }
+        }
+        let kinds = events.filter { $0["name"] as? String == "streamed.txt" }.compactMap { $0["event"] as? String }
+        #expect(kinds.first == "queued")
+        #expect(kinds.last == "done")
+        // A graceful stop ends the stream, and with it the client.
+        try daemon.stop()
+        try waitUntil(timeout: 10, "tome watch ending") { !watch.isRunning }
     }
 }
