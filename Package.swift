@@ -38,6 +38,9 @@ let package = Package(
         // file -> ExtractedDocument. Knows nothing of the engine or the store.
         .target(name: "TomeExtract", dependencies: ["CPoppler", "CLibXML2", "CZlib"]),
 
+        // Pure computation: tokens, Engram, indexer, attention, ask. No I/O, no other Tome module.
+        .target(name: "TomeEngine"),
+
         // SQLite through GRDB: schema, migrations, documents and jobs.
         .target(name: "TomeStore", dependencies: ["TomeExtract", .product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -81,6 +84,7 @@ let package = Package(
         // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
         .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
+        .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeTestSupport"]),
         .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeTestSupport"]),
         .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport"]),

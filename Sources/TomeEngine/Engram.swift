@@ -1,0 +1,232 @@
+import Foundation
+
+/// Engram: a hashed N-gram memory with O(1) lookups (DeepSeek's conditional
+/// memory, made a corpus statistic).
+///
+/// For N-gram orders n = 1…3 and hash heads h = 1…H, the n-gram ending at
+/// token t lands in slot
+///
+///     mix  = (x_t · m[n,h,0]) ^ (x_{t-1} · m[n,h,1]) ^ … ^ (x_{t-n+1} · m[n,h,n-1])   (wrapping)
+///     slot = fold32(mix) mod p[n,h]
+///
+/// where x are canonical token ids, m are odd 64-bit multipliers and every
+/// table size p[n,h] is a distinct prime. Each slot holds a document
+/// frequency (documents with an n-gram there) and a collection frequency
+/// (occurrences). A lookup takes the minimum over heads: a count-min sketch,
+/// which may over-count (collisions) but never under-counts.
+///
+/// Salience, O(1) from the counts, with N documents and T n-grams of that order:
+///
+///     salience(g) = ln(1 + (N + 1) / (df + ½)) + ln(1 + (T + 1) / (cf + 1))
+///
+/// The first term is rarity across documents; the second, rarity in the
+/// collection, still informative when the corpus is one long document.
+public struct EngramLayout: Sendable, Equatable, Codable {
+    public var orders: Int
+    public var heads: Int
+    /// Table sizes, `[order - 1][head]`, distinct primes.
+    public var sizes: [[Int]]
+
+    /// Defaults chosen by measurement (Benchmarks/README.md): unigram tables
+    /// of ~131K slots hold a large vocabulary with few collisions; bigram and
+    /// trigram tables of ~524K slots keep the whole memory (2 counters × 4
+    /// bytes × ~4.7M slots = 38 MB) small enough to map and walk fast, where
+    /// 4M-slot tables (300 MB) made every update a cache miss.
+    public static let standard = EngramLayout(orders: 3, heads: 4, sizes: [
+        [131_071, 131_063, 131_059, 131_023],
+        [524_287, 524_269, 524_261, 524_257],
+        [524_243, 524_231, 524_219, 524_203],
+    ])
+
+    /// First counter of table (order, head) in the flat counter array.
+    public func offset(order: Int, head: Int) -> Int {
+        var offset = 0
+        for o in 0..<(order - 1) { offset += sizes[o].reduce(0, +) }
+        for h in 0..<head { offset += sizes[order - 1][h] }
+        return offset
+    }
+
+    /// Slots over all tables.
+    public var slotCount: Int { sizes.joined().reduce(0, +) }
+}
+
+/// Hashes N-grams of canonical ids to slots (see `EngramLayout`).
+public struct NgramHasher: Sendable {
+    public let layout: EngramLayout
+    /// `multipliers[order - 1][head][k]`, odd.
+    private let multipliers: [[[UInt64]]]
+    /// Lemire's fastmod constants, one per table: `UInt64.max / p + 1`.
+    private let magic: [[UInt64]]
+    private let sizes: [[UInt64]]
+    private let offsets: [[Int]]
+
+    public init(layout: EngramLayout = .standard, seed: UInt64 = 0x5EED_7043_E4A9_1A11) {
+        self.layout = layout
+        var state = seed
+        func next() -> UInt64 {  // splitmix64
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        multipliers = (1...layout.orders).map { order in
+            (0..<layout.heads).map { _ in (0..<order).map { _ in next() | 1 } }
+        }
+        sizes = layout.sizes.map { $0.map(UInt64.init) }
+        magic = layout.sizes.map { $0.map { UInt64.max / UInt64($0) &+ 1 } }
+        offsets = (1...layout.orders).map { order in (0..<layout.heads).map { layout.offset(order: order, head: $0) } }
+    }
+
+    /// The flat counter index of the n-gram `ids[end - order + 1 ... end]` in table (order, head).
+    @inline(__always)
+    public func index(_ ids: UnsafeBufferPointer<UInt64>, end: Int, order: Int, head: Int) -> Int {
+        let m = multipliers[order - 1][head]
+        var mix: UInt64 = 0
+        for k in 0..<order { mix ^= ids[end - k] &* m[k] }
+        return offsets[order - 1][head] + Int(fastmod(fold(mix), order: order, head: head))
+    }
+
+    /// The flat counter index of an n-gram given as an array (questions, lookups).
+    public func index(_ ngram: [UInt64], head: Int) -> Int {
+        ngram.withUnsafeBufferPointer { index($0, end: ngram.count - 1, order: ngram.count, head: head) }
+    }
+
+    @inline(__always) private func fold(_ mix: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: mix ^ (mix >> 32)) }
+
+    /// `x mod p` without a division (Lemire, Kaser & Kurz 2019).
+    @inline(__always)
+    private func fastmod(_ x: UInt32, order: Int, head: Int) -> UInt64 {
+        let low = magic[order - 1][head] &* UInt64(x)
+        return low.multipliedFullWidth(by: sizes[order - 1][head]).high
+    }
+
+    /// The table slot (not the flat index) of a flat index, for patterns.
+    public func slot(ofIndex index: Int, order: Int, head: Int) -> Int { index - offsets[order - 1][head] }
+}
+
+/// The counters of one document: collection frequency per slot (its
+/// document frequency is 1 wherever that is non-zero), and n-grams per order.
+public struct EngramContribution: Sendable, Equatable {
+    public var counts: [UInt32]
+    public var totals: [UInt64]
+
+    public init(layout: EngramLayout) {
+        counts = [UInt32](repeating: 0, count: layout.slotCount)
+        totals = [UInt64](repeating: 0, count: layout.orders)
+    }
+
+    /// Adds every n-gram (orders 1…3, within each run of `ids`) to the counts.
+    public mutating func add(runs ids: [UInt64], boundaries: [Int], hasher: NgramHasher) {
+        let layout = hasher.layout
+        counts.withUnsafeMutableBufferPointer { counts in
+            ids.withUnsafeBufferPointer { ids in
+                var runStart = 0
+                for runEnd in boundaries {
+                    for t in runStart..<runEnd {
+                        for order in 1...layout.orders where t - order + 1 >= runStart {
+                            totals[order - 1] += 1
+                            for head in 0..<layout.heads { counts[hasher.index(ids, end: t, order: order, head: head)] &+= 1 }
+                        }
+                    }
+                    runStart = runEnd
+                }
+            }
+        }
+    }
+
+    public mutating func merge(_ other: EngramContribution) {
+        for i in counts.indices { counts[i] &+= other.counts[i] }
+        for o in totals.indices { totals[o] += other.totals[o] }
+    }
+
+    /// Count-min estimate of an n-gram's occurrences in this document.
+    public func count(_ ngram: [UInt64], hasher: NgramHasher) -> UInt32 {
+        (0..<hasher.layout.heads).map { counts[hasher.index(ngram, head: $0)] }.min() ?? 0
+    }
+}
+
+/// The corpus memory: document and collection frequencies over every
+/// document, in a flat buffer the caller owns (the daemon maps a file; tests
+/// use an array). Layout: `df[slotCount]` then `cf[slotCount]`, UInt32 each.
+public struct EngramMemory {
+    public let hasher: NgramHasher
+    public let counters: UnsafeMutableBufferPointer<UInt32>
+    /// Documents counted, and n-grams per order over all of them.
+    public var documents: UInt64
+    public var totals: [UInt64]
+
+    /// Counters a buffer must hold for `layout`.
+    public static func counterCount(_ layout: EngramLayout) -> Int { 2 * layout.slotCount }
+
+    public init(hasher: NgramHasher, counters: UnsafeMutableBufferPointer<UInt32>, documents: UInt64, totals: [UInt64]) {
+        precondition(counters.count >= Self.counterCount(hasher.layout), "counter buffer too small")
+        self.hasher = hasher
+        self.counters = counters
+        self.documents = documents
+        self.totals = totals
+    }
+
+    /// Adds (`sign` +1) or removes (-1) one document's counts.
+    public mutating func apply(_ contribution: EngramContribution, sign: Int) {
+        let n = hasher.layout.slotCount
+        for i in 0..<n where contribution.counts[i] != 0 {
+            if sign > 0 {
+                counters[i] &+= 1
+                counters[n + i] &+= contribution.counts[i]
+            } else {
+                counters[i] = counters[i] > 0 ? counters[i] - 1 : 0
+                counters[n + i] = counters[n + i] >= contribution.counts[i] ? counters[n + i] - contribution.counts[i] : 0
+            }
+        }
+        if sign > 0 {
+            documents += 1
+            for o in totals.indices { totals[o] += contribution.totals[o] }
+        } else {
+            documents = documents > 0 ? documents - 1 : 0
+            for o in totals.indices { totals[o] = totals[o] >= contribution.totals[o] ? totals[o] - contribution.totals[o] : 0 }
+        }
+    }
+
+    /// Count-min estimates for an n-gram of 1…3 canonical ids: O(heads).
+    public func estimate(_ ngram: [UInt64]) -> (documents: UInt32, occurrences: UInt32) {
+        guard (1...hasher.layout.orders).contains(ngram.count) else { return (0, 0) }
+        let n = hasher.layout.slotCount
+        var df = UInt32.max, cf = UInt32.max
+        for head in 0..<hasher.layout.heads {
+            let i = hasher.index(ngram, head: head)
+            df = min(df, counters[i])
+            cf = min(cf, counters[n + i])
+        }
+        return (df, cf)
+    }
+
+    public func salience(_ ngram: [UInt64]) -> Double {
+        let (df, cf) = estimate(ngram)
+        let total = ngram.count <= totals.count ? totals[ngram.count - 1] : 0
+        return Salience.value(df: Double(df), cf: Double(cf), documents: Double(documents), total: Double(total))
+    }
+}
+
+public enum Salience {
+    /// See `EngramLayout`'s doc for the formula.
+    public static func value(df: Double, cf: Double, documents: Double, total: Double) -> Double {
+        log(1 + (documents + 1) / (df + 0.5)) + log(1 + (total + 1) / (cf + 1))
+    }
+}
+
+/// A sparse ±1 pattern over `dim` dimensions for each table slot: the
+/// embedding of an n-gram without any stored table. Positions and signs come
+/// from a hash of (order, slot), so equal n-grams always agree and different
+/// ones collide on a dimension with probability ~nonZeros/dim.
+public struct SparsePattern {
+    public static func positions(order: Int, slot: Int, dim: Int, nonZeros: Int, into body: (Int, Float) -> Void) {
+        var h = UInt64(truncatingIfNeeded: slot) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(order) &* 0xD6E8_FEB8_6659_FD93
+        for _ in 0..<nonZeros {
+            h ^= h >> 29
+            h = h &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 32
+            body(Int(h % UInt64(dim)), (h >> 40) & 1 == 0 ? 1 : -1)
+        }
+    }
+}

@@ -1,0 +1,202 @@
+/// A sentence (or, for one longer than a block, a piece of one): the unit
+/// attention scores and answers cite.
+public struct Sentence: Sendable, Equatable {
+    /// UTF-8 byte range in the text.
+    public var start: Int32
+    public var end: Int32
+    /// Its tokens: `tokens[firstToken ..< firstToken + tokenCount]`.
+    public var firstToken: Int32
+    public var tokenCount: Int32
+}
+
+/// Rule-based sentence segmentation over tokens and the white space between
+/// them. A boundary falls:
+/// - after `.`, `!`, `?`, `…` (with any closing quotes and brackets) when the
+///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
+///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
+///   or inside a number (`3.14`, which the tokenizer keeps whole);
+/// - after `。`, `！`, `？`, `．` always (CJK text has no spaces to look at);
+/// - at a blank line or a page break;
+/// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), and at
+///   a line break after a short line without final punctuation followed by a
+///   capital (headings, which have no full stop).
+public enum SentenceSplitter {
+    static let abbreviations: Set<UInt64> = Set([
+        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "figs", "eq",
+        "no", "nos", "vol", "vols", "pp", "p", "ch", "sec", "approx", "dept", "est", "inc", "ltd", "co", "corp", "gen", "gov",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "ca", "resp", "viz",
+        "z.b", "bzw", "usw", "ggf", "vgl", "s", "nr", "ff", "op", "cit", "ibid", "ed", "eds", "rev", "art", "min", "max",
+    ].map(CanonicalForm.id(of:)))
+
+    /// The sentences of `tokens` (all from `bytes`), in order.
+    public static func split(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], tokenOffset: Int = 0) -> [Sentence] {
+        var sentences: [Sentence] = []
+        var first = 0
+        func close(through last: Int) {
+            guard last >= first else { return }
+            sentences.append(Sentence(start: tokens[first].start, end: tokens[last].end,
+                                      firstToken: Int32(tokenOffset + first), tokenCount: Int32(last - first + 1)))
+            first = last + 1
+        }
+        var lineStart = 0  // index of the first token of the current line
+        var t = 0
+        while t < tokens.count {
+            let token = tokens[t]
+            let next = t + 1 < tokens.count ? tokens[t + 1] : nil
+            // Terminal punctuation, with the closing quotes and brackets after it.
+            if token.kind == .punctuation, let terminal = terminalKind(bytes, token) {
+                var last = t
+                while last + 1 < tokens.count, tokens[last + 1].start == tokens[last].end, isCloser(bytes, tokens[last + 1]) { last += 1 }
+                let following = last + 1 < tokens.count ? tokens[last + 1] : nil
+                var boundary: Bool
+                switch terminal {
+                case .cjk:
+                    boundary = true
+                case .ellipsis, .bang:
+                    boundary = following.map { startsSentence(bytes, $0) } ?? true
+                case .period:
+                    boundary = following.map { startsSentence(bytes, $0) } ?? true
+                    if boundary, t > first {
+                        let previous = tokens[t - 1]
+                        let attached = previous.end == token.start
+                        let isInitial = previous.kind == .word && previous.end - previous.start == 1 && previous.capitalized
+                        if attached && (abbreviations.contains(previous.id) || isInitial) { boundary = false }
+                        // A run of full stops is an ellipsis: a boundary only before a capital.
+                        if t + 1 < tokens.count, tokens[t + 1].start == token.end, terminalKind(bytes, tokens[t + 1]) == .period { boundary = false }
+                    }
+                }
+                if boundary {
+                    close(through: last)
+                    t = last + 1
+                    if let following { lineStart = newlines(bytes, from: tokens[last].end, to: following.start) > 0 ? t : lineStart }
+                    continue
+                }
+            }
+            if let next {
+                let breaks = newlines(bytes, from: token.end, to: next.start)
+                if breaks >= 2 || containsFormFeed(bytes, from: token.end, to: next.start) {
+                    close(through: t)
+                    lineStart = t + 1
+                } else if breaks == 1 {
+                    let lineLength = t - lineStart + 1
+                    let endsOpen = token.kind != .punctuation || byte(bytes, token) == 0x3A  // a colon introduces what follows
+                    if isListMarker(bytes, tokens, at: t + 1) || (lineLength <= 8 && endsOpen && token.kind != .punctuation && startsSentence(bytes, next)) {
+                        close(through: t)
+                    }
+                    lineStart = t + 1
+                }
+            }
+            t += 1
+        }
+        close(through: tokens.count - 1)
+        return sentences
+    }
+
+    enum Terminal { case period, bang, ellipsis, cjk }
+
+    static func terminalKind(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> Terminal? {
+        let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
+        switch scalar.value {
+        case 0x2E: return .period
+        case 0x21, 0x3F, 0x203C, 0x2047, 0x2048, 0x2049: return .bang
+        case 0x2026: return .ellipsis
+        case 0x3002, 0xFF01, 0xFF1F, 0xFF0E, 0xFF61: return .cjk
+        default: return nil
+        }
+    }
+
+    static func isCloser(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> Bool {
+        guard token.kind == .punctuation else { return false }
+        let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
+        return [0x22, 0x27, 0x29, 0x5D, 0x7D, 0x2019, 0x201D, 0xBB, 0x300D, 0x300F, 0xFF09, 0x3011].contains(scalar.value)
+    }
+
+    /// Uppercase word, number, ideograph, or an opening quote or bracket.
+    static func startsSentence(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> Bool {
+        switch token.kind {
+        case .word: return token.capitalized
+        case .number, .ideograph: return true
+        case .punctuation:
+            let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
+            return [0x22, 0x27, 0x28, 0x5B, 0x201C, 0x2018, 0xAB, 0x300C, 0x300E, 0x2022, 0x2D, 0x2A].contains(scalar.value) || scalar.value > 0x2000
+        }
+    }
+
+    /// `•`, `-`, `*`, `·`, or a number or single letter followed by `.` or `)`, at token index `i`.
+    static func isListMarker(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], at i: Int) -> Bool {
+        guard i < tokens.count else { return false }
+        let token = tokens[i]
+        if token.kind == .punctuation {
+            let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
+            return [0x2022, 0x2D, 0x2A, 0xB7, 0x25AA, 0x2013].contains(scalar.value)
+        }
+        guard i + 1 < tokens.count, token.kind == .number || (token.kind == .word && token.end - token.start == 1) else { return false }
+        let marker = tokens[i + 1]
+        return marker.start == token.end && (byte(bytes, marker) == 0x2E || byte(bytes, marker) == 0x29)
+    }
+
+    static func byte(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> UInt8 { bytes[Int(token.start)] }
+
+    static func newlines(_ bytes: UnsafeBufferPointer<UInt8>, from: Int32, to: Int32) -> Int {
+        var count = 0
+        for i in Int(from)..<Int(max(from, to)) where bytes[i] == 0x0A { count += 1 }
+        return count
+    }
+
+    static func containsFormFeed(_ bytes: UnsafeBufferPointer<UInt8>, from: Int32, to: Int32) -> Bool {
+        (Int(from)..<Int(max(from, to))).contains { bytes[$0] == 0x0C }
+    }
+}
+
+/// Consecutive whole sentences packed up to `blockTokens` tokens: the unit
+/// the lightning indexer scores and selects. A sentence longer than a block
+/// is first cut into pieces of `blockTokens` tokens, each a unit of its own.
+public struct Block: Sendable, Equatable {
+    /// Units `firstSentence ..< firstSentence + sentenceCount`.
+    public var firstSentence: Int32
+    public var sentenceCount: Int32
+    public var start: Int32
+    public var end: Int32
+}
+
+public enum BlockPacker {
+    /// Cuts over-long sentences into pieces.
+    public static func limit(_ sentences: [Sentence], tokens: [Token], tokenOffset: Int, blockTokens: Int) -> [Sentence] {
+        var out: [Sentence] = []
+        out.reserveCapacity(sentences.count)
+        for sentence in sentences {
+            if sentence.tokenCount <= blockTokens { out.append(sentence); continue }
+            var first = Int(sentence.firstToken)
+            let last = first + Int(sentence.tokenCount)
+            while first < last {
+                let count = min(blockTokens, last - first)
+                let a = tokens[first - tokenOffset], b = tokens[first + count - 1 - tokenOffset]
+                out.append(Sentence(start: a.start, end: b.end, firstToken: Int32(first), tokenCount: Int32(count)))
+                first += count
+            }
+        }
+        return out
+    }
+
+    /// Packs units (each at most `blockTokens` tokens) into blocks.
+    public static func pack(_ sentences: [Sentence], blockTokens: Int, sentenceOffset: Int = 0) -> [Block] {
+        var blocks: [Block] = []
+        var first = 0
+        var tokens = 0
+        for (i, sentence) in sentences.enumerated() {
+            if tokens > 0 && tokens + Int(sentence.tokenCount) > blockTokens {
+                blocks.append(block(sentences, first..<i, offset: sentenceOffset))
+                first = i
+                tokens = 0
+            }
+            tokens += Int(sentence.tokenCount)
+        }
+        if first < sentences.count { blocks.append(block(sentences, first..<sentences.count, offset: sentenceOffset)) }
+        return blocks
+    }
+
+    private static func block(_ sentences: [Sentence], _ range: Range<Int>, offset: Int) -> Block {
+        Block(firstSentence: Int32(offset + range.lowerBound), sentenceCount: Int32(range.count),
+              start: sentences[range.lowerBound].start, end: sentences[range.upperBound - 1].end)
+    }
+}
