@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "TomeEngine"),
 
         // SQLite through GRDB: schema, migrations, documents and jobs.
-        .target(name: "TomeStore", dependencies: ["TomeExtract", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "TomeStore", dependencies: ["TomeExtract", "TomeEngine", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // The JSON bodies of the control API, shared by the daemon and the CLI.
         .target(name: "TomeAPI"),
@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "TomeDaemon",
             dependencies: [
-                "TomeExtract", "TomeStore", "TomeAPI",
+                "TomeExtract", "TomeEngine", "TomeStore", "TomeAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -40,7 +40,7 @@ public struct DocumentError: Codable, Sendable, Equatable {
 
 /// How far a document in `processing` has come.
 public struct DocumentProgress: Codable, Sendable, Equatable {
-    /// `extracting` or `storing`.
+    /// `extracting`, `analysing` or `storing`.
     public var stage: String
     /// Units done and in all (pages for a PDF); nil when not known.
     public var done: Int?
@@ -69,8 +69,8 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     /// `pdf`, `html`, `text`, `markdown`; nil until extracted.
     public var type: String?
     public var pages: Int?
-    /// Words in the text (Unicode word segmentation comes with the engine:
-    /// until then, runs of non-white-space). Nil until extracted.
+    /// Tokens of the engine's tokenizer (words, numbers, ideographs,
+    /// punctuation). Nil until analysed.
     public var tokens: Int?
     /// Size of the source file.
     public var bytes: Int64
@@ -214,5 +214,104 @@ public struct Event: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case event, id, name, progress, error, time
         case duplicateOf = "duplicate_of"
+    }
+}
+
+/// `POST /v1/documents/{id}/ask` and `POST /v1/ask`.
+public struct AskRequest: Codable, Sendable, Equatable {
+    public var question: String
+    /// Answers wanted (1…50). The default is 5.
+    public var k: Int?
+    /// `sparse` (the default: the indexer selects blocks) or `dense` (every block).
+    public var mode: String?
+
+    public init(question: String, k: Int? = nil, mode: String? = nil) {
+        self.question = question
+        self.k = k
+        self.mode = mode
+    }
+}
+
+public struct AskResponse: Codable, Sendable, Equatable {
+    public struct Answer: Codable, Sendable, Equatable {
+        /// The answering sentence, and a little text around it.
+        public var text: String
+        public var context: String
+        /// The attention probability of this sentence among those read.
+        public var score: Double
+        public var page: Int
+        /// UTF-8 byte range in the document's text.
+        public var start: Int
+        public var end: Int
+        public var document: Int64
+
+        public init(text: String, context: String, score: Double, page: Int, start: Int, end: Int, document: Int64) {
+            self.text = text
+            self.context = context
+            self.score = score
+            self.page = page
+            self.start = start
+            self.end = end
+            self.document = document
+        }
+    }
+
+    public struct Stats: Codable, Sendable, Equatable {
+        public var blocksScanned: Int
+        public var blocksSelected: Int
+        public var sentencesAttended: Int
+        public var mode: String
+        public var documents: Int
+        public var elapsedMs: Double
+
+        public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: String, documents: Int, elapsedMs: Double) {
+            self.blocksScanned = blocksScanned
+            self.blocksSelected = blocksSelected
+            self.sentencesAttended = sentencesAttended
+            self.mode = mode
+            self.documents = documents
+            self.elapsedMs = elapsedMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mode, documents
+            case blocksScanned = "blocks_scanned", blocksSelected = "blocks_selected"
+            case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms"
+        }
+    }
+
+    public var answers: [Answer]
+    public var stats: Stats
+
+    public init(answers: [Answer], stats: Stats) {
+        self.answers = answers
+        self.stats = stats
+    }
+}
+
+/// `GET /v1/engram?q=PHRASE`: the corpus memory's O(1) estimates for a phrase.
+public struct EngramEstimate: Codable, Sendable, Equatable {
+    public var phrase: String
+    /// Tokens in the phrase (canonical, content only).
+    public var tokens: Int
+    /// Estimated documents holding it and occurrences of it (count-min: never
+    /// fewer than the truth). Longer than three tokens: the least over its trigrams.
+    public var documents: Int
+    public var occurrences: Int
+    public var salience: Double
+    public var corpusDocuments: Int
+
+    public init(phrase: String, tokens: Int, documents: Int, occurrences: Int, salience: Double, corpusDocuments: Int) {
+        self.phrase = phrase
+        self.tokens = tokens
+        self.documents = documents
+        self.occurrences = occurrences
+        self.salience = salience
+        self.corpusDocuments = corpusDocuments
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case phrase, tokens, documents, occurrences, salience
+        case corpusDocuments = "corpus_documents"
     }
 }

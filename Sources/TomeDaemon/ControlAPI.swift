@@ -3,6 +3,7 @@ import Glibc
 import Hummingbird
 import NIOCore
 import TomeAPI
+import TomeEngine
 import TomeStore
 
 /// The request context of the control API: Hummingbird's core storage plus
@@ -46,6 +47,9 @@ struct AccessMiddleware: RouterMiddleware {
 struct ControlAPI: Sendable {
     let store: Store
     let intake: Intake
+    let asker: AskService
+    let memory: CorpusMemory
+    let analyzer: DocumentAnalyzer
     let events: EventHub
     let metrics: Metrics
     let settings: SettingsBox
@@ -65,6 +69,9 @@ struct ControlAPI: Sendable {
         router.get("/v1/documents/:id/text") { request, context in try text(request, id: try documentID(context)) }
         router.delete("/v1/documents/:id") { _, context in try delete(try documentID(context)) }
         router.post("/v1/documents/:id/reprocess") { _, context in try reprocess(try documentID(context)) }
+        router.post("/v1/documents/:id/ask") { request, context in try await ask(request, context: context, id: try documentID(context)) }
+        router.post("/v1/ask") { request, context in try await ask(request, context: context, id: nil) }
+        router.get("/v1/engram") { request, _ in try JSONBody.response(try engram(request)) }
         router.get("/v1/events") { _, _ in eventStream() }
         router.get("/metrics") { _, _ in try metricsText() }
         return router
@@ -157,7 +164,16 @@ struct ControlAPI: Sendable {
 
     private func delete(_ id: Int64) throws -> Response {
         do {
-            guard try store.delete(documentID: id) else { throw APIError.notFound("no document \(id)") }
+            // The store and the corpus memory change together: one commit at a time.
+            let found = try memory.commitLock.withLock { _ -> Bool in
+                guard let deleted = try store.delete(documentID: id) else { return false }
+                if let text = deleted.countedText {
+                    memory.apply(analyzer.engramContribution(text), sign: -1, generation: deleted.generation)
+                }
+                return true
+            }
+            guard found else { throw APIError.notFound("no document \(id)") }
+            asker.forget(id)
         } catch StoreError.busy {
             throw APIError.busy(id)
         }
@@ -178,6 +194,63 @@ struct ControlAPI: Sendable {
         }
         events.publish(Event(event: "queued", id: id, name: (try? store.document(id: id)?.name) ?? "", time: iso8601(Date())))
         return try JSONBody.response(Accepted(id: id, status: "queued"), status: .accepted)
+    }
+
+    /// Questions are short; a body past this is not a question.
+    static let maxQuestionBytes = 64 << 10
+
+    private func ask(_ request: Request, context: TomeRequestContext, id: Int64?) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maxQuestionBytes)
+        let question: AskRequest
+        do {
+            question = try JSONDecoder().decode(AskRequest.self, from: Data(body.readableBytesView))
+        } catch {
+            throw APIError.badRequest("the body must be JSON: {\"question\": \"…\", \"k\": 5, \"mode\": \"sparse\"}")
+        }
+        guard !question.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.badRequest("question is empty") }
+        let k = question.k ?? 5
+        guard (1...50).contains(k) else { throw APIError.badRequest("k must be between 1 and 50") }
+        let mode = question.mode ?? "sparse"
+        guard mode == "sparse" || mode == "dense" else { throw APIError.badRequest("mode must be sparse or dense") }
+        let asker = self.asker
+        do {
+            // The engine computes for milliseconds (dense: longer): off the event loop.
+            let response = try await Task.detached {
+                if let id { return try asker.ask(documentID: id, question: question.question, k: k, dense: mode == "dense") }
+                return try asker.askAll(question: question.question, k: k, dense: mode == "dense")
+            }.value
+            return try JSONBody.response(response)
+        } catch AskService.Failure.notFound(let id) {
+            throw APIError.notFound("no document \(id)")
+        } catch AskService.Failure.notReady(let id, let status) {
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(status); ask it once it is done", retryable: status != "failed")
+        } catch AskService.Failure.noIndex(let id) {
+            throw APIError(status: .conflict, code: "no_index", message: "document \(id) was stored before the engine existed; reprocess it")
+        }
+    }
+
+    private func engram(_ request: Request) throws -> EngramEstimate {
+        guard let phrase = request.uri.queryParameters["q"].map(String.init), !phrase.isEmpty else {
+            throw APIError.badRequest("the phrase is required: GET /v1/engram?q=PHRASE")
+        }
+        var tokenizer = Tokenizer()
+        let ids = tokenizer.tokenize(phrase).filter(\.isContent).map(\.id)
+        guard !ids.isEmpty else { throw APIError.badRequest("the phrase has no words") }
+        return memory.read { memory in
+            // A phrase longer than the longest order: its least frequent window.
+            let order = min(ids.count, memory.hasher.layout.orders)
+            var documents = UInt32.max, occurrences = UInt32.max, salience = 0.0
+            for end in (order - 1)..<ids.count {
+                let gram = Array(ids[(end - order + 1)...end])
+                let estimate = memory.estimate(gram)
+                if estimate.occurrences < occurrences || (estimate.occurrences == occurrences && estimate.documents < documents) {
+                    (documents, occurrences, salience) = (estimate.documents, estimate.occurrences, memory.salience(gram))
+                }
+            }
+            return EngramEstimate(phrase: phrase, tokens: ids.count, documents: Int(documents), occurrences: Int(occurrences),
+                                  salience: salience.rounded(toPlaces: 4), corpusDocuments: Int(memory.documents))
+        }
     }
 
     private func eventStream() -> Response {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
+import TomeEngine
 import TomeStore
 import UnixSignals
 
@@ -46,7 +47,12 @@ public struct Daemon: Sendable {
         let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, logger: logger)
         let workers = config.resolvedWorkers
         let started = monotonicNow()
-        let api = ControlAPI(store: store, intake: intake, events: events, metrics: metrics, settings: settings, workers: workers, startedAt: started)
+        let analyzer = DocumentAnalyzer()
+        let memory = try CorpusMemory(path: config.engramPath, hasher: analyzer.hasher)
+        try memory.reconcile(with: store, analyzer: analyzer, logger: logger)
+        let asker = AskService(store: store, memory: memory, analyzer: analyzer, cacheBytes: config.engineCacheMB << 20)
+        let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, analyzer: analyzer, events: events,
+                             metrics: metrics, settings: settings, workers: workers, startedAt: started)
 
         let socketDir = (config.socketPath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
@@ -73,7 +79,7 @@ public struct Daemon: Sendable {
         }
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              executable: try Self.executablePath(), workers: workers, logger: logger)
+                              memory: memory, analyzer: analyzer, executable: try Self.executablePath(), workers: workers, logger: logger)
         let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the

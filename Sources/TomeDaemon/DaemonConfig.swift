@@ -50,6 +50,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// The default is 268435456 (256 MiB).
     public var maxBytes: Int = 256 << 20
 
+    /// Memory for documents kept ready for `ask` (their index and text), in
+    /// MiB. `[engine] cache_mb`. The default is 512: a dozen million-token documents.
+    public var engineCacheMB: Int = 512
+
     /// The control socket. `[api] socket`. The default is `/run/tome/tome.sock`.
     public var socketPath: String = "/run/tome/tome.sock"
     /// `[api] socket_mode`, octal. The default is `0660`.
@@ -78,6 +82,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var resolvedFailedDir: String { failedDir ?? stateDir + "/failed" }
     public var resolvedMaxBodyBytes: Int { maxBodyBytes ?? maxBytes }
     public var databasePath: String { stateDir + "/tome.sqlite" }
+    public var engramPath: String { stateDir + "/engram.mem" }
 
     /// The number of workers once 0 is resolved to the number of cores.
     public var resolvedWorkers: Int {
@@ -140,6 +145,9 @@ extension DaemonConfig {
                 try r.number(t, "timeout_s", min: 0.1) { config.extractTimeoutSeconds = $0 }
                 try r.int(t, "memory_mb", min: 256) { config.extractMemoryMB = $0 }
                 try r.int(t, "max_bytes", min: 1) { config.maxBytes = $0 }
+            }
+            try r.table(t, "engine") { r, t in
+                try r.int(t, "cache_mb", min: 1) { config.engineCacheMB = $0 }
             }
             try r.table(t, "api") { r, t in
                 try r.string(t, "socket") { config.socketPath = $0 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TomeAPI
+import TomeEngine
 import TomeExtract
 import TomeStore
 
@@ -18,13 +19,18 @@ final class WorkerPool: Service {
     private let events: EventHub
     private let metrics: Metrics
     private let disposer: Disposer
+    private let memory: CorpusMemory
+    private let analyzer: DocumentAnalyzer
     private let executable: String
     private let workers: Int
     private let logger: Logger
     /// How long an idle worker waits before looking at the queue again.
     private let idlePoll: Duration = .milliseconds(100)
 
-    init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, executable: String, workers: Int, logger: Logger) {
+    init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
+         analyzer: DocumentAnalyzer, executable: String, workers: Int, logger: Logger) {
+        self.memory = memory
+        self.analyzer = analyzer
         self.store = store
         self.settings = settings
         self.events = events
@@ -82,10 +88,17 @@ final class WorkerPool: Service {
 
         switch outcome {
         case .document(let extracted):
+            events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "analysing"), time: iso8601(Date())))
+            let analysis = await analyze(extracted.text)
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
-            let tokens = Self.wordCount(extracted.text)
+            let tokens = analysis.index.tokenCount
             do {
-                try store.complete(jobID: job.id, documentID: documentID, document: extracted, tokens: tokens, now: Date())
+                // The store and the corpus memory change together: one commit at a time.
+                try memory.commitLock.withLock { _ in
+                    let generation = try store.complete(jobID: job.id, documentID: documentID, document: extracted, index: analysis.index,
+                                                        tokens: tokens, now: Date())
+                    memory.apply(analysis.engram, sign: 1, generation: generation)
+                }
             } catch {
                 // The database refused (disk full, I/O error): nothing was written; try again later.
                 await retryOrFail(job, documentID: documentID, name: name, code: "store_failed", message: "cannot store the document: \(error)", transient: true)
@@ -126,15 +139,15 @@ final class WorkerPool: Service {
         disposer.dispose(jobID: job.id)
     }
 
-    /// Runs of non-white-space: the token count until the engine's tokenizer lands.
-    static func wordCount(_ text: String) -> Int {
-        var count = 0
-        var inWord = false
-        for byte in text.utf8 {
-            let blank = byte == 0x20 || (0x09...0x0D).contains(byte)
-            if !blank && !inWord { count += 1 }
-            inWord = !blank
+    /// The engine's analysis, on a thread of its own: it keeps both cores
+    /// busy for up to a second per million tokens, which the cooperative
+    /// pool that serves the API must not wait behind.
+    private func analyze(_ text: String) async -> Analysis {
+        let analyzer = self.analyzer
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: analyzer.analyze(text)) }
+            thread.name = "tome-analyze"
+            thread.start()
         }
-        return count
     }
 }

@@ -32,6 +32,15 @@ public struct Answer: Sendable, Equatable {
     public var end: Int
     /// The cosine behind the score (for ranking across documents).
     public var similarity: Double
+
+    public init(text: String, context: String, score: Double, start: Int, end: Int, similarity: Double) {
+        self.text = text
+        self.context = context
+        self.score = score
+        self.start = start
+        self.end = end
+        self.similarity = similarity
+    }
 }
 
 public struct AskStats: Sendable, Equatable {
@@ -120,7 +129,7 @@ public enum Asker {
     }
 
     /// The salience-weighted cosine of each unit with the question.
-    static func attend(_ question: Question, units: [Int], index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, memory: EngramMemory?) -> [(unit: Int, similarity: Double)] {
+    public static func attend(_ question: Question, units: [Int], index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, memory: EngramMemory?) -> [(unit: Int, similarity: Double)] {
         guard question.norm > 0 else { return units.map { ($0, 0) } }
         var tokenizer = Tokenizer()
         var tokens: [Token] = []
@@ -153,12 +162,12 @@ public enum Asker {
         }
     }
 
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int32, _ end: Int32) -> String {
+    public static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int32, _ end: Int32) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)]), as: UTF8.self)
     }
 
     /// The unit with its neighbours, at most about 200 bytes on each side.
-    static func context(of u: Int, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> String {
+    public static func context(of u: Int, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> String {
         let from = u > 0 ? max(Int(index.unitStarts[u - 1]), Int(index.unitStarts[u]) - 200) : Int(index.unitStarts[u])
         let to = u + 1 < index.unitCount ? min(Int(index.unitEnds[u + 1]), Int(index.unitEnds[u]) + 200) : Int(index.unitEnds[u])
         // Do not cut a UTF-8 sequence in half.

@@ -14,6 +14,15 @@ public struct DocumentIndex: Sendable, Equatable {
     public var blockFirstUnit: [Int32]
     public var keys: IndexKeys
 
+    public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], blockFirstUnit: [Int32], keys: IndexKeys) {
+        self.parameters = parameters
+        self.tokenCount = tokenCount
+        self.unitStarts = unitStarts
+        self.unitEnds = unitEnds
+        self.blockFirstUnit = blockFirstUnit
+        self.keys = keys
+    }
+
     public var unitCount: Int { unitStarts.count }
     public var blockCount: Int { blockFirstUnit.count }
 
@@ -198,5 +207,23 @@ public struct DocumentAnalyzer: Sendable {
         for i in target..<window where bytes[i] == 0x0A { return i + 1 }
         for i in target..<window where bytes[i] == 0x20 { return i + 1 }
         return max(floor, target)
+    }
+}
+
+extension DocumentAnalyzer {
+    /// Only the Engram counts of a text (for the corpus memory: removing a
+    /// deleted document, rebuilding), without building keys.
+    public func engramContribution(_ text: String) -> EngramContribution {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var tokenizer = Tokenizer()
+            var tokens: [Token] = []
+            tokenizer.tokenize(bytes, range: 0..<bytes.count, into: &tokens)
+            let units = BlockPacker.limit(SentenceSplitter.split(bytes, tokens: tokens), tokens: tokens, tokenOffset: 0, blockTokens: parameters.blockTokens)
+            let (ids, boundaries) = Self.contentRuns(units, tokens: tokens)
+            var contribution = EngramContribution(layout: hasher.layout)
+            contribution.add(runs: ids, boundaries: boundaries, hasher: hasher)
+            return contribution
+        }
     }
 }

@@ -78,6 +78,31 @@ enum Migrations {
                 CREATE INDEX jobs_document ON jobs(document_id);
                 """)
         }
+        migrator.registerMigration("v2: engine index and corpus memory generation") { db in
+            // One row per analysed document: its units, blocks and indexer keys as
+            // compact little-endian arrays, cheap to read in order for a corpus scan.
+            try db.execute(sql: """
+                CREATE TABLE document_index (
+                    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+                    parameters TEXT NOT NULL,
+                    token_count INTEGER NOT NULL,
+                    unit_starts BLOB NOT NULL,
+                    unit_ends BLOB NOT NULL,
+                    block_first_unit BLOB NOT NULL,
+                    key_values BLOB NOT NULL,
+                    key_scales BLOB NOT NULL
+                );
+
+                -- The corpus memory file (engram.mem) is derived data: it matches the
+                -- store when its header carries this generation, bumped by every
+                -- commit or delete that changes which documents it should count.
+                CREATE TABLE engram_state (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    generation INTEGER NOT NULL
+                );
+                INSERT INTO engram_state (id, generation) VALUES (1, 0);
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TomeEngine
 import TomeExtract
 
 /// Tome's SQLite database: documents, their text, pages and outline, and the
@@ -115,11 +116,13 @@ public final class Store: Sendable {
         }
     }
 
-    /// Stores everything extraction produced and marks job and document done, in one transaction.
-    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, tokens: Int, now: Date) throws {
+    /// Stores everything extraction and analysis produced and marks job and
+    /// document done, in one transaction; returns the new corpus-memory generation.
+    @discardableResult
+    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, index: DocumentIndex? = nil, tokens: Int, now: Date) throws -> Int64 {
         let t = now.timeIntervalSince1970
-        try pool.write { db in
-            for table in ["document_text", "pages", "outline"] {
+        return try pool.write { db in
+            for table in ["document_text", "pages", "outline", "document_index"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
             }
             try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])
@@ -139,7 +142,31 @@ public final class Store: Sendable {
                 """, arguments: [document.type.name, document.pages.count, tokens, m.title, m.author, m.subject, m.keywords,
                                  m.creator, m.producer, m.created, m.modified, t, t, documentID])
             try db.execute(sql: "UPDATE jobs SET status = 'done', error_code = NULL, error_message = NULL, finished_at = ? WHERE id = ?", arguments: [t, jobID])
+            if let index { try IndexCodec.insert(index, documentID: documentID, db: db) }
+            return try bumpGeneration(db)
         }
+    }
+
+    // MARK: Engine
+
+    /// The stored index of document `id`, if it was analysed.
+    public func index(documentID id: Int64) throws -> DocumentIndex? {
+        try pool.read { db in try IndexCodec.fetch(documentID: id, db: db) }
+    }
+
+    /// The generation the corpus memory must carry to match the store.
+    public func engramGeneration() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state WHERE id = 1") ?? 0 }
+    }
+
+    private func bumpGeneration(_ db: Database) throws -> Int64 {
+        try db.execute(sql: "UPDATE engram_state SET generation = generation + 1 WHERE id = 1")
+        return try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state WHERE id = 1") ?? 0
+    }
+
+    /// Ids of the documents that are done, in id order (corpus scans, memory rebuilds).
+    public func doneDocumentIDs() throws -> [Int64] {
+        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM documents WHERE status = 'done' ORDER BY id") }
     }
 
     /// Fails job and document for good with a typed reason.
@@ -274,14 +301,18 @@ public final class Store: Sendable {
         }
     }
 
-    /// Deletes a document and everything it produced. False when there is no
+    /// Deletes a document and everything it produced. Nil when there is no
     /// such document; throws `StoreError.busy` while a worker holds it.
-    public func delete(documentID id: Int64) throws -> Bool {
+    /// Returns the new corpus-memory generation, and the deleted document's
+    /// text when it was counted there (done), so its counts can be removed.
+    public func delete(documentID id: Int64) throws -> (generation: Int64, countedText: String?)? {
         try pool.write { db in
-            guard let document = try DocumentRecord.fetchOne(db, key: id) else { return false }
+            guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
             guard document.status != .processing else { throw StoreError.busy(id) }
+            let text = document.status == .done
+                ? try String.fetchOne(db, sql: "SELECT text FROM document_text WHERE document_id = ?", arguments: [id]) : nil
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
-            return true
+            return (text != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0, text)
         }
     }
 

@@ -35,7 +35,7 @@ import TomeTestSupport
 
     @Test func migrationsAreNamedAndRecorded() throws {
         let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1: documents, text, pages, outline, jobs"])
+        #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 
@@ -128,8 +128,9 @@ import TomeTestSupport
         _ = try store.claimNextJob(now: now)
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
-        #expect(try store.delete(documentID: documentID))
-        #expect(try store.delete(documentID: documentID) == false)
+        let deleted = try #require(try store.delete(documentID: documentID))
+        #expect(deleted.countedText == Self.document.text)
+        #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") } == 0)
         // The same content may now come back as a new document.

@@ -202,7 +202,7 @@ import TomeTestSupport
         try daemon.start()
         daemon.scratch.write("spool/before.txt", "Before the reload.\n")
         _ = try daemon.waitForSettled(count: 1)
-        #expect(FileManager.default.fileExists(atPath: daemon.state + "/archive/before.txt"))
+        try waitUntil(timeout: 10, "before.txt archived") { FileManager.default.fileExists(atPath: daemon.state + "/archive/before.txt") }
         daemon.scratch.write("pipelines/contracts.toml", "description = \"Contracts\"\n")
         daemon.writeConfig(spoolSection: "on_success = \"leave\"")
         kill(daemon.pid, SIGHUP)

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TomeAPI
+
+struct Ask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a question of one document, or of all of them with --all.",
+        discussion: "Examples:  tome ask 4 \"What is the total amount due?\"    tome ask --all \"Who signed the lease?\""
+    )
+    @OptionGroup var connection: Connection
+    @Flag(help: "Ask every document.") var all = false
+    @Argument(help: "The document id (without --all), then the question.") var words: [String]
+    @Option(name: .short, help: "How many answers (1…50).") var k = 3
+    @Flag(help: "Let attention read every block (slower; for comparison).") var dense = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if all {
+            guard !words.isEmpty else { throw ValidationError("give the question") }
+        } else {
+            guard words.count >= 2, Int64(words[0]) != nil else { throw ValidationError("give a document id and the question (or --all and the question)") }
+        }
+    }
+
+    func run() async throws {
+        try await reporting {
+            let question = (all ? words : Array(words.dropFirst())).joined(separator: " ")
+            let path = all ? "/v1/ask" : "/v1/documents/\(words[0])/ask"
+            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? "dense" : "sparse"))
+            let response = try await connection.client.json(AskResponse.self, .POST, path, body: Array(body))
+            if json { return try printJSON(response) }
+            if response.answers.isEmpty { print("no answer found") }
+            for (n, answer) in response.answers.enumerated() {
+                let source = all ? "document \(answer.document), page \(answer.page)" : "page \(answer.page)"
+                print("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(answer.text.replacingOccurrences(of: "\n", with: " "))")
+            }
+            let s = response.stats
+            print("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
+        }
+    }
+}
+
+struct Engram: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Estimated documents, occurrences and salience of a phrase in the corpus (O(1)).")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The phrase.") var phrase: [String]
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let text = phrase.joined(separator: " ")
+            let encoded = text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? text
+            let estimate = try await connection.client.json(EngramEstimate.self, .GET, "/v1/engram?q=\(encoded)")
+            if json { return try printJSON(estimate) }
+            print("\"\(estimate.phrase)\": in ~\(estimate.documents) of \(estimate.corpusDocuments) documents, ~\(estimate.occurrences) occurrences, salience \(String(format: "%.2f", estimate.salience))")
+        }
+    }
+}

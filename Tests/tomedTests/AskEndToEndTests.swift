@@ -1,0 +1,106 @@
+import Foundation
+import Glibc
+import Testing
+import TomeTestSupport
+
+/// The engine through the real daemon: ask with page citations, the corpus
+/// memory's counts, and its rebuild.
+@Suite(.serialized) struct AskEndToEndTests {
+    /// Plain sentences about ordinary things, `count` of them, seeded.
+    static func filler(_ count: Int, seed: Int) -> [String] {
+        let subjects = ["The committee", "Our team", "The report", "The council", "Every engineer", "The project"]
+        let verbs = ["reviewed", "measured", "discussed", "approved", "questioned", "compared"]
+        let objects = ["the annual budget", "the water supply", "several old bridges", "the railway timetable", "the draft proposal", "the harbour lights"]
+        return (0..<count).map { n in
+            let i = n &* 7 &+ seed
+            return "\(subjects[i % subjects.count]) \(verbs[(i / 3) % verbs.count]) \(objects[(i / 5) % objects.count]) on day \(n % 28 + 1)."
+        }
+    }
+
+    static let needle = "The secret launch code of the Zarquon project is 48213."
+
+    func json(_ response: UnixHTTPResponse) -> [String: Any] { response.json }
+
+    @Test func askCitesThePageOfTheAnswer() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        var pages = (0..<6).map { p in Self.filler(20, seed: p) }
+        pages[3][11] = Self.needle
+        PDFWriter(pages: pages).write(to: daemon.scratch.file("manual.pdf"))
+        daemon.scratch.write("spool/manual.pdf", daemon.scratch.read("manual.pdf"))
+        daemon.scratch.write("spool/other.txt", Self.filler(300, seed: 99).joined(separator: " "))
+        let documents = try daemon.waitForSettled(count: 2)
+        let manual = try #require(documents.first { $0["name"] as? String == "manual.pdf" })
+        let id = try #require(manual["id"] as? Int)
+        #expect((manual["tokens"] as? Int ?? 0) > 1000)
+
+        let ask = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "What is the launch code of the Zarquon project?", "k": 3}"#.utf8))
+        #expect(ask.status == 200, "\(ask.text)")
+        let answers = try #require(ask.json["answers"] as? [[String: Any]])
+        #expect(answers.first?["text"] as? String == Self.needle)
+        #expect(answers.first?["page"] as? Int == 4)
+        #expect(answers.first?["document"] as? Int == id)
+        let stats = try #require(ask.json["stats"] as? [String: Any])
+        #expect(stats["mode"] as? String == "sparse")
+        #expect((stats["elapsed_ms"] as? Double).map { $0 >= 0 } == true)
+        // The byte range points at the sentence in the stored text.
+        let text = Array(try daemon.get("/v1/documents/\(id)/text").body)
+        let start = try #require(answers.first?["start"] as? Int), end = try #require(answers.first?["end"] as? Int)
+        #expect(String(decoding: text[start..<end], as: UTF8.self) == Self.needle)
+
+        // The corpus: the answer names its document.
+        let all = try runProcess(daemon.tome, ["ask", "--all", "--json", "--socket", daemon.socket, "Zarquon", "launch", "code?"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let corpus = try #require(try JSONSerialization.jsonObject(with: all.stdout) as? [String: Any])
+        let first = try #require((corpus["answers"] as? [[String: Any]])?.first)
+        #expect(first["document"] as? Int == id)
+        #expect(first["page"] as? Int == 4)
+        #expect((corpus["stats"] as? [String: Any])?["documents"] as? Int == 2)
+
+        // The CLI prints the page.
+        let cli = try runProcess(daemon.tome, ["ask", String(id), "What is the launch code of the Zarquon project?", "--socket", daemon.socket])
+        #expect(String(decoding: cli.stdout, as: UTF8.self).hasPrefix("1. [page 4, score"))
+
+        // Bad requests are 400s, an unknown document 404.
+        #expect(try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array("not json".utf8)).status == 400)
+        #expect(try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "x", "k": 0}"#.utf8)).status == 400)
+        #expect(try daemon.request("POST", "/v1/documents/999/ask", body: Array(#"{"question": "x"}"#.utf8)).status == 404)
+    }
+
+    @Test func engramCountsFollowTheCorpusAndSurviveALostFile() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        daemon.scratch.write("spool/a.txt", (Self.filler(50, seed: 1) + [Self.needle]).joined(separator: " "))
+        daemon.scratch.write("spool/b.txt", (Self.filler(50, seed: 2) + ["Zarquon again, once more."]).joined(separator: " "))
+        let documents = try daemon.waitForSettled(count: 2)
+        func estimate(_ phrase: String) throws -> [String: Any] {
+            try daemon.get("/v1/engram?q=" + (phrase.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? phrase)).json
+        }
+        #expect(try estimate("Zarquon")["documents"] as? Int == 2)
+        #expect(try estimate("Zarquon")["occurrences"] as? Int == 2)
+        #expect(try estimate("the Zarquon project")["documents"] as? Int == 1)
+        #expect(try estimate("Zarquon")["corpus_documents"] as? Int == 2)
+        let rare = try #require(try estimate("Zarquon")["salience"] as? Double)
+        let common = try #require(try estimate("the")["salience"] as? Double)
+        #expect(rare > common)
+
+        // Deleting a document removes its counts.
+        let b = try #require(documents.first { $0["name"] as? String == "b.txt" }?["id"] as? Int)
+        #expect(try daemon.request("DELETE", "/v1/documents/\(b)").status == 204)
+        #expect(try estimate("Zarquon")["documents"] as? Int == 1)
+        #expect(try estimate("Zarquon")["corpus_documents"] as? Int == 1)
+
+        // A lost memory file is rebuilt from the store at start.
+        try daemon.stop()
+        try FileManager.default.removeItem(atPath: daemon.state + "/engram.mem")
+        try daemon.start()
+        #expect(daemon.log.contains("corpus memory rebuilt"))
+        #expect(try estimate("Zarquon")["documents"] as? Int == 1)
+        #expect(try estimate("the Zarquon project")["occurrences"] as? Int == 1)
+        // And a matching one is not.
+        try daemon.stop()
+        let before = daemon.log.components(separatedBy: "corpus memory rebuilt").count
+        try daemon.start()
+        #expect(daemon.log.components(separatedBy: "corpus memory rebuilt").count == before)
+    }
+}
