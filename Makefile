@@ -56,9 +56,11 @@ test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## make bench: Tome's extraction beside pdftotext on large real PDFs.
+## make bench: extraction beside pdftotext on large real PDFs; the engine's
+## analysis beside SQLite FTS5; ask sparse vs dense through the daemon.
 bench: deps bench-deps build
 	python3 Benchmarks/extract_vs_pdftotext.py --tomed .build/release/tomed
+	python3 Benchmarks/engine.py --build .build/release
 
 build:
 	$(SWIFT) build -c release

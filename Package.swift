@@ -81,6 +81,13 @@ let package = Package(
             ]
         ),
 
+        // `make bench`: the engine's analysis beside SQLite FTS5 (Benchmarks/README.md).
+        .executableTarget(
+            name: "tome-bench",
+            dependencies: ["TomeEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/TomeBench"
+        ),
+
         // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
         .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),

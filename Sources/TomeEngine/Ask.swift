@@ -6,10 +6,16 @@ import Foundation
 /// memory is given; uniformly otherwise). The indexer scores every block
 /// from the stored keys and selects the top k with the first block and
 /// neighbours (or every block, in dense mode). Attention then reads only the
-/// units of the selected blocks: each unit's exact salience-weighted cosine
-/// with the question over unigrams and bigrams, z = β(n) · cos with n the
-/// document's units, and a streaming softmax over the candidates. Answers
-/// are the best units, each with its byte range and the probability
+/// units of the selected blocks. A unit's similarity to the question, over
+/// salience-weighted unigrams and bigrams, is the geometric mean of how much
+/// of the question it covers and its cosine with it,
+///
+///     sim(q, s) = sqrt( (q·s / ‖q‖²) · (q·s / (‖q‖‖s‖)) ) = q·s / (‖q‖^1.5 · ‖s‖^0.5)
+///
+/// (cosine alone prefers a two-word fragment that shares one rare term to
+/// the sentence that holds the whole question), then z = β(n) · sim with n
+/// the document's units, and a streaming softmax over the candidates.
+/// Answers are the best units, each with its byte range and the probability
 /// attention gives it.
 public struct Question: Sendable {
     public var text: String
@@ -158,7 +164,7 @@ public enum Asker {
                     if let q = question.terms[key] { dot += q * weight }
                 }
             }
-            return (u, norm > 0 ? dot / (norm.squareRoot() * question.norm) : 0)
+            return (u, norm > 0 ? dot / (pow(question.norm, 1.5) * pow(norm, 0.25)) : 0)
         }
     }
 

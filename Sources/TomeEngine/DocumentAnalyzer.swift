@@ -62,7 +62,9 @@ public struct DocumentAnalyzer: Sendable {
         var tokens: [Token] = []
         var units: [Sentence] = []
         var blocks: [Block] = []
-        var engram: EngramContribution
+        /// Canonical ids of the content tokens, and where each unit's run ends.
+        var ids: [UInt64] = []
+        var boundaries: [Int] = []
         var keys: IndexKeys
     }
 
@@ -82,27 +84,45 @@ public struct DocumentAnalyzer: Sendable {
         // `chunks`; both outlive concurrentPerform, which returns when all are done.
         nonisolated(unsafe) let out = chunks
         nonisolated(unsafe) let bytes = bytes
-        // Pass 1: tokens, units, blocks, counts.
+        // Pass 1: tokens, units, blocks.
         DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
-            var chunk = Chunk(engram: EngramContribution(layout: layout), keys: IndexKeys(heads: parameters.indexHeads, dim: parameters.indexDim))
+            var chunk = Chunk(keys: IndexKeys(heads: parameters.indexHeads, dim: parameters.indexDim))
             var tokenizer = Tokenizer()
             tokenizer.tokenize(bytes, range: ranges[c], into: &chunk.tokens)
             let sentences = SentenceSplitter.split(bytes, tokens: chunk.tokens)
             chunk.units = BlockPacker.limit(sentences, tokens: chunk.tokens, tokenOffset: 0, blockTokens: parameters.blockTokens)
             chunk.blocks = BlockPacker.pack(chunk.units, blockTokens: parameters.blockTokens)
-            let (ids, boundaries) = Self.contentRuns(chunk.units, tokens: chunk.tokens)
-            chunk.engram.add(runs: ids, boundaries: boundaries, hasher: hasher)
+            (chunk.ids, chunk.boundaries) = Self.contentRuns(chunk.units, tokens: chunk.tokens)
             out[c] = chunk
         }
+        // Counts: one buffer, its tables shared out between the workers (no per-worker copies to merge).
         var engram = EngramContribution(layout: layout)
-        for c in 0..<ranges.count { if let counts = chunks[c]?.engram { engram.merge(counts) } }
+        let workers = self.workers
+        engram.counts.withUnsafeMutableBufferPointer { counts in
+            nonisolated(unsafe) let counts = counts
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for c in 0..<ranges.count {
+                    guard let chunk = out[c] else { continue }
+                    EngramContribution.count(runs: chunk.ids, boundaries: chunk.boundaries, hasher: hasher, into: counts) { order, head in
+                        ((order - 1) * layout.heads + head) % workers == w
+                    }
+                }
+            }
+        }
+        for c in 0..<ranges.count {
+            guard let chunk = chunks[c] else { continue }
+            for (o, n) in EngramContribution.ngramTotals(boundaries: chunk.boundaries, orders: layout.orders).enumerated() { engram.totals[o] += n }
+        }
         // Pass 2: keys, weighted by the whole document's counts.
         let documentCounts = engram
         DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
             guard var chunk = out[c] else { return }
+            var scratch = KeyScratch(heads: parameters.indexHeads, dim: parameters.indexDim)
+            chunk.keys.values.reserveCapacity(chunk.blocks.count * parameters.indexHeads * parameters.indexDim)
             for block in chunk.blocks {
-                chunk.keys.append(block: Self.blockKeys(block, units: chunk.units, tokens: chunk.tokens, counts: documentCounts,
-                                                        parameters: parameters, hasher: hasher))
+                Self.blockKeys(block, units: chunk.units, tokens: chunk.tokens, counts: documentCounts, parameters: parameters,
+                               hasher: hasher, scratch: &scratch)
+                chunk.keys.append(block: scratch.keys)
             }
             out[c] = chunk
         }
@@ -136,55 +156,74 @@ public struct DocumentAnalyzer: Sendable {
         return (ids, boundaries)
     }
 
-    /// The float keys (heads × dim) of one block; see `LightningIndexer`.
+    /// Buffers reused from block to block (a million tokens make ~16,000
+    /// blocks: fresh arrays for each were a fifth of the analysis).
+    struct KeyScratch {
+        var keys: [Float]
+        var grams: [(family: Int, index: Int, order: Int)] = []
+        var ids: [UInt64] = []
+        var named: [Bool] = []
+
+        init(heads: Int, dim: Int) {
+            keys = [Float](repeating: 0, count: heads * dim)
+        }
+    }
+
+    /// ln(tf) for the term frequencies a block can have.
+    static let logTF: [Float] = (0...256).map { $0 == 0 ? 0 : log(Float($0)) }
+
+    /// The float keys (heads × dim) of one block, into `scratch.keys`; see `LightningIndexer`.
     static func blockKeys(_ block: Block, units: [Sentence], tokens: [Token], counts: EngramContribution,
-                          parameters: EngineParameters, hasher: NgramHasher) -> [Float] {
+                          parameters: EngineParameters, hasher: NgramHasher, scratch: inout KeyScratch) {
         let heads = parameters.indexHeads, dim = parameters.indexDim
         // (family, flat index of head 0) of every n-gram in the block, for tf.
-        var grams: [(family: Int, index: Int, order: Int)] = []
+        scratch.grams.removeAll(keepingCapacity: true)
         for u in Int(block.firstSentence)..<Int(block.firstSentence + block.sentenceCount) {
             let unit = units[u]
-            var ids: [UInt64] = []
-            var named: [Bool] = []
+            scratch.ids.removeAll(keepingCapacity: true)
+            scratch.named.removeAll(keepingCapacity: true)
             for t in Int(unit.firstToken)..<Int(unit.firstToken + unit.tokenCount) where tokens[t].isContent {
-                ids.append(tokens[t].id)
-                named.append(tokens[t].kind == .number || (tokens[t].capitalized && ids.count > 1))
+                scratch.ids.append(tokens[t].id)
+                scratch.named.append(tokens[t].kind == .number || (tokens[t].capitalized && scratch.ids.count > 1))
             }
-            ids.withUnsafeBufferPointer { ids in
+            let named = scratch.named
+            scratch.ids.withUnsafeBufferPointer { ids in
                 for t in 0..<ids.count {
                     for order in 1...min(3, hasher.layout.orders) where t - order + 1 >= 0 {
                         let index = hasher.index(ids, end: t, order: order, head: 0)
-                        grams.append((order - 1, index, order))
-                        if order == 1 && named[t] && heads > 3 { grams.append((3, index, 1)) }
+                        scratch.grams.append((order - 1, index, order))
+                        if order == 1 && named[t] && heads > 3 { scratch.grams.append((3, index, 1)) }
                     }
                 }
             }
         }
-        grams.sort { ($0.family, $0.index) < ($1.family, $1.index) }
-        var keys = [Float](repeating: 0, count: heads * dim)
+        scratch.grams.sort { ($0.family, $0.index) < ($1.family, $1.index) }
+        let grams = scratch.grams
+        for k in scratch.keys.indices { scratch.keys[k] = 0 }
         var i = 0
         while i < grams.count {
             var j = i + 1
             while j < grams.count && grams[j].family == grams[i].family && grams[j].index == grams[i].index { j += 1 }
             let g = grams[i]
-            let tf = Float(j - i)
+            let tf = j - i
             // In-document rarity: the count-min over heads needs the other heads' slots, and head 0's is a fair upper bound.
             let cf = max(1, Float(counts.counts[g.index]))
             let total = Float(max(1, counts.totals[g.order - 1]))
-            let weight = (1 + log(tf)) * log(1 + total / cf)
+            let weight = (1 + (tf < logTF.count ? logTF[tf] : log(Float(tf)))) * log(1 + total / cf)
             if g.family < heads {
                 let slot = hasher.slot(ofIndex: g.index, order: g.order, head: 0)
                 SparsePattern.positions(order: g.order, slot: slot, dim: dim, nonZeros: parameters.patternNonZeros) { d, sign in
-                    keys[g.family * dim + d] += sign * weight
+                    scratch.keys[g.family * dim + d] += sign * weight
                 }
             }
             i = j
         }
         for j in 0..<heads {
-            let norm = (0..<dim).reduce(Float(0)) { $0 + keys[j * dim + $1] * keys[j * dim + $1] }.squareRoot()
-            if norm > 0 { for d in 0..<dim { keys[j * dim + d] /= norm } }
+            var norm: Float = 0
+            for d in 0..<dim { norm += scratch.keys[j * dim + d] * scratch.keys[j * dim + d] }
+            norm = norm.squareRoot()
+            if norm > 0 { for d in 0..<dim { scratch.keys[j * dim + d] /= norm } }
         }
-        return keys
     }
 
     /// Byte ranges for `count` chunks, cut at a paragraph break (blank line or

@@ -118,21 +118,42 @@ public struct EngramContribution: Sendable, Equatable {
 
     /// Adds every n-gram (orders 1…3, within each run of `ids`) to the counts.
     public mutating func add(runs ids: [UInt64], boundaries: [Int], hasher: NgramHasher) {
-        let layout = hasher.layout
         counts.withUnsafeMutableBufferPointer { counts in
-            ids.withUnsafeBufferPointer { ids in
+            Self.count(runs: ids, boundaries: boundaries, hasher: hasher, into: counts) { _, _ in true }
+        }
+        for (o, n) in Self.ngramTotals(boundaries: boundaries, orders: hasher.layout.orders).enumerated() { totals[o] += n }
+    }
+
+    /// Counts the n-grams of `ids` into the tables `(order, head)` for which
+    /// `include` holds: workers given disjoint tables may fill one buffer at once.
+    public static func count(runs ids: [UInt64], boundaries: [Int], hasher: NgramHasher, into counts: UnsafeMutableBufferPointer<UInt32>,
+                             include: (Int, Int) -> Bool) {
+        let layout = hasher.layout
+        let tables = (1...layout.orders).flatMap { order in (0..<layout.heads).map { (order, $0) } }.filter { include($0.0, $0.1) }
+        ids.withUnsafeBufferPointer { ids in
+            for (order, head) in tables {
                 var runStart = 0
                 for runEnd in boundaries {
-                    for t in runStart..<runEnd {
-                        for order in 1...layout.orders where t - order + 1 >= runStart {
-                            totals[order - 1] += 1
-                            for head in 0..<layout.heads { counts[hasher.index(ids, end: t, order: order, head: head)] &+= 1 }
-                        }
+                    var t = runStart + order - 1
+                    while t < runEnd {
+                        counts[hasher.index(ids, end: t, order: order, head: head)] &+= 1
+                        t += 1
                     }
                     runStart = runEnd
                 }
             }
         }
+    }
+
+    /// N-grams per order in runs ending at `boundaries`.
+    public static func ngramTotals(boundaries: [Int], orders: Int) -> [UInt64] {
+        var totals = [UInt64](repeating: 0, count: orders)
+        var runStart = 0
+        for runEnd in boundaries {
+            for order in 1...orders where runEnd - runStart >= order { totals[order - 1] += UInt64(runEnd - runStart - order + 1) }
+            runStart = runEnd
+        }
+        return totals
     }
 
     public mutating func merge(_ other: EngramContribution) {

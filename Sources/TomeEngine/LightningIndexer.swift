@@ -39,7 +39,9 @@ public struct IndexKeys: Sendable, Equatable {
             let maxAbs = row.reduce(0) { max($0, abs($1)) }
             let scale = maxAbs > 0 ? maxAbs / 127 : 0
             scales.append(scale)
-            for v in row { values.append(scale > 0 ? Int8((v / scale).rounded()) : 0) }
+            let inverse = scale > 0 ? 1 / scale : 0
+            // Round half away from zero by adding ±½ and truncating (|v · inverse| ≤ 127).
+            for v in row { values.append(Int8(truncatingIfNeeded: Int32(v * inverse + (v < 0 ? -0.5 : 0.5)))) }
         }
     }
 
@@ -60,23 +62,31 @@ public struct IndexQuery: Sendable {
 }
 
 public enum LightningIndexer {
-    /// I(q, s) for every block.
+    /// I(q, s) for every block: blocks × heads dot products of int8 keys
+    /// (dim, s) with float queries, summed in 16-lane SIMD accumulators (a
+    /// scalar float sum cannot be vectorised by the compiler without
+    /// reassociating it; these lanes make that explicit).
     public static func scores(_ query: IndexQuery, keys: IndexKeys) -> [Float] {
         let heads = keys.heads, dim = keys.dim
         var out = [Float](repeating: 0, count: keys.blockCount)
+        let lanes = dim / 16
         keys.values.withUnsafeBufferPointer { values in
             keys.scales.withUnsafeBufferPointer { scales in
+                guard let base = values.baseAddress else { return }
                 for j in 0..<heads where query.weights[j] > 0 {
                     let q = query.vectors[j]
                     let w = query.weights[j]
-                    q.withUnsafeBufferPointer { q in
-                        for s in 0..<out.count {
-                            let base = (s * heads + j) * dim
-                            var dot: Float = 0
-                            for d in 0..<dim { dot += q[d] * Float(values[base + d]) }
-                            let relu = max(0, dot * scales[s * heads + j])
-                            out[s] += w * relu
+                    let qLanes = (0..<lanes).map { l in SIMD16<Float>(q[(l * 16)..<(l * 16 + 16)]) }
+                    for s in 0..<out.count {
+                        let row = (s * heads + j) * dim
+                        var acc = SIMD16<Float>()
+                        for l in 0..<lanes {
+                            let k = UnsafeRawPointer(base + row + l * 16).loadUnaligned(as: SIMD16<Int8>.self)
+                            acc += qLanes[l] * SIMD16<Float>(k)
                         }
+                        var dot = acc.sum()
+                        for d in (lanes * 16)..<dim { dot += q[d] * Float(values[row + d]) }  // a dim that is not a multiple of 16
+                        out[s] += w * max(0, dot * scales[s * heads + j])
                     }
                 }
             }

@@ -81,7 +81,8 @@ public struct Tokenizer {
                     previous = nextClass
                     j += nextLength
                 }
-                let capitalized = scalar.properties.isUppercase
+                // Unicode property lookups cost more than tokenizing: ASCII answers from the byte.
+                let capitalized = scalar.value < 0x80 ? (0x41...0x5A).contains(scalar.value) : scalar.properties.isUppercase
                 tokens.append(Token(start: Int32(i), end: Int32(j), kind: allDigits ? .number : .word, capitalized: capitalized,
                                     id: canonical.id(bytes, i..<j, ascii: ascii)))
                 i = j
