@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeTestSupport"]),
-        .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeTestSupport"]),
+        .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,21 +5,24 @@ import TomeEngine
 import TomeStore
 
 /// Answers questions about stored documents with the engine, keeping
-/// recently used documents (index, text, page spans) in memory, bounded by
-/// bytes, so a warm `ask` reads nothing from disk.
+/// recently used documents (index, page spans and, once attention has read
+/// it, text) in memory, bounded by bytes, so a warm `ask` reads nothing from
+/// disk and a corpus `ask` reads the text of the selected documents only.
 final class AskService: Sendable {
-    /// A document as `ask` needs it.
+    /// A document as `ask` needs it; `text` is empty until it is needed.
     final class Loaded: Sendable {
         let id: Int64
         let index: DocumentIndex
         let text: [UInt8]
+        let hasText: Bool
         let pageStarts: [Int]
         var bytes: Int { index.byteSize + text.count + pageStarts.count * 8 }
 
-        init(id: Int64, index: DocumentIndex, text: [UInt8], pageStarts: [Int]) {
+        init(id: Int64, index: DocumentIndex, text: [UInt8]?, pageStarts: [Int]) {
             self.id = id
             self.index = index
-            self.text = text
+            self.text = text ?? []
+            self.hasText = text != nil
             self.pageStarts = pageStarts
         }
 
@@ -59,18 +62,26 @@ final class AskService: Sendable {
         case noIndex(Int64)
     }
 
-    /// The document, from the cache or the store (then cached, evicting the least recently used).
-    func load(_ id: Int64) throws -> Loaded {
-        if let hit = cache.withLock({ c -> Loaded? in
+    /// The document, from the cache or the store (then cached, evicting the
+    /// least recently used); with its text only when `text` is asked for.
+    func load(_ id: Int64, text needsText: Bool = true) throws -> Loaded {
+        let cached = cache.withLock { c -> Loaded? in
             guard let entry = c.entries[id] else { return nil }
             c.clock += 1
             c.entries[id]?.used = c.clock
             return entry.loaded
-        }) { return hit }
+        }
+        if let cached, cached.hasText || !needsText { return cached }
         guard let record = try store.document(id: id) else { throw Failure.notFound(id) }
         guard record.status == .done else { throw Failure.notReady(id, record.status.rawValue) }
-        guard let index = try store.index(documentID: id), let text = try store.text(documentID: id) else { throw Failure.noIndex(id) }
-        let loaded = Loaded(id: id, index: index, text: Array(text.utf8), pageStarts: try store.pages(documentID: id).map(\.start))
+        guard let index = try cached?.index ?? store.index(documentID: id) else { throw Failure.noIndex(id) }
+        var text: [UInt8]? = nil
+        if needsText {
+            guard let stored = try store.text(documentID: id) else { throw Failure.noIndex(id) }
+            text = Array(stored.utf8)
+        }
+        let pageStarts = try cached?.pageStarts ?? (try store.pages(documentID: id).map(\.start))
+        let loaded = Loaded(id: id, index: index, text: text, pageStarts: pageStarts)
         cache.withLock { c in
             c.clock += 1
             if let old = c.entries[id] { c.bytes -= old.loaded.bytes }
@@ -84,6 +95,9 @@ final class AskService: Sendable {
         }
         return loaded
     }
+
+    /// The cached documents, and whether their text is loaded.
+    var cached: [Int64: Bool] { cache.withLock { c in c.entries.mapValues(\.loaded.hasText) } }
 
     func forget(_ id: Int64) {
         cache.withLock { c in
@@ -108,16 +122,18 @@ final class AskService: Sendable {
     /// units of the selected blocks (and their neighbours) of those documents.
     func askAll(question: String, k: Int, dense: Bool) throws -> AskResponse {
         let started = monotonicNow()
-        let documents = try store.doneDocumentIDs().compactMap { try? load($0) }
+        // Every document's keys; texts only for the documents attention will read.
+        let indexed = try store.doneDocumentIDs().compactMap { try? load($0, text: false) }
         let parameters = analyzer.parameters
         let response = memory.read { memory -> AskResponse in
             let q = Asker.prepare(question, memory: memory, parameters: parameters, hasher: analyzer.hasher)
             var heap = [(score: Float, document: Int, block: Int)]()
             var scanned = 0
-            for (d, document) in documents.enumerated() {
+            for (d, document) in indexed.enumerated() {
                 let scores = LightningIndexer.scores(q.indexQuery, keys: document.index.keys)
                 scanned += scores.count
-                let keep = dense ? Array(0..<scores.count) : LightningIndexer.topK(scores, k: parameters.topK)
+                // A block that shares nothing with the question cannot answer it: no text is read for it.
+                let keep = dense ? Array(0..<scores.count) : LightningIndexer.topK(scores, k: parameters.topK).filter { scores[$0] > 0 }
                 heap += keep.map { (scores[$0], d, $0) }
                 if !dense && heap.count > 4 * parameters.topK {
                     heap = Array(heap.sorted { ($0.score, $1.document, $1.block) > ($1.score, $0.document, $0.block) }.prefix(parameters.topK))
@@ -126,7 +142,7 @@ final class AskService: Sendable {
             if !dense { heap = Array(heap.sorted { ($0.score, $1.document, $1.block) > ($1.score, $0.document, $0.block) }.prefix(parameters.topK)) }
             var selected: [Int: Set<Int>] = [:]
             for entry in heap {
-                let blocks = documents[entry.document].index.blockCount
+                let blocks = indexed[entry.document].index.blockCount
                 for b in max(0, entry.block - parameters.neighbours)...min(blocks - 1, entry.block + parameters.neighbours) {
                     selected[entry.document, default: []].insert(b)
                 }
@@ -135,7 +151,7 @@ final class AskService: Sendable {
             var attended = 0, blocksSelected = 0
             var units = 0
             for (d, blocks) in selected.sorted(by: { $0.key < $1.key }) {
-                let document = documents[d]
+                guard let document = try? self.load(indexed[d].id) else { continue }
                 units += document.index.unitCount
                 blocksSelected += blocks.count
                 let unitList = blocks.sorted().flatMap { document.index.units(ofBlock: $0) }
@@ -160,7 +176,7 @@ final class AskService: Sendable {
             }
             return AskResponse(answers: answers, stats: AskResponse.Stats(
                 blocksScanned: scanned, blocksSelected: blocksSelected, sentencesAttended: attended, mode: dense ? "dense" : "sparse",
-                documents: documents.count, elapsedMs: 0))
+                documents: indexed.count, elapsedMs: 0))
         }
         var timed = response
         timed.stats.elapsedMs = ((monotonicNow() - started) * 1000).rounded(toPlaces: 3)
