@@ -93,10 +93,13 @@ final class WorkerPool: Service {
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
             let tokens = analysis.index.tokenCount
             do {
+                // A reprocessed document is already counted in the corpus memory: its old text's counts go first.
+                let previous = try store.text(documentID: documentID).map { analyzer.engramContribution($0) }
                 // The store and the corpus memory change together: one commit at a time.
                 try memory.commitLock.withLock { _ in
                     let generation = try store.complete(jobID: job.id, documentID: documentID, document: extracted, index: analysis.index,
                                                         tokens: tokens, now: Date())
+                    if let previous { memory.apply(previous, sign: -1, generation: -1) }
                     memory.apply(analysis.engram, sign: 1, generation: generation)
                 }
             } catch {

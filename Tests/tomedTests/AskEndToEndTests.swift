@@ -84,6 +84,18 @@ import TomeTestSupport
         let common = try #require(try estimate("the")["salience"] as? Double)
         #expect(rare > common)
 
+        // Reprocessing a document does not count it twice.
+        let a = try #require(documents.first { $0["name"] as? String == "a.txt" }?["id"] as? Int)
+        #expect(try daemon.request("POST", "/v1/documents/\(a)/reprocess").status == 202)
+        try waitUntil(timeout: 30, "reprocessed") {
+            (try? daemon.get("/v1/documents/\(a)").json["status"] as? String) == "done"
+                && ((try? daemon.get("/v1/documents/\(a)").json["attempts"] as? Int) ?? 0) >= 1
+                && daemon.log.components(separatedBy: "document=\(a) pages=").count == 3
+        }
+        #expect(try estimate("Zarquon")["documents"] as? Int == 2)
+        #expect(try estimate("Zarquon")["occurrences"] as? Int == 2)
+        #expect(try estimate("Zarquon")["corpus_documents"] as? Int == 2)
+
         // Deleting a document removes its counts.
         let b = try #require(documents.first { $0["name"] as? String == "b.txt" }?["id"] as? Int)
         #expect(try daemon.request("DELETE", "/v1/documents/\(b)").status == 204)
