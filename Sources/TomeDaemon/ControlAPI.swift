@@ -231,7 +231,8 @@ struct ControlAPI: Sendable {
     }
 
     private func engram(_ request: Request) throws -> EngramEstimate {
-        guard let phrase = request.uri.queryParameters["q"].map(String.init), !phrase.isEmpty else {
+        // `+` is a space in a query string (form encoding), as people type it: ?q=block+sorting.
+        guard let phrase = request.uri.queryParameters["q"].map({ $0.replacingOccurrences(of: "+", with: " ") }), !phrase.isEmpty else {
             throw APIError.badRequest("the phrase is required: GET /v1/engram?q=PHRASE")
         }
         var tokenizer = Tokenizer()

@@ -79,6 +79,7 @@ import TomeTestSupport
         #expect(try estimate("Zarquon")["documents"] as? Int == 2)
         #expect(try estimate("Zarquon")["occurrences"] as? Int == 2)
         #expect(try estimate("the Zarquon project")["documents"] as? Int == 1)
+        #expect(try daemon.get("/v1/engram?q=the+Zarquon+project").json["tokens"] as? Int == 3)
         #expect(try estimate("Zarquon")["corpus_documents"] as? Int == 2)
         let rare = try #require(try estimate("Zarquon")["salience"] as? Double)
         let common = try #require(try estimate("the")["salience"] as? Double)
