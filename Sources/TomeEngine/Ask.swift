@@ -13,8 +13,11 @@ import Foundation
 ///     sim(q, s) = sqrt( (q·s / ‖q‖²) · (q·s / (‖q‖‖s‖)) ) = q·s / (‖q‖^1.5 · ‖s‖^0.5)
 ///
 /// (cosine alone prefers a two-word fragment that shares one rare term to
-/// the sentence that holds the whole question), then z = β(n) · sim with n
-/// the document's units, and a streaming softmax over the candidates.
+/// the sentence that holds the whole question), scaled by the square root of
+/// the unit's share of content tokens (a table-of-contents line, which is
+/// mostly dot leaders, says less than a sentence with the same words), then
+/// z = β(n) · sim with n the document's units, and a streaming softmax over
+/// the candidates.
 /// Answers are the best units, each with its byte range and the probability
 /// attention gives it.
 public struct Question: Sendable {
@@ -144,6 +147,7 @@ public enum Asker {
             tokens.removeAll(keepingCapacity: true)
             tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
             let ids = tokens.filter(\.isContent).map(\.id)
+            let density = Double(ids.count) / Double(max(1, tokens.count))
             var seen = Set<UInt64>()
             var dot = 0.0, norm = 0.0
             for t in 0..<ids.count {
@@ -164,7 +168,7 @@ public enum Asker {
                     if let q = question.terms[key] { dot += q * weight }
                 }
             }
-            return (u, norm > 0 ? dot / (pow(question.norm, 1.5) * pow(norm, 0.25)) : 0)
+            return (u, norm > 0 ? density.squareRoot() * dot / (pow(question.norm, 1.5) * pow(norm, 0.25)) : 0)
         }
     }
 

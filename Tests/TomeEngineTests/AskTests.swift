@@ -82,6 +82,14 @@ import Testing
         #expect(one.index.unitStarts == two.index.unitStarts)
     }
 
+    @Test func aContentsLineLosesToTheSentenceWithTheSameWords() {
+        var sentences = Self.haystack(tokens: 5_000, seed: 11)
+        sentences.insert("RECOVERING DATA FROM DAMAGED FILES . . . . . . . . . . . . . . . . . . . . . . . . 12", at: 3)
+        sentences.insert("Recovering data from damaged files is what bzip2recover does.", at: 120)
+        let result = Self.ask(Self.document(sentences), "How are data recovered from damaged files?")
+        #expect(result.answers.first?.text == "Recovering data from damaged files is what bzip2recover does.")
+    }
+
     @Test func anEmptyQuestionAnswersNothing() {
         let result = Self.ask(Self.document(Self.haystack(tokens: 2_000, seed: 3)), "?!")
         #expect(result.answers.isEmpty)
