@@ -57,6 +57,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try APIError(status: .contentTooLarge, code: "too_large", message: "the request body is over the limit").response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            if let allowed = ControlAPI.methods(for: request.uri.path), !allowed.contains(request.method) {
+                var response = try APIError(status: .methodNotAllowed, code: "method_not_allowed",
+                                            message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return response
+            }
+            return try APIError.notFound("no such endpoint: \(request.method) \(request.uri.path)").response(from: request, context: context)
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "bad_request"
             let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)

@@ -57,6 +57,23 @@ struct ControlAPI: Sendable {
     let startedAt: Double
     static let version = "0.1.0"
 
+    /// Every path and its methods: the router below registers exactly these,
+    /// and a request for a known path with another method gets 405, not 404.
+    static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
+        ("/v1/health", [.get]), ("/v1/status", [.get]), ("/v1/documents", [.get, .post]), ("/v1/documents/:id", [.get, .delete]),
+        ("/v1/documents/:id/text", [.get]), ("/v1/documents/:id/reprocess", [.post]), ("/v1/documents/:id/ask", [.post]),
+        ("/v1/ask", [.post]), ("/v1/engram", [.get]), ("/v1/events", [.get]), ("/metrics", [.get]),
+    ]
+
+    /// The methods of the route `path` matches, if any.
+    static func methods(for path: String) -> [HTTPRequest.Method]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return routes.first { route in
+            let pattern = route.path.split(separator: "/")
+            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }?.methods
+    }
+
     func router() -> Router<TomeRequestContext> {
         let router = Router(context: TomeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -292,13 +309,18 @@ struct ControlAPI: Sendable {
         return value
     }
 
-    /// A name is a relative path inside the spool whose file the watcher would take.
+    /// A name is a relative path inside the spool whose file the watcher
+    /// would take, each part within the file system's 255-byte limit (less
+    /// room for the ` (2)` a taken name may get).
     static func validate(name: String) throws {
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         guard !name.isEmpty, name.utf8.count <= 1024, !name.hasPrefix("/"), !name.contains("\0"),
               parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !SpoolWatcher.isIgnored(name: String($0)) })
         else {
             throw APIError.badRequest("name must be a relative path of visible names (no '..', no dot-files, no .part/.tmp/~ endings)")
+        }
+        guard parts.allSatisfy({ $0.utf8.count <= 240 }) else {
+            throw APIError.badRequest("each part of the name must be at most 240 bytes")
         }
     }
 }

@@ -287,6 +287,13 @@ import TomeTestSupport
         #expect(missing.stderr == "tome: no document 999\n")
         let badRequest = try daemon.request("POST", "/v1/documents?name=../escape.txt", body: [0x41])
         #expect(badRequest.status == 400)
+        // A part longer than the file system allows is a 400, not a failed rename (found by schemathesis).
+        #expect(try daemon.request("POST", "/v1/documents?name=" + String(repeating: "0", count: 600), body: [0x41]).status == 400)
+        // A known path with another method is a 405 that says which methods work.
+        let wrongMethod = try daemon.request("DELETE", "/v1/status")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "GET")
+        #expect(try daemon.request("GET", "/v1/nowhere").status == 404)
         let metrics = try daemon.get("/metrics").text
         #expect(metrics.contains("tome_documents{status=\"done\"} 1"))
         #expect(metrics.contains("tome_processing_seconds_count 1"))
