@@ -50,6 +50,8 @@ enum JSONBody {
 /// Hummingbird's own (no such route, body too large) with a code, and
 /// anything else as a 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -58,7 +60,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return try APIError(status: .contentTooLarge, code: "too_large", message: "the request body is over the limit").response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
-            if let allowed = ControlAPI.methods(for: request.uri.path), !allowed.contains(request.method) {
+            let allowed = routes.methods(for: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
                 var response = try APIError(status: .methodNotAllowed, code: "method_not_allowed",
                                             message: "\(request.method) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).joined(separator: ", "))")
                     .response(from: request, context: context)

@@ -44,6 +44,23 @@ struct AccessMiddleware: RouterMiddleware {
 }
 
 /// The routes of the control API (`openapi.yaml`).
+/// The paths of the API and their methods, to tell 404 from 405.
+struct RouteTable: Sendable {
+    let routes: [(path: [Substring], method: HTTPRequest.Method)]
+
+    init(_ routes: [(String, HTTPRequest.Method)]) {
+        self.routes = routes.map { ($0.0.split(separator: "/"), $0.1) }
+    }
+
+    /// The methods of the routes `path` matches (`:name` matches any part); empty for an unknown path.
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/")
+        return routes.filter { route in
+            route.path.count == parts.count && zip(route.path, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }.map(\.method)
+    }
+}
+
 struct ControlAPI: Sendable {
     let store: Store
     let intake: Intake
@@ -57,40 +74,36 @@ struct ControlAPI: Sendable {
     let startedAt: Double
     static let version = "0.1.0"
 
-    /// Every path and its methods: the router below registers exactly these,
-    /// and a request for a known path with another method gets 405, not 404.
-    static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
-        ("/v1/health", [.get]), ("/v1/status", [.get]), ("/v1/documents", [.get, .post]), ("/v1/documents/:id", [.get, .delete]),
-        ("/v1/documents/:id/text", [.get]), ("/v1/documents/:id/reprocess", [.post]), ("/v1/documents/:id/ask", [.post]),
-        ("/v1/ask", [.post]), ("/v1/engram", [.get]), ("/v1/events", [.get]), ("/metrics", [.get]),
-    ]
+    typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
 
-    /// The methods of the route `path` matches, if any.
-    static func methods(for path: String) -> [HTTPRequest.Method]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return routes.first { route in
-            let pattern = route.path.split(separator: "/")
-            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
-        }?.methods
+    /// Every endpoint: the router is built from this list, and so is the 405
+    /// answer for a known path asked with another method.
+    func endpoints() -> [(path: String, method: HTTPRequest.Method, handler: Handler)] {
+        [
+            ("/v1/health", .get, { _, _ in try JSONBody.response(["status": "ok"]) }),
+            ("/v1/status", .get, { _, _ in try JSONBody.response(try status()) }),
+            ("/v1/documents", .get, { request, _ in try list(request) }),
+            ("/v1/documents", .post, { request, context in try await add(request, context: context) }),
+            ("/v1/documents/:id", .get, { _, context in try JSONBody.response(try info(try documentID(context))) }),
+            ("/v1/documents/:id", .delete, { _, context in try delete(try documentID(context)) }),
+            ("/v1/documents/:id/text", .get, { request, context in try text(request, id: try documentID(context)) }),
+            ("/v1/documents/:id/reprocess", .post, { _, context in try reprocess(try documentID(context)) }),
+            ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
+            ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
+            ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
+            ("/v1/events", .get, { _, _ in eventStream() }),
+            ("/metrics", .get, { _, _ in try metricsText() }),
+        ]
     }
 
     func router() -> Router<TomeRequestContext> {
         let router = Router(context: TomeRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        let endpoints = self.endpoints()
+        router.add(middleware: ErrorMiddleware(routes: RouteTable(endpoints.map { ($0.path, $0.method) })))
         router.add(middleware: AccessMiddleware(settings: settings))
-        router.get("/v1/health") { _, _ in try JSONBody.response(["status": "ok"]) }
-        router.get("/v1/status") { _, _ in try JSONBody.response(try status()) }
-        router.get("/v1/documents") { request, _ in try list(request) }
-        router.post("/v1/documents") { request, context in try await add(request, context: context) }
-        router.get("/v1/documents/:id") { _, context in try JSONBody.response(try info(try documentID(context))) }
-        router.get("/v1/documents/:id/text") { request, context in try text(request, id: try documentID(context)) }
-        router.delete("/v1/documents/:id") { _, context in try delete(try documentID(context)) }
-        router.post("/v1/documents/:id/reprocess") { _, context in try reprocess(try documentID(context)) }
-        router.post("/v1/documents/:id/ask") { request, context in try await ask(request, context: context, id: try documentID(context)) }
-        router.post("/v1/ask") { request, context in try await ask(request, context: context, id: nil) }
-        router.get("/v1/engram") { request, _ in try JSONBody.response(try engram(request)) }
-        router.get("/v1/events") { _, _ in eventStream() }
-        router.get("/metrics") { _, _ in try metricsText() }
+        for endpoint in endpoints {
+            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+        }
         return router
     }
 
