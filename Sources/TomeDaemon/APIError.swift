@@ -70,8 +70,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try APIError.notFound("no such endpoint: \(request.method) \(request.uri.path)").response(from: request, context: context)
         } catch let error as HTTPError {
-            let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "bad_request"
-            let message = error.body ?? (error.status == .notFound ? "no such endpoint: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            let code = error.status == .methodNotAllowed ? "method_not_allowed" : "bad_request"
+            let message = error.body ?? error.status.reasonPhrase
             return try APIError(status: error.status, code: code, message: message).response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

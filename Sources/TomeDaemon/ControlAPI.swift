@@ -30,9 +30,7 @@ struct AccessMiddleware: RouterMiddleware {
         let peer: PeerCredentials = try await provider.unsafeGetSocketOption(
             level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET), name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
         ).get()
-        let config = settings.current
-        let policy = AccessPolicy(writeGroups: config.writeGroups, readGroups: config.readGroups)
-        let level = policy.level(uid: peer.uid, groups: Accounts.groups(ofUID: peer.uid, primary: peer.gid))
+        let level = settings.access.level(uid: peer.uid, groups: Accounts.groups(ofUID: peer.uid, primary: peer.gid))
         let needed: AccessPolicy.Level = [.get, .head].contains(request.method) ? .read : .write
         guard level >= needed else {
             throw APIError.forbidden(level == .read

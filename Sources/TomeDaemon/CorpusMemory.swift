@@ -114,14 +114,24 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
     func apply(_ contribution: EngramContribution, sign: Int, generation: Int64) {
         lock.write {
             store(Int64(-1), .generation)  // dirty while the counters change
-            var memory = view()
-            memory.apply(contribution, sign: sign)
-            store(memory.documents, .documents)
-            for (o, total) in memory.totals.enumerated() { store(total, .totals, o) }
-            msync(base, size, MS_SYNC)
-            store(generation, .generation)
-            msync(base, Self.headerSize, MS_SYNC)
+            add(contribution, sign: sign)
+            commit(generation: generation)
         }
+    }
+
+    /// Changes the counters and the header's figures; the caller holds the write lock.
+    private func add(_ contribution: EngramContribution, sign: Int) {
+        var memory = view()
+        memory.apply(contribution, sign: sign)
+        store(memory.documents, .documents)
+        for (o, total) in memory.totals.enumerated() { store(total, .totals, o) }
+    }
+
+    /// Counters to disk, then the generation that says they match the store.
+    private func commit(generation: Int64) {
+        msync(base, size, MS_SYNC)
+        store(generation, .generation)
+        msync(base, Self.headerSize, MS_SYNC)
     }
 
     /// Makes the file match the store, rebuilding it from the stored texts when
@@ -133,14 +143,13 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
         logger.notice("rebuilding the corpus memory", metadata: ["file_generation": "\(generation)", "store_generation": "\(wanted)"])
         // At start, before any worker runs: nothing else changes the store meanwhile.
         let ids = try store.doneDocumentIDs()
-        lock.write { reset() }
-        for id in ids {
-            guard let text = try store.text(documentID: id) else { continue }
-            apply(analyzer.engramContribution(text), sign: 1, generation: -1)
-        }
-        lock.write {
-            self.store(wanted, .generation)
-            msync(base, Self.headerSize, MS_SYNC)
+        try lock.write {
+            reset()
+            for id in ids {
+                guard let text = try store.text(documentID: id) else { continue }
+                add(analyzer.engramContribution(text), sign: 1)
+            }
+            commit(generation: wanted)
         }
         logger.notice("corpus memory rebuilt", metadata: ["documents": "\(ids.count)"])
         return ids.count

@@ -64,30 +64,29 @@ final class Intake: Sendable {
             }
             return
         }
-        _ = record(sha256: hash, bytes: info.size, sourcePath: path)
+        do {
+            _ = try record(sha256: hash, bytes: info.size, sourcePath: path)
+        } catch {
+            logger.error("cannot record spool file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
-    /// Records content that is (or is about to be) at `sourcePath`; returns the intake.
-    func record(sha256 hash: String, bytes: Int64, sourcePath: String) -> Intake.Result {
+    /// Records content that is at `sourcePath`; returns what became of it.
+    func record(sha256 hash: String, bytes: Int64, sourcePath: String) throws -> Enqueued {
         let config = settings.current
         let relative = Self.relativePath(sourcePath, in: config.spoolDir)
         let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelines)
-        do {
-            let intake = try store.enqueue(sha256: hash, name: relative, pipeline: pipeline, bytes: bytes, sourcePath: sourcePath, now: Date())
-            switch intake {
-            case let .queued(documentID, _):
-                logger.info("queued", metadata: ["document": "\(documentID)", "name": "\(relative)", "pipeline": "\(pipeline)"])
-                events.publish(Event(event: "queued", id: documentID, name: relative, time: iso8601(Date())))
-            case let .duplicate(of, jobID):
-                logger.info("duplicate", metadata: ["document": "\(of)", "name": "\(relative)"])
-                events.publish(Event(event: "duplicate", id: of, name: relative, duplicateOf: of, time: iso8601(Date())))
-                disposer.dispose(jobID: jobID)
-            }
-            return .recorded(intake)
-        } catch {
-            logger.error("cannot record spool file", metadata: ["path": "\(sourcePath)", "error": "\(error)"])
-            return .failed("\(error)")
+        let intake = try store.enqueue(sha256: hash, name: relative, pipeline: pipeline, bytes: bytes, sourcePath: sourcePath, now: Date())
+        switch intake {
+        case let .queued(documentID, _):
+            logger.info("queued", metadata: ["document": "\(documentID)", "name": "\(relative)", "pipeline": "\(pipeline)"])
+            events.publish(Event(event: "queued", id: documentID, name: relative, time: iso8601(Date())))
+        case let .duplicate(of, jobID):
+            logger.info("duplicate", metadata: ["document": "\(of)", "name": "\(relative)"])
+            events.publish(Event(event: "duplicate", id: of, name: relative, duplicateOf: of, time: iso8601(Date())))
+            disposer.dispose(jobID: jobID)
         }
+        return intake
     }
 
     /// Writes an upload into the spool as `name` (a free variant of it, when
@@ -109,10 +108,7 @@ final class Intake: Sendable {
             throw SystemError("rename \(part) -> \(target)", code)
         }
         if let info = FileStat(target) { known.withLock { $0[target] = FileSignature(size: info.size, mtime: info.mtime) } }
-        switch record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: target) {
-        case .recorded(let enqueued): return enqueued
-        case .failed(let message): throw SystemError("record \(target): \(message)", EIO)
-        }
+        return try record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: target)
     }
 
     static func writeSynced(_ bytes: [UInt8], to path: String) throws {
@@ -131,11 +127,6 @@ final class Intake: Sendable {
             written += n
         }
         guard fsync(fd) == 0 else { throw SystemError("fsync \(path)", errno) }
-    }
-
-    enum Result {
-        case recorded(Enqueued)
-        case failed(String)
     }
 
     /// `path` relative to the spool root (the document's name).

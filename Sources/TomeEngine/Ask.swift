@@ -91,7 +91,7 @@ public enum Asker {
                             vectors[family][d] += sign * Float(weight)
                         }
                     }
-                    if order <= 2 { terms[termKey(ngram), default: 0] = weight }
+                    if order <= 2 { terms[termKey(ngram)] = weight }
                 }
             }
         }
@@ -110,17 +110,17 @@ public enum Asker {
         ngram.count == 1 ? ngram[0] : (ngram[0] &* 0x9E37_79B9_7F4A_7C15) ^ ngram[1] &* 0xC2B2_AE3D_27D4_EB4F
     }
 
-    /// Blocks of one document the indexer sends to attention, and their scores.
-    public static func select(_ question: Question, index: DocumentIndex, dense: Bool) -> (blocks: [Int], scores: [Float]) {
+    /// Blocks of one document the indexer sends to attention (all of them, dense).
+    public static func select(_ question: Question, index: DocumentIndex, dense: Bool) -> [Int] {
+        if dense { return Array(0..<index.blockCount) }
         let scores = LightningIndexer.scores(question.indexQuery, keys: index.keys)
-        if dense { return (Array(0..<index.blockCount), scores) }
-        return (LightningIndexer.select(scores, k: index.parameters.topK, neighbours: index.parameters.neighbours), scores)
+        return LightningIndexer.select(scores, k: index.parameters.topK, neighbours: index.parameters.neighbours)
     }
 
     /// Asks one document: `bytes` is its text.
     public static func ask(_ question: Question, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, k: Int,
                            dense: Bool = false, memory: EngramMemory? = nil) -> AskResult {
-        let (blocks, _) = select(question, index: index, dense: dense)
+        let blocks = select(question, index: index, dense: dense)
         let units = blocks.flatMap { index.units(ofBlock: $0) }
         let scored = attend(question, units: units, index: index, bytes: bytes, memory: memory)
         let beta = StreamingSoftmax.temperature(units: index.unitCount, scale: index.parameters.temperatureScale)

@@ -159,11 +159,6 @@ public struct EngramContribution: Sendable, Equatable {
         return totals
     }
 
-    public mutating func merge(_ other: EngramContribution) {
-        for i in counts.indices { counts[i] &+= other.counts[i] }
-        for o in totals.indices { totals[o] += other.totals[o] }
-    }
-
     /// Count-min estimate of an n-gram's occurrences in this document.
     public func count(_ ngram: [UInt64], hasher: NgramHasher) -> UInt32 {
         (0..<hasher.layout.heads).map { counts[hasher.index(ngram, head: $0)] }.min() ?? 0

@@ -244,13 +244,6 @@ public final class Store: Sendable {
         try pool.read { db in try JobRecord.fetchOne(db, key: id) }
     }
 
-    /// Jobs whose status is queued or processing, oldest first.
-    public func activeJobs() throws -> [JobRecord] {
-        try pool.read { db in
-            try JobRecord.fetchAll(db, sql: "SELECT * FROM jobs WHERE status IN ('queued', 'processing') ORDER BY id")
-        }
-    }
-
     // MARK: Documents
 
     public func document(id: Int64) throws -> DocumentRecord? {
@@ -330,11 +323,6 @@ public final class Store: Sendable {
     /// Jobs waiting for a worker.
     public func queueLength() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'queued'") ?? 0 }
-    }
-
-    /// Words stored over all done documents.
-    public func tokensStored() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(tokens), 0) FROM documents WHERE status = 'done'") ?? 0 }
     }
 }
 
