@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
-        .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeTestSupport"]),
+        .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),
         .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport"]),
     ],

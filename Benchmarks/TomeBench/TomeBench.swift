@@ -15,8 +15,17 @@ import TomeEngine
 struct TomeBench {
     static func main() throws {
         let args = CommandLine.arguments
+        if args.count >= 2, args[1] == "retrieval" {
+            do {
+                try Retrieval.run(Array(args.dropFirst(2)))
+            } catch is Retrieval.Usage {
+                FileHandle.standardError.write(Data("usage: tome-bench retrieval QUESTIONS.jsonl NAME=TEXT... [--k K]\n".utf8))
+                exit(64)
+            }
+            return
+        }
         guard args.count == 4, ["analysis", "prefix"].contains(args[1]), let limit = Int(args[3]) else {
-            FileHandle.standardError.write(Data("usage: tome-bench analysis|prefix FILE TOKENS\n".utf8))
+            FileHandle.standardError.write(Data("usage: tome-bench analysis|prefix FILE TOKENS | retrieval QUESTIONS.jsonl NAME=TEXT...\n".utf8))
             exit(64)
         }
         if args[1] == "prefix" {
@@ -31,7 +40,7 @@ struct TomeBench {
         var analysis: Analysis? = nil
         var engineTimes: [Double] = []
         for _ in 0..<3 {
-            let elapsed = clock.measure { analysis = analyzer.analyze(text) }
+            let elapsed = try clock.measure { analysis = try analyzer.analyze(text) }
             engineTimes.append(seconds(elapsed))
         }
         let peak = peakRSS()

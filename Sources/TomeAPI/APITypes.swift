@@ -234,25 +234,34 @@ public struct AskRequest: Codable, Sendable, Equatable {
 
 public struct AskResponse: Codable, Sendable, Equatable {
     public struct Answer: Codable, Sendable, Equatable {
-        /// The answering sentence, and a little text around it.
+        /// The answering sentence, and the passage around it (whole sentences).
         public var text: String
         public var context: String
         /// The attention probability of this sentence among those read.
         public var score: Double
         public var page: Int
-        /// UTF-8 byte range in the document's text.
+        /// UTF-8 byte ranges of the sentence and of the passage in the document's text.
         public var start: Int
         public var end: Int
+        public var contextStart: Int
+        public var contextEnd: Int
         public var document: Int64
 
-        public init(text: String, context: String, score: Double, page: Int, start: Int, end: Int, document: Int64) {
+        public init(text: String, context: String, score: Double, page: Int, start: Int, end: Int, contextStart: Int, contextEnd: Int, document: Int64) {
             self.text = text
             self.context = context
             self.score = score
             self.page = page
             self.start = start
             self.end = end
+            self.contextStart = contextStart
+            self.contextEnd = contextEnd
             self.document = document
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case text, context, score, page, start, end, document
+            case contextStart = "context_start", contextEnd = "context_end"
         }
     }
 
@@ -261,22 +270,29 @@ public struct AskResponse: Codable, Sendable, Equatable {
         public var blocksSelected: Int
         public var sentencesAttended: Int
         public var mode: String
+        /// The indexer's bound was met: the answers are those dense attention gives.
+        public var exact: Bool
         public var documents: Int
+        /// Done documents whose stored index this engine cannot read: reprocess them.
+        public var needReprocess: [Int64]
         public var elapsedMs: Double
 
-        public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: String, documents: Int, elapsedMs: Double) {
+        public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: String, exact: Bool, documents: Int,
+                    needReprocess: [Int64] = [], elapsedMs: Double) {
             self.blocksScanned = blocksScanned
             self.blocksSelected = blocksSelected
             self.sentencesAttended = sentencesAttended
             self.mode = mode
+            self.exact = exact
             self.documents = documents
+            self.needReprocess = needReprocess
             self.elapsedMs = elapsedMs
         }
 
         enum CodingKeys: String, CodingKey {
-            case mode, documents
+            case mode, documents, exact
             case blocksScanned = "blocks_scanned", blocksSelected = "blocks_selected"
-            case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms"
+            case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms", needReprocess = "need_reprocess"
         }
     }
 

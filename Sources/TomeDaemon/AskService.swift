@@ -4,10 +4,11 @@ import TomeAPI
 import TomeEngine
 import TomeStore
 
-/// Answers questions about stored documents with the engine, keeping
-/// recently used documents (index, page spans and, once attention has read
-/// it, text) in memory, bounded by bytes, so a warm `ask` reads nothing from
-/// disk and a corpus `ask` reads the text of the selected documents only.
+/// Answers questions about stored documents with the engine's one `ask`
+/// (one document or the whole corpus), keeping recently used documents
+/// (index, page spans and, once attention has read it, text) in memory,
+/// bounded by bytes, so a warm `ask` reads nothing from disk and a corpus
+/// `ask` reads the text of the documents whose blocks are selected only.
 final class AskService: Sendable {
     /// A document as `ask` needs it; `text` is empty until it is needed.
     final class Loaded: Sendable {
@@ -37,6 +38,18 @@ final class AskService: Sendable {
         }
     }
 
+    /// A stored document for the engine: its index now, its text when attention asks for it.
+    struct Stored: AskableDocument {
+        let service: AskService
+        let loaded: Loaded
+        var index: DocumentIndex { loaded.index }
+
+        func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+            let full = loaded.hasText ? loaded : try service.load(loaded.id, text: true)
+            return try full.text.withUnsafeBufferPointer(body)
+        }
+    }
+
     private struct Cache {
         var entries: [Int64: (loaded: Loaded, used: UInt64)] = [:]
         var bytes = 0
@@ -45,21 +58,22 @@ final class AskService: Sendable {
 
     private let store: Store
     private let memory: CorpusMemory
-    private let analyzer: DocumentAnalyzer
+    private let parameters: EngineParameters
     private let cacheLimit: Int
     private let cache = Mutex(Cache())
 
-    init(store: Store, memory: CorpusMemory, analyzer: DocumentAnalyzer, cacheBytes: Int) {
+    init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int) {
         self.store = store
         self.memory = memory
-        self.analyzer = analyzer
+        self.parameters = parameters
         cacheLimit = cacheBytes
     }
 
     enum Failure: Error {
         case notFound(Int64)
         case notReady(Int64, String)
-        case noIndex(Int64)
+        /// The stored index is missing, of an older format, or damaged: reprocess the document.
+        case needsReprocess(Int64, String)
     }
 
     /// The document, from the cache or the store (then cached, evicting the
@@ -74,10 +88,18 @@ final class AskService: Sendable {
         if let cached, cached.hasText || !needsText { return cached }
         guard let record = try store.document(id: id) else { throw Failure.notFound(id) }
         guard record.status == .done else { throw Failure.notReady(id, record.status.rawValue) }
-        guard let index = try cached?.index ?? store.index(documentID: id) else { throw Failure.noIndex(id) }
+        let index: DocumentIndex
+        do {
+            guard let stored = try cached?.index ?? store.index(documentID: id) else {
+                throw Failure.needsReprocess(id, "document \(id) was analysed by an earlier version of the engine")
+            }
+            index = stored
+        } catch let error as EngineError {
+            throw Failure.needsReprocess(id, "document \(id)'s stored index cannot be used (\(error.message))")
+        }
         var text: [UInt8]? = nil
         if needsText {
-            guard let stored = try store.text(documentID: id) else { throw Failure.noIndex(id) }
+            guard let stored = try store.text(documentID: id) else { throw Failure.notFound(id) }
             text = Array(stored.utf8)
         }
         let pageStarts = try cached?.pageStarts ?? (try store.pages(documentID: id).map(\.start))
@@ -105,91 +127,38 @@ final class AskService: Sendable {
         }
     }
 
-    /// Asks one document.
-    func ask(documentID id: Int64, question: String, k: Int, dense: Bool) throws -> AskResponse {
+    /// Asks one document (`documentID`) or every done document (nil): the
+    /// indexer scans every document's signatures, selection runs over all
+    /// their blocks at once, and attention reads the text of the documents
+    /// whose blocks are selected only. A document whose index cannot be read
+    /// is refused (one) or left out and named in the stats (corpus).
+    func ask(documentID: Int64?, question: String, k: Int, dense: Bool) throws -> AskResponse {
         let started = monotonicNow()
-        let document = try load(id)
-        let result = memory.read { memory -> AskResult in
-            let q = Asker.prepare(question, memory: memory, parameters: document.index.parameters, hasher: analyzer.hasher)
-            return document.text.withUnsafeBufferPointer { Asker.ask(q, index: document.index, bytes: $0, k: k, dense: dense, memory: memory) }
+        var documents: [Stored] = [], needReprocess: [Int64] = []
+        if let documentID {
+            documents = [Stored(service: self, loaded: try load(documentID))]
+        } else {
+            for id in try store.doneDocumentIDs() {
+                do {
+                    documents.append(Stored(service: self, loaded: try load(id, text: false)))
+                } catch Failure.needsReprocess {
+                    needReprocess.append(id)
+                } catch Failure.notFound, Failure.notReady {
+                    continue  // deleted or re-queued since the list was read
+                }
+            }
         }
-        let answers = result.answers.map { answer(from: $0, in: document) }
-        return AskResponse(answers: answers, stats: stats(result.stats, started: started))
-    }
-
-    /// Asks every done document: the indexer scans every document's keys, a
-    /// global top-k picks blocks across them, and attention reads only the
-    /// units of the selected blocks (and their neighbours) of those documents.
-    func askAll(question: String, k: Int, dense: Bool) throws -> AskResponse {
-        let started = monotonicNow()
-        // Every document's keys; texts only for the documents attention will read.
-        let indexed = try store.doneDocumentIDs().compactMap { try? load($0, text: false) }
-        let parameters = analyzer.parameters
-        let response = memory.read { memory -> AskResponse in
-            let q = Asker.prepare(question, memory: memory, parameters: parameters, hasher: analyzer.hasher)
-            var heap = [(score: Float, document: Int, block: Int)]()
-            var scanned = 0
-            for (d, document) in indexed.enumerated() {
-                let scores = LightningIndexer.scores(q.indexQuery, keys: document.index.keys)
-                scanned += scores.count
-                // A block that shares nothing with the question cannot answer it: no text is read for it.
-                let keep = dense ? Array(0..<scores.count) : LightningIndexer.topK(scores, k: parameters.topK).filter { scores[$0] > 0 }
-                heap += keep.map { (scores[$0], d, $0) }
-                if !dense && heap.count > 4 * parameters.topK {
-                    heap = Array(heap.sorted { ($0.score, $1.document, $1.block) > ($1.score, $0.document, $0.block) }.prefix(parameters.topK))
-                }
-            }
-            if !dense { heap = Array(heap.sorted { ($0.score, $1.document, $1.block) > ($1.score, $0.document, $0.block) }.prefix(parameters.topK)) }
-            var selected: [Int: Set<Int>] = [:]
-            for entry in heap {
-                let blocks = indexed[entry.document].index.blockCount
-                for b in max(0, entry.block - parameters.neighbours)...min(blocks - 1, entry.block + parameters.neighbours) {
-                    selected[entry.document, default: []].insert(b)
-                }
-            }
-            var candidates: [(answer: Answer, document: Loaded)] = []
-            var attended = 0, blocksSelected = 0
-            var units = 0
-            for (d, blocks) in selected.sorted(by: { $0.key < $1.key }) {
-                guard let document = try? self.load(indexed[d].id) else { continue }
-                units += document.index.unitCount
-                blocksSelected += blocks.count
-                let unitList = blocks.sorted().flatMap { document.index.units(ofBlock: $0) }
-                attended += unitList.count
-                let scored = document.text.withUnsafeBufferPointer { Asker.attend(q, units: unitList, index: document.index, bytes: $0, memory: memory) }
-                for (u, similarity) in scored where similarity > 0 {
-                    let start = document.index.unitStarts[u], end = document.index.unitEnds[u]
-                    let text = document.text.withUnsafeBufferPointer { Asker.text($0, start, end) }
-                    let context = document.text.withUnsafeBufferPointer { Asker.context(of: u, index: document.index, bytes: $0) }
-                    candidates.append((Answer(text: text, context: context, score: 0, start: Int(start), end: Int(end), similarity: similarity), document))
-                }
-            }
-            // One softmax over every candidate, at the temperature of the documents read.
-            let beta = StreamingSoftmax.temperature(units: units, scale: parameters.temperatureScale)
-            var softmax = StreamingSoftmax()
-            softmax.add(contentsOf: candidates.map { beta * $0.answer.similarity })
-            let best = candidates.sorted { ($0.answer.similarity, $1.document.id, $1.answer.start) > ($1.answer.similarity, $0.document.id, $0.answer.start) }.prefix(k)
-            let answers = best.map { entry -> AskResponse.Answer in
-                var answer = entry.answer
-                answer.score = softmax.probability(beta * answer.similarity)
-                return self.answer(from: answer, in: entry.document)
-            }
-            return AskResponse(answers: answers, stats: AskResponse.Stats(
-                blocksScanned: scanned, blocksSelected: blocksSelected, sentencesAttended: attended, mode: dense ? "dense" : "sparse",
-                documents: indexed.count, elapsedMs: 0))
+        // Salience is read under the memory's lock; the ask itself does not need it.
+        let prepared = memory.read { Asker.prepare(question, memory: $0) }
+        let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
+        let answers = result.answers.map { a in
+            let document = documents[a.document].loaded
+            return AskResponse.Answer(text: a.text, context: a.context, score: a.score, page: document.page(of: a.start),
+                                      start: a.start, end: a.end, contextStart: a.contextStart, contextEnd: a.contextEnd, document: document.id)
         }
-        var timed = response
-        timed.stats.elapsedMs = ((monotonicNow() - started) * 1000).rounded(toPlaces: 3)
-        return timed
-    }
-
-    private func answer(from answer: Answer, in document: Loaded) -> AskResponse.Answer {
-        AskResponse.Answer(text: answer.text, context: answer.context, score: answer.score, page: document.page(of: answer.start),
-                           start: answer.start, end: answer.end, document: document.id)
-    }
-
-    private func stats(_ stats: AskStats, started: Double) -> AskResponse.Stats {
-        AskResponse.Stats(blocksScanned: stats.blocksScanned, blocksSelected: stats.blocksSelected, sentencesAttended: stats.sentencesAttended,
-                          mode: stats.mode, documents: 1, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3))
+        return AskResponse(answers: answers, stats: AskResponse.Stats(
+            blocksScanned: result.stats.blocksScanned, blocksSelected: result.stats.blocksSelected,
+            sentencesAttended: result.stats.sentencesAttended, mode: result.stats.mode, exact: result.stats.exact,
+            documents: documents.count, needReprocess: needReprocess, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3)))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Glibc
 import Hummingbird
 import NIOCore
@@ -64,12 +65,12 @@ struct ControlAPI: Sendable {
     let intake: Intake
     let asker: AskService
     let memory: CorpusMemory
-    let analyzer: DocumentAnalyzer
     let events: EventHub
     let metrics: Metrics
     let settings: SettingsBox
     let workers: Int
     let startedAt: Double
+    let logger: Logger
     static let version = "0.1.0"
 
     typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
@@ -193,10 +194,16 @@ struct ControlAPI: Sendable {
     private func delete(_ id: Int64) throws -> Response {
         do {
             // The store and the corpus memory change together: one commit at a time.
+            // Its stored counts come out of the memory: no text is read again.
             let found = try memory.commitLock.withLock { _ -> Bool in
                 guard let deleted = try store.delete(documentID: id) else { return false }
-                if let text = deleted.countedText {
-                    memory.apply(analyzer.engramContribution(text), sign: -1, generation: deleted.generation)
+                if let counted = deleted.counted {
+                    do {
+                        try memory.update(removing: counted, adding: nil, generation: deleted.generation)
+                    } catch {
+                        logger.error("the corpus memory could not take out the document's counts; it is rebuilt at the next start",
+                                     metadata: ["document": "\(id)", "error": "\(error)"])
+                    }
                 }
                 return true
             }
@@ -245,16 +252,15 @@ struct ControlAPI: Sendable {
         do {
             // The engine computes for milliseconds (dense: longer): off the event loop.
             let response = try await Task.detached {
-                if let id { return try asker.ask(documentID: id, question: question.question, k: k, dense: mode == "dense") }
-                return try asker.askAll(question: question.question, k: k, dense: mode == "dense")
+                try asker.ask(documentID: id, question: question.question, k: k, dense: mode == "dense")
             }.value
             return try JSONBody.response(response)
         } catch AskService.Failure.notFound(let id) {
             throw APIError.notFound("no document \(id)")
         } catch AskService.Failure.notReady(let id, let status) {
             throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(status); ask it once it is done", retryable: status != "failed")
-        } catch AskService.Failure.noIndex(let id) {
-            throw APIError(status: .conflict, code: "no_index", message: "document \(id) was stored before the engine existed; reprocess it")
+        } catch AskService.Failure.needsReprocess(let id, let why) {
+            throw APIError(status: .conflict, code: "needs_reprocess", message: "\(why); reprocess it: tome reprocess \(id)", id: id)
         }
     }
 

@@ -110,19 +110,23 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
         try lock.read { try body(view()) }
     }
 
-    /// Adds (+1) or removes (-1) a document's counts and records the store's new generation.
-    func apply(_ contribution: EngramContribution, sign: Int, generation: Int64) {
-        lock.write {
+    /// Takes out a document's previous counts (a reprocess or a delete) and
+    /// adds its new ones, then records the store's generation. Counts that do
+    /// not decode leave the file marked stale, to be rebuilt at the next
+    /// start, and throw.
+    func update(removing old: EngramContribution?, adding new: EngramContribution?, generation: Int64) throws(EngineError) {
+        try lock.write { () throws(EngineError) in
             store(Int64(-1), .generation)  // dirty while the counters change
-            add(contribution, sign: sign)
+            if let old { try add(old, sign: -1) }
+            if let new { try add(new, sign: 1) }
             commit(generation: generation)
         }
     }
 
     /// Changes the counters and the header's figures; the caller holds the write lock.
-    private func add(_ contribution: EngramContribution, sign: Int) {
+    private func add(_ contribution: EngramContribution, sign: Int) throws(EngineError) {
         var memory = view()
-        memory.apply(contribution, sign: sign)
+        try memory.apply(contribution, sign: sign)
         store(memory.documents, .documents)
         for (o, total) in memory.totals.enumerated() { store(total, .totals, o) }
     }
@@ -134,25 +138,31 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
         msync(base, Self.headerSize, MS_SYNC)
     }
 
-    /// Makes the file match the store, rebuilding it from the stored texts when
-    /// the generations differ. Returns the documents recounted (0 when it matched).
+    /// Makes the file match the store, rebuilding it from the Engram counts
+    /// stored with each document when the generations differ (no text is
+    /// read again). Returns the documents counted (0 when it matched).
     @discardableResult
-    func reconcile(with store: Store, analyzer: DocumentAnalyzer, logger: Logger) throws -> Int {
+    func reconcile(with store: Store, logger: Logger) throws -> Int {
         let wanted = try store.engramGeneration()
         guard generation != wanted else { return 0 }
         logger.notice("rebuilding the corpus memory", metadata: ["file_generation": "\(generation)", "store_generation": "\(wanted)"])
         // At start, before any worker runs: nothing else changes the store meanwhile.
-        let ids = try store.doneDocumentIDs()
+        var counted = 0
         try lock.write {
             reset()
-            for id in ids {
-                guard let text = try store.text(documentID: id) else { continue }
-                add(analyzer.engramContribution(text), sign: 1)
+            try store.forEachEngramContribution { id, contribution in
+                do {
+                    try add(contribution, sign: 1)
+                    counted += 1
+                } catch {
+                    logger.error("a document's Engram counts are damaged and were left out; reprocess it",
+                                 metadata: ["document": "\(id)", "error": "\(error)"])
+                }
             }
             commit(generation: wanted)
         }
-        logger.notice("corpus memory rebuilt", metadata: ["documents": "\(ids.count)"])
-        return ids.count
+        logger.notice("corpus memory rebuilt", metadata: ["documents": "\(counted)"])
+        return counted
     }
 }
 
@@ -167,13 +177,13 @@ final class ReadWriteLock: @unchecked Sendable {
         handle.deallocate()
     }
 
-    func read<R>(_ body: () throws -> R) rethrows -> R {
+    func read<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         pthread_rwlock_rdlock(handle)
         defer { pthread_rwlock_unlock(handle) }
         return try body()
     }
 
-    func write<R>(_ body: () throws -> R) rethrows -> R {
+    func write<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         pthread_rwlock_wrlock(handle)
         defer { pthread_rwlock_unlock(handle) }
         return try body()

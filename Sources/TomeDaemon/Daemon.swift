@@ -34,8 +34,12 @@ public struct Daemon: Sendable {
         }
         let lock = try StateDirLock(stateDir: config.stateDir)
         let store = try Store(path: config.databasePath)
-        let recovered = try store.recoverInterrupted(now: Date())
-        if recovered > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered)"]) }
+        let recovered = try store.recoverInterrupted(retries: config.retries, now: Date())
+        if recovered.requeued > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered.requeued)"]) }
+        if recovered.failed > 0 {
+            logger.error("failed documents that were being processed at each of their attempts when tomed stopped",
+                         metadata: ["jobs": "\(recovered.failed)"])
+        }
 
         let pipelines = Pipelines.load(directory: config.pipelinesDir)
         for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
@@ -47,12 +51,12 @@ public struct Daemon: Sendable {
         let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, logger: logger)
         let workers = config.resolvedWorkers
         let started = monotonicNow()
-        let analyzer = DocumentAnalyzer()
-        let memory = try CorpusMemory(path: config.engramPath, hasher: analyzer.hasher)
-        try memory.reconcile(with: store, analyzer: analyzer, logger: logger)
-        let asker = AskService(store: store, memory: memory, analyzer: analyzer, cacheBytes: config.engineCacheMB << 20)
-        let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, analyzer: analyzer, events: events,
-                             metrics: metrics, settings: settings, workers: workers, startedAt: started)
+        let memory = try CorpusMemory(path: config.engramPath)
+        try memory.reconcile(with: store, logger: logger)
+        Self.requeueUnanalysed(store: store, logger: logger)
+        let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
+        let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
+                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger)
 
         let socketDir = (config.socketPath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
@@ -79,7 +83,7 @@ public struct Daemon: Sendable {
         }
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              memory: memory, analyzer: analyzer, executable: try Self.executablePath(), workers: workers, logger: logger)
+                              memory: memory, executable: try Self.executablePath(), workers: workers, logger: logger)
         let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the
@@ -96,6 +100,25 @@ public struct Daemon: Sendable {
         try await group.run()
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
+    }
+
+    /// Documents stored before this engine's index format are analysed again
+    /// from the file the daemon kept; those whose file is gone are named (ask
+    /// reports them as needing reprocess once the file is added again).
+    static func requeueUnanalysed(store: Store, logger: Logger) {
+        var gone: [Int64] = []
+        for id in (try? store.documentsWithoutAnalysis()) ?? [] {
+            if let source = try? store.keptSourcePath(documentID: id), FileStat(source) != nil,
+               (try? store.requeue(documentID: id, sourcePath: source, now: Date())) != nil {
+                logger.notice("re-queued for analysis by this engine", metadata: ["document": "\(id)"])
+            } else {
+                gone.append(id)
+            }
+        }
+        if !gone.isEmpty {
+            logger.warning("documents analysed by an earlier engine whose file was not kept; add them again to ask them",
+                           metadata: ["documents": "\(gone.map(String.init).joined(separator: ","))"])
+        }
     }
 
     /// Sets the socket's mode and group (Hummingbird binds it with the umask's).

@@ -3,8 +3,9 @@ import Glibc
 import Synchronization
 import TomeExtract
 
-/// Runs `tomed extract --json` on one file in a child process, so that a
-/// crash, a hang or a memory blow-up in poppler or libxml2 costs one
+/// Runs `tomed extract --record` on one file in a child process, which
+/// extracts its text and runs the engine's analysis on it, so that a crash,
+/// a hang or a memory blow-up in poppler, libxml2 or the analysis costs one
 /// document and never the daemon.
 ///
 /// The child is spawned in its own process group with default signal
@@ -16,7 +17,7 @@ import TomeExtract
 struct ExtractionRunner: Sendable {
     /// What one run ended with.
     enum Outcome: Sendable {
-        case document(ExtractedDocument)
+        case document(ProcessedDocument)
         /// `transient` failures (timeouts, crashes) may succeed on a retry;
         /// typed extraction errors will not.
         case failed(code: String, message: String, transient: Bool)
@@ -30,9 +31,15 @@ struct ExtractionRunner: Sendable {
     var maxBytes: Int
     var workers: Int
 
+    /// What the child reports while it works: pages read, then the analysis.
+    enum Progress: Sendable, Equatable {
+        case pages(done: Int, total: Int)
+        case analysing
+    }
+
     /// Runs the child on a thread of its own (it blocks in poll and waitpid)
-    /// and reports `progress(done, total)` as the child prints it.
-    func run(path: String, progress: @escaping @Sendable (Int, Int) -> Void) async -> Outcome {
+    /// and reports its progress as the child prints it.
+    func run(path: String, progress: @escaping @Sendable (Progress) -> Void) async -> Outcome {
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -53,14 +60,14 @@ struct ExtractionRunner: Sendable {
     static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
 
     var arguments: [String] {
-        ["extract", "--json", "--progress",
+        ["extract", "--record", "--progress",
          "--max-bytes", String(maxBytes), "--workers", String(workers),
          "--memory-limit-mb", String(memoryMB),
          // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
          "--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
     }
 
-    private func runBlocking(path: String, cancelled: CancelFlag, progress: (Int, Int) -> Void) -> Outcome {
+    private func runBlocking(path: String, cancelled: CancelFlag, progress: (Progress) -> Void) -> Outcome {
         var child: SpawnedChild
         do {
             child = try SpawnedChild(executable: executable, arguments: arguments + ["--", path],
@@ -91,8 +98,8 @@ struct ExtractionRunner: Sendable {
                     }
                 } else {
                     for line in stderrLines.append(bytes) {
-                        if let (done, total) = Self.parseProgress(line) {
-                            progress(done, total)
+                        if let report = Self.parseProgress(line) {
+                            progress(report)
                         } else if !line.isEmpty {
                             lastError = line
                         }
@@ -120,8 +127,12 @@ struct ExtractionRunner: Sendable {
         }
         let exit = WEXITSTATUS(status)
         let decoder = JSONDecoder()
-        if exit == 0, let document = try? decoder.decode(ExtractedDocument.self, from: Data(stdout)) {
-            return .document(document)
+        if exit == 0 {
+            do {
+                return .document(try ProcessedDocument(decoding: stdout))
+            } catch {
+                return .failed(code: "crashed", message: "the parser's record did not decode: \(error)", transient: true)
+            }
         }
         if exit == 1, let report = try? decoder.decode(ExtractionFailureReport.self, from: Data(stdout)) {
             return .failed(code: report.error.code.rawValue, message: report.error.message, transient: false)
@@ -134,11 +145,13 @@ struct ExtractionRunner: Sendable {
         return .failed(code: "crashed", message: "parser exited with status \(exit) without a result\(detail)", transient: true)
     }
 
-    /// `tome-progress DONE TOTAL`, the line `tomed extract --progress` writes to stderr.
-    static func parseProgress(_ line: String) -> (Int, Int)? {
+    /// `tome-progress DONE TOTAL` and `tome-stage analysing`, the lines
+    /// `tomed extract --progress` writes to stderr.
+    static func parseProgress(_ line: String) -> Progress? {
         let parts = line.split(separator: " ")
+        if parts.count == 2, parts[0] == "tome-stage", parts[1] == "analysing" { return .analysing }
         guard parts.count == 3, parts[0] == "tome-progress", let done = Int(parts[1]), let total = Int(parts[2]) else { return nil }
-        return (done, total)
+        return .pages(done: done, total: total)
     }
 
     static func signalName(_ signal: Int32) -> String? {

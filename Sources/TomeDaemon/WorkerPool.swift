@@ -7,7 +7,7 @@ import TomeExtract
 import TomeStore
 
 /// `workers` tasks, each taking the next due job from the store, extracting
-/// its file in a child process and committing the result.
+/// and analysing its file in a child process and committing the result.
 ///
 /// Typed extraction errors fail a document at once; timeouts and crashes are
 /// retried `retries` times, `retry_backoff_s` × 2^(attempt-1) apart. On a
@@ -20,7 +20,6 @@ final class WorkerPool: Service {
     private let metrics: Metrics
     private let disposer: Disposer
     private let memory: CorpusMemory
-    private let analyzer: DocumentAnalyzer
     private let executable: String
     private let workers: Int
     private let logger: Logger
@@ -28,9 +27,8 @@ final class WorkerPool: Service {
     private let idlePoll: Duration = .milliseconds(100)
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
-         analyzer: DocumentAnalyzer, executable: String, workers: Int, logger: Logger) {
+         executable: String, workers: Int, logger: Logger) {
         self.memory = memory
-        self.analyzer = analyzer
         self.store = store
         self.settings = settings
         self.events = events
@@ -72,35 +70,41 @@ final class WorkerPool: Service {
         guard let documentID = job.documentId else { return }
         let config = settings.current
         let started = monotonicNow()
+        // The child may use every core: when several run at once the kernel shares
+        // them out, and one large document alone is not held to one core.
         let runner = ExtractionRunner(
             executable: executable, timeoutSeconds: config.extractTimeoutSeconds, memoryMB: config.extractMemoryMB,
-            maxBytes: config.maxBytes, workers: 1
+            maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events
         let name = document.name
         let outcome = await cancelWhenGracefulShutdown {
-            await runner.run(path: job.sourcePath) { done, total in
-                events.publish(Event(event: "progress", id: documentID, name: name,
-                                     progress: DocumentProgress(stage: "extracting", done: done, total: total), time: iso8601(Date())))
+            await runner.run(path: job.sourcePath) { report in
+                let progress = switch report {
+                case let .pages(done, total): DocumentProgress(stage: "extracting", done: done, total: total)
+                case .analysing: DocumentProgress(stage: "analysing")
+                }
+                events.publish(Event(event: "progress", id: documentID, name: name, progress: progress, time: iso8601(Date())))
             }
         }
 
         switch outcome {
-        case .document(let extracted):
-            events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "analysing"), time: iso8601(Date())))
-            let analysis = await analyze(extracted.text)
+        case .document(let processed):
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
-            let tokens = analysis.index.tokenCount
+            let tokens = processed.analysis.index.tokenCount
             do {
-                // A reprocessed document is already counted in the corpus memory: its old text's counts go first.
-                let previous = try store.text(documentID: documentID).map { analyzer.engramContribution($0) }
                 // The store and the corpus memory change together: one commit at a time.
                 try memory.commitLock.withLock { _ in
-                    let generation = try store.complete(jobID: job.id, documentID: documentID, document: extracted, index: analysis.index,
-                                                        tokens: tokens, now: Date())
-                    if let previous { memory.apply(previous, sign: -1, generation: -1) }
-                    memory.apply(analysis.engram, sign: 1, generation: generation)
+                    let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
+                                                       analysis: processed.analysis, now: Date())
+                    // A reprocessed document's old counts go first (the exact ones it was added with).
+                    do {
+                        try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
+                    } catch {
+                        logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
+                                     metadata: ["document": "\(documentID)", "error": "\(error)"])
+                    }
                 }
             } catch {
                 // The database refused (disk full, I/O error): nothing was written; try again later.
@@ -109,7 +113,8 @@ final class WorkerPool: Service {
             }
             let seconds = monotonicNow() - started
             metrics.documentProcessed(seconds: seconds, tokens: tokens)
-            logger.info("done", metadata: ["document": "\(documentID)", "pages": "\(extracted.pages.count)", "seconds": "\(String(format: "%.3f", seconds))"])
+            logger.info("done", metadata: ["document": "\(documentID)", "pages": "\(processed.document.pages.count)", "tokens": "\(tokens)",
+                                           "seconds": "\(String(format: "%.3f", seconds))"])
             events.publish(Event(event: "done", id: documentID, name: name, time: iso8601(Date())))
             disposer.dispose(jobID: job.id)
         case let .failed(code, message, transient):
@@ -140,17 +145,5 @@ final class WorkerPool: Service {
         logger.warning("failed", metadata: ["document": "\(documentID)", "error": "\(code): \(message)"])
         events.publish(Event(event: "failed", id: documentID, name: name, error: error, time: iso8601(Date())))
         disposer.dispose(jobID: job.id)
-    }
-
-    /// The engine's analysis, on a thread of its own: it keeps both cores
-    /// busy for up to a second per million tokens, which the cooperative
-    /// pool that serves the API must not wait behind.
-    private func analyze(_ text: String) async -> Analysis {
-        let analyzer = self.analyzer
-        return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: analyzer.analyze(text)) }
-            thread.name = "tome-analyze"
-            thread.start()
-        }
     }
 }

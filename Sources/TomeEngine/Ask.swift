@@ -1,55 +1,81 @@
 import Foundation
 
-/// `ask`: question → indexer → top blocks → stable attention over their units.
+/// `ask`: question → lightning indexer → blocks by bound → stable attention
+/// over their units → ranked answers with passages. One function for one
+/// document and for a corpus; each index is read with its own parameters.
 ///
-/// The question's n-grams are weighted by Engram salience (when a corpus
-/// memory is given; uniformly otherwise). The indexer scores every block
-/// from the stored keys and selects the top k with the first block and
-/// neighbours (or every block, in dense mode). Attention then reads only the
-/// units of the selected blocks. A unit's similarity to the question, over
-/// salience-weighted unigrams and bigrams, is the geometric mean of how much
-/// of the question it covers and its cosine with it,
+/// The question's terms (the term ids of its words, `TermKey`, without
+/// question words such as "what" or "does") are weighted by Engram salience
+/// raised to p (`salienceExponent`): w_t = salience(t)^p. A unit u scores
 ///
-///     sim(q, s) = sqrt( (q·s / ‖q‖²) · (q·s / (‖q‖‖s‖)) ) = q·s / (‖q‖^1.5 · ‖s‖^0.5)
+///     score(u) = cov(u) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
 ///
-/// (cosine alone prefers a two-word fragment that shares one rare term to
-/// the sentence that holds the whole question), scaled by the square root of
-/// the unit's share of content tokens (a table-of-contents line, which is
-/// mostly dot leaders, says less than a sentence with the same words), then
-/// z = β(n) · sim with n the document's units, and a streaming softmax over
-/// the candidates.
-/// Answers are the best units, each with its byte range and the probability
-/// attention gives it.
+/// where level_u(t) is 1 when u holds t, `contextWeight` when only the unit
+/// before or after it does, 0 otherwise
+/// (prior: `UnitKind`), and a heading hands `headingCredit · cov(h) · prior(p)`
+/// to the prose p under it, which keeps the better of its own score and the
+/// credit. Attention is then z = β(n) · score with β(n) = s · ln n (n: units
+/// of the documents asked), normalised by a streaming softmax over the
+/// candidates.
+///
+/// An answer is a unit attention gives at least `answerFloor` of the weight
+/// of the best one: e^{β·(score − best)} ≥ floor, so a score within
+/// ln(1/floor)/β of the best (the rest are not plausible answers, however
+/// many were asked for).
+///
+/// Selection (sparse): every block's bound (`BlockSignatures`) is computed;
+/// the top `topK` blocks are read; then, in bound order, every block whose
+/// bound reaches the k-th best score found so far (and the answer floor),
+/// up to `maxBlocks`.
+/// Since no unit can score above its block's bound, the answers are then
+/// exactly those of reading every block (dense), ties included; `exact`
+/// says whether the bound was met within `maxBlocks`.
 public struct Question: Sendable {
     public var text: String
-    /// Exact features for attention: n-gram key → salience weight.
-    var terms: [UInt64: Double]
-    var norm: Double
-    public var indexQuery: IndexQuery
+    /// Distinct term keys, in the order they first appear, and their Engram salience.
+    public var terms: [UInt64]
+    public var salience: [Double]
 
     public var isEmpty: Bool { terms.isEmpty }
 }
 
+/// A document to ask: its index, and its text when attention needs it (the
+/// daemon loads text only for the documents whose blocks are selected).
+public protocol AskableDocument {
+    var index: DocumentIndex { get }
+    func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R
+}
+
+/// A document held in memory (tests, benchmarks).
+public struct TextDocument: AskableDocument, Sendable {
+    public var index: DocumentIndex
+    public var text: [UInt8]
+
+    public init(index: DocumentIndex, text: [UInt8]) {
+        self.index = index
+        self.text = text
+    }
+
+    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        try text.withUnsafeBufferPointer(body)
+    }
+}
+
 public struct Answer: Sendable, Equatable {
-    /// The answering unit (sentence) and a little text around it.
+    /// Position of the answer's document in the documents asked.
+    public var document: Int
+    /// The answering unit (sentence), and the passage around it cut at unit boundaries.
     public var text: String
     public var context: String
     /// The attention probability of this unit among the candidates.
     public var score: Double
-    /// UTF-8 byte range of the unit in the document text.
+    /// cov · prior (or a heading's credit): equal in sparse and dense mode.
+    public var similarity: Double
+    /// UTF-8 byte ranges of the unit and of its passage in the document text.
     public var start: Int
     public var end: Int
-    /// The cosine behind the score (for ranking across documents).
-    public var similarity: Double
-
-    public init(text: String, context: String, score: Double, start: Int, end: Int, similarity: Double) {
-        self.text = text
-        self.context = context
-        self.score = score
-        self.start = start
-        self.end = end
-        self.similarity = similarity
-    }
+    public var contextStart: Int
+    public var contextEnd: Int
 }
 
 public struct AskStats: Sendable, Equatable {
@@ -58,6 +84,8 @@ public struct AskStats: Sendable, Equatable {
     public var sentencesAttended: Int
     /// `sparse` or `dense`.
     public var mode: String
+    /// The bound was met: the answers are those of dense attention.
+    public var exact: Bool
 }
 
 public struct AskResult: Sendable {
@@ -66,124 +94,300 @@ public struct AskResult: Sendable {
 }
 
 public enum Asker {
+    /// Words that make a sentence a question rather than say what it is
+    /// about; they are not looked for (manuals rarely ask questions, so
+    /// Engram would find "what" or "does" salient).
+    static let questionWords: Set<UInt64> = Set([
+        "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "can", "could", "should",
+        "would", "will", "shall", "may", "might", "must", "is", "are", "was", "were", "i", "me", "my", "we", "our", "you", "your",
+        "please", "tell", "explain", "describe", "mean", "means",
+    ].map(CanonicalForm.id(of:)))
+
     /// Prepares a question once (it may then be asked of many documents).
-    public static func prepare(_ text: String, memory: EngramMemory?, parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher()) -> Question {
+    public static func prepare(_ text: String, memory: EngramMemory?) -> Question {
         var tokenizer = Tokenizer()
         let tokens = tokenizer.tokenize(text).filter(\.isContent)
-        let ids = tokens.map(\.id)
-        let heads = parameters.indexHeads, dim = parameters.indexDim
-        var vectors = [[Float]](repeating: [Float](repeating: 0, count: dim), count: heads)
-        var mass = [Float](repeating: 0, count: heads)
-        var terms: [UInt64: Double] = [:]
-        func salience(_ ngram: [UInt64]) -> Double { memory?.salience(ngram) ?? 1 }
-        ids.withUnsafeBufferPointer { buffer in
-            for t in 0..<ids.count {
-                for order in 1...min(3, hasher.layout.orders) where t - order + 1 >= 0 {
-                    let ngram = Array(ids[(t - order + 1)...t])
-                    let weight = salience(ngram)
-                    let index = hasher.index(buffer, end: t, order: order, head: 0)
-                    let slot = hasher.slot(ofIndex: index, order: order, head: 0)
-                    var families = [order - 1]
-                    if order == 1 && heads > 3 && (tokens[t].kind == .number || tokens[t].capitalized && t > 0) { families.append(3) }
-                    for family in families where family < heads {
-                        mass[family] += Float(weight)
-                        SparsePattern.positions(order: order, slot: slot, dim: dim, nonZeros: parameters.patternNonZeros) { d, sign in
-                            vectors[family][d] += sign * Float(weight)
-                        }
-                    }
-                    if order <= 2 { terms[termKey(ngram)] = weight }
+        var copy = text
+        let stems = copy.withUTF8 { bytes in tokens.map { TermKey.term($0, in: bytes) } }
+        var terms: [UInt64] = [], salience: [Double] = []
+        var seen = Set<UInt64>()
+        for t in tokens.indices where !questionWords.contains(tokens[t].id) && seen.insert(stems[t]).inserted {
+            terms.append(stems[t])
+            salience.append(memory?.salience([tokens[t].id]) ?? 1)
+        }
+        return Question(text: text, terms: terms, salience: salience)
+    }
+
+    /// Asks `documents` (one or many): the best `k` answers over all of them.
+    /// `parameters` gives the selection budget (`topK`, `maxBlocks`) and the
+    /// temperature; everything about an index comes from its own parameters.
+    public static func ask<D: AskableDocument>(_ question: Question, documents: [D], k: Int, dense: Bool = false,
+                                              parameters: EngineParameters = EngineParameters()) throws -> AskResult {
+        var attention = Attention(question: question, documents: documents.map(\.index))
+        let scanned = documents.reduce(0) { $0 + $1.index.blockCount }
+        let units = documents.reduce(0) { $0 + $1.index.unitCount }
+        let beta = StreamingSoftmax.temperature(units: units, scale: parameters.temperatureScale)
+        // Answers hold at least `answerFloor` of the attention the best one holds: a score within this of the best.
+        let reach = log(1 / parameters.answerFloor) / beta
+        var selected: [[Int]] = Array(repeating: [], count: documents.count)
+        var exact = true
+        if dense {
+            for d in documents.indices { selected[d] = Array(0..<documents[d].index.blockCount) }
+            try attention.read(selected, of: documents)
+        } else {
+            let bounds = attention.bounds()
+            // Blocks as one list: id = offset of the document + block.
+            var offsets = [0]
+            for d in documents.indices { offsets.append(offsets[d] + documents[d].index.blockCount) }
+            func split(_ id: Int) -> (Int, Int) {
+                var low = 0, high = documents.count - 1  // the last document whose offset is <= id
+                while low < high {
+                    let mid = (low + high + 1) / 2
+                    if offsets[mid] <= id { low = mid } else { high = mid - 1 }
+                }
+                return (low, id - offsets[low])
+            }
+            var heap = BoundedHeap(capacity: parameters.topK)
+            for d in documents.indices {
+                for (b, bound) in bounds[d].enumerated() where bound > 0 { heap.offer(score: bound, id: offsets[d] + b) }
+            }
+            var read = Set<Int>()
+            var batch: [[Int]] = Array(repeating: [], count: documents.count)
+            for item in heap.sortedDescending() {
+                let (d, b) = split(item.id)
+                batch[d].append(b)
+                read.insert(item.id)
+            }
+            try attention.read(batch, of: documents)
+            for d in documents.indices { selected[d] += batch[d] }
+            // Quest's rule: go on while a block's bound could beat the k-th answer.
+            var threshold = attention.threshold(k, reach: reach)
+            var rest: [(score: Double, id: Int)] = []
+            for d in documents.indices {
+                for (b, bound) in bounds[d].enumerated() where bound > 0 && bound >= threshold && !read.contains(offsets[d] + b) {
+                    rest.append((bound, offsets[d] + b))
+                }
+            }
+            rest.sort { BoundedHeap.below($1, $0) }
+            var next = 0
+            while next < rest.count && rest[next].score >= threshold {
+                guard read.count < parameters.maxBlocks else { exact = false; break }
+                batch = Array(repeating: [], count: documents.count)
+                var taken = 0
+                while next < rest.count && rest[next].score >= threshold && taken < 8 && read.count < parameters.maxBlocks {
+                    let (d, b) = split(rest[next].id)
+                    batch[d].append(b)
+                    read.insert(rest[next].id)
+                    next += 1
+                    taken += 1
+                }
+                try attention.read(batch, of: documents)
+                for d in documents.indices { selected[d] += batch[d] }
+                threshold = attention.threshold(k, reach: reach)
+            }
+        }
+        let answers = try attention.answers(k: k, reach: reach, documents: documents, beta: beta)
+        return AskResult(answers: answers, stats: AskStats(
+            blocksScanned: scanned, blocksSelected: selected.reduce(0) { $0 + $1.count }, sentencesAttended: attention.attended,
+            mode: dense ? "dense" : "sparse", exact: exact))
+    }
+
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+}
+
+/// The state of one ask: question terms and weights per document, and the
+/// candidates attention has scored so far.
+struct Attention {
+    struct Candidate {
+        var score: Double
+        /// The heading whose credit gave the score, when it beat the unit's own.
+        var heading: Int?
+    }
+
+    let question: Question
+    let indexes: [DocumentIndex]
+    /// Per document: each question term's weight w_t = salience^p, and their sum.
+    let weights: [[Double]]
+    let totals: [Double]
+    /// term key → position in the question.
+    let table: [UInt64: Int]
+    /// (document, unit) → candidate.
+    private(set) var candidates: [Int: Candidate] = [:]
+    private var attendedUnits = Set<Int>()
+    var attended: Int { attendedUnits.count }
+    private var tokenizer = Tokenizer()
+    private var tokens: [Token] = []
+    /// Scratch: per question term, the level it counts at in the unit being scored.
+    private var levels: [Double]
+    private var matchCache: [Int: [Int32]] = [:]
+
+    init(question: Question, documents: [DocumentIndex]) {
+        self.question = question
+        indexes = documents
+        weights = documents.map { index in question.salience.map { pow($0, index.parameters.salienceExponent) } }
+        totals = weights.map { $0.reduce(0, +) }
+        var table: [UInt64: Int] = [:]
+        for (i, t) in question.terms.enumerated() { table[t] = i }
+        self.table = table
+        levels = [Double](repeating: 0, count: question.terms.count)
+    }
+
+    static func key(_ d: Int, _ u: Int) -> Int { d << 32 | u }
+
+    /// Every block's bound, per document.
+    func bounds() -> [[Double]] {
+        indexes.enumerated().map { d, index in
+            var scores = [Double](repeating: 0, count: index.blockCount)
+            guard totals[d] > 0 else { return scores }
+            scores.withUnsafeMutableBufferPointer { out in
+                for (i, term) in question.terms.enumerated() where weights[d][i] > 0 {
+                    index.signatures.accumulate(term: term, weight: weights[d][i], into: out)
+                }
+            }
+            for b in scores.indices { scores[b] = scores[b] / totals[d] * index.blockFactors[b] }
+            return scores
+        }
+    }
+
+    /// Scores every unit of the given blocks (and the prose a matching heading
+    /// credits, when its block is not read), each unit once.
+    mutating func read<D: AskableDocument>(_ blocks: [[Int]], of documents: [D]) throws {
+        for d in documents.indices where !blocks[d].isEmpty {
+            try documents[d].withText { bytes in
+                var credited: [Int] = [], none: [Int] = []
+                for b in blocks[d] {
+                    for u in indexes[d].units(ofBlock: b) { attend(d, u, bytes: bytes, credited: &credited) }
+                }
+                // The credited prose outside the blocks read: its own score too, so it ranks as in dense mode.
+                for p in credited { attend(d, p, bytes: bytes, credited: &none) }
+            }
+        }
+    }
+
+    private mutating func attend(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, credited: inout [Int]) {
+        guard attendedUnits.insert(Self.key(d, u)).inserted else { return }
+        let index = indexes[d]
+        let cov = coverage(d, u, bytes: bytes)
+        offer(d, u, score: cov * index.prior(u), heading: nil)
+        if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
+            offer(d, p, score: index.parameters.headingCredit * cov * index.prior(p), heading: u)
+            credited.append(p)
+        }
+    }
+
+    /// Keeps the better of a unit's own score and the credits it gets; on a
+    /// tie its own, then the earliest heading's (so the order units are read
+    /// in does not matter).
+    private mutating func offer(_ d: Int, _ u: Int, score: Double, heading: Int?) {
+        guard score > 0 else { return }
+        let key = Self.key(d, u)
+        if let c = candidates[key] {
+            if c.score > score { return }
+            if c.score == score {
+                switch (c.heading, heading) {
+                case (nil, _): return
+                case (_, nil): break
+                case let (old?, new?): if new >= old { return }
                 }
             }
         }
-        for j in 0..<heads {
-            let norm = vectors[j].reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm > 0 { vectors[j] = vectors[j].map { $0 / norm } }
+        candidates[key] = Candidate(score: score, heading: heading)
+    }
+
+    /// cov(u): the weights of the question's terms the unit holds, plus
+    /// `contextWeight` times those only its neighbours hold, summed in
+    /// question order (as the indexer's bound is), over their total.
+    private mutating func coverage(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        let index = indexes[d]
+        guard totals[d] > 0 else { return 0 }
+        let lambda = index.parameters.contextWeight
+        var any = false
+        for v in (lambda > 0 ? max(0, u - 1)...min(index.unitCount - 1, u + 1) : u...u) {
+            let level = v == u ? 1 : lambda
+            for i in matches(d, v, bytes: bytes) {
+                levels[Int(i)] = max(levels[Int(i)], level)
+                any = true
+            }
         }
-        let total = mass.reduce(0, +)
-        let weights = total > 0 ? mass.map { $0 / total } : mass
-        let norm = terms.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return Question(text: text, terms: terms, norm: norm, indexQuery: IndexQuery(vectors: vectors, weights: weights))
+        guard any else { return 0 }
+        var sum = 0.0
+        for i in levels.indices where levels[i] > 0 {
+            sum += levels[i] * weights[d][i]
+            levels[i] = 0
+        }
+        return sum / totals[d]
     }
 
-    /// One key per unigram or bigram of canonical ids.
-    static func termKey(_ ngram: [UInt64]) -> UInt64 {
-        ngram.count == 1 ? ngram[0] : (ngram[0] &* 0x9E37_79B9_7F4A_7C15) ^ ngram[1] &* 0xC2B2_AE3D_27D4_EB4F
+    /// The positions of the question's terms that unit u holds, ascending (each unit tokenized once).
+    private mutating func matches(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        let key = Self.key(d, u)
+        if let known = matchCache[key] { return known }
+        let index = indexes[d]
+        tokens.removeAll(keepingCapacity: true)
+        tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
+        var found: [Int32] = []
+        for token in tokens where token.isContent {
+            if let i = table[TermKey.term(token, in: bytes)] { found.append(Int32(i)) }
+        }
+        found.sort()
+        var kept = 0
+        for i in found where kept == 0 || found[kept - 1] != i {
+            found[kept] = i
+            kept += 1
+        }
+        found.removeLast(found.count - kept)
+        matchCache[key] = found
+        return found
     }
 
-    /// Blocks of one document the indexer sends to attention (all of them, dense).
-    public static func select(_ question: Question, index: DocumentIndex, dense: Bool) -> [Int] {
-        if dense { return Array(0..<index.blockCount) }
-        let scores = LightningIndexer.scores(question.indexQuery, keys: index.keys)
-        return LightningIndexer.select(scores, k: index.parameters.topK, neighbours: index.parameters.neighbours)
+    /// The least score an unread unit needs to become an answer: the k-th
+    /// best so far (0 while there are fewer), and within `reach` of the best.
+    func threshold(_ k: Int, reach: Double) -> Double {
+        var heap = BoundedHeap(capacity: k)
+        var best = 0.0
+        for (key, c) in candidates where c.score > 0 {
+            heap.offer(score: c.score, id: key)
+            best = max(best, c.score)
+        }
+        return max(heap.floor?.score ?? 0, best - reach)
     }
 
-    /// Asks one document: `bytes` is its text.
-    public static func ask(_ question: Question, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, k: Int,
-                           dense: Bool = false, memory: EngramMemory? = nil) -> AskResult {
-        let blocks = select(question, index: index, dense: dense)
-        let units = blocks.flatMap { index.units(ofBlock: $0) }
-        let scored = attend(question, units: units, index: index, bytes: bytes, memory: memory)
-        let beta = StreamingSoftmax.temperature(units: index.unitCount, scale: index.parameters.temperatureScale)
+    /// The best k candidates within `reach` of the best, best first (ties:
+    /// document, then unit, in order).
+    func answers<D: AskableDocument>(k: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
-        softmax.add(contentsOf: scored.map { beta * $0.similarity })
-        let best = scored.enumerated().sorted { ($1.element.similarity, $0.offset) < ($0.element.similarity, $1.offset) }.prefix(k)
-        let answers = best.filter { $0.element.similarity > 0 }.map { entry -> Answer in
-            let u = entry.element.unit
-            return Answer(text: text(bytes, index.unitStarts[u], index.unitEnds[u]), context: context(of: u, index: index, bytes: bytes),
-                          score: softmax.probability(beta * entry.element.similarity),
-                          start: Int(index.unitStarts[u]), end: Int(index.unitEnds[u]), similarity: entry.element.similarity)
+        var heap = BoundedHeap(capacity: k)
+        for (key, c) in candidates where c.score > 0 {
+            softmax.add(beta * c.score)
+            heap.offer(score: c.score, id: key)
         }
-        return AskResult(answers: answers, stats: AskStats(blocksScanned: index.blockCount, blocksSelected: blocks.count,
-                                                           sentencesAttended: units.count, mode: dense ? "dense" : "sparse"))
-    }
-
-    /// The salience-weighted cosine of each unit with the question.
-    public static func attend(_ question: Question, units: [Int], index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, memory: EngramMemory?) -> [(unit: Int, similarity: Double)] {
-        guard question.norm > 0 else { return units.map { ($0, 0) } }
-        var tokenizer = Tokenizer()
-        var tokens: [Token] = []
-        var salienceCache: [UInt64: Double] = [:]
-        return units.map { u in
-            tokens.removeAll(keepingCapacity: true)
-            tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
-            let ids = tokens.filter(\.isContent).map(\.id)
-            let density = Double(ids.count) / Double(max(1, tokens.count))
-            var seen = Set<UInt64>()
-            var dot = 0.0, norm = 0.0
-            for t in 0..<ids.count {
-                for order in 1...2 where t - order + 1 >= 0 {
-                    let ngram = Array(ids[(t - order + 1)...t])
-                    let key = termKey(ngram)
-                    guard seen.insert(key).inserted else { continue }
-                    let weight: Double
-                    if let q = question.terms[key] {
-                        weight = q
-                    } else if let cached = salienceCache[key] {
-                        weight = cached
-                    } else {
-                        weight = memory?.salience(ngram) ?? 1
-                        salienceCache[key] = weight
-                    }
-                    norm += weight * weight
-                    if let q = question.terms[key] { dot += q * weight }
-                }
+        let best = heap.sortedDescending().first?.score ?? 0
+        return try heap.sortedDescending().filter { $0.score >= best - reach }.map { item in
+            let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
+            let index = indexes[d]
+            let heading = candidates[item.id]?.heading
+            return try documents[d].withText { bytes in
+                let (first, last) = Self.passage(of: u, heading: heading, index: index)
+                let start = Int(index.unitStarts[u]), end = Int(index.unitEnds[u])
+                let from = Int(index.unitStarts[first]), to = Int(index.unitEnds[last])
+                return Answer(document: d, text: Asker.text(bytes, start, end), context: Asker.text(bytes, from, to),
+                              score: softmax.probability(beta * item.score), similarity: item.score,
+                              start: start, end: end, contextStart: from, contextEnd: to)
             }
-            return (u, norm > 0 ? density.squareRoot() * dot / (pow(question.norm, 1.5) * pow(norm, 0.25)) : 0)
         }
     }
 
-    public static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int32, _ end: Int32) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)]), as: UTF8.self)
-    }
-
-    /// The unit with its neighbours, at most about 200 bytes on each side.
-    public static func context(of u: Int, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let from = u > 0 ? max(Int(index.unitStarts[u - 1]), Int(index.unitStarts[u]) - 200) : Int(index.unitStarts[u])
-        let to = u + 1 < index.unitCount ? min(Int(index.unitEnds[u + 1]), Int(index.unitEnds[u]) + 200) : Int(index.unitEnds[u])
-        // Do not cut a UTF-8 sequence in half.
-        var start = from, end = to
-        while start < Int(index.unitStarts[u]) && bytes[start] & 0xC0 == 0x80 { start += 1 }
-        while end > Int(index.unitEnds[u]) && end < bytes.count && bytes[end] & 0xC0 == 0x80 { end -= 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    /// The units of an answer's passage: back to its section's heading and
+    /// forward to the next, each side at most `passageBytes` away.
+    static func passage(of u: Int, heading: Int?, index: DocumentIndex) -> (Int, Int) {
+        let limit = Int32(index.parameters.passageBytes)
+        var first = u
+        while first > 0, index.kind(first) != .heading, index.unitStarts[u] - index.unitStarts[first - 1] <= limit { first -= 1 }
+        if let heading, heading < first { first = heading }
+        var last = u
+        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - index.unitEnds[u] <= limit { last += 1 }
+        return (first, last)
     }
 }

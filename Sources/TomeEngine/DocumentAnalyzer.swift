@@ -1,146 +1,147 @@
 import Dispatch
 import Foundation
 
-/// What the engine keeps of a document: its units (sentences, or pieces of
-/// long ones), blocks of units, and the indexer's keys. Independent of every
-/// other document.
-public struct DocumentIndex: Sendable, Equatable {
-    public var parameters: EngineParameters
-    public var tokenCount: Int
-    /// Units as UTF-8 byte ranges, in order.
-    public var unitStarts: [Int32]
-    public var unitEnds: [Int32]
-    /// Block b holds units `blockFirstUnit[b] ..< blockFirstUnit[b + 1]` (the last runs to the end).
-    public var blockFirstUnit: [Int32]
-    public var keys: IndexKeys
-
-    public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], blockFirstUnit: [Int32], keys: IndexKeys) {
-        self.parameters = parameters
-        self.tokenCount = tokenCount
-        self.unitStarts = unitStarts
-        self.unitEnds = unitEnds
-        self.blockFirstUnit = blockFirstUnit
-        self.keys = keys
-    }
-
-    public var unitCount: Int { unitStarts.count }
-    public var blockCount: Int { blockFirstUnit.count }
-
-    public func units(ofBlock b: Int) -> Range<Int> {
-        Int(blockFirstUnit[b])..<(b + 1 < blockFirstUnit.count ? Int(blockFirstUnit[b + 1]) : unitCount)
-    }
-
-    /// Bytes this index takes in memory (for caches bounded by size).
-    public var byteSize: Int { unitStarts.count * 8 + blockFirstUnit.count * 4 + keys.values.count + keys.scales.count * 4 }
-}
-
-/// A document's analysis: its index, and its Engram counts for the corpus memory.
-public struct Analysis: Sendable {
-    public var index: DocumentIndex
-    public var engram: EngramContribution
-}
-
-/// text → tokens → sentences → blocks → Engram counts → keys.
+/// text → tokens → sentences → units and blocks → Engram counts → unit
+/// kinds and priors → block signatures.
 ///
-/// The text is cut at paragraph breaks into one chunk per worker; each chunk
-/// is tokenized, segmented and counted on its own core, the counts are summed,
-/// and a second parallel pass builds each block's keys with the document's
-/// own weights.
+/// Every step that runs on several workers cuts its input where the serial
+/// algorithm would give the same answer, so the index is identical for any
+/// number of workers:
+/// - tokens: at an ASCII white-space byte preceded by an ASCII byte (no
+///   token spans one, and the tokenizer's look-ahead stops there);
+/// - sentences: between two tokens separated by a blank line or a form feed
+///   (the splitter always ends a sentence there and starts afresh);
+/// - units and blocks are packed serially, over the whole document;
+/// - Engram counts: workers own disjoint tables; unit kinds, disjoint units;
+///   signatures, disjoint 64-block groups.
 public struct DocumentAnalyzer: Sendable {
     public var parameters: EngineParameters
     public var hasher: NgramHasher
     public var workers: Int
 
-    public init(parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher(), workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// The largest text the engine indexes: its byte offsets are Int32.
+    public static let maxTextBytes = Int(Int32.max)
+
+    public init(parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher(),
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.parameters = parameters
         self.hasher = hasher
         self.workers = max(1, workers)
     }
 
-    /// The chunk of one worker after the first pass.
-    private struct Chunk {
-        var tokens: [Token] = []
-        var units: [Sentence] = []
-        var blocks: [Block] = []
-        /// Canonical ids of the content tokens, and where each unit's run ends.
-        var ids: [UInt64] = []
-        var boundaries: [Int] = []
-        var keys: IndexKeys
-    }
-
-    public func analyze(_ text: String) -> Analysis {
+    public func analyze(_ text: String) throws(EngineError) -> Analysis {
         var copy = text
-        return copy.withUTF8 { analyze(bytes: $0) }
+        return try copy.withUTF8 { bytes in Result { () throws(EngineError) in try analyze(bytes: bytes) } }.get()
     }
 
-    public func analyze(bytes: UnsafeBufferPointer<UInt8>) -> Analysis {
-        let ranges = Self.chunkRanges(bytes, count: bytes.count < 1 << 16 ? 1 : workers)
-        let layout = hasher.layout
-        let chunks = UnsafeMutableBufferPointer<Chunk?>.allocate(capacity: ranges.count)
-        chunks.initialize(repeating: nil)
-        defer { chunks.deinitialize(); chunks.deallocate() }
-        let parameters = self.parameters, hasher = self.hasher
-        // The workers read the caller's text and write disjoint slots of
-        // `chunks`; both outlive concurrentPerform, which returns when all are done.
-        nonisolated(unsafe) let out = chunks
-        nonisolated(unsafe) let bytes = bytes
-        // Pass 1: tokens, units, blocks.
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
-            var chunk = Chunk(keys: IndexKeys(heads: parameters.indexHeads, dim: parameters.indexDim))
-            var tokenizer = Tokenizer()
-            tokenizer.tokenize(bytes, range: ranges[c], into: &chunk.tokens)
-            let sentences = SentenceSplitter.split(bytes, tokens: chunk.tokens)
-            chunk.units = BlockPacker.limit(sentences, tokens: chunk.tokens, tokenOffset: 0, blockTokens: parameters.blockTokens)
-            chunk.blocks = BlockPacker.pack(chunk.units, blockTokens: parameters.blockTokens)
-            (chunk.ids, chunk.boundaries) = Self.contentRuns(chunk.units, tokens: chunk.tokens)
-            out[c] = chunk
+    public func analyze(bytes: UnsafeBufferPointer<UInt8>) throws(EngineError) -> Analysis {
+        guard bytes.count <= Self.maxTextBytes else {
+            throw EngineError(code: .tooLarge, message: "the text has \(bytes.count) bytes; the engine indexes at most \(Self.maxTextBytes)")
         }
-        // Counts: one buffer, its tables shared out between the workers (no per-worker copies to merge).
-        var engram = EngramContribution(layout: layout)
-        let workers = self.workers
-        engram.counts.withUnsafeMutableBufferPointer { counts in
-            nonisolated(unsafe) let counts = counts
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for c in 0..<ranges.count {
-                    guard let chunk = out[c] else { continue }
-                    EngramContribution.count(runs: chunk.ids, boundaries: chunk.boundaries, hasher: hasher, into: counts) { order, head in
-                        ((order - 1) * layout.heads + head) % workers == w
+        let p = parameters, hasher = self.hasher
+        let workers = bytes.count < 1 << 16 ? 1 : self.workers
+        let tokens = Self.tokenize(bytes, workers: workers)
+        let sentences = Self.split(bytes, tokens: tokens, workers: workers)
+        let units = BlockPacker.limit(sentences, tokens: tokens, tokenOffset: 0, blockTokens: p.blockTokens)
+        let blocks = BlockPacker.pack(units, blockTokens: p.blockTokens)
+        let (ids, boundaries) = Self.contentRuns(units, tokens: tokens)
+        let engram = Self.count(ids: ids, boundaries: boundaries, hasher: hasher, workers: workers)
+        let terms = Self.termIDs(units, tokens: tokens, bytes: bytes, count: ids.count)
+
+        // Kinds and priors, each unit on its own.
+        var kinds = [UInt8](repeating: 0, count: units.count), priors = [UInt8](repeating: 0, count: units.count)
+        kinds.withUnsafeMutableBufferPointer { kindsOut in
+            priors.withUnsafeMutableBufferPointer { priorsOut in
+                nonisolated(unsafe) let kindsOut = kindsOut, priorsOut = priorsOut
+                nonisolated(unsafe) let bytes = bytes
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let range = (units.count * w / workers)..<(units.count * (w + 1) / workers)
+                    for u in range {
+                        let (kind, content) = UnitKind.classify(units[u], tokens: tokens, bytes: bytes)
+                        kindsOut[u] = kind.rawValue
+                        priorsOut[u] = UnitKind.prior(kind: kind, contentTokens: content, tokens: Int(units[u].tokenCount), parameters: p)
                     }
                 }
             }
         }
-        for c in 0..<ranges.count {
-            guard let chunk = chunks[c] else { continue }
-            for (o, n) in EngramContribution.ngramTotals(boundaries: chunk.boundaries, orders: layout.orders).enumerated() { engram.totals[o] += n }
-        }
-        // Pass 2: keys, weighted by the whole document's counts.
-        let documentCounts = engram
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
-            guard var chunk = out[c] else { return }
-            var scratch = KeyScratch(heads: parameters.indexHeads, dim: parameters.indexDim)
-            chunk.keys.values.reserveCapacity(chunk.blocks.count * parameters.indexHeads * parameters.indexDim)
-            for block in chunk.blocks {
-                Self.blockKeys(block, units: chunk.units, tokens: chunk.tokens, counts: documentCounts, parameters: parameters,
-                               hasher: hasher, scratch: &scratch)
-                chunk.keys.append(block: scratch.keys)
+
+        // Signatures over each block's distinct terms.
+        let signatures = terms.withUnsafeBufferPointer { ids in
+            nonisolated(unsafe) let ids = ids
+            return BlockSignatures.build(blockCount: blocks.count, parameters: p, workers: workers) { b, keys in
+                keys.removeAll(keepingCapacity: true)
+                // A block's key holds its units' terms and, when neighbours count, those of the units just outside it.
+                let block = blocks[b], reach = p.contextWeight > 0 ? 1 : 0
+                let first = max(0, Int(block.firstSentence) - reach)
+                let end = min(boundaries.count, Int(block.firstSentence + block.sentenceCount) + reach)
+                for u in first..<end {
+                    let runStart = u == 0 ? 0 : boundaries[u - 1]
+                    for t in runStart..<boundaries[u] { keys.append(ids[t]) }
+                }
+                keys.sort()
+                var kept = 0
+                for key in keys where kept == 0 || keys[kept - 1] != key {
+                    keys[kept] = key
+                    kept += 1
+                }
+                keys.removeLast(keys.count - kept)
             }
-            out[c] = chunk
         }
-        var index = DocumentIndex(parameters: parameters, tokenCount: 0, unitStarts: [], unitEnds: [], blockFirstUnit: [],
-                                  keys: IndexKeys(heads: parameters.indexHeads, dim: parameters.indexDim))
-        for c in 0..<ranges.count {
-            guard let chunk = chunks[c] else { continue }
-            let unitOffset = Int32(index.unitCount)
-            index.tokenCount += chunk.tokens.count
-            for unit in chunk.units {
-                index.unitStarts.append(unit.start)
-                index.unitEnds.append(unit.end)
-            }
-            for block in chunk.blocks { index.blockFirstUnit.append(block.firstSentence + unitOffset) }
-            index.keys.values += chunk.keys.values
-            index.keys.scales += chunk.keys.scales
-        }
+
+        let index = DocumentIndex(parameters: p, tokenCount: tokens.count, unitStarts: units.map(\.start), unitEnds: units.map(\.end),
+                                  unitKinds: kinds, unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), signatures: signatures)
         return Analysis(index: index, engram: engram)
+    }
+
+    // MARK: Steps
+
+    /// Tokens of the whole text, in parallel chunks cut where no token can span.
+    static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, workers: Int) -> [Token] {
+        let ranges = chunkRanges(bytes, count: workers)
+        var chunks = [[Token]](repeating: [], count: ranges.count)
+        chunks.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            nonisolated(unsafe) let bytes = bytes
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
+                var tokenizer = Tokenizer()
+                var tokens: [Token] = []
+                tokens.reserveCapacity(ranges[c].count / 4)
+                tokenizer.tokenize(bytes, range: ranges[c], into: &tokens)
+                out[c] = tokens
+            }
+        }
+        return chunks.count == 1 ? chunks[0] : Array(chunks.joined())
+    }
+
+    /// Sentences of all tokens, split in parallel between paragraphs.
+    static func split(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], workers: Int) -> [Sentence] {
+        let ranges = paragraphRanges(bytes, tokens: tokens, count: workers)
+        var chunks = [[Sentence]](repeating: [], count: ranges.count)
+        chunks.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            nonisolated(unsafe) let bytes = bytes
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { c in
+                let slice = ranges.count == 1 ? tokens : Array(tokens[ranges[c]])
+                out[c] = SentenceSplitter.split(bytes, tokens: slice, tokenOffset: ranges[c].lowerBound)
+            }
+        }
+        return chunks.count == 1 ? chunks[0] : Array(chunks.joined())
+    }
+
+    /// Engram counts of the content runs, workers sharing out the tables of one buffer.
+    static func count(ids: [UInt64], boundaries: [Int], hasher: NgramHasher, workers: Int) -> EngramContribution {
+        let layout = hasher.layout
+        var counts = [UInt32](repeating: 0, count: layout.slotCount)
+        counts.withUnsafeMutableBufferPointer { counts in
+            nonisolated(unsafe) let counts = counts
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                EngramContribution.count(runs: ids, boundaries: boundaries, hasher: hasher, into: counts) { order, head in
+                    ((order - 1) * layout.heads + head) % workers == w
+                }
+            }
+        }
+        let totals = EngramContribution.ngramTotals(boundaries: boundaries, orders: layout.orders)
+        return counts.withUnsafeBufferPointer { EngramContribution(counts: $0, totals: totals) }
     }
 
     /// Canonical ids of the content tokens of each unit, with the end of each unit's run.
@@ -156,113 +157,58 @@ public struct DocumentAnalyzer: Sendable {
         return (ids, boundaries)
     }
 
-    /// Buffers reused from block to block (a million tokens make ~16,000
-    /// blocks: fresh arrays for each were a fifth of the analysis).
-    struct KeyScratch {
-        var keys: [Float]
-        var grams: [(family: Int, index: Int, order: Int)] = []
-        var ids: [UInt64] = []
-        var named: [Bool] = []
-
-        init(heads: Int, dim: Int) {
-            keys = [Float](repeating: 0, count: heads * dim)
-        }
-    }
-
-    /// ln(tf) for the term frequencies a block can have.
-    static let logTF: [Float] = (0...256).map { $0 == 0 ? 0 : log(Float($0)) }
-
-    /// The float keys (heads × dim) of one block, into `scratch.keys`; see `LightningIndexer`.
-    static func blockKeys(_ block: Block, units: [Sentence], tokens: [Token], counts: EngramContribution,
-                          parameters: EngineParameters, hasher: NgramHasher, scratch: inout KeyScratch) {
-        let heads = parameters.indexHeads, dim = parameters.indexDim
-        // (family, flat index of head 0) of every n-gram in the block, for tf.
-        scratch.grams.removeAll(keepingCapacity: true)
-        for u in Int(block.firstSentence)..<Int(block.firstSentence + block.sentenceCount) {
-            let unit = units[u]
-            scratch.ids.removeAll(keepingCapacity: true)
-            scratch.named.removeAll(keepingCapacity: true)
+    /// The term id (`TermKey.term`) of every content token, in the order of `contentRuns`.
+    static func termIDs(_ units: [Sentence], tokens: [Token], bytes: UnsafeBufferPointer<UInt8>, count: Int) -> [UInt64] {
+        var terms: [UInt64] = []
+        terms.reserveCapacity(count)
+        for unit in units {
             for t in Int(unit.firstToken)..<Int(unit.firstToken + unit.tokenCount) where tokens[t].isContent {
-                scratch.ids.append(tokens[t].id)
-                scratch.named.append(tokens[t].kind == .number || (tokens[t].capitalized && scratch.ids.count > 1))
-            }
-            let named = scratch.named
-            scratch.ids.withUnsafeBufferPointer { ids in
-                for t in 0..<ids.count {
-                    for order in 1...min(3, hasher.layout.orders) where t - order + 1 >= 0 {
-                        let index = hasher.index(ids, end: t, order: order, head: 0)
-                        scratch.grams.append((order - 1, index, order))
-                        if order == 1 && named[t] && heads > 3 { scratch.grams.append((3, index, 1)) }
-                    }
-                }
+                terms.append(TermKey.term(tokens[t], in: bytes))
             }
         }
-        scratch.grams.sort { ($0.family, $0.index) < ($1.family, $1.index) }
-        let grams = scratch.grams
-        for k in scratch.keys.indices { scratch.keys[k] = 0 }
-        var i = 0
-        while i < grams.count {
-            var j = i + 1
-            while j < grams.count && grams[j].family == grams[i].family && grams[j].index == grams[i].index { j += 1 }
-            let g = grams[i]
-            let tf = j - i
-            // In-document rarity: the count-min over heads needs the other heads' slots, and head 0's is a fair upper bound.
-            let cf = max(1, Float(counts.counts[g.index]))
-            let total = Float(max(1, counts.totals[g.order - 1]))
-            let weight = (1 + (tf < logTF.count ? logTF[tf] : log(Float(tf)))) * log(1 + total / cf)
-            if g.family < heads {
-                let slot = hasher.slot(ofIndex: g.index, order: g.order, head: 0)
-                SparsePattern.positions(order: g.order, slot: slot, dim: dim, nonZeros: parameters.patternNonZeros) { d, sign in
-                    scratch.keys[g.family * dim + d] += sign * weight
-                }
-            }
-            i = j
-        }
-        for j in 0..<heads {
-            var norm: Float = 0
-            for d in 0..<dim { norm += scratch.keys[j * dim + d] * scratch.keys[j * dim + d] }
-            norm = norm.squareRoot()
-            if norm > 0 { for d in 0..<dim { scratch.keys[j * dim + d] /= norm } }
-        }
+        return terms
     }
 
-    /// Byte ranges for `count` chunks, cut at a paragraph break (blank line or
-    /// form feed) near each even split point, else a line break, else a space.
+    // MARK: Cuts
+
+    /// Byte ranges for up to `count` chunks, each cut at the first safe
+    /// position at or after an even split point: an ASCII white-space byte
+    /// whose previous byte is ASCII. A stretch with no such byte (a long line
+    /// of CJK text) is not cut, so there may be fewer chunks.
     static func chunkRanges(_ bytes: UnsafeBufferPointer<UInt8>, count: Int) -> [Range<Int>] {
         guard count > 1, bytes.count > 0 else { return [0..<bytes.count] }
         var cuts = [0]
         for k in 1..<count {
-            let target = bytes.count * k / count
-            guard target > cuts[cuts.count - 1] else { continue }
-            cuts.append(cut(bytes, near: target, after: cuts[cuts.count - 1]))
+            var i = max(bytes.count * k / count, cuts[cuts.count - 1] + 1)
+            while i < bytes.count && !isSafeCut(bytes, i) { i += 1 }
+            if i < bytes.count { cuts.append(i) }
         }
         cuts.append(bytes.count)
         return zip(cuts, cuts.dropFirst()).compactMap { $0 < $1 ? $0..<$1 : nil }
     }
 
-    private static func cut(_ bytes: UnsafeBufferPointer<UInt8>, near target: Int, after floor: Int) -> Int {
-        let window = min(bytes.count, target + (1 << 16))
-        for i in target..<window where bytes[i] == 0x0C || (bytes[i] == 0x0A && i + 1 < bytes.count && bytes[i + 1] == 0x0A) { return i + 1 }
-        for i in target..<window where bytes[i] == 0x0A { return i + 1 }
-        for i in target..<window where bytes[i] == 0x20 { return i + 1 }
-        return max(floor, target)
+    @inline(__always)
+    static func isSafeCut(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let b = bytes[i]
+        return i > 0 && bytes[i - 1] < 0x80 && (b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == 0x0C || b == 0x0B)
     }
-}
 
-extension DocumentAnalyzer {
-    /// Only the Engram counts of a text (for the corpus memory: removing a
-    /// deleted document, rebuilding), without building keys.
-    public func engramContribution(_ text: String) -> EngramContribution {
-        var copy = text
-        return copy.withUTF8 { bytes in
-            var tokenizer = Tokenizer()
-            var tokens: [Token] = []
-            tokenizer.tokenize(bytes, range: 0..<bytes.count, into: &tokens)
-            let units = BlockPacker.limit(SentenceSplitter.split(bytes, tokens: tokens), tokens: tokens, tokenOffset: 0, blockTokens: parameters.blockTokens)
-            let (ids, boundaries) = Self.contentRuns(units, tokens: tokens)
-            var contribution = EngramContribution(layout: hasher.layout)
-            contribution.add(runs: ids, boundaries: boundaries, hasher: hasher)
-            return contribution
+    /// Token ranges for up to `count` chunks, each starting at a token that
+    /// follows a blank line or a form feed. Text without such breaks is one chunk.
+    static func paragraphRanges(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], count: Int) -> [Range<Int>] {
+        guard count > 1, tokens.count > 1 else { return [0..<tokens.count] }
+        var cuts = [0]
+        for k in 1..<count {
+            var t = max(tokens.count * k / count, cuts[cuts.count - 1] + 1)
+            while t < tokens.count && !startsParagraph(bytes, tokens, t) { t += 1 }
+            if t < tokens.count { cuts.append(t) }
         }
+        cuts.append(tokens.count)
+        return zip(cuts, cuts.dropFirst()).compactMap { $0 < $1 ? $0..<$1 : nil }
+    }
+
+    static func startsParagraph(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], _ t: Int) -> Bool {
+        let from = tokens[t - 1].end, to = tokens[t].start
+        return SentenceSplitter.newlines(bytes, from: from, to: to) >= 2 || SentenceSplitter.containsFormFeed(bytes, from: from, to: to)
     }
 }

@@ -1,27 +1,83 @@
 /// Every tunable of the engine, in one place, each default with its reason
-/// (nanoGPT's `GPTConfig` is the model). Pipelines may override them.
+/// (nanoGPT's `GPTConfig` is the model). Pipelines may override them; a
+/// stored index keeps the parameters it was built with, and is always asked
+/// with those.
+///
+/// The figures behind the defaults are in Benchmarks/README.md; they were
+/// tuned on the tuning questions (Benchmarks/questions/tune.jsonl) and
+/// reported on the held-out ones.
 public struct EngineParameters: Sendable, Equatable, Codable {
+    // MARK: Blocks
+
     /// Tokens per block, the unit the lightning indexer selects. 64 keeps a
     /// block to two or three sentences of prose, so a selected block is
     /// specific; 32 selected blocks then cover ~2,048 tokens, DSA's budget.
+    /// At most 255 (a unit's length is stored in a byte).
     public var blockTokens = 64
-    /// Keys per block: unigrams, bigrams, trigrams, numbers-and-names.
-    public var indexHeads = 4
-    /// Width of each key. DESIGN.md says 64; measured on a 1M-token document
-    /// (120 questions, Benchmarks/README.md), 64 dims put ~60 n-grams × 4
-    /// non-zeros into 64 slots and the sparse first answer agreed with dense
-    /// on 98.3%; 128 agreed on 100% for ~1 ms more per ask (a 16-lane SIMD
-    /// scan) and ~0.02 s more analysis per million tokens.
-    public var indexDim = 128
-    /// Non-zeros of each n-gram's ±1 pattern in a key. More spreads collisions
-    /// thinner but costs proportionally; 4 is the usual sparse-JL choice.
-    public var patternNonZeros = 4
-    /// Blocks selected by the indexer (before the first block and neighbours).
+
+    // MARK: Indexer (block signatures)
+
+    /// Shared signature rows: each block's key is a Bloom signature of its
+    /// terms over this many bits, stored bit-sliced (one row per bit, one bit
+    /// per block). 2,048 keep the false-match rate of a term near 1 in 2,000
+    /// blocks once the common terms have rows of their own, at 256 bytes a block.
+    public var signatureRows = 2048
+    /// Rows set by each term; a term is present where all of them are set.
+    /// 3 is the Bloom optimum for ~60 terms in 2,048 bits.
+    public var signatureHashes = 3
+    /// A term in at least 1/`commonTermDivisor` of the blocks gets an exact
+    /// row of its own (BitFunnel's "private rows"): common words would fill
+    /// the shared rows and make every rare term look present everywhere.
+    public var commonTermDivisor = 32
+    /// At most this many terms get exact rows (the most frequent first).
+    public var maxCommonTerms = 512
+
+    // MARK: Selection
+
+    /// Blocks selected by the indexer before the bound is checked: the top
+    /// `topK` by their bound, ~2,048 tokens (DSA's budget).
     public var topK = 32
-    /// Selected blocks bring their neighbours this far on each side (NSA's local window).
-    public var neighbours = 1
+    /// Selection goes on past `topK`, in bound order, while a block's bound
+    /// could still beat the k-th answer found (Quest's rule: select by a bound
+    /// of what attention will score), up to this many blocks in all. Past it
+    /// the answers are still the best of what was read, and `exact` says no.
+    public var maxBlocks = 512
+    /// An answer holds at least this share of the attention the best answer
+    /// holds; below it a unit is not a plausible answer (and no block that
+    /// could only hold such units is read).
+    public var answerFloor = 1e-3
+
+    // MARK: Attention
+
+    /// A unit's score is its salience-weighted coverage of the question's
+    /// terms, Σ w^p over the terms it holds / Σ w^p over all; p = 2 lets a
+    /// rare name or number count for more than several ordinary words.
+    public var salienceExponent = 2.0
+    /// A question term found only in a unit's neighbour (the sentence before
+    /// or after) counts this much towards the unit's coverage: an answer
+    /// often names its topic in the sentence before it.
+    public var contextWeight = 0.5
+    /// Units longer than this many content tokens are scaled by
+    /// (n₀ / n)^`lengthExponent`: a long sentence that holds the terms says
+    /// less about them than a short one. Shorter units are not favoured (a
+    /// fragment is not a better answer).
+    public var focusTokens = 24
+    public var lengthExponent = 0.5
+    /// Prior of a unit that is not prose: a heading, a short list item, a
+    /// contents or index line (Ask.swift explains each).
+    public var headingPrior = 0.5
+    public var listItemPrior = 0.75
+    public var contentsPrior = 0.25
+    /// A heading that matches hands this share of its score to the prose under
+    /// it: the answer is the section's own text.
+    public var headingCredit = 0.9
     /// Attention temperature scale s in β(n) = s · ln n.
     public var temperatureScale = 2.0
+    /// Bytes of context around an answer's unit, cut at unit boundaries.
+    public var passageBytes = 320
+
+    // MARK: Sinkhorn (multi-probe balancing)
+
     /// Sinkhorn-Knopp iterations and tolerance.
     public var sinkhornIterations = 20
     public var sinkhornEpsilon = 1e-6

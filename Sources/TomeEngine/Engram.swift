@@ -108,23 +108,74 @@ public struct NgramHasher: Sendable {
     public func slot(ofIndex index: Int, order: Int, head: Int) -> Int { index - offsets[order - 1][head] }
 }
 
-/// The counters of one document: collection frequency per slot (its
-/// document frequency is 1 wherever that is non-zero), and n-grams per order.
+/// One document's counts, kept compactly: the flat counter indexes it
+/// touched, in ascending order, each with its collection frequency in the
+/// document (its document frequency is 1 there), plus its n-grams per order.
+///
+/// Computed once, when the document is analysed, and stored with its index:
+/// adding, removing and rebuilding the corpus memory all apply these same
+/// bytes, so a removal takes away exactly what the addition put in.
+///
+/// Encoding: for each touched index, the varint of `gap << 1 | (count > 1)`
+/// (gap from the previous index, the first from -1), then the varint of
+/// `count - 2` when that bit is set. Most gaps are small and most counts 1,
+/// so an entry is about one byte (a 1M-token document: ~4M entries, ~5 MB).
 public struct EngramContribution: Sendable, Equatable {
-    public var counts: [UInt32]
-    public var totals: [UInt64]
+    /// Counter slots of the layout it was counted with (bounds every index).
+    public let slotCount: Int
+    public private(set) var encoded: [UInt8]
+    public private(set) var totals: [UInt64]
 
-    public init(layout: EngramLayout) {
-        counts = [UInt32](repeating: 0, count: layout.slotCount)
-        totals = [UInt64](repeating: 0, count: layout.orders)
+    /// Encodes dense per-slot counts (`counts.count == slotCount`).
+    public init(counts: UnsafeBufferPointer<UInt32>, totals: [UInt64]) {
+        slotCount = counts.count
+        self.totals = totals
+        var out: [UInt8] = []
+        var previous = -1
+        for i in 0..<counts.count where counts[i] != 0 {
+            let count = counts[i]
+            Varint.append(UInt64(i - previous - 1) << 1 | (count > 1 ? 1 : 0), to: &out)
+            if count > 1 { Varint.append(UInt64(count - 2), to: &out) }
+            previous = i
+        }
+        encoded = out
     }
 
-    /// Adds every n-gram (orders 1…3, within each run of `ids`) to the counts.
-    public mutating func add(runs ids: [UInt64], boundaries: [Int], hasher: NgramHasher) {
-        counts.withUnsafeMutableBufferPointer { counts in
+    /// A stored contribution; `decode` checks it on use.
+    public init(slotCount: Int, encoded: [UInt8], totals: [UInt64]) {
+        self.slotCount = slotCount
+        self.encoded = encoded
+        self.totals = totals
+    }
+
+    /// Counts the n-grams (orders 1…3, within each run of `ids`) of a text.
+    public init(runs ids: [UInt64], boundaries: [Int], hasher: NgramHasher) {
+        var dense = [UInt32](repeating: 0, count: hasher.layout.slotCount)
+        dense.withUnsafeMutableBufferPointer { counts in
             Self.count(runs: ids, boundaries: boundaries, hasher: hasher, into: counts) { _, _ in true }
         }
-        for (o, n) in Self.ngramTotals(boundaries: boundaries, orders: hasher.layout.orders).enumerated() { totals[o] += n }
+        self = dense.withUnsafeBufferPointer { Self(counts: $0, totals: Self.ngramTotals(boundaries: boundaries, orders: hasher.layout.orders)) }
+    }
+
+    /// Calls `body(index, count)` for every touched counter, in ascending
+    /// order; throws if the bytes do not decode to indexes below `slotCount`.
+    public func decode(_ body: (Int, UInt32) -> Void) throws(EngineError) {
+        var reader = Varint.Reader(encoded)
+        var index = -1
+        while !reader.atEnd {
+            let head = try reader.next()
+            let gap = head >> 1
+            guard gap < UInt64(slotCount) else { throw .damaged("Engram counts: an index past the tables") }
+            index += Int(gap) + 1
+            guard index < slotCount else { throw .damaged("Engram counts: an index past the tables") }
+            var count: UInt32 = 1
+            if head & 1 == 1 {
+                let extra = try reader.next()
+                guard extra < UInt64(UInt32.max - 1) else { throw .damaged("Engram counts: a count out of range") }
+                count = UInt32(extra) + 2
+            }
+            body(index, count)
+        }
     }
 
     /// Counts the n-grams of `ids` into the tables `(order, head)` for which
@@ -158,10 +209,40 @@ public struct EngramContribution: Sendable, Equatable {
         }
         return totals
     }
+}
 
-    /// Count-min estimate of an n-gram's occurrences in this document.
-    public func count(_ ngram: [UInt64], hasher: NgramHasher) -> UInt32 {
-        (0..<hasher.layout.heads).map { counts[hasher.index(ngram, head: $0)] }.min() ?? 0
+/// LEB128 varints, for the compact arrays of a stored index.
+enum Varint {
+    static func append(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    struct Reader {
+        let bytes: [UInt8]
+        var position = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        var atEnd: Bool { position >= bytes.count }
+
+        mutating func next() throws(EngineError) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < bytes.count {
+                let b = bytes[position]
+                position += 1
+                guard shift < 64 else { break }
+                value |= UInt64(b & 0x7F) << shift
+                if b < 0x80 { return value }
+                shift += 7
+            }
+            throw .damaged("a varint runs past its array")
+        }
     }
 }
 
@@ -186,16 +267,24 @@ public struct EngramMemory {
         self.totals = totals
     }
 
-    /// Adds (`sign` +1) or removes (-1) one document's counts.
-    public mutating func apply(_ contribution: EngramContribution, sign: Int) {
+    /// Adds (`sign` +1) or removes (-1) one document's counts. Removing
+    /// takes away exactly what adding the same contribution put in; a counter
+    /// that would fall below zero (a contribution never added) stays at zero.
+    public mutating func apply(_ contribution: EngramContribution, sign: Int) throws(EngineError) {
+        guard contribution.slotCount == hasher.layout.slotCount, contribution.totals.count == totals.count else {
+            throw .damaged("Engram counts of another table layout")
+        }
         let n = hasher.layout.slotCount
-        for i in 0..<n where contribution.counts[i] != 0 {
+        let counters = self.counters
+        // Decode once to check, then change: a damaged contribution changes nothing.
+        try contribution.decode { _, _ in }
+        try contribution.decode { i, count in
             if sign > 0 {
                 counters[i] &+= 1
-                counters[n + i] &+= contribution.counts[i]
+                counters[n + i] &+= count
             } else {
                 counters[i] = counters[i] > 0 ? counters[i] - 1 : 0
-                counters[n + i] = counters[n + i] >= contribution.counts[i] ? counters[n + i] - contribution.counts[i] : 0
+                counters[n + i] = counters[n + i] >= count ? counters[n + i] - count : 0
             }
         }
         if sign > 0 {

@@ -1,137 +1,175 @@
-/// DSA's lightning indexer at block level: score every block cheaply, send
-/// only the top-k to full attention.
-///
-/// Each block s has `heads` keys k_{s,j} ∈ int8^dim (one scale each), one per
-/// feature family j — unigrams, bigrams, trigrams, numbers-and-names:
-///
-///     k_{s,j} = normalise( Σ_{g ∈ block, family j} w(g) · pattern(g) ),   w(g) = (1 + ln tf_s(g)) · ln(1 + T_n / cf_doc(g))
-///
-/// with weights from the document alone (so a stored key never changes when
-/// other documents arrive). A query q brings per-family vectors q_j (weighted
-/// by Engram salience) and family weights w_j (its salience mass in j):
-///
-///     I(q, s) = Σ_j w_j · ReLU(q_j · k_{s,j})
-///
-/// Top-k by a bounded min-heap: O(blocks · log k).
-public struct IndexKeys: Sendable, Equatable {
-    public var heads: Int
-    public var dim: Int
-    /// `values[(block · heads + j) · dim + d]`.
-    public var values: [Int8]
-    /// `scales[block · heads + j]`: value ≈ int8 · scale.
-    public var scales: [Float]
+import Dispatch
 
-    public var blockCount: Int { heads == 0 ? 0 : scales.count / heads }
+/// DSA's lightning indexer at block level, made a bound (after Quest: select
+/// by a bound of what attention will score, not by a noisy estimate of it).
+///
+/// A block's key is the set of its terms — the term ids (`TermKey`) of its
+/// units and of the units just outside it, exactly what attention scores a
+/// unit of the block on — kept as a Bloom signature: term t sets rows h₁(t)…h_H(t) of R
+/// shared rows or, when it is in at least 1/D of the document's blocks, an
+/// exact row of its own (common words would otherwise fill the shared rows
+/// and make every rare term look present everywhere). Rows are stored
+/// bit-sliced, row r holding one bit per block, so a question reads H rows
+/// of ⌈blocks/64⌉ words per term, never a block's whole key.
+///
+/// Index score of block s for a question with term weights w_t:
+///
+///     I(q, s) = Σ_{t ∈ q} w_t · [every row of t is set for s]  /  Σ_{t ∈ q} w_t
+///
+/// A Bloom signature may claim a term it does not hold, never the reverse,
+/// so I(q, s) is at least the coverage of any unit of s, and
+///
+///     bound(s) = I(q, s) · factor(s) ≥ score(u)   for every unit u of s
+///
+/// (factor: the block's best prior, see `DocumentIndex.blockFactors`).
+/// Sums run in the question's term order, so the bound holds in floating
+/// point too (rounding is monotone). Hashed int8 keys, the first design,
+/// lost exactly the blocks users ask for: a rare name is one n-gram among
+/// ~190 hashed into 128 dimensions (Benchmarks/README.md).
+public struct BlockSignatures: Sendable, Equatable {
+    public var blockCount: Int
+    public var sharedRows: Int
+    public var hashes: Int
+    /// Terms with a row of their own, ascending; term i's row is `sharedRows + i`.
+    public var commonTerms: [UInt64]
+    /// `words[row · wordsPerRow + b / 64]` bit `b % 64`: block b's signature has `row`.
+    public var words: [UInt64]
 
-    public init(heads: Int, dim: Int, values: [Int8] = [], scales: [Float] = []) {
-        self.heads = heads
-        self.dim = dim
-        self.values = values
-        self.scales = scales
+    public init(blockCount: Int, sharedRows: Int, hashes: Int, commonTerms: [UInt64], words: [UInt64]) {
+        self.blockCount = blockCount
+        self.sharedRows = sharedRows
+        self.hashes = hashes
+        self.commonTerms = commonTerms
+        self.words = words
     }
 
-    /// Appends one block's float keys (`heads × dim`), quantised per head:
-    /// scale = max|v| / 127, int8 = round(v / scale). The dot product with any
-    /// q then errs by at most ‖q‖₁ · scale / 2.
-    public mutating func append(block keys: [Float]) {
-        for j in 0..<heads {
-            let row = keys[(j * dim)..<((j + 1) * dim)]
-            let maxAbs = row.reduce(0) { max($0, abs($1)) }
-            let scale = maxAbs > 0 ? maxAbs / 127 : 0
-            scales.append(scale)
-            let inverse = scale > 0 ? 1 / scale : 0
-            // Round half away from zero by adding ±½ and truncating (|v · inverse| ≤ 127).
-            for v in row { values.append(Int8(truncatingIfNeeded: Int32(v * inverse + (v < 0 ? -0.5 : 0.5)))) }
+    public var rowCount: Int { sharedRows + commonTerms.count }
+    public var wordsPerRow: Int { (blockCount + 63) >> 6 }
+
+    /// Shared row `i` of a term: a splitmix64 finaliser of (term, i), mod R.
+    @inline(__always)
+    static func sharedRow(_ term: UInt64, _ i: Int, rows: Int) -> Int {
+        var x = term &+ UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15
+        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+        x ^= x >> 31
+        return Int(x % UInt64(rows))
+    }
+
+    /// The exact row of a common term, if it has one.
+    func commonRow(_ term: UInt64) -> Int? {
+        var low = 0, high = commonTerms.count
+        while low < high {
+            let mid = (low + high) / 2
+            if commonTerms[mid] < term { low = mid + 1 } else { high = mid }
         }
+        return low < commonTerms.count && commonTerms[low] == term ? sharedRows + low : nil
     }
 
-    /// Float key of (block, head), for tests of the quantisation bound.
-    public func dequantised(block: Int, head: Int) -> [Float] {
-        let base = (block * heads + head) * dim
-        let scale = scales[block * heads + head]
-        return (0..<dim).map { Float(values[base + $0]) * scale }
-    }
-}
-
-/// A question as the indexer sees it.
-public struct IndexQuery: Sendable {
-    /// `vectors[j]`: the unit-length query for family j (empty family: zeros).
-    public var vectors: [[Float]]
-    /// `weights[j]`: the family's share of the query's salience; they sum to 1.
-    public var weights: [Float]
-}
-
-public enum LightningIndexer {
-    /// I(q, s) for every block: blocks × heads dot products of int8 keys
-    /// (dim, s) with float queries, summed in 16-lane SIMD accumulators (a
-    /// scalar float sum cannot be vectorised by the compiler without
-    /// reassociating it; these lanes make that explicit).
-    public static func scores(_ query: IndexQuery, keys: IndexKeys) -> [Float] {
-        let heads = keys.heads, dim = keys.dim
-        var out = [Float](repeating: 0, count: keys.blockCount)
-        let lanes = dim / 16
-        keys.values.withUnsafeBufferPointer { values in
-            keys.scales.withUnsafeBufferPointer { scales in
-                guard let base = values.baseAddress else { return }
-                for j in 0..<heads where query.weights[j] > 0 {
-                    let q = query.vectors[j]
-                    let w = query.weights[j]
-                    let qLanes = (0..<lanes).map { l in SIMD16<Float>(q[(l * 16)..<(l * 16 + 16)]) }
-                    for s in 0..<out.count {
-                        let row = (s * heads + j) * dim
-                        var acc = SIMD16<Float>()
-                        for l in 0..<lanes {
-                            let k = UnsafeRawPointer(base + row + l * 16).loadUnaligned(as: SIMD16<Int8>.self)
-                            acc += qLanes[l] * SIMD16<Float>(k)
-                        }
-                        var dot = acc.sum()
-                        for d in (lanes * 16)..<dim { dot += q[d] * Float(values[row + d]) }  // a dim that is not a multiple of 16
-                        out[s] += w * max(0, dot * scales[s * heads + j])
-                    }
+    /// Adds `weight` to `scores[s]` for every block s whose signature holds `term`.
+    public func accumulate(term: UInt64, weight: Double, into scores: UnsafeMutableBufferPointer<Double>) {
+        let wpr = wordsPerRow
+        let bases = commonRow(term).map { [$0 * wpr] } ?? (0..<hashes).map { Self.sharedRow(term, $0, rows: sharedRows) * wpr }
+        words.withUnsafeBufferPointer { words in
+            for w in 0..<wpr {
+                var bits = words[bases[0] + w]
+                for r in 1..<bases.count where bits != 0 { bits &= words[bases[r] + w] }
+                while bits != 0 {
+                    scores[w << 6 + bits.trailingZeroBitCount] += weight
+                    bits &= bits - 1
                 }
             }
         }
-        return out
     }
 
-    /// The indexes of the `k` highest scores, best first (ties: lower index
-    /// first), by a bounded min-heap.
-    public static func topK(_ scores: [Float], k: Int) -> [Int] {
-        guard k > 0 else { return [] }
-        var heap = BoundedHeap(capacity: k)
-        for (i, s) in scores.enumerated() { heap.offer(score: s, index: i) }
-        return heap.sortedDescending()
-    }
-
-    /// The blocks attention will read: the top `k`, the first block, and the
-    /// `neighbours` blocks on each side of every selected one, in order.
-    public static func select(_ scores: [Float], k: Int, neighbours: Int) -> [Int] {
-        guard !scores.isEmpty else { return [] }
-        var chosen = Set<Int>([0])
-        for i in topK(scores, k: k) {
-            for n in max(0, i - neighbours)...min(scores.count - 1, i + neighbours) { chosen.insert(n) }
+    /// Builds the signatures of `blockCount` blocks; `terms(b, &out)` sets
+    /// `out` to block b's distinct term keys. Workers take 64-block ranges
+    /// (disjoint words), so the result is the same for any number of them.
+    static func build(blockCount: Int, parameters p: EngineParameters, workers: Int,
+                      terms: @Sendable (Int, inout [UInt64]) -> Void) -> BlockSignatures {
+        let common = commonTerms(blockCount: blockCount, parameters: p, terms: terms)
+        var signatures = BlockSignatures(blockCount: blockCount, sharedRows: p.signatureRows, hashes: p.signatureHashes,
+                                         commonTerms: common, words: [])
+        let wpr = signatures.wordsPerRow
+        var words = [UInt64](repeating: 0, count: signatures.rowCount * wpr)
+        let frozen = signatures
+        words.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            let groups = wpr
+            DispatchQueue.concurrentPerform(iterations: min(max(1, workers), max(1, groups))) { worker in
+                var keys: [UInt64] = []
+                var g = worker
+                while g < groups {
+                    for b in (g << 6)..<min(blockCount, (g + 1) << 6) {
+                        terms(b, &keys)
+                        let bit = UInt64(1) << UInt64(b & 63)
+                        for key in keys {
+                            if let own = frozen.commonRow(key) {
+                                out[own * wpr + g] |= bit
+                            } else {
+                                for i in 0..<frozen.hashes { out[sharedRow(key, i, rows: frozen.sharedRows) * wpr + g] |= bit }
+                            }
+                        }
+                    }
+                    g += max(1, workers)
+                }
+            }
         }
-        return chosen.sorted()
+        signatures.words = words
+        return signatures
+    }
+
+    /// The terms in at least 1/D of the blocks, counted on every
+    /// ⌈blocks/4096⌉-th block (a fixed sample: the same terms on any
+    /// machine), at most `maxCommonTerms`, most frequent first. A term the
+    /// sample misses only shares rows; it is never lost.
+    static func commonTerms(blockCount: Int, parameters p: EngineParameters, terms: @Sendable (Int, inout [UInt64]) -> Void) -> [UInt64] {
+        guard p.maxCommonTerms > 0, blockCount > 0 else { return [] }
+        let stride = max(1, (blockCount + 4095) / 4096)
+        var counts: [UInt64: Int] = [:]
+        var keys: [UInt64] = []
+        var sampled = 0
+        for b in Swift.stride(from: 0, to: blockCount, by: stride) {
+            terms(b, &keys)
+            for key in keys { counts[key, default: 0] += 1 }
+            sampled += 1
+        }
+        let threshold = max(2, (sampled + p.commonTermDivisor - 1) / p.commonTermDivisor)
+        let frequent = counts.filter { $0.value >= threshold }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        return frequent.prefix(p.maxCommonTerms).map(\.key).sorted()
+    }
+
+    func validate(blocks: Int, parameters p: EngineParameters) throws(EngineError) {
+        guard blockCount == blocks, sharedRows == p.signatureRows, hashes == p.signatureHashes else {
+            throw .damaged("signatures do not match the blocks or the parameters")
+        }
+        guard words.count == rowCount * wordsPerRow else { throw .damaged("signature rows of the wrong size") }
+        for i in commonTerms.indices.dropFirst() where commonTerms[i] <= commonTerms[i - 1] { throw .damaged("common terms out of order") }
     }
 }
 
-/// A min-heap keeping the `capacity` best (score, index) pairs seen.
+/// A min-heap keeping the `capacity` best (score, id) pairs seen; on equal
+/// scores the lower id ranks higher, so top-k is deterministic.
 struct BoundedHeap {
     let capacity: Int
-    private(set) var items: [(score: Float, index: Int)] = []
+    private(set) var items: [(score: Double, id: Int)] = []
 
     init(capacity: Int) {
         self.capacity = capacity
         items.reserveCapacity(capacity)
     }
 
-    /// `a` ranks below `b`: a lower score, or an equal score and a later index.
-    @inline(__always) private static func below(_ a: (score: Float, index: Int), _ b: (score: Float, index: Int)) -> Bool {
-        a.score < b.score || (a.score == b.score && a.index > b.index)
+    /// `a` ranks below `b`: a lower score, or an equal score and a later id.
+    @inline(__always) static func below(_ a: (score: Double, id: Int), _ b: (score: Double, id: Int)) -> Bool {
+        a.score < b.score || (a.score == b.score && a.id > b.id)
     }
 
-    mutating func offer(score: Float, index: Int) {
-        let item = (score: score, index: index)
+    /// The lowest kept item, when the heap is full.
+    var floor: (score: Double, id: Int)? { items.count == capacity ? items.first : nil }
+
+    mutating func offer(score: Double, id: Int) {
+        guard capacity > 0 else { return }
+        let item = (score: score, id: id)
         if items.count < capacity {
             items.append(item)
             var c = items.count - 1
@@ -156,7 +194,8 @@ struct BoundedHeap {
         }
     }
 
-    func sortedDescending() -> [Int] {
-        items.sorted { Self.below($1, $0) }.map(\.index)
+    /// Kept items, best first.
+    func sortedDescending() -> [(score: Double, id: Int)] {
+        items.sorted { Self.below($1, $0) }
     }
 }

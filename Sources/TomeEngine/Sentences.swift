@@ -14,7 +14,8 @@ public struct Sentence: Sendable, Equatable {
 /// - after `.`, `!`, `?`, `…` (with any closing quotes and brackets) when the
 ///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
 ///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
-///   or inside a number (`3.14`, which the tokenizer keeps whole);
+///   inside a number (`3.14`, which the tokenizer keeps whole), or in a dot
+///   leader (`FILES . . . . 12`);
 /// - after `。`, `！`, `？`, `．` always (CJK text has no spaces to look at);
 /// - at a blank line or a page break;
 /// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), and at
@@ -63,6 +64,8 @@ public enum SentenceSplitter {
                         if attached && (abbreviations.contains(previous.id) || isInitial) { boundary = false }
                         // A run of full stops is an ellipsis: a boundary only before a capital.
                         if t + 1 < tokens.count, tokens[t + 1].start == token.end, terminalKind(bytes, tokens[t + 1]) == .period { boundary = false }
+                        // A stop after a stop (". . . . 12") is a dot leader, not the end of a sentence.
+                        if terminalKind(bytes, tokens[t - 1]) == .period { boundary = false }
                     }
                 }
                 if boundary {

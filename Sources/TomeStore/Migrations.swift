@@ -103,6 +103,23 @@ enum Migrations {
                 INSERT INTO engram_state (id, generation) VALUES (1, 0);
                 """)
         }
+        migrator.registerMigration("v3: analysis archives (block signatures, unit kinds, each document's Engram counts)") { db in
+            // Indexes of format 1 (hashed int8 keys) are dropped: their documents
+            // are analysed again (the daemon re-queues those whose file it kept).
+            // Each document's Engram counts are now stored with its index, and the
+            // generation bump makes the corpus memory rebuild from them.
+            try db.execute(sql: """
+                DROP TABLE document_index;
+                CREATE TABLE document_analysis (
+                    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+                    format INTEGER NOT NULL,
+                    text_bytes INTEGER NOT NULL,
+                    index_archive BLOB NOT NULL,
+                    engram BLOB NOT NULL
+                );
+                UPDATE engram_state SET generation = generation + 1;
+                """)
+        }
         return migrator
     }
 }

@@ -81,13 +81,28 @@ public final class Store: Sendable {
 
     // MARK: Jobs
 
-    /// After a crash or a stop: jobs (and documents) left in `processing` go back to `queued`.
+    /// After a crash or a stop: jobs (and documents) left in `processing` go
+    /// back to `queued`, except those whose attempts are used up (the daemon
+    /// died under them `retries + 1` times): they fail with code
+    /// `interrupted`, so a document that kills the daemon cannot keep it in a
+    /// crash loop. Returns the jobs re-queued and the jobs failed.
     @discardableResult
-    public func recoverInterrupted(now: Date) throws -> Int {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE status = 'processing'", arguments: [now.timeIntervalSince1970])
+    public func recoverInterrupted(retries: Int, now: Date) throws -> (requeued: Int, failed: Int) {
+        let t = now.timeIntervalSince1970
+        return try pool.write { db in
+            let message = "tomed stopped while processing this document on each of its attempts (a crash or a kill); it is not tried again"
+            try db.execute(sql: """
+                UPDATE documents SET status = 'failed', error_code = 'interrupted', error_message = ?, updated_at = ?, finished_at = ?
+                WHERE id IN (SELECT document_id FROM jobs WHERE status = 'processing' AND attempts > ?)
+                """, arguments: [message, t, t, retries])
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'failed', error_code = 'interrupted', error_message = ?, finished_at = ?
+                WHERE status = 'processing' AND attempts > ?
+                """, arguments: [message, t, retries])
+            let failed = db.changesCount
+            try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE status = 'processing'", arguments: [t])
             try db.execute(sql: "UPDATE jobs SET status = 'queued', started_at = NULL WHERE status = 'processing'")
-            return db.changesCount
+            return (db.changesCount, failed)
         }
     }
 
@@ -116,13 +131,24 @@ public final class Store: Sendable {
         }
     }
 
+    /// What `complete` did to the corpus memory's inputs.
+    public struct Completed: Sendable {
+        /// The generation the corpus memory must carry once it has the change.
+        public var generation: Int64
+        /// The Engram counts this document had before (a reprocess): take them out.
+        public var previous: EngramContribution?
+    }
+
     /// Stores everything extraction and analysis produced and marks job and
-    /// document done, in one transaction; returns the new corpus-memory generation.
+    /// document done, in one transaction. A reprocessed document's old
+    /// results are replaced, and its old Engram counts returned.
     @discardableResult
-    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, index: DocumentIndex? = nil, tokens: Int, now: Date) throws -> Int64 {
+    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, analysis: Analysis, now: Date) throws -> Completed {
         let t = now.timeIntervalSince1970
+        let index = IndexArchive.encode(analysis.index), engram = IndexArchive.encode(analysis.engram)
         return try pool.write { db in
-            for table in ["document_text", "pages", "outline", "document_index"] {
+            let previous = try Self.engram(documentID: documentID, db: db)
+            for table in ["document_text", "pages", "outline", "document_analysis"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
             }
             try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])
@@ -139,19 +165,58 @@ public final class Store: Sendable {
                 UPDATE documents SET status = 'done', type = ?, pages = ?, tokens = ?, error_code = NULL, error_message = NULL,
                     title = ?, author = ?, subject = ?, keywords = ?, creator = ?, producer = ?, doc_created = ?, doc_modified = ?,
                     updated_at = ?, finished_at = ? WHERE id = ?
-                """, arguments: [document.type.name, document.pages.count, tokens, m.title, m.author, m.subject, m.keywords,
+                """, arguments: [document.type.name, document.pages.count, analysis.index.tokenCount, m.title, m.author, m.subject, m.keywords,
                                  m.creator, m.producer, m.created, m.modified, t, t, documentID])
             try db.execute(sql: "UPDATE jobs SET status = 'done', error_code = NULL, error_message = NULL, finished_at = ? WHERE id = ?", arguments: [t, jobID])
-            if let index { try IndexCodec.insert(index, documentID: documentID, db: db) }
-            return try bumpGeneration(db)
+            try db.execute(sql: """
+                INSERT INTO document_analysis (document_id, format, text_bytes, index_archive, engram) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [documentID, DocumentIndex.format, document.text.utf8.count, Data(index), Data(engram)])
+            return Completed(generation: try bumpGeneration(db), previous: previous)
         }
     }
 
     // MARK: Engine
 
-    /// The stored index of document `id`, if it was analysed.
+    /// The stored index of document `id`, decoded and validated; nil when it
+    /// has none (not analysed, or analysed by an engine whose format was
+    /// dropped). Throws `EngineError` when the stored bytes are damaged.
     public func index(documentID id: Int64) throws -> DocumentIndex? {
-        try pool.read { db in try IndexCodec.fetch(documentID: id, db: db) }
+        let row = try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT text_bytes, index_archive FROM document_analysis WHERE document_id = ?", arguments: [id])
+        }
+        guard let row else { return nil }
+        let archive: Data = row["index_archive"]
+        return try IndexArchive.decodeIndex(Array(archive), textBytes: row["text_bytes"])
+    }
+
+    /// The Engram counts stored with document `id`.
+    static func engram(documentID id: Int64, db: Database) throws -> EngramContribution? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT engram FROM document_analysis WHERE document_id = ?", arguments: [id]) else { return nil }
+        return try IndexArchive.decodeEngram(Array(data))
+    }
+
+    /// Calls `body` with the stored Engram counts of every done document, in
+    /// id order, one at a time (a corpus-memory rebuild).
+    public func forEachEngramContribution(_ body: (Int64, EngramContribution) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT a.document_id, a.engram FROM document_analysis a JOIN documents d ON d.id = a.document_id
+                WHERE d.status = 'done' ORDER BY a.document_id
+                """)
+            while let row = try rows.next() {
+                let data: Data = row["engram"]
+                try body(row["document_id"], try IndexArchive.decodeEngram(Array(data)))
+            }
+        }
+    }
+
+    /// Done documents without an analysis (stored before this engine's index format).
+    public func documentsWithoutAnalysis() throws -> [Int64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT id FROM documents WHERE status = 'done' AND id NOT IN (SELECT document_id FROM document_analysis) ORDER BY id
+                """)
+        }
     }
 
     /// The generation the corpus memory must carry to match the store.
@@ -296,16 +361,15 @@ public final class Store: Sendable {
 
     /// Deletes a document and everything it produced. Nil when there is no
     /// such document; throws `StoreError.busy` while a worker holds it.
-    /// Returns the new corpus-memory generation, and the deleted document's
-    /// text when it was counted there (done), so its counts can be removed.
-    public func delete(documentID id: Int64) throws -> (generation: Int64, countedText: String?)? {
+    /// Returns the new corpus-memory generation, and the document's stored
+    /// Engram counts when it was counted there (done), so they can be taken out.
+    public func delete(documentID id: Int64) throws -> (generation: Int64, counted: EngramContribution?)? {
         try pool.write { db in
             guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
             guard document.status != .processing else { throw StoreError.busy(id) }
-            let text = document.status == .done
-                ? try String.fetchOne(db, sql: "SELECT text FROM document_text WHERE document_id = ?", arguments: [id]) : nil
+            let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
-            return (text != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0, text)
+            return (counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0, counted)
         }
     }
 

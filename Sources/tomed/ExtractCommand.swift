@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import TomeDaemon
+import TomeEngine
 import TomeExtract
 
 /// `tomed extract FILE [--json]`: extracts one file and prints it.
@@ -10,7 +12,9 @@ import TomeExtract
 /// newline + form feed; `--json` prints the `ExtractedDocument` as one JSON
 /// object (README, "tomed extract"). On failure it prints
 /// `{"error": {"code", "message"}}` with `--json` (and one line on stderr
-/// always) and exits 1.
+/// always) and exits 1. `--record` is what the daemon runs: the document
+/// and its engine analysis, as the binary `ProcessedDocument`, so that a
+/// crash in parsing or analysis costs this process and never the daemon.
 struct ExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
@@ -28,6 +32,9 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @Option(help: "Workers reading PDF pages in parallel (default: the number of cores).")
     var workers: Int = ExtractionOptions().workers
+
+    @Flag(help: .hidden)
+    var record = false
 
     @Flag(help: "Write `tome-progress DONE TOTAL` lines to stderr while reading pages.")
     var progress = false
@@ -55,20 +62,42 @@ struct ExtractCommand: AsyncParsableCommand {
         do {
             document = try await extractor.extract(fileAt: file)
         } catch {
-            if json {
+            if json || record {
                 try write(Self.encoder.encode(ExtractionFailureReport(error: error)))
                 write(Data("\n".utf8))
             }
             FileHandle.standardError.write(Data("tomed extract: \(file): \(error.code): \(error.message)\n".utf8))
             throw ExitCode.failure
         }
-        if json {
+        if record {
+            try writeRecord(document)
+        } else if json {
             try write(Self.encoder.encode(document))
             write(Data("\n".utf8))
         } else {
             write(Data(document.text.utf8))
             if !document.text.hasSuffix("\n") { write(Data("\n".utf8)) }
         }
+    }
+
+    /// Analyses the document and writes the record the daemon stores.
+    private func writeRecord(_ document: ExtractedDocument) throws {
+        if progress { FileHandle.standardError.write(Data("tome-stage analysing\n".utf8)) }
+        // A test hook (tests/AnalysisCrashTests): a document holding this marker crashes its analysis.
+        if let marker = ProcessInfo.processInfo.environment["TOME_TEST_CRASH_ON"], !marker.isEmpty, document.text.contains(marker) {
+            fatalError("TOME_TEST_CRASH_ON: the document holds the marker")
+        }
+        let analysis: Analysis
+        do {
+            analysis = try DocumentAnalyzer(workers: workers).analyze(document.text)
+        } catch {
+            let failure = ExtractionError(error.code == .tooLarge ? .tooLarge : .corrupt, error.message)
+            try write(Self.encoder.encode(ExtractionFailureReport(error: failure)))
+            write(Data("\n".utf8))
+            FileHandle.standardError.write(Data("tomed extract: \(file): \(failure.code): \(failure.message)\n".utf8))
+            throw ExitCode.failure
+        }
+        write(Data(try ProcessedDocument(document: document, analysis: analysis).encoded()))
     }
 
     /// Lowers a resource limit of this process (soft and hard).

@@ -111,7 +111,21 @@ import TomeTestSupport
     }
 
     @Test func progressLinesParse() {
-        #expect(ExtractionRunner.parseProgress("tome-progress 12 40")! == (12, 40))
+        #expect(ExtractionRunner.parseProgress("tome-progress 12 40") == .pages(done: 12, total: 40))
+        #expect(ExtractionRunner.parseProgress("tome-stage analysing") == .analysing)
         #expect(ExtractionRunner.parseProgress("warning: something") == nil)
+    }
+
+    /// A child that exits 0 with bytes that are not a record fails its document; it cannot harm the daemon.
+    @Test func aRecordThatDoesNotDecodeIsACrash() {
+        for stdout in [[], Array("TOMEREC".utf8), Array("{\"type\":\"pdf\"}".utf8)] {
+            guard case let .failed(code, message, transient) = ExtractionRunner.interpret(status: 0, stdout: stdout, lastError: "", memoryMB: 100) else {
+                Issue.record("expected a failure")
+                continue
+            }
+            #expect(code == "crashed")
+            #expect(message.hasPrefix("the parser's record did not decode"))
+            #expect(transient)
+        }
     }
 }

@@ -5,93 +5,174 @@ import Testing
 
 /// `ask` end to end on long documents the test writes itself.
 @Suite struct AskTests {
-    /// Seeded pseudo-prose: sentences from a vocabulary of ordinary words,
-    /// with some recurring names and numbers, in paragraphs.
-    static func haystack(tokens: Int, seed: UInt64) -> [String] {
-        var rng = SeededGenerator(state: seed)
-        let subjects = ["The committee", "Our team", "The report", "A new study", "The council", "Every engineer", "The project", "Most readers"]
-        let verbs = ["described", "reviewed", "measured", "discussed", "approved", "questioned", "published", "compared"]
-        let objects = ["the annual budget", "the water supply", "several old bridges", "the railway timetable", "a list of suppliers",
-                       "the quarterly figures", "the draft proposal", "the harbour lights", "the museum archive", "the winter schedule"]
-        let tails = ["in great detail", "after a long delay", "with some care", "before the meeting", "for the third time",
-                     "in March", "without much comment", "during the spring", "at the northern office", "on Tuesday"]
-        var sentences: [String] = []
-        var count = 0
-        while count < tokens {
-            let s = "\(subjects.randomElement(using: &rng)!) \(verbs.randomElement(using: &rng)!) \(objects.randomElement(using: &rng)!) \(tails.randomElement(using: &rng)!)."
-            sentences.append(s)
-            count += s.split(separator: " ").count + 1
+    /// Analyses `text` and asks it, with the document's own Engram counts as the corpus memory.
+    static func ask(_ text: String, _ question: String, k: Int = 3, dense: Bool = false,
+                    parameters: EngineParameters = EngineParameters()) throws -> (AskResult, DocumentIndex) {
+        let hasher = NgramHasher()
+        let analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher, workers: 2).analyze(text)
+        var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
+        let q = try counters.withUnsafeMutableBufferPointer { buffer in
+            var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
+            try memory.apply(analysis.engram, sign: 1)
+            return Asker.prepare(question, memory: memory)
         }
-        return sentences
+        let document = TextDocument(index: analysis.index, text: Array(text.utf8))
+        return (try Asker.ask(q, documents: [document], k: k, dense: dense, parameters: parameters), analysis.index)
     }
 
     static let needle = "The secret launch code of the Zarquon project is 48213."
 
-    static func document(_ sentences: [String]) -> String {
-        stride(from: 0, to: sentences.count, by: 6).map { sentences[$0..<min(sentences.count, $0 + 6)].joined(separator: " ") }.joined(separator: "\n\n")
-    }
-
-    /// Asks with the document's own Engram counts as the corpus memory.
-    static func ask(_ text: String, _ question: String, k: Int = 3, dense: Bool = false, parameters: EngineParameters = EngineParameters()) -> AskResult {
-        let hasher = NgramHasher()
-        let analysis = DocumentAnalyzer(parameters: parameters, hasher: hasher, workers: 2).analyze(text)
-        var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
-        return counters.withUnsafeMutableBufferPointer { buffer in
-            var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
-            memory.apply(analysis.engram, sign: 1)
-            let q = Asker.prepare(question, memory: memory, parameters: parameters, hasher: hasher)
-            var copy = text
-            return copy.withUTF8 { Asker.ask(q, index: analysis.index, bytes: $0, k: k, dense: dense, memory: memory) }
-        }
-    }
-
     @Test(arguments: [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
-    func needleIsTheFirstAnswerAtAnyDepth(depth: Double) {
-        var sentences = Self.haystack(tokens: 200_000, seed: UInt64(depth * 1000) + 1)
-        sentences.insert(Self.needle, at: Int(Double(sentences.count) * depth))
-        let text = Self.document(sentences)
-        let result = Self.ask(text, "What is the secret launch code of the Zarquon project?")
-        #expect(result.answers.first?.text == Self.needle)
-        let first = result.answers.first
-        #expect(first.map { String(decoding: Array(text.utf8)[$0.start..<$0.end], as: UTF8.self) } == Self.needle)
+    func needleIsTheFirstAnswerAtAnyDepth(depth: Double) throws {
+        let text = Corpus.inserting([(Self.needle, depth)], into: Corpus.prose(tokens: 200_000, seed: UInt64(depth * 1000) + 1))
+        let (result, _) = try Self.ask(text, "What is the launch code of the Zarquon project?")
+        let first = try #require(result.answers.first)
+        #expect(first.text == Self.needle)
+        #expect(String(decoding: Array(text.utf8)[first.start..<first.end], as: UTF8.self) == Self.needle)
         #expect(result.stats.mode == "sparse")
+        #expect(result.stats.exact)
         #expect(result.stats.blocksSelected < result.stats.blocksScanned / 20)
-        #expect(first?.context.contains(Self.needle) == true)
+        #expect(first.context.contains(Self.needle))
     }
 
-    @Test func sparseEqualsDenseWhenTopKCoversEveryBlock() {
-        let text = Self.document(Self.haystack(tokens: 20_000, seed: 42))
-        var parameters = EngineParameters()
-        let blocks = DocumentAnalyzer(parameters: parameters, workers: 2).analyze(text).index.blockCount
-        parameters.topK = blocks
-        for question in ["What did the council approve in March?", "Which report measured the water supply?", "the harbour lights"] {
-            let sparse = Self.ask(text, question, k: 5, parameters: parameters)
-            let dense = Self.ask(text, question, k: 5, dense: true, parameters: parameters)
-            #expect(sparse.answers == dense.answers)
-            #expect(sparse.stats.blocksSelected == blocks)
+    /// Many near-identical needles: the one the question names wins, and the
+    /// sparse answers are dense's, at the default top k (not every block).
+    @Test(arguments: [UInt64(21), 22, 23])
+    func oneOfManySimilarNeedlesSparseEqualsDense(seed: UInt64) throws {
+        var rng = SeededGenerator(state: seed)
+        let cities = ["Thimphu", "Asmara", "Tbilisi", "Windhoek", "Reykjavik", "Ulaanbaatar", "Montevideo", "Ljubljana", "Nouakchott", "Vientiane"]
+        let needles = cities.map { ("One of the special magic numbers for \($0) is: \(Int.random(in: 1_000_000...9_999_999, using: &rng)).", Double.random(in: 0...1, using: &rng)) }
+        let text = Corpus.inserting(needles, into: Corpus.prose(tokens: 120_000, seed: seed))
+        for (needle, _) in needles.prefix(4) {
+            let city = cities.first { needle.contains($0) } ?? ""
+            let question = "What is the special magic number for \(city)?"
+            let (sparse, index) = try Self.ask(text, question, k: 5)
+            let (dense, _) = try Self.ask(text, question, k: 5, dense: true)
+            #expect(sparse.answers.first?.text == needle)
+            #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+            #expect(sparse.answers.map(\.similarity) == dense.answers.map(\.similarity))
+            #expect(sparse.stats.exact)
+            #expect(sparse.stats.blocksSelected < index.blockCount / 10)
         }
     }
 
-    @Test func analysisDoesNotDependOnTheNumberOfWorkers() {
-        let text = Self.document(Self.haystack(tokens: 100_000, seed: 5))
-        let one = DocumentAnalyzer(workers: 1).analyze(text)
-        let two = DocumentAnalyzer(workers: 2).analyze(text)
-        #expect(one.index.tokenCount == two.index.tokenCount)
-        #expect(one.engram == two.engram)
-        // Chunk edges fall at paragraph breaks, so the units agree too (blocks may differ at an edge).
-        #expect(one.index.unitStarts == two.index.unitStarts)
+    @Test func aVariableChainIsFoundByItsValue() throws {
+        let chain = ["VAR VKSHXT = 71951.", "VAR QPRZ = VAR VKSHXT.", "VAR VQZ = VAR QPRZ."]
+        let text = Corpus.inserting(zip(chain, [0.2, 0.5, 0.8]).map { ($0, $1) }, into: Corpus.prose(tokens: 100_000, seed: 31))
+        let (result, _) = try Self.ask(text, "Which variable is assigned the value 71951?")
+        #expect(result.answers.first?.text == chain[0])
+        #expect(result.stats.exact)
     }
 
-    @Test func aContentsLineLosesToTheSentenceWithTheSameWords() {
-        var sentences = Self.haystack(tokens: 5_000, seed: 11)
-        sentences.insert("RECOVERING DATA FROM DAMAGED FILES . . . . . . . . . . . . . . . . . . . . . . . . 12", at: 3)
-        sentences.insert("Recovering data from damaged files is what bzip2recover does.", at: 120)
-        let result = Self.ask(Self.document(sentences), "How are data recovered from damaged files?")
-        #expect(result.answers.first?.text == "Recovering data from damaged files is what bzip2recover does.")
+    /// Units, blocks, signatures and counts are the same for any number of
+    /// workers, on text with paragraph breaks and on text with none.
+    @Test(arguments: [true, false])
+    func analysisDoesNotDependOnTheNumberOfWorkers(paragraphs: Bool) throws {
+        let text = Corpus.prose(tokens: 150_000, seed: 5, paragraphs: paragraphs)
+        let one = try DocumentAnalyzer(workers: 1).analyze(text)
+        for workers in [2, 3, 8] {
+            let many = try DocumentAnalyzer(workers: workers).analyze(text)
+            #expect(many.index == one.index, "\(workers) workers")
+            #expect(many.index.digest == one.index.digest)
+            #expect(many.engram == one.engram)
+        }
     }
 
-    @Test func anEmptyQuestionAnswersNothing() {
-        let result = Self.ask(Self.document(Self.haystack(tokens: 2_000, seed: 3)), "?!")
+    /// A golden digest of one fixed text's index: a change to tokens,
+    /// sentences, blocks, kinds, priors or signatures shows here.
+    @Test func goldenIndexDigest() throws {
+        let text = Corpus.prose(tokens: 30_000, seed: 2026)
+        let analysis = try DocumentAnalyzer(workers: 3).analyze(text)
+        #expect(analysis.index.blockCount > 400)
+        #expect(String(analysis.index.digest, radix: 16) == "43a664ec48e4ee3d")
+    }
+
+    @Test func aContentsLineLosesToTheSentenceWithTheSameWords() throws {
+        let contents = "RECOVERING DATA FROM DAMAGED FILES . . . . . . . . . . . . . . . . . . . . . . . . 12"
+        let sentence = "Recovering data from damaged files is what bzip2recover does."
+        let text = Corpus.inserting([(contents + ".", 0.05), (sentence, 0.6)], into: Corpus.prose(tokens: 5_000, seed: 11))
+        let (result, _) = try Self.ask(text, "How are data recovered from damaged files?")
+        #expect(result.answers.first?.text == sentence)
+    }
+
+    /// A heading that matches best hands its score to the prose under it; the passage starts at the heading.
+    @Test func aMatchingHeadingAnswersWithItsSectionsProse() throws {
+        let section = "\n\nDetach Objects from the Search Path\n\nIt removes a database or environment from the list of places searched, so that its names are no longer visible.\n\n"
+        let text = Corpus.prose(tokens: 20_000, seed: 12) + section + Corpus.prose(tokens: 20_000, seed: 13)
+        let (result, index) = try Self.ask(text, "How do I detach objects from the search path?")
+        let first = try #require(result.answers.first)
+        #expect(first.text.hasPrefix("It removes a database"))
+        #expect(first.context.hasPrefix("Detach Objects from the Search Path"))
+        let heading = try #require(index.unitStarts.firstIndex { String(decoding: Array(text.utf8)[Int($0)...].prefix(6), as: UTF8.self) == "Detach" })
+        #expect(index.kind(heading) == .heading)
+    }
+
+    @Test func unitKinds() throws {
+        let text = """
+            Memory Management
+
+            Each block holds up to 900k of data. It is compressed on its own.
+            • short item
+            • A full sentence in a list item still counts as prose.
+            Contents . . . . . . . . . . . . . 17
+            """
+        let index = try DocumentAnalyzer(workers: 1).analyze(text).index
+        let bytes = Array(text.utf8)
+        let kinds = (0..<index.unitCount).map { (String(decoding: bytes[Int(index.unitStarts[$0])..<Int(index.unitEnds[$0])], as: UTF8.self), index.kind($0)) }
+        #expect(kinds.map(\.1) == [.heading, .prose, .prose, .listItem, .prose, .contents], "\(kinds)")
+    }
+
+    /// One ask over several documents, each analysed with its own parameters.
+    @Test func oneAskOverDocumentsWithTheirOwnParameters() throws {
+        var small = EngineParameters()
+        small.signatureRows = 256
+        small.blockTokens = 32
+        let texts = [Corpus.prose(tokens: 20_000, seed: 41),
+                     Corpus.inserting([(Self.needle, 0.4)], into: Corpus.prose(tokens: 20_000, seed: 42)),
+                     Corpus.prose(tokens: 20_000, seed: 43)]
+        let documents = try texts.enumerated().map { n, text in
+            TextDocument(index: try DocumentAnalyzer(parameters: n == 1 ? small : EngineParameters(), workers: 2).analyze(text).index, text: Array(text.utf8))
+        }
+        let q = Asker.prepare("What is the launch code of the Zarquon project?", memory: nil)
+        let sparse = try Asker.ask(q, documents: documents, k: 3)
+        let dense = try Asker.ask(q, documents: documents, k: 3, dense: true)
+        #expect(sparse.answers.first?.document == 1)
+        #expect(sparse.answers.first?.text == Self.needle)
+        #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+        #expect(sparse.stats.blocksScanned == documents.reduce(0) { $0 + $1.index.blockCount })
+        // Asking one document is the same function with one document.
+        let alone = try Asker.ask(q, documents: [documents[1]], k: 1)
+        #expect(alone.answers.first?.start == sparse.answers.first?.start)
+    }
+
+    @Test func anEmptyQuestionAnswersNothing() throws {
+        let (result, _) = try Self.ask(Corpus.prose(tokens: 2_000, seed: 3), "?!")
         #expect(result.answers.isEmpty)
+    }
+
+    @Test func anIndexArchiveRoundTripsAndEveryTruncationIsRefused() throws {
+        let text = Corpus.prose(tokens: 3_000, seed: 8)
+        let index = try DocumentAnalyzer(workers: 1).analyze(text).index
+        let archive = IndexArchive.encode(index)
+        #expect(try IndexArchive.decodeIndex(archive, textBytes: text.utf8.count) == index)
+        for length in stride(from: 0, to: archive.count, by: max(1, archive.count / 200)) {
+            #expect(throws: EngineError.self) { try IndexArchive.decodeIndex(Array(archive[0..<length]), textBytes: text.utf8.count) }
+        }
+        // A text shorter than the units: refused, not read past.
+        #expect(throws: EngineError.self) { try IndexArchive.decodeIndex(archive, textBytes: text.utf8.count / 2) }
+    }
+
+    /// Offsets are Int32: a text past 2 GiB is a typed error before a byte is read.
+    @Test func aTextPastTheOffsetsIsRefused() throws {
+        let size = DocumentAnalyzer.maxTextBytes + 1
+        let region = try #require(mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0))
+        defer { munmap(region, size) }
+        let bytes = UnsafeBufferPointer(start: region.assumingMemoryBound(to: UInt8.self), count: size)
+        do {
+            _ = try DocumentAnalyzer(workers: 1).analyze(bytes: bytes)
+            Issue.record("a text over 2 GiB was analysed")
+        } catch {
+            #expect(error.code == .tooLarge)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TomeEngine
 import TomeExtract
 import TomeTestSupport
 
@@ -25,6 +26,16 @@ import TomeTestSupport
         outline: [OutlineEntry(title: "Second", level: 1, page: 2, offset: 17)]
     )
 
+    /// The engine's analysis of the test document.
+    static let analysis: Analysis = {
+        do { return try DocumentAnalyzer(workers: 1).analyze(document.text) } catch { fatalError("\(error)") }
+    }()
+
+    @discardableResult
+    func complete(_ jobID: Int64, _ documentID: Int64, _ document: ExtractedDocument = Self.document) throws -> Store.Completed {
+        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: Self.analysis, now: now)
+    }
+
     func enqueueNew(_ hash: String = "aa", path: String = "/spool/a.pdf") throws -> (Int64, Int64) {
         guard case let .queued(documentID, jobID) = try store.enqueue(sha256: hash, name: "a.pdf", pipeline: "default", bytes: 10, sourcePath: path, now: now) else {
             Issue.record("expected a queued intake")
@@ -35,7 +46,8 @@ import TomeTestSupport
 
     @Test func migrationsAreNamedAndRecorded() throws {
         let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation"])
+        #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation",
+                            "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 
@@ -58,12 +70,14 @@ import TomeTestSupport
         #expect(claimed.document.status == .processing)
         #expect(try store.claimNextJob(now: now) == nil)
 
-        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        let completed = try complete(jobID, documentID)
+        #expect(completed.previous == nil)
         let stored = try #require(try store.document(id: documentID))
         #expect(stored.status == .done)
         #expect(stored.type == "pdf")
         #expect(stored.pages == 2)
-        #expect(stored.tokens == 4)
+        #expect(stored.tokens == Self.analysis.index.tokenCount)
+        #expect(try store.index(documentID: documentID) == Self.analysis.index)
         #expect(stored.title == "T")
         #expect(try store.text(documentID: documentID) == Self.document.text)
         #expect(try store.text(documentID: documentID, page: 1) == "Première page.")
@@ -84,22 +98,52 @@ import TomeTestSupport
             try db.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON outline WHEN NEW.position = 1 BEGIN SELECT RAISE(ABORT, 'boom'); END")
         }
         #expect(throws: DatabaseError.self) {
-            try store.complete(jobID: jobID, documentID: documentID, document: broken, tokens: 4, now: now)
+            try complete(jobID, documentID, broken)
         }
         #expect(try store.text(documentID: documentID) == nil)
         #expect(try store.pages(documentID: documentID).isEmpty)
         #expect(try store.outline(documentID: documentID).isEmpty)
+        #expect(try store.index(documentID: documentID) == nil)
         #expect(try store.document(id: documentID)?.status == .processing)
     }
 
     @Test func interruptedJobsGoBackToTheQueue() throws {
         let (documentID, jobID) = try enqueueNew()
         _ = try store.claimNextJob(now: now)
-        #expect(try store.recoverInterrupted(now: now) == 1)
+        #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
         #expect(try store.job(id: jobID)?.status == .queued)
         #expect(try store.document(id: documentID)?.status == .queued)
         let again = try #require(try store.claimNextJob(now: now))
         #expect(again.job.attempts == 2)
+        // The daemon died under it on both attempts: the document fails instead of crashing it again.
+        #expect(try store.recoverInterrupted(retries: 1, now: now) == (0, 1))
+        #expect(try store.job(id: jobID)?.status == .failed)
+        let document = try #require(try store.document(id: documentID))
+        #expect(document.status == .failed)
+        #expect(document.errorCode == "interrupted")
+        #expect(try store.jobsAwaitingDisposal().map(\.id) == [jobID])
+    }
+
+    @Test func aDamagedStoredIndexIsATypedError() throws {
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        try complete(jobID, documentID)
+        // Cut the blob short, then flip a unit's end past the text: both refused before use.
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE document_analysis SET index_archive = substr(index_archive, 1, 40)")
+        }
+        #expect(throws: EngineError.self) { try store.index(documentID: documentID) }
+        var bad = Self.analysis.index
+        bad.unitEnds[0] = Int32(Self.document.text.utf8.count + 1)
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE document_analysis SET index_archive = ?", arguments: [Data(IndexArchive.encode(bad))])
+        }
+        do {
+            _ = try store.index(documentID: documentID)
+            Issue.record("a unit past the text was accepted")
+        } catch let error as EngineError {
+            #expect(error.code == .damaged)
+        }
     }
 
     @Test func retriesWaitForTheirTime() throws {
@@ -127,9 +171,9 @@ import TomeTestSupport
         let (documentID, jobID) = try enqueueNew()
         _ = try store.claimNextJob(now: now)
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
-        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        try complete(jobID, documentID)
         let deleted = try #require(try store.delete(documentID: documentID))
-        #expect(deleted.countedText == Self.document.text)
+        #expect(deleted.counted == Self.analysis.engram)
         #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") } == 0)
@@ -153,10 +197,13 @@ import TomeTestSupport
         let (documentID, jobID) = try enqueueNew()
         #expect(throws: StoreError.busy(documentID)) { try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now) }
         _ = try store.claimNextJob(now: now)
-        try store.complete(jobID: jobID, documentID: documentID, document: Self.document, tokens: 4, now: now)
+        try complete(jobID, documentID)
         let newJob = try #require(try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now))
         #expect(try store.job(id: newJob)?.sourceDisposed == true)
         #expect(try store.document(id: documentID)?.status == .queued)
         #expect(try store.requeue(documentID: 999, sourcePath: "/x", now: now) == nil)
+        // Done again: the counts it was added with come back, to be taken out of the corpus memory.
+        _ = try store.claimNextJob(now: now)
+        #expect(try complete(newJob, documentID).previous == Self.analysis.engram)
     }
 }

@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import TomeEngine
+
+/// `tome-bench retrieval QUESTIONS.jsonl NAME=TEXT...`: asks every question
+/// of each named document three ways, in one process — Tome sparse, Tome
+/// dense (every block read), and SQLite FTS5 bm25 over the same 64-token
+/// blocks — and prints one JSON line per question: whether each first
+/// answer holds one of the question's answer strings, the time each took,
+/// and what the indexer selected.
+///
+/// Each document is its own corpus (its Engram counts are the memory), as
+/// in a store that holds only it. A question's answer strings match its
+/// answer case-insensitively, with runs of white space as one space.
+enum Retrieval {
+    struct Question: Decodable {
+        var id: String
+        var document: String
+        var question: String
+        var answers: [String]
+        var kind: String?
+    }
+
+    static func run(_ args: [String]) throws {
+        guard args.count >= 2 else { throw Usage() }
+        var k = 5
+        var parameters = EngineParameters()
+        var documents: [(String, String)] = []
+        var questionsPath = ""
+        var i = 0
+        while i < args.count {
+            if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
+            if args[i] == "--set", i + 1 < args.count { try set(&parameters, args[i + 1]); i += 2; continue }
+            if questionsPath.isEmpty { questionsPath = args[i] } else {
+                let parts = args[i].split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw Usage() }
+                documents.append((parts[0], parts[1]))
+            }
+            i += 1
+        }
+        let questions = try String(contentsOfFile: questionsPath, encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(Question.self, from: Data($0.utf8)) }
+        let hasher = NgramHasher()
+        for (name, path) in documents {
+            let asked = questions.filter { $0.document == name }
+            guard !asked.isEmpty else { continue }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let bytes = Array(text.utf8)
+            let clock = ContinuousClock()
+            var analysis: Analysis?
+            let analysisTime = try clock.measure { analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text) }
+            guard let analysis else { continue }
+            let index = analysis.index
+            let document = TextDocument(index: index, text: bytes)
+            let fts = try FTS(blocks: (0..<index.blockCount).map { b in
+                let units = index.units(ofBlock: b)
+                return String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self)
+            })
+            var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
+            try counters.withUnsafeMutableBufferPointer { buffer in
+                var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
+                try memory.apply(analysis.engram, sign: 1)
+                for q in asked {
+                    let question = Asker.prepare(q.question, memory: memory)
+                    // Warm the caches the way a daemon's second question finds them.
+                    _ = try Asker.ask(question, documents: [document], k: k)
+                    var sparse: AskResult?, dense: AskResult?
+                    let sparseTime = try clock.measure { sparse = try Asker.ask(question, documents: [document], k: k) }
+                    let denseTime = try clock.measure { dense = try Asker.ask(question, documents: [document], k: k, dense: true) }
+                    var ftsBlock: Int?
+                    let ftsTime = try clock.measure { ftsBlock = try fts.first(question.text) }
+                    guard let sparse, let dense else { continue }
+                    let s = sparse.answers.first, d = dense.answers.first
+                    let ftsText = ftsBlock.map { try? fts.text($0) } ?? nil
+                    // The block with its neighbours: a window at least as long as Tome's passage.
+                    let ftsWindow = ftsBlock.map { b in (max(0, b - 1)...min(index.blockCount - 1, b + 1)).compactMap { try? fts.text($0) }.joined(separator: " ") }
+                    var line: [String: Any] = [
+                        "id": q.id, "document": name, "kind": q.kind ?? "", "tokens": index.tokenCount, "blocks": index.blockCount,
+                        "sparse_sentence": holds(s?.text, q.answers), "sparse_passage": holds(s?.context, q.answers),
+                        "dense_sentence": holds(d?.text, q.answers), "dense_passage": holds(d?.context, q.answers),
+                        "sparse_top_passage": sparse.answers.contains { holds($0.context, q.answers) },
+                        "fts5_block": holds(ftsText ?? nil, q.answers), "fts5_window": holds(ftsWindow, q.answers),
+                        "agree": s?.start == d?.start && s?.end == d?.end,
+                        "agree_k": sparse.answers.map(\.start) == dense.answers.map(\.start),
+                        "exact": sparse.stats.exact, "blocks_selected": sparse.stats.blocksSelected,
+                        "units_attended": sparse.stats.sentencesAttended,
+                        "sparse_ms": ms(sparseTime), "dense_ms": ms(denseTime), "fts5_ms": ms(ftsTime),
+                        "analysis_s": ms(analysisTime) / 1000,
+                        "sparse_answer": s?.text ?? "", "fts5_answer": String((ftsText ?? "").prefix(200)),
+                        "passage_bytes": s.map { $0.contextEnd - $0.contextStart } ?? 0, "fts5_bytes": (ftsText ?? "").utf8.count,
+                        "fts5_window_bytes": (ftsWindow ?? "").utf8.count,
+                    ]
+
+                    if ProcessInfo.processInfo.environment["TOME_BENCH_DEBUG"] != nil {
+                        // Where dense ranks the first unit holding the fact, and the top three answers.
+                        let all = try Asker.ask(question, documents: [document], k: 50, dense: true)
+                        line["fact_rank"] = all.answers.firstIndex { holds($0.text, q.answers) }.map { $0 + 1 } ?? -1
+                        line["top3"] = all.answers.prefix(3).map { String(format: "%.3f ", $0.similarity) + $0.text.prefix(100).replacingOccurrences(of: "\n", with: " ") }
+                        line["terms"] = zip(question.terms, question.salience).map { String(format: "%.1f", $0.1) }.joined(separator: " ")
+                    }
+                    let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                    print(String(decoding: json, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    /// `--set name=value`: one engine parameter, for tuning runs.
+    static func set(_ p: inout EngineParameters, _ assignment: String) throws {
+        let parts = assignment.split(separator: "=").map(String.init)
+        guard parts.count == 2, let v = Double(parts[1]) else { throw Usage() }
+        switch parts[0] {
+        case "salienceExponent": p.salienceExponent = v
+        case "focusTokens": p.focusTokens = Int(v)
+        case "lengthExponent": p.lengthExponent = v
+        case "headingPrior": p.headingPrior = v
+        case "listItemPrior": p.listItemPrior = v
+        case "contentsPrior": p.contentsPrior = v
+        case "headingCredit": p.headingCredit = v
+        case "topK": p.topK = Int(v)
+        case "contextWeight": p.contextWeight = v
+        case "signatureRows": p.signatureRows = Int(v)
+        case "signatureHashes": p.signatureHashes = Int(v)
+        case "passageBytes": p.passageBytes = Int(v)
+        case "blockTokens": p.blockTokens = Int(v)
+        default: throw Usage()
+        }
+    }
+
+    /// Whether `text` holds one of `answers` (case-insensitive, white space runs as one space).
+    static func holds(_ text: String?, _ answers: [String]) -> Bool {
+        guard let text else { return false }
+        let haystack = normalise(text)
+        return answers.contains { haystack.contains(normalise($0)) }
+    }
+
+    static func normalise(_ s: String) -> String {
+        s.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    static func ms(_ d: Duration) -> Double {
+        (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) * 1000
+    }
+
+    struct Usage: Error {}
+
+    /// SQLite FTS5 over the blocks, one row each, ranked by bm25.
+    final class FTS {
+        let queue: DatabaseQueue
+
+        init(blocks: [String]) throws {
+            queue = try DatabaseQueue()
+            try queue.write { db in
+                try db.execute(sql: "CREATE VIRTUAL TABLE b USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')")
+                let insert = try db.makeStatement(sql: "INSERT INTO b (rowid, text) VALUES (?, ?)")
+                for (i, block) in blocks.enumerated() { try insert.execute(arguments: [i, block]) }
+            }
+        }
+
+        /// The best block for a question: its words, OR-ed, each quoted, without the words that only make it a question.
+        func first(_ question: String) throws -> Int? {
+            let words = FTS.words(question)
+            guard !words.isEmpty else { return nil }
+            let match = words.map { "\"\($0)\"" }.joined(separator: " OR ")
+            return try queue.read { db in
+                try Int.fetchOne(db, sql: "SELECT rowid FROM b WHERE b MATCH ? ORDER BY bm25(b) LIMIT 1", arguments: [match])
+            }
+        }
+
+        func text(_ row: Int) throws -> String? {
+            try queue.read { db in try String.fetchOne(db, sql: "SELECT text FROM b WHERE rowid = ?", arguments: [row]) }
+        }
+
+        static let questionWords: Set<String> = [
+            "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "can", "could", "should",
+            "would", "will", "shall", "may", "might", "must", "is", "are", "was", "were", "i", "me", "my", "we", "our", "you", "your",
+            "please", "tell", "explain", "describe", "mean", "means",
+        ]
+
+        static func words(_ text: String) -> [String] {
+            var seen = Set<String>()
+            return text.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+                .filter { !questionWords.contains($0) && seen.insert($0).inserted }
+        }
+    }
+}

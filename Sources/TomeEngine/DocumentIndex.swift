@@ -1,0 +1,138 @@
+/// What the engine keeps of a document: its units (sentences, or pieces of
+/// long ones) with their kind and prior, blocks of units, and the lightning
+/// indexer's block signatures. Independent of every other document, and the
+/// same bytes whatever machine or number of workers built it.
+public struct DocumentIndex: Sendable, Equatable {
+    /// Bumped whenever what is stored changes meaning; an index of another
+    /// format is refused with `EngineError.Code.outdated` (reprocess it).
+    /// 1: int8 hashed keys. 2: block signatures, unit kinds and priors.
+    public static let format = 2
+
+    public var parameters: EngineParameters
+    public var tokenCount: Int
+    /// Units as UTF-8 byte ranges, in order.
+    public var unitStarts: [Int32]
+    public var unitEnds: [Int32]
+    /// `UnitKind` raw values.
+    public var unitKinds: [UInt8]
+    /// Each unit's prior in 1/255 steps (see `UnitKind.prior`): attention
+    /// multiplies its coverage by it, and the indexer's bound uses the largest.
+    public var unitPriors: [UInt8]
+    /// Block b holds units `blockFirstUnit[b] ..< blockFirstUnit[b + 1]` (the last runs to the end).
+    public var blockFirstUnit: [Int32]
+    public var signatures: BlockSignatures
+    /// Per block, the most a unit scored from this block's terms can be
+    /// multiplied by: its best prior, or a heading's credit to the prose under
+    /// it. Derived from the stored arrays, not stored.
+    public private(set) var blockFactors: [Double]
+
+    public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], unitKinds: [UInt8],
+                unitPriors: [UInt8], blockFirstUnit: [Int32], signatures: BlockSignatures) {
+        self.parameters = parameters
+        self.tokenCount = tokenCount
+        self.unitStarts = unitStarts
+        self.unitEnds = unitEnds
+        self.unitKinds = unitKinds
+        self.unitPriors = unitPriors
+        self.blockFirstUnit = blockFirstUnit
+        self.signatures = signatures
+        blockFactors = []
+        blockFactors = (0..<blockCount).map(computeFactor)
+    }
+
+    public var unitCount: Int { unitStarts.count }
+    public var blockCount: Int { blockFirstUnit.count }
+
+    public func units(ofBlock b: Int) -> Range<Int> {
+        Int(blockFirstUnit[b])..<(b + 1 < blockFirstUnit.count ? Int(blockFirstUnit[b + 1]) : unitCount)
+    }
+
+    public func kind(_ u: Int) -> UnitKind { u < unitKinds.count ? UnitKind(rawValue: unitKinds[u]) ?? .prose : .prose }
+    public func prior(_ u: Int) -> Double { u < unitPriors.count ? Double(unitPriors[u]) / 255 : 0 }
+
+    /// The unit a heading hands its score to: the first prose or list item
+    /// after it within `UnitKind.sectionReach` units, before another heading.
+    public func proseUnder(heading h: Int) -> Int? {
+        var u = h + 1
+        while u < unitCount && u <= h + UnitKind.sectionReach {
+            switch kind(u) {
+            case .heading: return nil
+            case .prose, .listItem: return u
+            case .contents: u += 1
+            }
+        }
+        return nil
+    }
+
+    /// Safe on arrays not yet validated (a decoded index is validated after it is built).
+    private func computeFactor(_ b: Int) -> Double {
+        let n = unitCount
+        let low = max(0, min(n, Int(blockFirstUnit[b])))
+        let high = b + 1 < blockCount ? max(low, min(n, Int(blockFirstUnit[b + 1]))) : n
+        var best = 0.0
+        for u in low..<high {
+            best = max(best, prior(u))
+            if kind(u) == .heading, let p = proseUnder(heading: u) { best = max(best, parameters.headingCredit * prior(p)) }
+        }
+        return best
+    }
+
+    /// Bytes this index takes in memory (for caches bounded by size).
+    public var byteSize: Int {
+        unitCount * 10 + blockCount * 12 + signatures.words.count * 8 + signatures.commonTerms.count * 8
+    }
+
+    /// Checks that the arrays hold together and fit a text of `textBytes`
+    /// bytes, before anything indexes into them. A stored index that fails
+    /// is damaged: the fix is to reprocess the document.
+    public func validate(textBytes: Int) throws(EngineError) {
+        let p = parameters
+        guard (1...255).contains(p.blockTokens), (1...(1 << 20)).contains(p.signatureRows), (1...8).contains(p.signatureHashes),
+              p.topK >= 1, p.maxBlocks >= 1, p.commonTermDivisor >= 1, p.maxCommonTerms >= 0
+        else { throw .damaged("parameters out of range") }
+        let n = unitCount
+        guard unitEnds.count == n, unitKinds.count == n, unitPriors.count == n else { throw .damaged("unit arrays of different lengths") }
+        var previousEnd: Int32 = 0
+        for u in 0..<n {
+            guard unitStarts[u] >= previousEnd, unitEnds[u] > unitStarts[u], Int(unitEnds[u]) <= textBytes else {
+                throw .damaged("unit \(u)'s byte range is out of order or past the text")
+            }
+            guard UnitKind(rawValue: unitKinds[u]) != nil else { throw .damaged("unit \(u) has an unknown kind") }
+            previousEnd = unitEnds[u]
+        }
+        guard (n == 0) == blockFirstUnit.isEmpty, blockFirstUnit.first ?? 0 == 0 else { throw .damaged("blocks do not start at unit 0") }
+        for b in 1..<max(1, blockFirstUnit.count) where !(blockFirstUnit[b] > blockFirstUnit[b - 1] && Int(blockFirstUnit[b]) < n) {
+            throw .damaged("block \(b) does not follow the one before")
+        }
+        try signatures.validate(blocks: blockCount, parameters: p)
+    }
+
+    /// FNV-1a 64 over every stored array, in a fixed order: equal digests
+    /// mean equal indexes (golden tests, and 1 vs 8 workers).
+    public var digest: UInt64 {
+        var hash = CanonicalForm.offsetBasis
+        func mix<T: BitwiseCopyable>(_ values: [T]) {
+            values.withUnsafeBytes { raw in for b in raw { hash = (hash ^ UInt64(b)) &* CanonicalForm.prime } }
+        }
+        mix([Int64(tokenCount), Int64(unitCount), Int64(blockCount)])
+        mix(unitStarts)
+        mix(unitEnds)
+        mix(unitKinds)
+        mix(unitPriors)
+        mix(blockFirstUnit)
+        mix(signatures.words)
+        mix(signatures.commonTerms)
+        return hash
+    }
+}
+
+/// A document's analysis: its index, and its Engram counts for the corpus memory.
+public struct Analysis: Sendable {
+    public var index: DocumentIndex
+    public var engram: EngramContribution
+
+    public init(index: DocumentIndex, engram: EngramContribution) {
+        self.index = index
+        self.engram = engram
+    }
+}

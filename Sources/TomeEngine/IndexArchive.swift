@@ -1,0 +1,155 @@
+import Foundation
+
+/// The bytes of a `DocumentIndex` and of an `EngramContribution`: what the
+/// daemon stores in SQLite and what its analysing child sends it. One format
+/// for both, decoded with every length checked and the index validated, so
+/// a damaged or foreign blob is an `EngineError`, never a bad memory read.
+///
+/// Index, little-endian:
+///
+///     "TOMEIDX" format:u8  params:u32 len + JSON  tokens:u64
+///     units:u64 blocks:u64 common:u64 words:u64
+///     unitStarts:i32[units] unitEnds:i32[units] unitKinds:u8[units] unitPriors:u8[units]
+///     blockFirstUnit:i32[blocks] commonTerms:u64[common] words:u64[words]
+///
+/// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
+public enum IndexArchive {
+    static let indexMagic = Array("TOMEIDX".utf8)
+    static let engramMagic = Array("TOMEENG".utf8)
+
+    public static func encode(_ index: DocumentIndex) -> [UInt8] {
+        var w = Writer()
+        w.bytes(indexMagic)
+        w.bytes([UInt8(DocumentIndex.format)])
+        let parameters = (try? JSONEncoder().encode(index.parameters)).map { Array($0) } ?? []
+        w.int(UInt32(parameters.count))
+        w.bytes(parameters)
+        w.int(UInt64(index.tokenCount))
+        for n in [index.unitCount, index.blockCount, index.signatures.commonTerms.count, index.signatures.words.count] { w.int(UInt64(n)) }
+        w.array(index.unitStarts)
+        w.array(index.unitEnds)
+        w.array(index.unitKinds)
+        w.array(index.unitPriors)
+        w.array(index.blockFirstUnit)
+        w.array(index.signatures.commonTerms)
+        w.array(index.signatures.words)
+        return w.out
+    }
+
+    /// Decodes and validates an index for a text of `textBytes` bytes.
+    public static func decodeIndex(_ bytes: [UInt8], textBytes: Int) throws(EngineError) -> DocumentIndex {
+        var r = Reader(bytes)
+        guard try r.bytes(indexMagic.count) == indexMagic else { throw .damaged("not an index") }
+        let format = Int(try r.bytes(1)[0])
+        guard format == DocumentIndex.format else {
+            throw EngineError(code: .outdated, message: "the index has format \(format); this engine reads format \(DocumentIndex.format)")
+        }
+        let parametersLength = Int(try r.int(UInt32.self))
+        let parameters: EngineParameters
+        do {
+            parameters = try JSONDecoder().decode(EngineParameters.self, from: Data(try r.bytes(parametersLength)))
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw .damaged("the index's parameters do not decode")
+        }
+        let tokens = try r.count()
+        let units = try r.count(), blocks = try r.count(), common = try r.count(), words = try r.count()
+        let index = DocumentIndex(
+            parameters: parameters, tokenCount: tokens,
+            unitStarts: try r.array(Int32.self, units), unitEnds: try r.array(Int32.self, units),
+            unitKinds: try r.array(UInt8.self, units), unitPriors: try r.array(UInt8.self, units),
+            blockFirstUnit: try r.array(Int32.self, blocks),
+            signatures: BlockSignatures(blockCount: blocks, sharedRows: parameters.signatureRows, hashes: parameters.signatureHashes,
+                                        commonTerms: try r.array(UInt64.self, common), words: try r.array(UInt64.self, words)))
+        guard r.atEnd else { throw .damaged("bytes after the index") }
+        try index.validate(textBytes: textBytes)
+        return index
+    }
+
+    public static func encode(_ contribution: EngramContribution) -> [UInt8] {
+        var w = Writer()
+        w.bytes(engramMagic)
+        w.bytes([1])
+        w.int(UInt64(contribution.slotCount))
+        w.int(UInt64(contribution.totals.count))
+        w.array(contribution.totals)
+        w.bytes(contribution.encoded)
+        return w.out
+    }
+
+    /// Decodes Engram counts; their entries are checked when applied (`EngramContribution.decode`).
+    public static func decodeEngram(_ bytes: [UInt8]) throws(EngineError) -> EngramContribution {
+        var r = Reader(bytes)
+        guard try r.bytes(engramMagic.count) == engramMagic, try r.bytes(1) == [1] else { throw .damaged("not Engram counts") }
+        let slots = try r.int(UInt64.self)
+        guard slots <= 1 << 32 else { throw .damaged("Engram counts for \(slots) slots") }
+        let orders = try r.count()
+        guard orders <= 8 else { throw .damaged("Engram counts with \(orders) orders") }
+        let totals = try r.array(UInt64.self, orders)
+        return EngramContribution(slotCount: Int(slots), encoded: try r.bytes(r.remaining), totals: totals)
+    }
+
+    // MARK: Little-endian bytes
+
+    /// Builds a byte record: integers little-endian, arrays as they lie in memory.
+    public struct Writer {
+        public private(set) var out: [UInt8] = []
+
+        public init() {}
+
+        public mutating func bytes(_ b: [UInt8]) { out += b }
+
+        public mutating func int<T: FixedWidthInteger>(_ v: T) {
+            withUnsafeBytes(of: v.littleEndian) { out += $0 }
+        }
+
+        /// The platforms Tome runs on are little-endian: arrays go out as they lie in memory.
+        public mutating func array<T: BitwiseCopyable>(_ values: [T]) {
+            values.withUnsafeBytes { out += $0 }
+        }
+    }
+
+    /// Reads a byte record, every length checked against what is left.
+    public struct Reader {
+        let data: [UInt8]
+        var position = 0
+
+        public init(_ data: [UInt8]) { self.data = data }
+
+        public var atEnd: Bool { position == data.count }
+        public var remaining: Int { data.count - position }
+
+        public mutating func bytes(_ n: Int) throws(EngineError) -> [UInt8] {
+            guard n >= 0, n <= remaining else { throw .damaged("the bytes end early") }
+            defer { position += n }
+            return Array(data[position..<(position + n)])
+        }
+
+        public mutating func int<T: FixedWidthInteger>(_: T.Type) throws(EngineError) -> T {
+            let raw = try bytes(MemoryLayout<T>.size)
+            return T(littleEndian: raw.withUnsafeBytes { $0.loadUnaligned(as: T.self) })
+        }
+
+        /// A count, checked against the bytes left (so no huge allocation from a bad length).
+        public mutating func count() throws(EngineError) -> Int {
+            let n = try int(UInt64.self)
+            guard n <= UInt64(data.count) else { throw .damaged("a length past the end") }
+            return Int(n)
+        }
+
+        /// `n` values copied out (a blob need not be aligned for T).
+        public mutating func array<T: BitwiseCopyable>(_: T.Type, _ n: Int) throws(EngineError) -> [T] {
+            let size = MemoryLayout<T>.stride
+            guard n <= remaining / size else { throw .damaged("an array past the end") }
+            let start = position
+            position += n * size
+            return [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+                data.withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + n * size)]))
+                }
+                initialized = n
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// What a unit is, decided once at analysis from its tokens and the line it
+/// sits on: an answer should be prose a reader can use, so attention scales
+/// every unit by a prior that says how much it can be one.
+///
+///     prior(u) = kindPrior(u) · √(content tokens / tokens) · min(1, n₀ / n)^α
+///
+/// - prose: a sentence (or any line that is none of the rest). Prior 1.
+/// - heading: a line of its own, at most 12 content tokens, no final stop
+///   ("Detach Objects from the Search Path", "3.2 Memory use"). Its match is
+///   handed to the prose under it (`DocumentIndex.proseUnder`).
+/// - list item: a short bullet or numbered item without a full stop.
+/// - contents: dot leaders ("DAMAGED FILES . . . . 12") or mostly punctuation
+///   (index lines, tables of symbols, code).
+///
+/// The second factor is the share of content tokens; the third keeps a long
+/// sentence that merely holds the terms from outranking a focused one.
+public enum UnitKind: UInt8, Sendable, CaseIterable {
+    case prose = 0, heading = 1, listItem = 2, contents = 3
+
+    /// How far after a heading its prose may start (units).
+    public static let sectionReach = 3
+
+    func kindPrior(_ p: EngineParameters) -> Double {
+        switch self {
+        case .prose: 1
+        case .heading: p.headingPrior
+        case .listItem: p.listItemPrior
+        case .contents: p.contentsPrior
+        }
+    }
+
+    /// The prior, in 1/255 steps (stored as a byte; the indexer's bound and
+    /// attention use the same rounded value).
+    static func prior(kind: UnitKind, contentTokens n: Int, tokens: Int, parameters p: EngineParameters) -> UInt8 {
+        guard n > 0, tokens > 0 else { return 0 }
+        let density = (Double(n) / Double(tokens)).squareRoot()
+        let length = n <= p.focusTokens ? 1 : pow(Double(p.focusTokens) / Double(n), p.lengthExponent)
+        let value = kind.kindPrior(p) * density * length
+        return UInt8(max(1, min(255, (value * 255).rounded())))
+    }
+
+    /// Classifies `unit` (its tokens are `tokens[unit.firstToken ...]`).
+    static func classify(_ unit: Sentence, tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> (kind: UnitKind, content: Int) {
+        let first = Int(unit.firstToken), end = first + Int(unit.tokenCount)
+        var content = 0, stops = 0
+        for t in first..<end {
+            if tokens[t].isContent { content += 1 } else if bytes[Int(tokens[t].start)] == 0x2E { stops += 1 }
+        }
+        let total = end - first
+        if content == 0 || stops >= 4 && Double(content) < 0.6 * Double(total) || Double(content) < 0.4 * Double(total) {
+            return (.contents, content)
+        }
+        let endsSentence = Self.endsSentence(bytes, tokens: tokens, first: first, end: end)
+        let ownLine = lineBreakOrEdge(bytes, before: Int(unit.start)) && lineBreakOrEdge(bytes, after: Int(unit.end))
+        if SentenceSplitter.isListMarker(bytes, tokens, at: first) && total > 1 {
+            return (!endsSentence && content <= 12 ? .listItem : .prose, content)
+        }
+        if !endsSentence && ownLine && content <= 12 { return (.heading, content) }
+        // A question in the text ("Why does plotting give a colour error?") is answered by what follows it.
+        if endsWithQuestionMark(bytes, tokens: tokens, first: first, end: end) { return (.heading, content) }
+        return (.prose, content)
+    }
+
+    /// The last token that is not a closing quote or bracket is . ! ? … or CJK full stop.
+    static func endsSentence(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], first: Int, end: Int) -> Bool {
+        var t = end - 1
+        while t > first && SentenceSplitter.isCloser(bytes, tokens[t]) { t -= 1 }
+        return tokens[t].kind == .punctuation && SentenceSplitter.terminalKind(bytes, tokens[t]) != nil
+    }
+
+    static func endsWithQuestionMark(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], first: Int, end: Int) -> Bool {
+        var t = end - 1
+        while t > first && SentenceSplitter.isCloser(bytes, tokens[t]) { t -= 1 }
+        let b = bytes[Int(tokens[t].start)]
+        return b == 0x3F || (b == 0xEF && tokens[t].end - tokens[t].start == 3 && bytes[Int(tokens[t].start) + 2] == 0x9F)  // ? or ？
+    }
+
+    /// Only spaces or tabs between `offset` and the line break (or text edge) before it.
+    static func lineBreakOrEdge(_ bytes: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
+        var i = offset - 1
+        while i >= 0 && (bytes[i] == 0x20 || bytes[i] == 0x09) { i -= 1 }
+        return i < 0 || bytes[i] == 0x0A || bytes[i] == 0x0C || bytes[i] == 0x0D
+    }
+
+    static func lineBreakOrEdge(_ bytes: UnsafeBufferPointer<UInt8>, after offset: Int) -> Bool {
+        var i = offset
+        while i < bytes.count && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+        return i >= bytes.count || bytes[i] == 0x0A || bytes[i] == 0x0C || bytes[i] == 0x0D
+    }
+}
