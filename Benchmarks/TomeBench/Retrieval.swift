@@ -44,11 +44,13 @@ enum Retrieval {
         for (name, path) in documents {
             let asked = questions.filter { $0.document == name }
             guard !asked.isEmpty else { continue }
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let (text, outline) = try Self.read(path)
             let bytes = Array(text.utf8)
             let clock = ContinuousClock()
             var analysis: Analysis?
-            let analysisTime = try clock.measure { analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text) }
+            let analysisTime = try clock.measure {
+                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text, outline: outline)
+            }
             guard let analysis else { continue }
             let index = analysis.index
             let document = TextDocument(index: index, text: bytes)
@@ -105,6 +107,15 @@ enum Retrieval {
         }
     }
 
+    /// A document: plain text, or `tomed extract --json` output (its text and outline offsets).
+    static func read(_ path: String) throws -> (String, [Int]) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard path.hasSuffix(".json"), let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let text = object["text"] as? String else { return (String(decoding: data, as: UTF8.self), []) }
+        let outline = (object["outline"] as? [[String: Any]] ?? []).compactMap { $0["offset"] as? Int }
+        return (text, outline)
+    }
+
     /// `--set name=value`: one engine parameter, for tuning runs.
     static func set(_ p: inout EngineParameters, _ assignment: String) throws {
         let parts = assignment.split(separator: "=").map(String.init)
@@ -119,9 +130,12 @@ enum Retrieval {
         case "headingCredit": p.headingCredit = v
         case "topK": p.topK = Int(v)
         case "contextWeight": p.contextWeight = v
+        case "contextUnits": p.contextUnits = Int(v)
+        case "sectionWeight": p.sectionWeight = v
         case "signatureRows": p.signatureRows = Int(v)
         case "signatureHashes": p.signatureHashes = Int(v)
-        case "passageBytes": p.passageBytes = Int(v)
+        case "passageBefore": p.passageBefore = Int(v)
+        case "passageAfter": p.passageAfter = Int(v)
         case "blockTokens": p.blockTokens = Int(v)
         default: throw Usage()
         }

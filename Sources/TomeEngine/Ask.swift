@@ -296,16 +296,14 @@ struct Attention {
         candidates[key] = Candidate(score: score, heading: heading)
     }
 
-    /// cov(u): the weights of the question's terms the unit holds, plus
-    /// `contextWeight` times those only its neighbours hold, summed in
-    /// question order (as the indexer's bound is), over their total.
+    /// cov(u): for each question term, its weight times the highest level at
+    /// which a unit of u's context (`DocumentIndex.context`) holds it, summed
+    /// in question order (as the indexer's bound is), over their total.
     private mutating func coverage(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> Double {
         let index = indexes[d]
         guard totals[d] > 0 else { return 0 }
-        let lambda = index.parameters.contextWeight
         var any = false
-        for v in (lambda > 0 ? max(0, u - 1)...min(index.unitCount - 1, u + 1) : u...u) {
-            let level = v == u ? 1 : lambda
+        for (v, level) in index.context(of: u) {
             for i in matches(d, v, bytes: bytes) {
                 levels[Int(i)] = max(levels[Int(i)], level)
                 any = true
@@ -379,15 +377,16 @@ struct Attention {
         }
     }
 
-    /// The units of an answer's passage: back to its section's heading and
-    /// forward to the next, each side at most `passageBytes` away.
+    /// The units of an answer's passage: back towards its section's heading
+    /// at most `passageBefore` bytes, forward at most `passageAfter` bytes and
+    /// not past the next heading (a credited answer starts at its heading).
     static func passage(of u: Int, heading: Int?, index: DocumentIndex) -> (Int, Int) {
-        let limit = Int32(index.parameters.passageBytes)
+        let before = Int32(index.parameters.passageBefore), after = Int32(index.parameters.passageAfter)
         var first = u
-        while first > 0, index.kind(first) != .heading, index.unitStarts[u] - index.unitStarts[first - 1] <= limit { first -= 1 }
+        while first > 0, index.kind(first) != .heading, index.unitStarts[u] - index.unitStarts[first - 1] <= before { first -= 1 }
         if let heading, heading < first { first = heading }
         var last = u
-        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - index.unitEnds[u] <= limit { last += 1 }
+        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - index.unitEnds[u] <= after { last += 1 }
         return (first, last)
     }
 }

@@ -29,12 +29,14 @@ public struct DocumentAnalyzer: Sendable {
         self.workers = max(1, workers)
     }
 
-    public func analyze(_ text: String) throws(EngineError) -> Analysis {
+    /// `outline`: byte offsets in the text where the document's outline
+    /// entries (bookmarks, headings) have their titles; each starts a section.
+    public func analyze(_ text: String, outline: [Int] = []) throws(EngineError) -> Analysis {
         var copy = text
-        return try copy.withUTF8 { bytes in Result { () throws(EngineError) in try analyze(bytes: bytes) } }.get()
+        return try copy.withUTF8 { bytes in Result { () throws(EngineError) in try analyze(bytes: bytes, outline: outline) } }.get()
     }
 
-    public func analyze(bytes: UnsafeBufferPointer<UInt8>) throws(EngineError) -> Analysis {
+    public func analyze(bytes: UnsafeBufferPointer<UInt8>, outline: [Int] = []) throws(EngineError) -> Analysis {
         guard bytes.count <= Self.maxTextBytes else {
             throw EngineError(code: .tooLarge, message: "the text has \(bytes.count) bytes; the engine indexes at most \(Self.maxTextBytes)")
         }
@@ -65,18 +67,22 @@ public struct DocumentAnalyzer: Sendable {
             }
         }
 
-        // Signatures over each block's distinct terms.
-        let signatures = terms.withUnsafeBufferPointer { ids in
+        var index = DocumentIndex(
+            parameters: p, tokenCount: tokens.count, unitStarts: units.map(\.start), unitEnds: units.map(\.end), unitKinds: kinds,
+            unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), sectionStarts: Self.sectionStarts(outline, units: units),
+            signatures: BlockSignatures(blockCount: 0, sharedRows: p.signatureRows, hashes: p.signatureHashes, commonTerms: [], words: []))
+
+        // Signatures over the distinct terms of every unit in the context of a block's units.
+        let frozen = index
+        index.signatures = terms.withUnsafeBufferPointer { ids in
             nonisolated(unsafe) let ids = ids
             return BlockSignatures.build(blockCount: blocks.count, parameters: p, workers: workers) { b, keys in
                 keys.removeAll(keepingCapacity: true)
-                // A block's key holds its units' terms and, when neighbours count, those of the units just outside it.
-                let block = blocks[b], reach = p.contextWeight > 0 ? 1 : 0
-                let first = max(0, Int(block.firstSentence) - reach)
-                let end = min(boundaries.count, Int(block.firstSentence + block.sentenceCount) + reach)
-                for u in first..<end {
-                    let runStart = u == 0 ? 0 : boundaries[u - 1]
-                    for t in runStart..<boundaries[u] { keys.append(ids[t]) }
+                var seen = Set<Int>()
+                for u in frozen.units(ofBlock: b) {
+                    for (v, _) in frozen.context(of: u) where seen.insert(v).inserted {
+                        for t in (v == 0 ? 0 : boundaries[v - 1])..<boundaries[v] { keys.append(ids[t]) }
+                    }
                 }
                 keys.sort()
                 var kept = 0
@@ -87,9 +93,6 @@ public struct DocumentAnalyzer: Sendable {
                 keys.removeLast(keys.count - kept)
             }
         }
-
-        let index = DocumentIndex(parameters: p, tokenCount: tokens.count, unitStarts: units.map(\.start), unitEnds: units.map(\.end),
-                                  unitKinds: kinds, unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), signatures: signatures)
         return Analysis(index: index, engram: engram)
     }
 
@@ -155,6 +158,22 @@ public struct DocumentAnalyzer: Sendable {
             boundaries.append(ids.count)
         }
         return (ids, boundaries)
+    }
+
+    /// The units holding the outline's title offsets, ascending and distinct.
+    static func sectionStarts(_ outline: [Int], units: [Sentence]) -> [Int32] {
+        var starts: [Int32] = []
+        for offset in outline.sorted() {
+            // The last unit starting at or before the offset.
+            var low = 0, high = units.count - 1
+            guard high >= 0, Int(units[0].start) <= offset else { continue }
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if Int(units[mid].start) <= offset { low = mid } else { high = mid - 1 }
+            }
+            if Int(units[low].end) > offset, starts.last.map({ $0 < Int32(low) }) ?? true { starts.append(Int32(low)) }
+        }
+        return starts
     }
 
     /// The term id (`TermKey.term`) of every content token, in the order of `contentRuns`.

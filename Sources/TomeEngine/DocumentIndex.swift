@@ -20,14 +20,21 @@ public struct DocumentIndex: Sendable, Equatable {
     public var unitPriors: [UInt8]
     /// Block b holds units `blockFirstUnit[b] ..< blockFirstUnit[b + 1]` (the last runs to the end).
     public var blockFirstUnit: [Int32]
+    /// The units holding the titles of the document's outline (PDF bookmarks,
+    /// HTML and Markdown headings), ascending: each starts a section.
+    public var sectionStarts: [Int32]
     public var signatures: BlockSignatures
     /// Per block, the most a unit scored from this block's terms can be
     /// multiplied by: its best prior, or a heading's credit to the prose under
     /// it. Derived from the stored arrays, not stored.
     public private(set) var blockFactors: [Double]
+    /// Per unit, the nearest heading before it (-1 for none), and the title
+    /// of its outline section (-1 for none). Derived, not stored.
+    public private(set) var unitHeadings: [Int32]
+    public private(set) var unitSections: [Int32]
 
     public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], unitKinds: [UInt8],
-                unitPriors: [UInt8], blockFirstUnit: [Int32], signatures: BlockSignatures) {
+                unitPriors: [UInt8], blockFirstUnit: [Int32], sectionStarts: [Int32], signatures: BlockSignatures) {
         self.parameters = parameters
         self.tokenCount = tokenCount
         self.unitStarts = unitStarts
@@ -35,8 +42,11 @@ public struct DocumentIndex: Sendable, Equatable {
         self.unitKinds = unitKinds
         self.unitPriors = unitPriors
         self.blockFirstUnit = blockFirstUnit
+        self.sectionStarts = sectionStarts
         self.signatures = signatures
         blockFactors = []
+        unitHeadings = Self.headings(kinds: unitKinds)
+        unitSections = Self.sections(starts: sectionStarts, units: unitStarts.count)
         blockFactors = (0..<blockCount).map(computeFactor)
     }
 
@@ -49,6 +59,48 @@ public struct DocumentIndex: Sendable, Equatable {
 
     public func kind(_ u: Int) -> UnitKind { u < unitKinds.count ? UnitKind(rawValue: unitKinds[u]) ?? .prose : .prose }
     public func prior(_ u: Int) -> Double { u < unitPriors.count ? Double(unitPriors[u]) / 255 : 0 }
+
+    /// The nearest heading before each unit (-1 for none).
+    static func headings(kinds: [UInt8]) -> [Int32] {
+        var last: Int32 = -1
+        return kinds.indices.map { u in
+            defer { if kinds[u] == UnitKind.heading.rawValue { last = Int32(u) } }
+            return last
+        }
+    }
+
+    /// The section title before each unit (not the title itself), -1 before the first.
+    static func sections(starts: [Int32], units: Int) -> [Int32] {
+        var out = [Int32](repeating: -1, count: units)
+        for (i, start) in starts.enumerated() where Int(start) < units {
+            let end = i + 1 < starts.count ? min(units, Int(starts[i + 1])) : units
+            for u in (Int(start) + 1)..<max(Int(start) + 1, end) { out[u] = start }
+        }
+        return out
+    }
+
+    /// The units whose terms count for unit u's coverage, with the level they
+    /// count at: u itself (1), its neighbours (`contextWeight`^distance), its
+    /// heading and its outline section's title (`sectionWeight`). Attention
+    /// scores with exactly these, and a block's signature holds the terms of
+    /// every unit in the context of one of its units: that is the bound.
+    public func context(of u: Int) -> [(unit: Int, level: Double)] {
+        var out = [(u, 1.0)]
+        let lambda = parameters.contextWeight, mu = parameters.sectionWeight
+        if lambda > 0 {
+            var level = 1.0
+            for distance in 1...max(1, parameters.contextUnits) {
+                level *= lambda
+                if u - distance >= 0 { out.append((u - distance, level)) }
+                if u + distance < unitCount { out.append((u + distance, level)) }
+            }
+        }
+        if mu > 0 {
+            if u < unitHeadings.count, unitHeadings[u] >= 0 { out.append((Int(unitHeadings[u]), mu)) }
+            if u < unitSections.count, unitSections[u] >= 0 { out.append((Int(unitSections[u]), mu)) }
+        }
+        return out
+    }
 
     /// The unit a heading hands its score to: the first prose or list item
     /// after it within `UnitKind.sectionReach` units, before another heading.
@@ -79,7 +131,7 @@ public struct DocumentIndex: Sendable, Equatable {
 
     /// Bytes this index takes in memory (for caches bounded by size).
     public var byteSize: Int {
-        unitCount * 10 + blockCount * 12 + signatures.words.count * 8 + signatures.commonTerms.count * 8
+        unitCount * 18 + blockCount * 12 + sectionStarts.count * 4 + signatures.words.count * 8 + signatures.commonTerms.count * 8
     }
 
     /// Checks that the arrays hold together and fit a text of `textBytes`
@@ -104,6 +156,9 @@ public struct DocumentIndex: Sendable, Equatable {
         for b in 1..<max(1, blockFirstUnit.count) where !(blockFirstUnit[b] > blockFirstUnit[b - 1] && Int(blockFirstUnit[b]) < n) {
             throw .damaged("block \(b) does not follow the one before")
         }
+        for i in sectionStarts.indices where Int(sectionStarts[i]) >= n || (i > 0 && sectionStarts[i] <= sectionStarts[i - 1]) {
+            throw .damaged("section \(i) does not follow the one before or is past the units")
+        }
         try signatures.validate(blocks: blockCount, parameters: p)
     }
 
@@ -120,6 +175,7 @@ public struct DocumentIndex: Sendable, Equatable {
         mix(unitKinds)
         mix(unitPriors)
         mix(blockFirstUnit)
+        mix(sectionStarts)
         mix(signatures.words)
         mix(signatures.commonTerms)
         return hash

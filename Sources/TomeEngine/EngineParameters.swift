@@ -57,6 +57,11 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     /// or after) counts this much towards the unit's coverage: an answer
     /// often names its topic in the sentence before it.
     public var contextWeight = 0.5
+    /// How many units on each side count as context, at contextWeight^distance.
+    public var contextUnits = 1
+    /// A question term found only in the heading of the unit's section counts
+    /// this much: a reference page names its function once, at the top.
+    public var sectionWeight = 0.5
     /// Units longer than this many content tokens are scaled by
     /// (n₀ / n)^`lengthExponent`: a long sentence that holds the terms says
     /// less about them than a short one. Shorter units are not favoured (a
@@ -73,8 +78,12 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     public var headingCredit = 0.9
     /// Attention temperature scale s in β(n) = s · ln n.
     public var temperatureScale = 2.0
-    /// Bytes of context around an answer's unit, cut at unit boundaries.
-    public var passageBytes = 320
+    /// Bytes of passage before and after an answer's unit, cut at unit
+    /// boundaries. More after than before: a sentence that matches the
+    /// question is often followed by the one that answers it (measured:
+    /// 120/480 held the fact more often than 320/320, in shorter passages).
+    public var passageBefore = 120
+    public var passageAfter = 480
 
     // MARK: Sinkhorn (multi-probe balancing)
 

@@ -8,9 +8,9 @@ import Foundation
 /// Index, little-endian:
 ///
 ///     "TOMEIDX" format:u8  params:u32 len + JSON  tokens:u64
-///     units:u64 blocks:u64 common:u64 words:u64
+///     units:u64 blocks:u64 sections:u64 common:u64 words:u64
 ///     unitStarts:i32[units] unitEnds:i32[units] unitKinds:u8[units] unitPriors:u8[units]
-///     blockFirstUnit:i32[blocks] commonTerms:u64[common] words:u64[words]
+///     blockFirstUnit:i32[blocks] sectionStarts:i32[sections] commonTerms:u64[common] words:u64[words]
 ///
 /// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
 public enum IndexArchive {
@@ -25,12 +25,15 @@ public enum IndexArchive {
         w.int(UInt32(parameters.count))
         w.bytes(parameters)
         w.int(UInt64(index.tokenCount))
-        for n in [index.unitCount, index.blockCount, index.signatures.commonTerms.count, index.signatures.words.count] { w.int(UInt64(n)) }
+        for n in [index.unitCount, index.blockCount, index.sectionStarts.count, index.signatures.commonTerms.count, index.signatures.words.count] {
+            w.int(UInt64(n))
+        }
         w.array(index.unitStarts)
         w.array(index.unitEnds)
         w.array(index.unitKinds)
         w.array(index.unitPriors)
         w.array(index.blockFirstUnit)
+        w.array(index.sectionStarts)
         w.array(index.signatures.commonTerms)
         w.array(index.signatures.words)
         return w.out
@@ -54,12 +57,12 @@ public enum IndexArchive {
             throw .damaged("the index's parameters do not decode")
         }
         let tokens = try r.count()
-        let units = try r.count(), blocks = try r.count(), common = try r.count(), words = try r.count()
+        let units = try r.count(), blocks = try r.count(), sections = try r.count(), common = try r.count(), words = try r.count()
         let index = DocumentIndex(
             parameters: parameters, tokenCount: tokens,
             unitStarts: try r.array(Int32.self, units), unitEnds: try r.array(Int32.self, units),
             unitKinds: try r.array(UInt8.self, units), unitPriors: try r.array(UInt8.self, units),
-            blockFirstUnit: try r.array(Int32.self, blocks),
+            blockFirstUnit: try r.array(Int32.self, blocks), sectionStarts: try r.array(Int32.self, sections),
             signatures: BlockSignatures(blockCount: blocks, sharedRows: parameters.signatureRows, hashes: parameters.signatureHashes,
                                         commonTerms: try r.array(UInt64.self, common), words: try r.array(UInt64.self, words)))
         guard r.atEnd else { throw .damaged("bytes after the index") }

@@ -89,7 +89,7 @@ struct ExtractCommand: AsyncParsableCommand {
         }
         let analysis: Analysis
         do {
-            analysis = try DocumentAnalyzer(workers: workers).analyze(document.text)
+            analysis = try DocumentAnalyzer(workers: workers).analyze(document.text, outline: document.outline.compactMap(\.offset))
         } catch {
             let failure = ExtractionError(error.code == .tooLarge ? .tooLarge : .corrupt, error.message)
             try write(Self.encoder.encode(ExtractionFailureReport(error: failure)))

@@ -165,6 +165,33 @@ import TomeTestSupport
         #expect(Self.document(named: "after.txt", in: after)?["status"] as? String == "done")
     }
 
+    /// A document whose analysis traps (the test hook TOME_TEST_CRASH_ON) costs
+    /// its child, `retries + 1` times, then fails with the signal named; the
+    /// daemon stays up, processes the rest, and a restart does not retry it.
+    @Test func aDocumentThatCrashesItsAnalysisFailsAloneAndTheDaemonStaysUp() throws {
+        let daemon = DaemonFixture(jobs: "workers = 1\nretries = 1")
+        try daemon.start(environment: ["TOME_TEST_CRASH_ON": "CRASH-THE-ANALYSIS"])
+        let pid = daemon.pid
+        daemon.scratch.write("spool/poison.txt", "A perfectly ordinary line.\nCRASH-THE-ANALYSIS here.\n")
+        daemon.scratch.write("spool/fine.txt", "Nothing wrong with this one.\n")
+        let documents = try daemon.waitForSettled(count: 2)
+        let poison = try #require(Self.document(named: "poison.txt", in: documents))
+        #expect(poison["status"] as? String == "failed")
+        #expect(poison["attempts"] as? Int == 2)
+        let error = try #require(poison["error"] as? [String: Any])
+        #expect(error["code"] as? String == "crashed")
+        #expect((error["message"] as? String)?.hasPrefix("parser crashed: signal") == true, "\(error)")
+        #expect(Self.document(named: "fine.txt", in: documents)?["status"] as? String == "done")
+        #expect(daemon.pid == pid)
+        #expect(try daemon.get("/v1/health").status == 200)
+        try waitUntil(timeout: 10, "poison.txt moved to failed/") { FileManager.default.fileExists(atPath: daemon.state + "/failed/poison.txt.error") }
+        // A restart leaves the failed document alone.
+        try daemon.stop()
+        try daemon.start(environment: ["TOME_TEST_CRASH_ON": "CRASH-THE-ANALYSIS"])
+        let again = try daemon.waitForSettled(count: 2)
+        #expect(Self.document(named: "poison.txt", in: again)?["attempts"] as? Int == 2)
+    }
+
     @Test func aHangingParserTimesOut() throws {
         let daemon = DaemonFixture(config: "", jobs: "workers = 1\nretries = 1")
         daemon.scratch.write("tomed.toml", String(decoding: daemon.scratch.read("tomed.toml"), as: UTF8.self) + "\n[extract]\ntimeout_s = 0.3\n")
