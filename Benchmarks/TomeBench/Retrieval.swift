@@ -130,6 +130,7 @@ enum Retrieval {
         case "headingCredit": p.headingCredit = v
         case "topK": p.topK = Int(v)
         case "contextWeight": p.contextWeight = v
+        case "keyTermWeight": p.keyTermWeight = v
         case "contextUnits": p.contextUnits = Int(v)
         case "sectionWeight": p.sectionWeight = v
         case "signatureRows": p.signatureRows = Int(v)

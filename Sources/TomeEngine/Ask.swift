@@ -35,6 +35,9 @@ public struct Question: Sendable {
     /// Distinct term keys, in the order they first appear, and their Engram salience.
     public var terms: [UInt64]
     public var salience: [Double]
+    /// Whether each term holds a digit (a number, a code, a version): such a
+    /// term is a key the user copied, not a word they chose.
+    public var keys: [Bool]
 
     public var isEmpty: Bool { terms.isEmpty }
 }
@@ -109,13 +112,15 @@ public enum Asker {
         let tokens = tokenizer.tokenize(text).filter(\.isContent)
         var copy = text
         let stems = copy.withUTF8 { bytes in tokens.map { TermKey.term($0, in: bytes) } }
-        var terms: [UInt64] = [], salience: [Double] = []
+        var terms: [UInt64] = [], salience: [Double] = [], keys: [Bool] = []
         var seen = Set<UInt64>()
+        let bytes = Array(text.utf8)
         for t in tokens.indices where !questionWords.contains(tokens[t].id) && seen.insert(stems[t]).inserted {
             terms.append(stems[t])
             salience.append(memory?.salience([tokens[t].id]) ?? 1)
+            keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
-        return Question(text: text, terms: terms, salience: salience)
+        return Question(text: text, terms: terms, salience: salience, keys: keys)
     }
 
     /// Asks `documents` (one or many): the best `k` answers over all of them.
@@ -226,7 +231,9 @@ struct Attention {
     init(question: Question, documents: [DocumentIndex]) {
         self.question = question
         indexes = documents
-        weights = documents.map { index in question.salience.map { pow($0, index.parameters.salienceExponent) } }
+        weights = documents.map { index in
+            zip(question.salience, question.keys).map { pow($0, index.parameters.salienceExponent) * ($1 ? index.parameters.keyTermWeight : 1) }
+        }
         totals = weights.map { $0.reduce(0, +) }
         var table: [UInt64: Int] = [:]
         for (i, t) in question.terms.enumerated() { table[t] = i }

@@ -53,6 +53,11 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     /// terms, Σ w^p over the terms it holds / Σ w^p over all; p = 2 lets a
     /// rare name or number count for more than several ordinary words.
     public var salienceExponent = 2.0
+    /// A question term with a digit in it (a number, a code like E-4471, a
+    /// version) weighs this many times more: a user who types 71951 wants
+    /// that exact token, and its salience alone is only a little above an
+    /// ordinary word's (the logarithm in it).
+    public var keyTermWeight = 3.0
     /// A question term found only in a unit's neighbour (the sentence before
     /// or after) counts this much towards the unit's coverage: an answer
     /// often names its topic in the sentence before it.
@@ -80,10 +85,11 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     public var temperatureScale = 2.0
     /// Bytes of passage before and after an answer's unit, cut at unit
     /// boundaries. More after than before: a sentence that matches the
-    /// question is often followed by the one that answers it (measured:
-    /// 120/480 held the fact more often than 320/320, in shorter passages).
-    public var passageBefore = 120
-    public var passageAfter = 480
+    /// question is often followed by the one that answers it (on the tuning
+    /// questions 200/560 held the fact more often than 320/320, in passages
+    /// of about 630 bytes; an FTS5 block with its neighbours is about 770).
+    public var passageBefore = 200
+    public var passageAfter = 560
 
     // MARK: Sinkhorn (multi-probe balancing)
 
