@@ -27,7 +27,10 @@ import os
 import random
 import re
 
-BYTES_PER_TOKEN = 4.3  # English technical text, Tome's tokens (words and punctuation)
+def bytes_per_token(text):
+    """Bytes per token of a text, about as Tome counts them (a word, a number or a punctuation mark each)."""
+    sample = text[:2_000_000]
+    return len(sample.encode()) / max(1, len(re.findall(r"\w+(?:['.,]\w+)*|[^\w\s]", sample)))
 
 
 def invented(rng, syllables=(2, 3), capital=True):
@@ -144,7 +147,7 @@ def main():
         with open(path, encoding="utf-8") as f:
             source = f.read()
         for size in (int(s) for s in args.sizes.split(",")):
-            want = int(size * BYTES_PER_TOKEN)
+            want = int(size * bytes_per_token(source))
             copies = -(-want // len(source))
             text = (source + "\n\n") * copies
             start = rng.randrange(0, max(1, len(text) - want)) if copies == 1 else 0

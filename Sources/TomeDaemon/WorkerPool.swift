@@ -91,6 +91,7 @@ final class WorkerPool: Service {
 
         switch outcome {
         case .document(let processed):
+            let parsed = monotonicNow()
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
             let tokens = processed.analysis.index.tokenCount
             do {
@@ -114,7 +115,9 @@ final class WorkerPool: Service {
             let seconds = monotonicNow() - started
             metrics.documentProcessed(seconds: seconds, tokens: tokens)
             logger.info("done", metadata: ["document": "\(documentID)", "pages": "\(processed.document.pages.count)", "tokens": "\(tokens)",
-                                           "seconds": "\(String(format: "%.3f", seconds))"])
+                                           "seconds": "\(String(format: "%.3f", seconds))",
+                                           "child_seconds": "\(String(format: "%.3f", parsed - started))",
+                                           "store_seconds": "\(String(format: "%.3f", monotonicNow() - parsed))"])
             events.publish(Event(event: "done", id: documentID, name: name, time: iso8601(Date())))
             disposer.dispose(jobID: job.id)
         case let .failed(code, message, transient):

@@ -13,14 +13,15 @@ public struct Sentence: Sendable, Equatable {
 /// them. A boundary falls:
 /// - after `.`, `!`, `?`, `…` (with any closing quotes and brackets) when the
 ///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
+///   or, after a full stop, when a line break follows
 ///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
 ///   inside a number (`3.14`, which the tokenizer keeps whole), or in a dot
 ///   leader (`FILES . . . . 12`);
 /// - after `。`, `！`, `？`, `．` always (CJK text has no spaces to look at);
 /// - at a blank line or a page break;
-/// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), and at
-///   a line break after a short line without final punctuation followed by a
-///   capital (headings, which have no full stop).
+/// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), at a
+///   line break after a short line without final punctuation followed by a
+///   capital (headings, which have no full stop), and after a contents line.
 public enum SentenceSplitter {
     static let abbreviations: Set<UInt64> = Set([
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "figs", "eq",
@@ -56,7 +57,9 @@ public enum SentenceSplitter {
                 case .ellipsis, .bang:
                     boundary = following.map { startsSentence(bytes, $0) } ?? true
                 case .period:
-                    boundary = following.map { startsSentence(bytes, $0) } ?? true
+                    // A full stop at the end of a line ends a sentence even before a lower-case
+                    // word: manuals start sentences with identifiers ("filename defines the name").
+                    boundary = following.map { startsSentence(bytes, $0) || newlines(bytes, from: tokens[last].end, to: $0.start) > 0 } ?? true
                     if boundary, t > first {
                         let previous = tokens[t - 1]
                         let attached = previous.end == token.start
@@ -83,7 +86,8 @@ public enum SentenceSplitter {
                 } else if breaks == 1 {
                     let lineLength = t - lineStart + 1
                     let endsOpen = token.kind != .punctuation || byte(bytes, token) == 0x3A  // a colon introduces what follows
-                    if isListMarker(bytes, tokens, at: t + 1) || (lineLength <= 8 && endsOpen && token.kind != .punctuation && startsSentence(bytes, next)) {
+                    if isListMarker(bytes, tokens, at: t + 1) || (lineLength <= 8 && endsOpen && token.kind != .punctuation && startsSentence(bytes, next))
+                        || isLeaderLine(bytes, tokens, lineStart...t) {
                         close(through: t)
                     }
                     lineStart = t + 1
@@ -136,6 +140,16 @@ public enum SentenceSplitter {
         guard i + 1 < tokens.count, token.kind == .number || (token.kind == .word && token.end - token.start == 1) else { return false }
         let marker = tokens[i + 1]
         return marker.start == token.end && (byte(bytes, marker) == 0x2E || byte(bytes, marker) == 0x29)
+    }
+
+    /// A contents line: three or more full stops standing alone (". . . .") before its end.
+    static func isLeaderLine(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], _ line: ClosedRange<Int>) -> Bool {
+        var stops = 0
+        for t in line where tokens[t].kind == .punctuation && tokens[t].end - tokens[t].start == 1 && bytes[Int(tokens[t].start)] == 0x2E {
+            stops += 1
+            if stops >= 3 { return true }
+        }
+        return false
     }
 
     static func byte(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> UInt8 { bytes[Int(token.start)] }

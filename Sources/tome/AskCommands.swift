@@ -32,11 +32,23 @@ struct Ask: AsyncParsableCommand {
             if response.answers.isEmpty { print("no answer found") }
             for (n, answer) in response.answers.enumerated() {
                 let source = all ? "document \(answer.document), page \(answer.page)" : "page \(answer.page)"
-                print("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(answer.text.replacingOccurrences(of: "\n", with: " "))")
+                print("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(Self.oneLine(answer.text))")
+                // The passage around it, as the reader would look for it in the document.
+                if answer.context != answer.text { print("   \(Self.oneLine(answer.context))") }
             }
             let s = response.stats
             print("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
+            if !s.needReprocess.isEmpty {
+                print("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
+            }
         }
+    }
+}
+
+extension Ask {
+    /// White-space runs (line breaks of the page) as single spaces.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }
 

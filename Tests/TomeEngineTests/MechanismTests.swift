@@ -162,6 +162,39 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
+extension IndexerTests {
+    /// With headings (which credit the prose under them) and outline sections
+    /// (whose titles are context for every unit in them), no answer scores
+    /// above the bound of its own block or of the block of the heading that
+    /// credited it.
+    @Test(arguments: [UInt64(7), 8])
+    func theBoundHoldsWithHeadingsAndSections(seed: UInt64) throws {
+        var rng = SeededGenerator(state: seed)
+        var text = "", outline: [Int] = []
+        for section in 0..<40 {
+            let title = (0..<3).map { _ in Corpus.vocabulary.randomElement(using: &rng) ?? "x" }.joined(separator: " ").capitalized
+            if section % 2 == 0 { outline.append(text.utf8.count) }
+            text += "\(title)\n\n" + Corpus.prose(tokens: 400, seed: seed &* 100 &+ UInt64(section)) + "\n\n"
+        }
+        let index = try DocumentAnalyzer(workers: 2).analyze(text, outline: outline).index
+        #expect(!index.sectionStarts.isEmpty)
+        #expect(index.unitKinds.contains(UnitKind.heading.rawValue))
+        let document = TextDocument(index: index, text: Array(text.utf8))
+        let words = text.split(whereSeparator: { !$0.isLetter }).map(String.init)
+        let blockOf = { (u: Int) in index.blockFirstUnit.lastIndex { Int($0) <= u } ?? 0 }
+        for _ in 0..<20 {
+            let q = Asker.prepare((0..<Int.random(in: 2...6, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }.joined(separator: " "), memory: nil)
+            let bounds = Attention(question: q, documents: [index]).bounds()[0]
+            for answer in try Asker.ask(q, documents: [document], k: index.unitCount, dense: true).answers {
+                let u = try #require(index.unitStarts.firstIndex(of: Int32(answer.start)))
+                var bound = bounds[blockOf(u)]
+                for h in 0..<u where index.kind(h) == .heading && index.proseUnder(heading: h) == u { bound = max(bound, bounds[blockOf(h)]) }
+                #expect(answer.similarity <= bound)
+            }
+        }
+    }
+}
+
 @Suite struct EngramTests {
     /// A small layout, so collisions happen.
     static let layout = EngramLayout(orders: 3, heads: 2, sizes: [[101, 103], [107, 109], [113, 127]])

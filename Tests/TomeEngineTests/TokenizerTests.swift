@@ -88,6 +88,15 @@ import Testing
         #expect(sentences("The quick brown fox jumps over\nthe lazy dog.") == ["The quick brown fox jumps over\nthe lazy dog."])
     }
 
+    /// A full stop at a line end ends the sentence even before a lower-case
+    /// identifier; inside a line it does not (the next word decides); a dot
+    /// leader is not a run of sentences.
+    @Test func lineEndsIdentifiersAndDotLeaders() {
+        #expect(sentences("Format a figure and return\nan RGB image.\nfilename defines the name of the output file. x is a vector.") ==
+            ["Format a figure and return\nan RGB image.", "filename defines the name of the output file. x is a vector."])
+        #expect(sentences("DAMAGED FILES . . . . . . 12\nThe end.") == ["DAMAGED FILES . . . . . . 12", "The end."])
+    }
+
     @Test func blocksHoldWholeSentencesUpToTheLimit() {
         let text = (1...10).map { "Sentence number \($0) has exactly eight tokens." }.joined(separator: " ")
         var tokenizer = Tokenizer()
