@@ -10,8 +10,10 @@ BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib
 # Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
 # some, systemd-analyze verifies the units, runuser runs a client as another user.
 TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd
-# Benchmarks: the reference tool and the large real manuals it is compared on.
-BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind
+# Benchmarks: the reference tool, and the real manuals Tome is measured on
+# (Benchmarks/benchlib.py says which is held out and which was tuned on).
+BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
+	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -56,11 +58,21 @@ test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## make bench: extraction beside pdftotext on large real PDFs; the engine's
-## analysis beside SQLite FTS5; ask sparse vs dense through the daemon.
+## make bench: extraction beside pdftotext on large real PDFs; the whole
+## pipeline beside pdftotext; the engine's analysis beside SQLite FTS5;
+## retrieval quality, Tome sparse vs dense vs FTS5, on held-out manual
+## questions and synthetic tasks (seed 2); ask latency through the daemon.
+## Figures and method: Benchmarks/README.md.
+BENCH_WORK := var/bench
 bench: deps bench-deps build
 	python3 Benchmarks/extract_vs_pdftotext.py --tomed .build/release/tomed
+	python3 Benchmarks/pipeline.py --build .build/release
 	python3 Benchmarks/engine.py --build .build/release
+	python3 Benchmarks/retrieval.py --build .build/release --set report --seed 2 --work $(BENCH_WORK)
+	python3 Benchmarks/ask_latency.py --build .build/release \
+		fullrefman=/usr/share/R/doc/manual/fullrefman.pdf=Benchmarks/questions/report-B.jsonl \
+		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
+		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
 
 build:
 	$(SWIFT) build -c release

@@ -58,8 +58,6 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
             return (!endsSentence && content <= 12 ? .listItem : .prose, content)
         }
         if !endsSentence && ownLine && content <= 12 { return (.heading, content) }
-        // A question in the text ("Why does plotting give a colour error?") is answered by what follows it.
-        if endsWithQuestionMark(bytes, tokens: tokens, first: first, end: end) { return (.heading, content) }
         return (.prose, content)
     }
 
@@ -68,13 +66,6 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         var t = end - 1
         while t > first && SentenceSplitter.isCloser(bytes, tokens[t]) { t -= 1 }
         return tokens[t].kind == .punctuation && SentenceSplitter.terminalKind(bytes, tokens[t]) != nil
-    }
-
-    static func endsWithQuestionMark(_ bytes: UnsafeBufferPointer<UInt8>, tokens: [Token], first: Int, end: Int) -> Bool {
-        var t = end - 1
-        while t > first && SentenceSplitter.isCloser(bytes, tokens[t]) { t -= 1 }
-        let b = bytes[Int(tokens[t].start)]
-        return b == 0x3F || (b == 0xEF && tokens[t].end - tokens[t].start == 3 && bytes[Int(tokens[t].start) + 2] == 0x9F)  // ? or ？
     }
 
     /// Only spaces or tabs between `offset` and the line break (or text edge) before it.
