@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),
         .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport"]),
+        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Glibc
 import Testing
 import TomeTestSupport
@@ -115,5 +116,33 @@ import TomeTestSupport
         let before = daemon.log.components(separatedBy: "corpus memory rebuilt").count
         try daemon.start()
         #expect(daemon.log.components(separatedBy: "corpus memory rebuilt").count == before)
+    }
+
+    /// A document whose stored analysis is missing (stored by an engine whose
+    /// index format was dropped, as the v3 migration does) is refused by ask
+    /// with a reason naming reprocess, left out of a corpus ask by name, and
+    /// analysed again from its archived file at the next start.
+    @Test func aDocumentFromAnEarlierEngineIsAnalysedAgainAtStart() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        daemon.scratch.write("spool/a.txt", (Self.filler(60, seed: 3) + [Self.needle]).joined(separator: " "))
+        let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
+        let queue = try DatabaseQueue(path: daemon.state + "/tome.sqlite")
+        try queue.write { db in try db.execute(sql: "DELETE FROM document_analysis") }
+        let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "Zarquon launch code?"}"#.utf8))
+        #expect(refused.status == 409)
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "needs_reprocess")
+        #expect(((refused.json["error"] as? [String: Any])?["message"] as? String)?.contains("tome reprocess \(id)") == true)
+        let corpus = try daemon.request("POST", "/v1/ask", body: Array(#"{"question": "Zarquon launch code?"}"#.utf8))
+        #expect((corpus.json["stats"] as? [String: Any])?["need_reprocess"] as? [Int] == [id])
+
+        try daemon.stop()
+        try daemon.start()
+        try waitUntil(timeout: 30, "analysed again") {
+            (try? daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "Zarquon launch code?"}"#.utf8)).status) == 200
+        }
+        #expect(daemon.log.contains("re-queued for analysis by this engine"))
+        let ask = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "What is the launch code of the Zarquon project?"}"#.utf8))
+        #expect((ask.json["answers"] as? [[String: Any]])?.first?["text"] as? String == Self.needle)
     }
 }
