@@ -336,13 +336,7 @@ struct Attention {
         for token in tokens where token.isContent {
             if let i = table[TermKey.term(token, in: bytes)] { found.append(Int32(i)) }
         }
-        found.sort()
-        var kept = 0
-        for i in found where kept == 0 || found[kept - 1] != i {
-            found[kept] = i
-            kept += 1
-        }
-        found.removeLast(found.count - kept)
+        found.sortAndRemoveDuplicates()
         matchCache[key] = found
         return found
     }

@@ -84,13 +84,7 @@ public struct DocumentAnalyzer: Sendable {
                         for t in (v == 0 ? 0 : boundaries[v - 1])..<boundaries[v] { keys.append(ids[t]) }
                     }
                 }
-                keys.sort()
-                var kept = 0
-                for key in keys where kept == 0 || keys[kept - 1] != key {
-                    keys[kept] = key
-                    kept += 1
-                }
-                keys.removeLast(keys.count - kept)
+                keys.sortAndRemoveDuplicates()
             }
         }
         return Analysis(index: index, engram: engram)

@@ -72,7 +72,7 @@ public struct DocumentIndex: Sendable, Equatable {
     /// The section title before each unit (not the title itself), -1 before the first.
     static func sections(starts: [Int32], units: Int) -> [Int32] {
         var out = [Int32](repeating: -1, count: units)
-        for (i, start) in starts.enumerated() where Int(start) < units {
+        for (i, start) in starts.enumerated() where start >= 0 && Int(start) < units {
             let end = i + 1 < starts.count ? min(units, Int(starts[i + 1])) : units
             for u in (Int(start) + 1)..<max(Int(start) + 1, end) { out[u] = start }
         }
@@ -156,7 +156,7 @@ public struct DocumentIndex: Sendable, Equatable {
         for b in 1..<max(1, blockFirstUnit.count) where !(blockFirstUnit[b] > blockFirstUnit[b - 1] && Int(blockFirstUnit[b]) < n) {
             throw .damaged("block \(b) does not follow the one before")
         }
-        for i in sectionStarts.indices where Int(sectionStarts[i]) >= n || (i > 0 && sectionStarts[i] <= sectionStarts[i - 1]) {
+        for i in sectionStarts.indices where sectionStarts[i] < 0 || Int(sectionStarts[i]) >= n || (i > 0 && sectionStarts[i] <= sectionStarts[i - 1]) {
             throw .damaged("section \(i) does not follow the one before or is past the units")
         }
         try signatures.validate(blocks: blockCount, parameters: p)

@@ -160,6 +160,13 @@ import Testing
         }
         // A text shorter than the units: refused, not read past.
         #expect(throws: EngineError.self) { try IndexArchive.decodeIndex(archive, textBytes: text.utf8.count / 2) }
+        // Arrays that decode but do not hold together: refused before anything indexes with them.
+        for damage in [{ (i: inout DocumentIndex) in i.sectionStarts = [-5] }, { $0.sectionStarts = [Int32.max] },
+                       { $0.blockFirstUnit[1] = -1 }, { $0.unitKinds[0] = 9 }, { $0.signatures.words.removeLast() }] as [(inout DocumentIndex) -> Void] {
+            var bad = index
+            damage(&bad)
+            #expect(throws: EngineError.self) { try IndexArchive.decodeIndex(IndexArchive.encode(bad), textBytes: text.utf8.count) }
+        }
     }
 
     /// Offsets are Int32: a text past 2 GiB is a typed error before a byte is read.
