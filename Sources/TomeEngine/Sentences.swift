@@ -15,8 +15,9 @@ public struct Sentence: Sendable, Equatable {
 ///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
 ///   or, after a full stop, when a line break follows
 ///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
-///   inside a number (`3.14`, which the tokenizer keeps whole), or in a dot
-///   leader (`FILES . . . . 12`);
+///   inside a number (`3.14`, which the tokenizer keeps whole), after the
+///   number that opens a line (`5.1.2. Title`), or in a dot leader
+///   (`FILES . . . . 12`);
 /// - after `。`, `！`, `？`, `．` always (CJK text has no spaces to look at);
 /// - at a blank line or a page break;
 /// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), at a
@@ -65,6 +66,8 @@ public enum SentenceSplitter {
                         let attached = previous.end == token.start
                         let isInitial = previous.kind == .word && previous.end - previous.start == 1 && previous.capitalized
                         if attached && (abbreviations.contains(previous.id) || isInitial) { boundary = false }
+                        // A number opening its line is a section or list number ("5.1.2. Title", "3. Item").
+                        if attached && previous.kind == .number && t - 1 == lineStart { boundary = false }
                         // A run of full stops is an ellipsis: a boundary only before a capital.
                         if t + 1 < tokens.count, tokens[t + 1].start == token.end, terminalKind(bytes, tokens[t + 1]) == .period { boundary = false }
                         // A stop after a stop (". . . . 12") is a dot leader, not the end of a sentence.

@@ -8,8 +8,9 @@ import Foundation
 ///
 /// - prose: a sentence (or any line that is none of the rest). Prior 1.
 /// - heading: a line of its own, at most 12 content tokens, no final stop
-///   ("Detach Objects from the Search Path", "3.2 Memory use"). Its match is
-///   handed to the prose under it (`DocumentIndex.proseUnder`).
+///   ("Detach Objects from the Search Path", "3.2 Memory use", "5.1.2.
+///   网络接口名称"). Its match is handed to the prose under it
+///   (`DocumentIndex.proseUnder`).
 /// - list item: a short bullet or numbered item without a full stop.
 /// - contents: dot leaders ("DAMAGED FILES . . . . 12") or mostly punctuation
 ///   (index lines, tables of symbols, code).
@@ -54,7 +55,9 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         }
         let endsSentence = Self.endsSentence(bytes, tokens: tokens, first: first, end: end)
         let ownLine = lineBreakOrEdge(bytes, before: Int(unit.start)) && lineBreakOrEdge(bytes, after: Int(unit.end))
-        if SentenceSplitter.isListMarker(bytes, tokens, at: first) && total > 1 {
+        // "5.1.2. Title" is a numbered heading, "3. item" a list item.
+        let sectionNumber = tokens[first].kind == .number && bytes[Int(tokens[first].start)..<Int(tokens[first].end)].contains(0x2E)
+        if SentenceSplitter.isListMarker(bytes, tokens, at: first) && total > 1 && !sectionNumber {
             return (!endsSentence && content <= 12 ? .listItem : .prose, content)
         }
         if !endsSentence && ownLine && content <= 12 { return (.heading, content) }
