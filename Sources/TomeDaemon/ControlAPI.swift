@@ -183,7 +183,13 @@ struct ControlAPI: Sendable {
         let body = try await request.collectBody(upTo: settings.current.resolvedMaxBodyBytes)
         guard body.readableBytes > 0 else { throw APIError.badRequest("the body is empty: send the file's bytes") }
         let bytes = Array(buffer: body)
-        switch try intake.upload(bytes, name: name) {
+        let intake: Enqueued
+        do {
+            intake = try self.intake.upload(bytes, name: name)
+        } catch let refused as Intake.UploadRefused {
+            throw APIError.badRequest(refused.message)
+        }
+        switch intake {
         case let .queued(documentID, _):
             return try JSONBody.response(Accepted(id: documentID, status: "queued"), status: .created)
         case let .duplicate(of, _):

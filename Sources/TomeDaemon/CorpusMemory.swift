@@ -37,6 +37,9 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
     }
 
     /// Opens (or creates) the file; a header that does not fit `hasher` starts it empty, needing a rebuild.
+    /// Its blocks are reserved first (`posix_fallocate`): a mapping of a sparse
+    /// file on a full disk would die of SIGBUS at the first write, where this
+    /// fails cleanly with "No space left on device".
     init(path: String, hasher: NgramHasher = NgramHasher()) throws {
         self.path = path
         self.hasher = hasher
@@ -46,10 +49,15 @@ final class CorpusMemory: @unchecked Sendable {  // all access goes through `loc
         var info = stat()
         fstat(fd, &info)
         let fresh = Int(info.st_size) != size
-        if fresh, ftruncate(fd, 0) != 0 || ftruncate(fd, off_t(size)) != 0 {
+        if fresh, ftruncate(fd, 0) != 0 {
             let code = errno
             close(fd)
             throw SystemError("ftruncate \(path)", code)
+        }
+        let reserved = posix_fallocate(fd, 0, off_t(size))
+        guard reserved == 0 else {
+            close(fd)
+            throw SystemError("reserving \(size >> 20) MiB for the corpus memory \(path)", reserved)
         }
         guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             let code = errno

@@ -32,7 +32,13 @@ public struct Daemon: Sendable {
         for dir in [config.stateDir, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        let lock = try StateDirLock(stateDir: config.stateDir)
+        let lock = try PIDLock(path: config.stateDir + "/tomed.lock", guarding: "the state dir \(config.stateDir)")
+        // Hummingbird removes an existing socket file before it binds: a second
+        // daemon with another state dir must not take a live one over.
+        let socketDir = (config.socketPath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
+        let socketLock = try PIDLock(path: config.socketPath + ".lock", guarding: "the socket \(config.socketPath)")
+        try Self.refuseLiveSocket(config.socketPath)
         let store = try Store(path: config.databasePath)
         let recovered = try store.recoverInterrupted(retries: config.retries, now: Date())
         if recovered.requeued > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered.requeued)"]) }
@@ -58,8 +64,6 @@ public struct Daemon: Sendable {
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
                              metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger)
 
-        let socketDir = (config.socketPath as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
         let notifier = SystemdNotifier()
         let logger = self.logger
         let bound = config
@@ -98,7 +102,7 @@ public struct Daemon: Sendable {
         configuration.maximumGracefulShutdownDuration = Duration.seconds(20)
         let group = ServiceGroup(configuration: configuration)
         try await group.run()
-        withExtendedLifetime(lock) {}
+        withExtendedLifetime((lock, socketLock)) {}
         logger.notice("stopped")
     }
 
@@ -150,14 +154,14 @@ public struct DaemonError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// An exclusive `flock` on `STATE_DIR/tomed.lock`, held for the daemon's
-/// life: a second `tomed` on the same state dir stops with a clear message
-/// instead of taking the socket over (Hummingbird removes an existing socket file).
-final class StateDirLock: Sendable {
+/// An exclusive `flock` held for the daemon's life, with its pid in the file:
+/// `STATE_DIR/tomed.lock` (one daemon per state dir) and `SOCKET.lock` (one
+/// per socket). A second `tomed` stops with a clear message instead of
+/// taking over what the first one uses.
+final class PIDLock: Sendable {
     let fd: Int32
 
-    init(stateDir: String) throws {
-        let path = stateDir + "/tomed.lock"
+    init(path: String, guarding what: String) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw DaemonError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -165,7 +169,7 @@ final class StateDirLock: Sendable {
             let n = pread(fd, &buffer, buffer.count, 0)
             let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
             close(fd)
-            throw DaemonError(description: "another tomed (pid \(holder)) is using the state dir \(stateDir); stop it first")
+            throw DaemonError(description: "another tomed (pid \(holder)) is using \(what); stop it first")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
@@ -173,6 +177,30 @@ final class StateDirLock: Sendable {
     }
 
     deinit { close(fd) }
+}
+
+extension Daemon {
+    /// Refuses a socket path some process accepts connections on (a daemon
+    /// without the lock, or another program); a stale file from a crash is
+    /// left for the server to replace.
+    static func refuseLiveSocket(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw DaemonError(description: "the socket path \(path) is longer than a Unix socket address allows")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if connected == 0 {
+            throw DaemonError(description: "another process is serving \(path); stop it or give this daemon another socket")
+        }
+    }
 }
 
 /// SIGHUP: read the config again and apply what can change while running.

@@ -60,7 +60,7 @@ final class Disposer: Sendable {
     /// Moves `source` to `folder/relative`, adding ` (2)`, ` (3)`… before the
     /// extension when the name is taken; returns the new path.
     func move(_ source: String, into folder: String, relative: String) throws -> String {
-        let target = Self.freeName(folder + "/" + relative)
+        let target = Self.freeName(folder + "/" + relative) { FileStat($0) != nil }
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if rename(source, target) != 0 {
             guard errno == EXDEV else { throw SystemError("rename \(source) -> \(target)", errno) }
@@ -71,15 +71,16 @@ final class Disposer: Sendable {
         return target
     }
 
-    static func freeName(_ path: String) -> String {
-        guard FileStat(path) != nil else { return path }
-        let ns = path as NSString
+    /// `name`, or `name (2).ext`, `name (3).ext`… the first that `isTaken` says is free.
+    static func freeName(_ name: String, isTaken: (String) -> Bool) -> String {
+        guard isTaken(name) else { return name }
+        let ns = name as NSString
         let ext = ns.pathExtension
-        let stem = ext.isEmpty ? path : ns.deletingPathExtension
+        let stem = ext.isEmpty ? name : ns.deletingPathExtension
         var n = 2
         while true {
             let candidate = ext.isEmpty ? "\(stem) (\(n))" : "\(stem) (\(n)).\(ext)"
-            if FileStat(candidate) == nil { return candidate }
+            if !isTaken(candidate) { return candidate }
             n += 1
         }
     }

@@ -30,6 +30,8 @@ struct ExtractionRunner: Sendable {
     var memoryMB: Int
     var maxBytes: Int
     var workers: Int
+    /// The spool: a file there is read without following a symbolic link (nil for files elsewhere).
+    var beneath: String?
 
     /// What the child reports while it works: pages read, then the analysis.
     enum Progress: Sendable, Equatable {
@@ -61,7 +63,7 @@ struct ExtractionRunner: Sendable {
 
     var arguments: [String] {
         ["extract", "--record", "--progress",
-         "--max-bytes", String(maxBytes), "--workers", String(workers),
+         "--max-bytes", String(maxBytes), "--workers", String(workers)] + (beneath.map { ["--beneath", $0] } ?? []) + [
          "--memory-limit-mb", String(memoryMB),
          // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
          "--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]

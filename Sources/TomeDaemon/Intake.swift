@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import Synchronization
 import TomeAPI
+import TomeExtract
 import TomeStore
 
 /// The one way a file becomes a job, for the spool watcher and for uploads:
@@ -93,27 +94,45 @@ final class Intake: Sendable {
     /// taken) and records it. The bytes go to a `.part` file first, are synced,
     /// then renamed into place, so the spool never shows half a file, and a
     /// crash leaves either nothing or a whole file the next scan will take.
+    /// Every folder on the way is opened without following a symbolic link
+    /// (`BeneathPath`): a link in the spool cannot send an upload elsewhere.
     func upload(_ bytes: [UInt8], name: String) throws -> Enqueued {
         let spool = settings.current.spoolDir
-        let target = Disposer.freeName(spool + "/" + name)
-        let folder = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let part = folder + "/.tome-upload-" + UUID().uuidString + ".part"
-        try Self.writeSynced(bytes, to: part)
-        reserved.withLock { _ = $0.insert(target) }
-        defer { reserved.withLock { _ = $0.remove(target) } }
-        guard rename(part, target) == 0 else {
+        let parts = name.split(separator: "/").map(String.init)
+        guard let file = parts.last else { throw UploadRefused(message: "the name is empty") }
+        let folder: Int32
+        do {
+            folder = try BeneathPath.openFolder(Array(parts.dropLast()), under: spool, creating: 0o2770)
+        } catch {
+            throw UploadRefused(message: "the name goes through a path the spool does not allow: \(error.message)")
+        }
+        defer { close(folder) }
+        var info = stat()
+        let target = Disposer.freeName(file) { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+        let part = ".tome-upload-" + UUID().uuidString + ".part"
+        try Self.writeSynced(bytes, to: part, in: folder)
+        let targetPath = spool + "/" + (parts.dropLast() + [target]).joined(separator: "/")
+        reserved.withLock { _ = $0.insert(targetPath) }
+        defer { reserved.withLock { _ = $0.remove(targetPath) } }
+        guard renameat(folder, part, folder, target) == 0 else {
             let code = errno
-            unlink(part)
+            unlinkat(folder, part, 0)
             throw SystemError("rename \(part) -> \(target)", code)
         }
-        if let info = FileStat(target) { known.withLock { $0[target] = FileSignature(size: info.size, mtime: info.mtime) } }
-        return try record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: target)
+        if let info = FileStat(targetPath) { known.withLock { $0[targetPath] = FileSignature(size: info.size, mtime: info.mtime) } }
+        return try record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: targetPath)
     }
 
-    static func writeSynced(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SystemError("open \(path)", errno) }
+    /// An upload's name leads through a symbolic link or a file: nothing was written.
+    struct UploadRefused: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// Writes `bytes` to a new file `name` in `folder` and syncs it.
+    static func writeSynced(_ bytes: [UInt8], to name: String, in folder: Int32) throws {
+        let fd = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SystemError("open \(name)", errno) }
         defer { close(fd) }
         var written = 0
         while written < bytes.count {
@@ -121,12 +140,16 @@ final class Intake: Sendable {
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 let code = errno
-                unlink(path)
-                throw SystemError("write \(path)", code)
+                unlinkat(folder, name, 0)
+                throw SystemError("write \(name)", code)
             }
             written += n
         }
-        guard fsync(fd) == 0 else { throw SystemError("fsync \(path)", errno) }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            unlinkat(folder, name, 0)
+            throw SystemError("fsync \(name)", code)
+        }
     }
 
     /// `path` relative to the spool root (the document's name).

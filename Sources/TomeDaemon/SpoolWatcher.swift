@@ -35,6 +35,8 @@ final class SpoolWatcher: Service {
         var tracker = SettleTracker(settle: Double(config.settleMilliseconds) / 1000)
         var lastScan = -Double.infinity
         var watched: Set<String> = []
+        /// Symbolic links, FIFOs, sockets and devices already named in the log.
+        var leftAlone: Set<String> = []
 
         func excluded(_ path: String) -> Bool {
             let current = settings.current
@@ -50,7 +52,13 @@ final class SpoolWatcher: Service {
                 for name in entries.sorted() where !Self.isIgnored(name: name) {
                     let path = dir + "/" + name
                     guard !excluded(path), let info = FileStat(path) else { continue }
-                    if info.isDirectory { stack.append(path) } else if info.isRegular { files.append(path) }
+                    if info.isDirectory {
+                        stack.append(path)
+                    } else if info.isRegular {
+                        files.append(path)
+                    } else if leftAlone.insert(path).inserted {
+                        logger.warning("left alone: not a regular file or folder", metadata: ["path": "\(path)", "type": "\(info.kind)"])
+                    }
                 }
             }
             return files
@@ -109,20 +117,36 @@ final class SpoolWatcher: Service {
     }
 }
 
-/// The few fields of `stat` the spool needs.
+/// The few fields of `lstat` the spool needs. A symbolic link is reported
+/// as itself, never followed: the spool is shared, and a link in it must not
+/// lead the daemon to files elsewhere.
 struct FileStat {
     var size: Int64
     var mtime: Double
     var isRegular: Bool
     var isDirectory: Bool
+    var mode: mode_t
 
     init?(_ path: String) {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard lstat(path, &info) == 0 else { return nil }
         size = Int64(info.st_size)
         mtime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-        isRegular = (info.st_mode & S_IFMT) == S_IFREG
-        isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        mode = info.st_mode & S_IFMT
+        isRegular = mode == S_IFREG
+        isDirectory = mode == S_IFDIR
+    }
+
+    /// What a non-regular entry is, for the log.
+    var kind: String {
+        switch mode {
+        case S_IFLNK: "symbolic link"
+        case S_IFIFO: "FIFO"
+        case S_IFSOCK: "socket"
+        case S_IFCHR, S_IFBLK: "device"
+        case S_IFDIR: "folder"
+        default: "regular file"
+        }
     }
 }
 

@@ -74,7 +74,8 @@ final class WorkerPool: Service {
         // them out, and one large document alone is not held to one core.
         let runner = ExtractionRunner(
             executable: executable, timeoutSeconds: config.extractTimeoutSeconds, memoryMB: config.extractMemoryMB,
-            maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount
+            maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount,
+            beneath: BeneathPath.components(of: job.sourcePath, under: config.spoolDir) != nil ? config.spoolDir : nil
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events

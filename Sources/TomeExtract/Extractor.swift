@@ -12,11 +12,17 @@ public struct ExtractionOptions: Sendable {
     /// Called with (pages done, pages in all) as PDF pages are read, from
     /// any worker. The default is none.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// When set, a file is read only if it lies below this folder with no
+    /// symbolic link on the way (`BeneathPath`). The daemon sets it to the
+    /// spool. The default is none.
+    public var beneath: String?
 
-    public init(maxBytes: Int = 256 << 20, workers: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    public init(maxBytes: Int = 256 << 20, workers: Int = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), progress: (@Sendable (Int, Int) -> Void)? = nil,
+                beneath: String? = nil) {
         self.maxBytes = maxBytes
         self.workers = max(1, workers)
         self.progress = progress
+        self.beneath = beneath
     }
 }
 
@@ -59,9 +65,20 @@ public struct Extractor: Sendable {
         return document
     }
 
-    /// Reads a regular file whole, refusing it before reading when it is over the limit.
+    /// Reads a regular file whole, refusing it before reading when it is over
+    /// the limit. Opened without blocking, so a FIFO is refused at once
+    /// rather than waited on for a writer.
     private func readFile(_ path: String) throws(ExtractionError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd: Int32
+        if let root = options.beneath {
+            do {
+                fd = try BeneathPath.openFile(path, under: root, flags: O_RDONLY | O_NONBLOCK)
+            } catch {
+                throw ExtractionError(.unreadable, "cannot open \(path): \(error.message)")
+            }
+        } else {
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        }
         guard fd >= 0 else { throw ExtractionError(.unreadable, "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()

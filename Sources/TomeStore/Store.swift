@@ -360,13 +360,16 @@ public final class Store: Sendable {
     }
 
     /// Deletes a document and everything it produced. Nil when there is no
-    /// such document; throws `StoreError.busy` while a worker holds it.
+    /// such document; throws `StoreError.busy` while it is queued or a worker
+    /// holds it.
     /// Returns the new corpus-memory generation, and the document's stored
     /// Engram counts when it was counted there (done), so they can be taken out.
     public func delete(documentID id: Int64) throws -> (generation: Int64, counted: EngramContribution?)? {
         try pool.write { db in
             guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
-            guard document.status != .processing else { throw StoreError.busy(id) }
+            // A queued document's file is still in the spool: deleting the row would
+            // let the next scan take the file again as a new document.
+            guard document.status == .done || document.status == .failed else { throw StoreError.busy(id) }
             let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             return (counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0, counted)

@@ -39,6 +39,9 @@ struct ExtractCommand: AsyncParsableCommand {
     @Flag(help: "Write `tome-progress DONE TOTAL` lines to stderr while reading pages.")
     var progress = false
 
+    @Option(help: "Read FILE only if it lies below this folder with no symbolic link on the way. The daemon sets it to the spool.")
+    var beneath: String?
+
     @Option(help: "Limit this process's address space (RLIMIT_AS), in MiB. The daemon sets it for its children.")
     var memoryLimitMb: Int?
 
@@ -55,7 +58,7 @@ struct ExtractCommand: AsyncParsableCommand {
     func run() async throws {
         if let memoryLimitMb { try Self.limit(RLIMIT_AS, to: UInt64(memoryLimitMb) << 20, name: "RLIMIT_AS") }
         if let cpuLimitS { try Self.limit(RLIMIT_CPU, to: UInt64(cpuLimitS), name: "RLIMIT_CPU") }
-        var options = ExtractionOptions(maxBytes: maxBytes, workers: workers)
+        var options = ExtractionOptions(maxBytes: maxBytes, workers: workers, beneath: beneath)
         if progress { options.progress = ProgressReporter().report }
         let extractor = Extractor(options: options)
         let document: ExtractedDocument

@@ -55,6 +55,10 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as DaemonError {
             FileHandle.standardError.write(Data("tomed: \(error)\n".utf8))
             throw ExitCode.failure
+        } catch {
+            // A system call refused at start (no space, no permission): one line that names it.
+            FileHandle.standardError.write(Data("tomed: cannot start: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 

@@ -169,6 +169,8 @@ import TomeTestSupport
 
     @Test func deleteRemovesEverythingAndFreesTheContent() throws {
         let (documentID, jobID) = try enqueueNew()
+        // Queued (its file is still in the spool) and processing: refused.
+        #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         _ = try store.claimNextJob(now: now)
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try complete(jobID, documentID)
