@@ -191,7 +191,8 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
 
 /// One line of `GET /v1/events` (newline-delimited JSON).
 public struct Event: Codable, Sendable, Equatable {
-    /// `queued`, `progress`, `done`, `failed`, `duplicate`, `deleted`.
+    /// `queued`, `progress`, `done`, `failed`, `duplicate`, `deleted`, and
+    /// `heartbeat` (id 0) every few seconds on an idle stream.
     public var event: String
     public var id: Int64
     public var name: String

@@ -1,4 +1,5 @@
 import Glibc
+import NIOCore
 
 /// Who may do what on the control socket, decided from the peer's
 /// credentials (`SO_PEERCRED`) and its groups: root and the daemon's own
@@ -34,6 +35,14 @@ struct PeerCredentials: Sendable {
     var pid: Int32 = 0
     var uid: UInt32 = 0
     var gid: UInt32 = 0
+
+    /// The credentials of the peer of a Unix-socket channel (nil for another kind of channel).
+    static func of(_ channel: any Channel) async throws -> PeerCredentials? {
+        guard let provider = channel as? any SocketOptionProvider else { return nil }
+        return try await provider.unsafeGetSocketOption(
+            level: NIOBSDSocket.OptionLevel(rawValue: SOL_SOCKET), name: NIOBSDSocket.Option(rawValue: SO_PEERCRED)
+        ).get()
+    }
 }
 
 /// User and group lookups through NSS.

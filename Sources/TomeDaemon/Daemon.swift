@@ -61,15 +61,21 @@ public struct Daemon: Sendable {
         try memory.reconcile(with: store, logger: logger)
         Self.requeueUnanalysed(store: store, logger: logger)
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
+        let lanes = Lanes()
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
-                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger)
+                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes)
+        let peers = PeerConnections()
 
         let notifier = SystemdNotifier()
         let logger = self.logger
         let bound = config
         let app = Application(
             router: api.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(
+                    peers: peers, perPeer: bound.maxConnectionsPerPeer,
+                    headerTimeout: .milliseconds(Int64(bound.headerTimeoutSeconds * 1000)), exempt: [0, geteuid()])],
+                idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
             configuration: .init(
                 address: .unixDomainSocket(path: config.socketPath), serverName: "tomed",
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)
@@ -81,13 +87,13 @@ public struct Daemon: Sendable {
             },
             logger: logger
         )
-        let heartbeat = SystemdHeartbeat(notifier: notifier, events: events) {
+        let heartbeat = SystemdHeartbeat(notifier: notifier, events: events, probe: HealthProbe(socket: config.socketPath)) {
             let queue = (try? store.queueLength()) ?? 0
             return "\(queue) queued, \(events.busyWorkers)/\(workers) workers busy"
         }
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              memory: memory, executable: try Self.executablePath(), workers: workers, logger: logger)
+                              memory: memory, commits: lanes.commits, executable: try Self.executablePath(), workers: workers, logger: logger)
         let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the

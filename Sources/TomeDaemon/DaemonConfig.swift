@@ -70,6 +70,16 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxConnections: Int = 64
     /// Longest time to read one request. `[api] request_timeout_s`. The default is 30.
     public var requestTimeoutSeconds: Double = 30
+    /// Connections one peer user may hold at once (root and the daemon's own
+    /// user are exempt). `[api] max_connections_per_peer`. The default is 16.
+    public var maxConnectionsPerPeer: Int = 16
+    /// Time a client has, after connecting or after an answer, to send a
+    /// whole request head. `[api] header_timeout_s`. The default is 5.
+    public var headerTimeoutSeconds: Double = 5
+    /// `GET /v1/events` streams open at once, in all and per peer user.
+    /// `[api] max_event_streams`, `max_event_streams_per_peer`. The defaults are 16 and 4.
+    public var maxEventStreams: Int = 16
+    public var maxEventStreamsPerPeer: Int = 4
 
     /// What to do with a source file after its results are committed.
     public enum Disposition: String, Sendable, CaseIterable {
@@ -163,6 +173,10 @@ extension DaemonConfig {
                 try r.int(t, "max_body_bytes", min: 1) { config.maxBodyBytes = $0 }
                 try r.int(t, "max_connections", min: 1) { config.maxConnections = $0 }
                 try r.number(t, "request_timeout_s", min: 0.1) { config.requestTimeoutSeconds = $0 }
+                try r.int(t, "max_connections_per_peer", min: 1) { config.maxConnectionsPerPeer = $0 }
+                try r.number(t, "header_timeout_s", min: 0.1) { config.headerTimeoutSeconds = $0 }
+                try r.int(t, "max_event_streams", min: 1) { config.maxEventStreams = $0 }
+                try r.int(t, "max_event_streams_per_peer", min: 1) { config.maxEventStreamsPerPeer = $0 }
             }
         }
         return config

@@ -6,22 +6,39 @@ import TomeAPI
 /// live figures the API shows: progress of documents in work, busy workers.
 final class EventHub: Sendable {
     private struct State {
-        var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
+        var subscribers: [UUID: (peer: UInt32, continuation: AsyncStream<Event>.Continuation)] = [:]
         var progress: [Int64: DocumentProgress] = [:]
         var busyWorkers = 0
     }
 
     private let state = Mutex(State())
 
-    /// A stream of the events published from now on; it ends when the client goes.
-    func subscribe() -> AsyncStream<Event> {
+    /// A stream of the events published from now on, ending when the client
+    /// goes; nil when `limit` streams are open in all or `perPeer` for `peer`.
+    func subscribe(peer: UInt32, limit: Int, perPeer: Int) -> AsyncStream<Event>? {
         let id = UUID()
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let admitted = state.withLock { state -> Bool in
+            guard state.subscribers.count < limit, state.subscribers.values.filter({ $0.peer == peer }).count < perPeer else { return false }
+            state.subscribers[id] = (peer, continuation)
+            return true
+        }
+        guard admitted else { return nil }
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
-        state.withLock { $0.subscribers[id] = continuation }
         return stream
+    }
+
+    /// Streams open now.
+    var streams: Int { state.withLock { $0.subscribers.count } }
+
+    /// A heartbeat line to every stream: a client that vanished is noticed at
+    /// the write, and one that listens knows the daemon is there.
+    func heartbeat() {
+        let targets = state.withLock { $0.subscribers.values.map(\.continuation) }
+        let event = Event(event: "heartbeat", id: 0, name: "", time: iso8601(Date()))
+        for target in targets { target.yield(event) }
     }
 
     func publish(_ event: Event) {
@@ -31,7 +48,7 @@ final class EventHub: Sendable {
             } else if ["done", "failed", "deleted", "queued"].contains(event.event) {
                 state.progress[event.id] = nil
             }
-            return Array(state.subscribers.values)
+            return state.subscribers.values.map(\.continuation)
         }
         for target in targets { target.yield(event) }
     }
@@ -40,7 +57,7 @@ final class EventHub: Sendable {
     func finishAll() {
         let targets = state.withLock { state in
             defer { state.subscribers.removeAll() }
-            return Array(state.subscribers.values)
+            return state.subscribers.values.map(\.continuation)
         }
         for target in targets { target.finish() }
     }

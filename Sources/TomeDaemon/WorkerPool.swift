@@ -20,6 +20,7 @@ final class WorkerPool: Service {
     private let metrics: Metrics
     private let disposer: Disposer
     private let memory: CorpusMemory
+    private let commits: ComputeLane
     private let executable: String
     private let workers: Int
     private let logger: Logger
@@ -27,8 +28,9 @@ final class WorkerPool: Service {
     private let idlePoll: Duration = .milliseconds(100)
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
-         executable: String, workers: Int, logger: Logger) {
+         commits: ComputeLane, executable: String, workers: Int, logger: Logger) {
         self.memory = memory
+        self.commits = commits
         self.store = store
         self.settings = settings
         self.events = events
@@ -96,16 +98,21 @@ final class WorkerPool: Service {
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
             let tokens = processed.analysis.index.tokenCount
             do {
-                // The store and the corpus memory change together: one commit at a time.
-                try memory.commitLock.withLock { _ in
-                    let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
-                                                       analysis: processed.analysis, now: Date())
-                    // A reprocessed document's old counts go first (the exact ones it was added with).
-                    do {
-                        try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
-                    } catch {
-                        logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
-                                     metadata: ["document": "\(documentID)", "error": "\(error)"])
+                // The store and the corpus memory change together, one commit at a time,
+                // on the commit lane: a large document's transaction and the memory's
+                // sync take a good part of a second, which request threads must not wait behind.
+                let (store, memory, logger) = (self.store, self.memory, self.logger)
+                try await commits.run {
+                    try memory.commitLock.withLock { _ in
+                        let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
+                                                           analysis: processed.analysis, now: Date())
+                        // A reprocessed document's old counts go first (the exact ones it was added with).
+                        do {
+                            try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
+                        } catch {
+                            logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
+                                         metadata: ["document": "\(documentID)", "error": "\(error)"])
+                        }
                     }
                 }
             } catch {

@@ -85,7 +85,7 @@ struct Watch: AsyncParsableCommand {
             if !json {
                 print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · watching (Ctrl-C to stop)")
             }
-            for try await line in try await client.lines("/v1/events") {
+            for try await line in try await client.lines("/v1/events") where !line.contains(#""event":"heartbeat""#) {
                 if json {
                     print(line)
                 } else if let event = try? JSONDecoder().decode(Event.self, from: Data(line.utf8)) {

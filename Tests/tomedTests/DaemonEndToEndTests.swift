@@ -255,15 +255,17 @@ import TomeTestSupport
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         try #require(bound == 0)
-        try daemon.start(environment: ["NOTIFY_SOCKET": notifyPath])
+        // A 2 s watchdog: the daemon probes its own /v1/health every second and feeds it.
+        try daemon.start(environment: ["NOTIFY_SOCKET": notifyPath, "WATCHDOG_USEC": "2000000"])
         var messages: [String] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        let deadline = Date() + 4
+        while Date() < deadline, messages.filter({ $0.contains("WATCHDOG=1") }).count < 2 {
             let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            guard n > 0 else { break }
-            messages.append(String(decoding: buffer[0..<n], as: UTF8.self))
+            if n > 0 { messages.append(String(decoding: buffer[0..<n], as: UTF8.self)) } else { usleep(50_000) }
         }
         #expect(messages.contains { $0.contains("READY=1") }, "\(messages)")
+        #expect(messages.filter { $0.contains("WATCHDOG=1") }.count >= 2, "\(messages)")
 
         let second = try runProcess(daemon.tomed, ["--config", daemon.configPath])
         #expect(second.status == 1)

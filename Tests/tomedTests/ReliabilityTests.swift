@@ -100,3 +100,143 @@ import TomeTestSupport
         #expect(Date().timeIntervalSince(started) < 10)
     }
 }
+
+/// Clients that hold the API: each case, then `/v1/health` answers in under
+/// 100 ms (the median of ten; every one in under 2 s, so a test suite running
+/// beside it on two cores does not make it flaky — the failures this guards
+/// against were stalls of 11 to 30 s).
+@Suite(.serialized) struct HostileClientTests {
+    /// Milliseconds `GET /v1/health` takes, median of ten, after checking each answered within 2 s.
+    static func healthMilliseconds(_ daemon: DaemonFixture) throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<10 {
+            let started = Date()
+            let response = try daemon.get("/v1/health")
+            #expect(response.status == 200)
+            times.append(Date().timeIntervalSince(started) * 1000)
+            usleep(20_000)
+        }
+        #expect(times.max() ?? 0 < 2000, "\(times)")
+        return times.sorted()[times.count / 2]
+    }
+
+    /// Event streams are bounded per peer user and in all; an open stream
+    /// gets heartbeats; health is fast while streams are held.
+    @Test func eventStreamsAreBoundedAndHeartbeat() throws {
+        let daemon = DaemonFixture(config: "max_event_streams = 6\nmax_event_streams_per_peer = 3")
+        try daemon.start()
+        var streams: [Int32] = []
+        defer { for fd in streams { close(fd) } }
+        for _ in 0..<3 {
+            let fd = try UnixHTTP.connect(daemon.socket)
+            try UnixHTTP.sendAll(fd, Array("GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+            streams.append(fd)
+        }
+        usleep(300_000)
+        let refused = try daemon.get("/v1/events")
+        #expect(refused.status == 503)
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "too_many_streams")
+        #expect(try Self.healthMilliseconds(daemon) < 100)
+        // A heartbeat reaches an open stream within the heartbeat interval (5 s).
+        var tv = timeval(tv_sec: 8, tv_usec: 0)
+        setsockopt(streams[0], SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date() + 8
+        while Date() < deadline, !String(decoding: received, as: UTF8.self).contains("heartbeat") {
+            let n = buffer.withUnsafeMutableBytes { recv(streams[0], $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received += buffer[0..<n]
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains(#""event":"heartbeat""#))
+        // A closed stream frees its place.
+        close(streams.removeLast())
+        try waitUntil(timeout: 10, "a stream place freed") {
+            let fd = try UnixHTTP.connect(daemon.socket)
+            defer { close(fd) }
+            try UnixHTTP.sendAll(fd, Array("GET /v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+            var head = [UInt8](repeating: 0, count: 12)
+            return recv(fd, &head, head.count, 0) == 12 && String(decoding: head, as: UTF8.self) == "HTTP/1.1 200"
+        }
+    }
+
+    /// Connections that never finish their request head are closed after
+    /// header_timeout_s; health is fast meanwhile.
+    @Test func slowHeadersAreCutOff() throws {
+        let daemon = DaemonFixture(config: "header_timeout_s = 0.5")
+        try daemon.start()
+        var slow: [Int32] = []
+        defer { for fd in slow { close(fd) } }
+        for _ in 0..<30 {
+            let fd = try UnixHTTP.connect(daemon.socket)
+            try UnixHTTP.sendAll(fd, Array("GET /v1/heal".utf8))
+            slow.append(fd)
+        }
+        #expect(try Self.healthMilliseconds(daemon) < 100)
+        usleep(1_500_000)
+        // Every slow connection was closed by the daemon: a read sees the end.
+        var closed = 0
+        for fd in slow {
+            var tv = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var byte: UInt8 = 0
+            if recv(fd, &byte, 1, 0) == 0 { closed += 1 }
+        }
+        #expect(closed == 30)
+    }
+
+    /// One peer user holds at most max_connections_per_peer connections; a
+    /// second user (here root, the test) still gets in at once.
+    @Test(.enabled(if: getuid() == 0, "needs root to run a client as nobody"))
+    func onePeerCannotTakeEveryConnection() throws {
+        let daemon = DaemonFixture(config: "socket_mode = \"0666\"\nmax_connections_per_peer = 5\nheader_timeout_s = 30")
+        try daemon.start()
+        chmod(daemon.scratch.path, 0o755)  // nobody must reach the socket's folder
+        // nobody opens 12 connections and counts those the daemon closes at once.
+        let script = """
+            import socket, time
+            socks = []
+            for _ in range(12):
+                s = socket.socket(socket.AF_UNIX); s.connect("\(daemon.socket)"); s.settimeout(0.3); socks.append(s)
+            time.sleep(0.5)
+            closed = 0
+            for s in socks:
+                try:
+                    if s.recv(1) == b"": closed += 1
+                except socket.timeout:
+                    pass
+            print(closed)
+            """
+        let run = try runProcess("runuser", ["-u", "nobody", "--", "python3", "-c", script])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(String(decoding: run.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "7")
+        #expect(try Self.healthMilliseconds(daemon) < 100)
+    }
+
+    /// Dense asks run on a lane of their own, one at a time, with a short
+    /// queue (503 past it); health stays fast while they run.
+    @Test func denseAsksDoNotStarveHealth() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let sentences = (0..<20_000).map { "Report \($0 % 97) of the harbour office describes cargo number \($0) in some detail." }
+        daemon.scratch.write("spool/big.txt", sentences.joined(separator: " "))
+        let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
+        let body = Array(#"{"question": "cargo number 4711 harbour office", "mode": "dense", "k": 5}"#.utf8)
+        final class Statuses: @unchecked Sendable { var values: [Int] = []; let lock = NSLock() }
+        let statuses = Statuses()
+        let group = DispatchGroup()
+        let socket = daemon.socket
+        for _ in 0..<8 {
+            DispatchQueue.global().async(group: group) {
+                let status = (try? UnixHTTP.request(socket: socket, "POST", "/v1/documents/\(id)/ask", body: body).status) ?? -1
+                statuses.lock.lock(); statuses.values.append(status); statuses.lock.unlock()
+            }
+        }
+        usleep(100_000)
+        let median = try Self.healthMilliseconds(daemon)
+        group.wait()
+        #expect(median < 100, "health took \(median) ms under dense asks")
+        #expect(statuses.values.contains(200))
+        #expect(statuses.values.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses.values)")
+    }
+}
