@@ -173,19 +173,51 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var workers: Int
     public var uptimeSeconds: Double
     public var version: String
+    public var storage: StorageStatus
 
-    public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String) {
+    public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String, storage: StorageStatus) {
         self.documents = documents
         self.queueLength = queueLength
         self.workersBusy = workersBusy
         self.workers = workers
         self.uptimeSeconds = uptimeSeconds
         self.version = version
+        self.storage = storage
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, workers, version
+        case documents, workers, version, storage
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
+    }
+}
+
+/// Whether the daemon can write (`GET /v1/status`): false while the state
+/// dir's file system is full, when intake and processing pause.
+public struct StorageStatus: Codable, Sendable, Equatable {
+    public var writable: Bool
+    public var freeBytes: Int64
+    public var problem: String?
+
+    public init(writable: Bool, freeBytes: Int64, problem: String?) {
+        self.writable = writable
+        self.freeBytes = freeBytes
+        self.problem = problem
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case writable, problem
+        case freeBytes = "free_bytes"
+    }
+}
+
+/// `GET /v1/health` when the daemon is degraded (503): what is wrong.
+public struct HealthReport: Codable, Sendable, Equatable {
+    public var status: String
+    public var problems: [String]
+
+    public init(status: String, problems: [String]) {
+        self.status = status
+        self.problems = problems
     }
 }
 

@@ -71,6 +71,7 @@ struct ControlAPI: Sendable {
     /// Where asks (sparse, and dense apart: one at a time) and the store's
     /// deletes run, off the threads that serve requests.
     let lanes: Lanes
+    let storage: StorageMonitor
     static let version = "0.1.0"
 
     typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
@@ -79,7 +80,7 @@ struct ControlAPI: Sendable {
     /// answer for a known path asked with another method.
     func endpoints() -> [(path: String, method: HTTPRequest.Method, handler: Handler)] {
         [
-            ("/v1/health", .get, { _, _ in try JSONBody.response(["status": "ok"]) }),
+            ("/v1/health", .get, { _, _ in try health() }),
             ("/v1/status", .get, { _, _ in try JSONBody.response(try status()) }),
             ("/v1/documents", .get, { request, _ in try list(request) }),
             ("/v1/documents", .post, { request, context in try await add(request, context: context) }),
@@ -108,12 +109,20 @@ struct ControlAPI: Sendable {
 
     // MARK: Handlers
 
+    /// `ok`, or `degraded` (503) with the problems (a full disk) while the daemon cannot write.
+    func health() throws -> Response {
+        let snapshot = storage.snapshot
+        guard let problem = snapshot.problem else { return try JSONBody.response(["status": "ok"]) }
+        return try JSONBody.response(HealthReport(status: "degraded", problems: [problem]), status: .serviceUnavailable)
+    }
+
     func status() throws -> DaemonStatus {
         let counts = try store.countsByStatus()
         return DaemonStatus(
             documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
-            uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version
+            uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
+            storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem)
         )
     }
 
@@ -188,6 +197,14 @@ struct ControlAPI: Sendable {
             intake = try self.intake.upload(bytes, name: name)
         } catch let refused as Intake.UploadRefused {
             throw APIError.badRequest(refused.message)
+        } catch let full as Intake.NoSpace {
+            throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", message: "\(full.problem); try again when space returns", retryable: true)
+        } catch {
+            storage.noteFailure(error)
+            if StorageMonitor.isOutOfSpace(error) {
+                throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", message: "no space to write the upload: \(error)", retryable: true)
+            }
+            throw error
         }
         switch intake {
         case let .queued(documentID, _):
@@ -324,7 +341,8 @@ struct ControlAPI: Sendable {
 
     private func metricsText() throws -> Response {
         let s = try status()
-        let text = metrics.render(documents: s.documents, queueLength: s.queueLength, workersBusy: s.workersBusy, workers: s.workers, uptime: s.uptimeSeconds)
+        let text = metrics.render(documents: s.documents, queueLength: s.queueLength, workersBusy: s.workersBusy, workers: s.workers, uptime: s.uptimeSeconds,
+                                  storage: s.storage)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }

@@ -52,9 +52,11 @@ public struct Daemon: Sendable {
         let settings = SettingsBox(config, pipelines: pipelines.names)
         let events = EventHub()
         let metrics = Metrics()
-        let disposer = Disposer(store: store, settings: settings, logger: logger)
+        let storage = StorageMonitor(settings: settings, store: store, events: events, logger: logger)
+        let disposer = Disposer(store: store, settings: settings, logger: logger) { storage.noteFailure($0) }
+        storage.whenSpaceReturns { disposer.disposeAllPending() }
         disposer.disposeAllPending()
-        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, logger: logger)
+        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, storage: storage, logger: logger)
         let workers = config.resolvedWorkers
         let started = monotonicNow()
         let memory = try CorpusMemory(path: config.engramPath)
@@ -63,7 +65,8 @@ public struct Daemon: Sendable {
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
         let lanes = Lanes()
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
-                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes)
+                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes,
+                             storage: storage)
         let peers = PeerConnections()
 
         let notifier = SystemdNotifier()
@@ -93,15 +96,16 @@ public struct Daemon: Sendable {
         }
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              memory: memory, commits: lanes.commits, executable: try Self.executablePath(), workers: workers, logger: logger)
-        let watcher = SpoolWatcher(settings: settings, intake: intake, logger: logger)
+                              memory: memory, commits: lanes.commits, storage: storage, executable: try Self.executablePath(), workers: workers,
+                              logger: logger)
+        let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the
         // watcher (no new files), the workers (a running child is killed and
         // its job re-queued), the reloader, the heartbeat (STOPPING=1; event
         // streams end, so they cannot hold the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [app, heartbeat, reloader, pool, watcher],
+            services: [app, heartbeat, reloader, storage, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

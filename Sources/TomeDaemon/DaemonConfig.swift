@@ -41,6 +41,10 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Wait before the first retry, doubled for each later one.
     /// `[jobs] retry_backoff_s`. The default is 5.
     public var retryBackoffSeconds: Double = 5
+    /// Intake and processing pause while the state dir's file system has less
+    /// free than this, and resume by themselves when it has it again.
+    /// `[jobs] min_free_mb`. The default is 64.
+    public var minFreeMB: Int = 64
 
     /// Wall-clock limit of one extraction. `[extract] timeout_s`. The default is 120.
     public var extractTimeoutSeconds: Double = 120
@@ -149,6 +153,7 @@ extension DaemonConfig {
                 try r.int(t, "workers", min: 0) { config.workers = $0 }
                 try r.int(t, "queue_limit", min: 1) { config.queueLimit = $0 }
                 try r.int(t, "retries", min: 0) { config.retries = $0 }
+                try r.int(t, "min_free_mb", min: 0) { config.minFreeMB = $0 }
                 try r.number(t, "retry_backoff_s", min: 0) { config.retryBackoffSeconds = $0 }
             }
             try r.table(t, "extract") { r, t in

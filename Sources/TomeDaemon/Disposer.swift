@@ -12,11 +12,14 @@ final class Disposer: Sendable {
     private let store: Store
     private let settings: SettingsBox
     private let logger: Logger
+    /// Told when a move fails (the storage monitor, to notice a full disk).
+    private let onFailure: @Sendable (any Error) -> Void
 
-    init(store: Store, settings: SettingsBox, logger: Logger) {
+    init(store: Store, settings: SettingsBox, logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.onFailure = onFailure
     }
 
     /// Disposes of every finished job's file still waiting (after a crash).
@@ -53,22 +56,62 @@ final class Disposer: Sendable {
             }
             try store.markSourceDisposed(jobID: job.id, path: kept)
         } catch {
-            logger.error("cannot dispose of source file", metadata: ["path": "\(source)", "job": "\(job.id)", "error": "\(error)"])
+            // Out of space, the storage monitor says so once and the move is done again when space returns.
+            if !StorageMonitor.isOutOfSpace(error) {
+                logger.error("cannot dispose of source file", metadata: ["path": "\(source)", "job": "\(job.id)", "error": "\(error)"])
+            }
+            onFailure(error)
         }
     }
 
     /// Moves `source` to `folder/relative`, adding ` (2)`, ` (3)`… before the
-    /// extension when the name is taken; returns the new path.
+    /// extension when the name is taken; returns the new path. Across file
+    /// systems the copy goes to a hidden `.part` file, is synced, and is
+    /// renamed into place before the original is removed: a copy cut short
+    /// (a full disk) leaves no partial file under the real name, and the
+    /// move is simply tried again.
     func move(_ source: String, into folder: String, relative: String) throws -> String {
         let target = Self.freeName(folder + "/" + relative) { FileStat($0) != nil }
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let directory = (target as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if rename(source, target) != 0 {
             guard errno == EXDEV else { throw SystemError("rename \(source) -> \(target)", errno) }
-            // Another file system: copy, then remove the original.
-            try FileManager.default.copyItem(atPath: source, toPath: target)
-            try FileManager.default.removeItem(atPath: source)
+            let part = directory + "/." + (target as NSString).lastPathComponent + ".part"
+            do {
+                try Self.copySynced(source, to: part)
+                guard rename(part, target) == 0 else { throw SystemError("rename \(part) -> \(target)", errno) }
+            } catch {
+                unlink(part)
+                throw error
+            }
+            guard unlink(source) == 0 || errno == ENOENT else { throw SystemError("unlink \(source)", errno) }
         }
         return target
+    }
+
+    /// Copies a file and syncs the copy.
+    static func copySynced(_ source: String, to target: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw SystemError("open \(source)", errno) }
+        defer { close(input) }
+        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard output >= 0 else { throw SystemError("open \(target)", errno) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw SystemError("read \(source)", errno) }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, n - written) }
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { throw SystemError("write \(target)", errno) }
+                written += w
+            }
+        }
+        guard fsync(output) == 0 else { throw SystemError("fsync \(target)", errno) }
     }
 
     /// `name`, or `name (2).ext`, `name (3).ext`… the first that `isTaken` says is free.

@@ -8,7 +8,7 @@ final class EventHub: Sendable {
     private struct State {
         var subscribers: [UUID: (peer: UInt32, continuation: AsyncStream<Event>.Continuation)] = [:]
         var progress: [Int64: DocumentProgress] = [:]
-        var busyWorkers = 0
+        var activeJobs: Set<Int64> = []
     }
 
     private let state = Mutex(State())
@@ -64,10 +64,12 @@ final class EventHub: Sendable {
 
     func progress(of id: Int64) -> DocumentProgress? { state.withLock { $0.progress[id] } }
 
-    var busyWorkers: Int { state.withLock { $0.busyWorkers } }
+    var busyWorkers: Int { state.withLock { $0.activeJobs.count } }
+    /// The jobs workers hold now.
+    var activeJobs: Set<Int64> { state.withLock { $0.activeJobs } }
 
-    func workerStarted() { state.withLock { $0.busyWorkers += 1 } }
-    func workerFinished() { state.withLock { $0.busyWorkers -= 1 } }
+    func workerStarted(job: Int64) { state.withLock { _ = $0.activeJobs.insert(job) } }
+    func workerFinished(job: Int64) { state.withLock { _ = $0.activeJobs.remove(job) } }
 }
 
 /// ISO 8601 UTC with milliseconds, the form every time in the API takes.

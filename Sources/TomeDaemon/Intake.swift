@@ -15,6 +15,7 @@ final class Intake: Sendable {
     private let settings: SettingsBox
     private let events: EventHub
     private let disposer: Disposer
+    private let storage: StorageMonitor
     private let logger: Logger
     /// Files already handed over, by path, with the size and mtime they had:
     /// a rescan does not hash them again unless they changed.
@@ -25,7 +26,8 @@ final class Intake: Sendable {
         var mtime: Double
     }
 
-    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, logger: Logger) {
+    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, storage: StorageMonitor, logger: Logger) {
+        self.storage = storage
         self.store = store
         self.settings = settings
         self.events = events
@@ -68,7 +70,10 @@ final class Intake: Sendable {
         do {
             _ = try record(sha256: hash, bytes: info.size, sourcePath: path)
         } catch {
-            logger.error("cannot record spool file", metadata: ["path": "\(path)", "error": "\(error)"])
+            // Out of space: the storage monitor says so once; the file is offered again when space returns.
+            storage.noteFailure(error)
+            known.withLock { _ = $0.removeValue(forKey: path) }
+            if !StorageMonitor.isOutOfSpace(error) { logger.error("cannot record spool file", metadata: ["path": "\(path)", "error": "\(error)"]) }
         }
     }
 
@@ -97,6 +102,7 @@ final class Intake: Sendable {
     /// Every folder on the way is opened without following a symbolic link
     /// (`BeneathPath`): a link in the spool cannot send an upload elsewhere.
     func upload(_ bytes: [UInt8], name: String) throws -> Enqueued {
+        guard storage.isWritable else { throw NoSpace(problem: storage.snapshot.problem ?? "disk full") }
         let spool = settings.current.spoolDir
         let parts = name.split(separator: "/").map(String.init)
         guard let file = parts.last else { throw UploadRefused(message: "the name is empty") }
@@ -121,6 +127,11 @@ final class Intake: Sendable {
         }
         if let info = FileStat(targetPath) { known.withLock { $0[targetPath] = FileSignature(size: info.size, mtime: info.mtime) } }
         return try record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: targetPath)
+    }
+
+    /// Writing is paused for want of space (`StorageMonitor`).
+    struct NoSpace: Error {
+        var problem: String
     }
 
     /// An upload's name leads through a symbolic link or a file: nothing was written.

@@ -1,4 +1,5 @@
 import Synchronization
+import TomeAPI
 
 /// Counters and the processing-time histogram behind `GET /metrics`.
 final class Metrics: Sendable {
@@ -27,7 +28,7 @@ final class Metrics: Sendable {
     func documentFailed() { state.withLock { $0.failures += 1 } }
 
     /// The Prometheus text exposition of these figures plus the gauges given.
-    func render(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptime: Double) -> String {
+    func render(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptime: Double, storage: StorageStatus) -> String {
         let s = state.withLock { $0 }
         var out = ""
         out += "# HELP tome_documents Documents in the store, by status.\n# TYPE tome_documents gauge\n"
@@ -41,6 +42,8 @@ final class Metrics: Sendable {
         out += "# HELP tome_tokens_processed_total Tokens in documents processed since start.\n# TYPE tome_tokens_processed_total counter\ntome_tokens_processed_total \(s.tokens)\n"
         out += "# HELP tome_documents_failed_total Documents that failed since start.\n# TYPE tome_documents_failed_total counter\ntome_documents_failed_total \(s.failures)\n"
         out += "# HELP tome_uptime_seconds Seconds since the daemon started.\n# TYPE tome_uptime_seconds gauge\ntome_uptime_seconds \(uptime)\n"
+        out += "# HELP tome_disk_full 1 while intake and processing are paused for want of space.\n# TYPE tome_disk_full gauge\ntome_disk_full \(storage.writable ? 0 : 1)\n"
+        out += "# HELP tome_state_free_bytes Free bytes on the state dir's file system.\n# TYPE tome_state_free_bytes gauge\ntome_state_free_bytes \(storage.freeBytes)\n"
         return out
     }
 }

@@ -13,11 +13,13 @@ import ServiceLifecycle
 final class SpoolWatcher: Service {
     private let settings: SettingsBox
     private let intake: Intake
+    private let storage: StorageMonitor
     private let logger: Logger
     /// How often the loop wakes to read events and check settling files.
     private let tick: Duration = .milliseconds(50)
 
-    init(settings: SettingsBox, intake: Intake, logger: Logger) {
+    init(settings: SettingsBox, intake: Intake, storage: StorageMonitor, logger: Logger) {
+        self.storage = storage
         self.settings = settings
         self.intake = intake
         self.logger = logger
@@ -64,10 +66,15 @@ final class SpoolWatcher: Service {
             return files
         }
 
+        var wasWritable = true
         while !Task.isCancelledOrShuttingDown {
             let now = monotonicNow()
             var takeNow: [String] = []
             let current = settings.current
+            // Space is back: look at the whole spool again for the files left while it was not.
+            let writable = storage.isWritable
+            if writable && !wasWritable { lastScan = -.infinity }
+            wasWritable = writable
             if now - lastScan >= current.scanIntervalSeconds {
                 lastScan = now
                 for path in scan(root) where !intake.isKnown(path) {
@@ -106,8 +113,8 @@ final class SpoolWatcher: Service {
             }
             takeNow += tracker.ready(now: now)
             for path in takeNow {
-                if await !intake.hasRoom() {
-                    // The queue is full: leave the file; the next scan offers it again.
+                if await !intake.hasRoom() || !storage.isWritable {
+                    // The queue or the disk is full: leave the file; the next scan offers it again.
                     continue
                 }
                 await intake.take(path: path)

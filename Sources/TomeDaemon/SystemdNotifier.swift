@@ -121,6 +121,7 @@ struct HealthProbe: Sendable {
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return false }
         var response = [UInt8](repeating: 0, count: 64)
         let n = response.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return n >= 12 && String(decoding: response[0..<12], as: UTF8.self) == "HTTP/1.1 200"
+        // 200, or 503 "degraded" (a full disk): either way the daemon answered.
+        return n >= 12 && ["HTTP/1.1 200", "HTTP/1.1 503"].contains(String(decoding: response[0..<12], as: UTF8.self))
     }
 }

@@ -21,6 +21,7 @@ final class WorkerPool: Service {
     private let disposer: Disposer
     private let memory: CorpusMemory
     private let commits: ComputeLane
+    private let storage: StorageMonitor
     private let executable: String
     private let workers: Int
     private let logger: Logger
@@ -28,9 +29,10 @@ final class WorkerPool: Service {
     private let idlePoll: Duration = .milliseconds(100)
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
-         commits: ComputeLane, executable: String, workers: Int, logger: Logger) {
+         commits: ComputeLane, storage: StorageMonitor, executable: String, workers: Int, logger: Logger) {
         self.memory = memory
         self.commits = commits
+        self.storage = storage
         self.store = store
         self.settings = settings
         self.events = events
@@ -51,20 +53,26 @@ final class WorkerPool: Service {
 
     private func workerLoop() async {
         while !Task.isCancelledOrShuttingDown {
+            // No room to store a result: take nothing until the storage monitor says so.
+            guard storage.isWritable else {
+                try? await Task.sleep(for: idlePoll)
+                continue
+            }
             let claimed: (job: JobRecord, document: DocumentRecord)?
             do {
                 claimed = try store.claimNextJob(now: Date())
             } catch {
-                logger.error("cannot read the job queue", metadata: ["error": "\(error)"])
+                storage.noteFailure(error)
+                if storage.isWritable { logger.error("cannot read the job queue", metadata: ["error": "\(error)"]) }
                 claimed = nil
             }
             guard let (job, document) = claimed else {
                 try? await Task.sleep(for: idlePoll)
                 continue
             }
-            events.workerStarted()
+            events.workerStarted(job: job.id)
             await process(job, document)
-            events.workerFinished()
+            events.workerFinished(job: job.id)
         }
     }
 
@@ -97,28 +105,28 @@ final class WorkerPool: Service {
             let parsed = monotonicNow()
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
             let tokens = processed.analysis.index.tokenCount
-            do {
-                // The store and the corpus memory change together, one commit at a time,
-                // on the commit lane: a large document's transaction and the memory's
-                // sync take a good part of a second, which request threads must not wait behind.
-                let (store, memory, logger) = (self.store, self.memory, self.logger)
-                try await commits.run {
-                    try memory.commitLock.withLock { _ in
-                        let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
-                                                           analysis: processed.analysis, now: Date())
-                        // A reprocessed document's old counts go first (the exact ones it was added with).
-                        do {
-                            try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
-                        } catch {
-                            logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
-                                         metadata: ["document": "\(documentID)", "error": "\(error)"])
-                        }
+            // Out of space, the worker keeps the result and waits for space, then
+            // stores it: no work is lost and no job is left in processing unheld.
+            while true {
+                do {
+                    try await commit(processed, job: job, documentID: documentID)
+                    break
+                } catch {
+                    storage.noteFailure(error)
+                    guard StorageMonitor.isOutOfSpace(error) else {
+                        // The database refused otherwise (an I/O error): nothing was written; try again later.
+                        await retryOrFail(job, documentID: documentID, name: name, code: "store_failed", message: "cannot store the document: \(error)",
+                                          transient: true)
+                        return
+                    }
+                    events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "waiting for space"),
+                                         time: iso8601(Date())))
+                    while !storage.isWritable && !Task.isCancelledOrShuttingDown { try? await Task.sleep(for: .milliseconds(250)) }
+                    if Task.isCancelledOrShuttingDown {
+                        try? store.release(jobID: job.id, documentID: documentID, now: Date())
+                        return
                     }
                 }
-            } catch {
-                // The database refused (disk full, I/O error): nothing was written; try again later.
-                await retryOrFail(job, documentID: documentID, name: name, code: "store_failed", message: "cannot store the document: \(error)", transient: true)
-                return
             }
             let seconds = monotonicNow() - started
             metrics.documentProcessed(seconds: seconds, tokens: tokens)
@@ -133,6 +141,26 @@ final class WorkerPool: Service {
         case .cancelled:
             try? store.release(jobID: job.id, documentID: documentID, now: Date())
             logger.info("interrupted, back in the queue", metadata: ["document": "\(documentID)"])
+        }
+    }
+
+    /// The store and the corpus memory change together, one commit at a time,
+    /// on the commit lane: a large document's transaction and the memory's
+    /// sync take a good part of a second, which request threads must not wait behind.
+    private func commit(_ processed: ProcessedDocument, job: JobRecord, documentID: Int64) async throws {
+        let (store, memory, logger) = (self.store, self.memory, self.logger)
+        try await commits.run {
+            try memory.commitLock.withLock { _ in
+                let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
+                                                   analysis: processed.analysis, now: Date())
+                // A reprocessed document's old counts go first (the exact ones it was added with).
+                do {
+                    try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
+                } catch {
+                    logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
+                                 metadata: ["document": "\(documentID)", "error": "\(error)"])
+                }
+            }
         }
     }
 

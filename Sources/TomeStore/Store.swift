@@ -106,6 +106,24 @@ public final class Store: Sendable {
         }
     }
 
+    /// Jobs in `processing` that no worker holds (`active` are the ones held)
+    /// go back to `queued`, the attempt not counted: a commit that failed for
+    /// want of space could not record that itself. Returns how many.
+    @discardableResult
+    public func releaseOrphans(except active: Set<Int64>, now: Date = Date()) throws -> Int {
+        try pool.write { db in
+            let orphans = try Int64.fetchAll(db, sql: "SELECT id FROM jobs WHERE status = 'processing'").filter { !active.contains($0) }
+            for id in orphans {
+                try db.execute(sql: """
+                    UPDATE documents SET status = 'queued', updated_at = ?
+                    WHERE status = 'processing' AND id = (SELECT document_id FROM jobs WHERE id = ?)
+                    """, arguments: [now.timeIntervalSince1970, id])
+                try db.execute(sql: "UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ?", arguments: [id])
+            }
+            return orphans.count
+        }
+    }
+
     /// Takes the next runnable job (queued, due), marking it and its document `processing`.
     public func claimNextJob(now: Date) throws -> (job: JobRecord, document: DocumentRecord)? {
         let t = now.timeIntervalSince1970

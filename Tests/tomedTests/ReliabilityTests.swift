@@ -240,3 +240,51 @@ import TomeTestSupport
         #expect(statuses.values.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses.values)")
     }
 }
+
+/// A state dir whose file system fills up while tomed runs, then frees up.
+@Suite(.serialized) struct DiskFullTests {
+    /// Writes fail for want of space: health says degraded (503), status and
+    /// metrics show it, no job is left in processing, no partial copy lands in
+    /// the archive, the log says so once; when space returns, everything
+    /// finishes by itself, archived under its own name.
+    @Test(.enabled(if: SmallFileSystem.available, "mounting a tmpfs needs root"))
+    func aFullDiskPausesAndSpaceResumes() throws {
+        let daemon = DaemonFixture(jobs: "workers = 2\nmin_free_mb = 0")
+        let disk = try SmallFileSystem(at: daemon.state, megabytes: 60)
+        try daemon.start()
+        let filler = disk.fill(leaving: 1 << 20)
+        let names = (1...4).map { "gen\($0).txt" }
+        for (n, name) in names.enumerated() {
+            let paragraph = (0..<4_000).map { "Line \($0) of file \(n) says something about cargo and tides." }.joined(separator: "\n")
+            daemon.scratch.write("spool/\(name)", paragraph)  // ~230 KB each, more than the room left
+        }
+        try waitUntil(timeout: 30, "health degraded") { (try? daemon.get("/v1/health").status) == 503 }
+        let health = try daemon.get("/v1/health").json
+        #expect((health["problems"] as? [String])?.first?.hasPrefix("disk full") == true, "\(health)")
+        #expect((try daemon.get("/v1/status").json["storage"] as? [String: Any])?["writable"] as? Bool == false)
+        #expect(try daemon.get("/metrics").text.contains("tome_disk_full 1"))
+        usleep(2_000_000)
+        // A document still in processing is held by a worker waiting for space with its result.
+        let paused = try daemon.documents()
+        let processing = paused.filter { $0["status"] as? String == "processing" }
+        #expect(processing.count <= (try daemon.get("/v1/status").json["workers_busy"] as? Int ?? 0))
+        for document in processing {
+            let id = try #require(document["id"] as? Int)
+            #expect((try daemon.get("/v1/documents/\(id)").json["progress"] as? [String: Any])?["stage"] as? String == "waiting for space")
+        }
+        let archive = daemon.state + "/archive"
+        let partials = (try? FileManager.default.contentsOfDirectory(atPath: archive))?.filter { $0.hasSuffix(".part") } ?? []
+        #expect(partials.isEmpty, "\(partials)")
+        #expect(daemon.log.components(separatedBy: "disk full: intake and processing paused").count <= 3)
+
+        try FileManager.default.removeItem(atPath: filler)
+        let documents = try daemon.waitForSettled(count: names.count, timeout: 60)
+        #expect(documents.allSatisfy { $0["status"] as? String == "done" }, "\(documents)")
+        #expect(try daemon.get("/v1/health").status == 200)
+        try waitUntil(timeout: 20, "every file archived") {
+            Set((try? FileManager.default.contentsOfDirectory(atPath: archive)) ?? []) == Set(names)
+        }
+        #expect(daemon.log.contains("space is back"))
+        withExtendedLifetime(disk) {}
+    }
+}
