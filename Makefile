@@ -8,8 +8,9 @@ DESTDIR ?=
 # Build: C libraries Tome links (SQLite comes with the store), pkg-config to find them.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev
 # Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
-# some, systemd-analyze verifies the units, runuser runs a client as another user.
-TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd
+# some, systemd-analyze verifies the units, runuser runs a client as another user,
+# python3 runs the chaos and PDF-mutation scripts.
+TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
@@ -22,7 +23,7 @@ BINDIR := $(PREFIX)/bin
 UNITDIR := $(PREFIX)/lib/systemd/system
 DOCDIR := $(PREFIX)/share/doc/tome
 
-.PHONY: run test bench build deps test-deps bench-deps clean install install-files
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos
 
 ## make run: install what is missing, build in release mode, and start the
 ## daemon in the foreground on ./var/ (spool var/spool, socket var/tome.sock),
@@ -73,6 +74,40 @@ bench: deps bench-deps build
 		fullrefman=/usr/share/R/doc/manual/fullrefman.pdf=Benchmarks/questions/report-B.jsonl \
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
+
+## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
+## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child
+## parser for as long. What fuzzing finds is kept in Tests/Fuzz/regressions/
+## and replayed first, here and in make test.
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
+FUZZ_TARGETS := html text gzip analysis archive
+FUZZ_BUILD := .build-fuzz
+fuzz: deps test-deps
+	$(SWIFT) build --product tome-fuzz --scratch-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
+	$(SWIFT) build --product tomed
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p var/fuzz/$$t Tests/Fuzz/regressions/$$t; \
+		found=$$(find Tests/Fuzz/regressions/$$t -type f ! -name '.*'); \
+		if [ -n "$$found" ]; then echo "fuzz $$t: replaying saved findings"; \
+			TOME_FUZZ_TARGET=$$t $(FUZZ_BUILD)/debug/tome-fuzz $$found || exit 1; fi; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		TOME_FUZZ_TARGET=$$t $(FUZZ_BUILD)/debug/tome-fuzz -seed=$(FUZZ_SEED) -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=Tests/Fuzz/regressions/$$t/ var/fuzz/$$t Tests/Fuzz/corpus/$$t 2>var/fuzz/$$t.log \
+			|| { tail -40 var/fuzz/$$t.log; exit 1; }; \
+		grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)" var/fuzz/$$t.log; \
+	done
+	python3 Tests/Fuzz/mutate_pdfs.py --tomed .build/debug/tomed --seed $(FUZZ_SEED) --seconds $(FUZZ_SECONDS)
+
+## make chaos: a few hundred mixed files into a real tomed killed with SIGKILL
+## CHAOS_KILLS times (at start-up, during a rebuild, while working), then every
+## invariant checked (Tests/Chaos/chaos.py). make test runs a short version.
+CHAOS_FILES ?= 300
+CHAOS_KILLS ?= 25
+CHAOS_SEED ?= 7
+chaos: deps test-deps build
+	python3 Tests/Chaos/chaos.py --build .build/release --seed $(CHAOS_SEED) --files $(CHAOS_FILES) --kills $(CHAOS_KILLS)
 
 build:
 	$(SWIFT) build -c release

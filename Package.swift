@@ -90,6 +90,10 @@ let package = Package(
             path: "Benchmarks/TomeBench"
         ),
 
+        // `make fuzz`: libFuzzer's entry point over the extractors and the engine (built
+        // with -sanitize=fuzzer -DFUZZING); an ordinary build replays the files it is given.
+        .executableTarget(name: "tome-fuzz", dependencies: ["TomeExtract", "TomeEngine"], path: "Tests/Fuzz/Harness"),
+
         // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
         .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),

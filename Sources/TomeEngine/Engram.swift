@@ -27,6 +27,12 @@ public struct EngramLayout: Sendable, Equatable, Codable {
     /// Table sizes, `[order - 1][head]`, distinct primes.
     public var sizes: [[Int]]
 
+    public init(orders: Int, heads: Int, sizes: [[Int]]) {
+        self.orders = orders
+        self.heads = heads
+        self.sizes = sizes
+    }
+
     /// Unigram tables of ~131K slots hold a large vocabulary; bigram and
     /// trigram tables of ~524K slots keep the whole memory at 2 counters × 4
     /// bytes × ~4.7M slots = 38 MB. Measured on 1M tokens of the benchmark

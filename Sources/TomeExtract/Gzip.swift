@@ -2,7 +2,7 @@ import CZlib
 
 /// Decompresses gzip data (all members, as `gunzip` does) with a bound on the
 /// output, so that a small compressed bomb cannot take the machine's memory.
-enum Gzip {
+package enum Gzip {
     /// True when `bytes` starts with the gzip magic number.
     static func isGzip(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
@@ -10,7 +10,7 @@ enum Gzip {
 
     /// Returns the decompressed bytes, or throws `too_large` past `limit`
     /// bytes of output and `corrupt` on damaged or truncated data.
-    static func decompress(_ input: [UInt8], limit: Int) throws(ExtractionError) -> [UInt8] {
+    package static func decompress(_ input: [UInt8], limit: Int) throws(ExtractionError) -> [UInt8] {
         guard input.count < Int(UInt32.max) else {
             throw ExtractionError(.tooLarge, "gzip input over 4 GiB")
         }

@@ -14,8 +14,8 @@ import CLibXML2
 ///   (author, description, keywords, generator, date) the metadata.
 /// - `XML_PARSE_HUGE` lifts libxml2's nesting limit (256), past which it would
 ///   silently drop the rest of a page; the file size limit bounds memory instead.
-enum HTMLExtractor {
-    static func extract(_ bytes: [UInt8]) throws(ExtractionError) -> ExtractedDocument {
+package enum HTMLExtractor {
+    package static func extract(_ bytes: [UInt8]) throws(ExtractionError) -> ExtractedDocument {
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_HUGE.rawValue)
         guard bytes.count < Int(Int32.max) else { throw ExtractionError(.tooLarge, "HTML over 2 GiB") }

@@ -1,8 +1,8 @@
 /// Plain text and Markdown: the decoded text as one page; for Markdown the
 /// ATX (`# Title`) and setext (`Title` over `===`/`---`) headings outside
 /// fenced code blocks become the outline, and the first level-1 heading the title.
-enum PlainTextExtractor {
-    static func extract(_ bytes: [UInt8], markdown: Bool) -> ExtractedDocument {
+package enum PlainTextExtractor {
+    package static func extract(_ bytes: [UInt8], markdown: Bool) -> ExtractedDocument {
         let text = TextDecoding.decode(bytes).text
         let outline = markdown ? markdownOutline(text) : []
         let title = outline.first(where: { $0.level == 1 })?.title

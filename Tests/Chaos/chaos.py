@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Chaos: a seeded mix of files dropped into a real tomed that is killed with
+SIGKILL at random moments — while it starts, while it rebuilds its corpus
+memory, while it works — then every check of what must hold:
+
+- every distinct content is exactly one document (nothing lost, nothing
+  stored twice), the broken ones failed with a typed error;
+- every text is byte for byte what `tomed extract` gives for its file;
+- the corpus memory's counters equal those of a clean daemon that took the
+  same files without a kill;
+- `PRAGMA integrity_check` is ok; the spool is empty; no `.part` file is left.
+
+Usage: Tests/Chaos/chaos.py [--build .build/release] [--seed 1] [--files 300] [--kills 25]
+       (`make chaos`; `--files 40 --kills 6` is the fast version `make test` runs)
+"""
+import argparse
+import glob
+import gzip
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REAL = [p for p in sorted(glob.glob("/usr/share/doc/*/*.html"))[:40] + sorted(glob.glob("/usr/share/doc/*/*.pdf"))[:10] if os.path.isfile(p)]
+WORDS = ("harbour cargo tide ledger anchor pilot beacon channel dredge quay ferry customs manifest tonnage berth "
+         "crane pallet invoice freight vessel mooring lighthouse buoy hull keel rudder").split()
+
+
+def request(sock, method, path, body=b"", timeout=30):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock)
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head.lower():
+        out, i = b"", 0
+        while True:
+            j = rest.index(b"\r\n", i)
+            n = int(rest[i:j], 16)
+            if n == 0:
+                break
+            out += rest[j + 2:j + 2 + n]
+            i = j + 2 + n + 2
+        rest = out
+    return int(head.split(b" ")[1]), rest
+
+
+class Daemon:
+    def __init__(self, build, work):
+        self.build, self.work = build, work
+        self.sock = os.path.join(work, "tome.sock")
+        self.spool = os.path.join(work, "spool")
+        self.state = os.path.join(work, "state")
+        os.makedirs(self.spool, exist_ok=True)
+        self.config = os.path.join(work, "tomed.toml")
+        with open(self.config, "w") as f:
+            f.write(f'state_dir = "{self.state}"\npipelines_dir = "{work}/pipelines"\n[spool]\ndir = "{self.spool}"\nsettle_ms = 200\n'
+                    f'scan_interval_s = 1\n[jobs]\nworkers = 2\nretries = 3\nretry_backoff_s = 0.2\nmin_free_mb = 0\n'
+                    f'[extract]\ntimeout_s = 60\n[api]\nsocket = "{self.sock}"\nsocket_group = ""\n')
+        self.process = None
+        self.log = open(os.path.join(work, "tomed.log"), "ab")
+
+    def start(self):
+        self.process = subprocess.Popen([os.path.join(self.build, "tomed"), "--config", self.config], stderr=self.log, stdout=self.log)
+
+    def wait_ready(self, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if request(self.sock, "GET", "/v1/health", timeout=2)[0] in (200, 503):
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                sys.exit(f"tomed exited with {self.process.returncode}; see {self.log.name}")
+            time.sleep(0.05)
+        sys.exit("tomed did not answer")
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        # The parsers run in process groups of their own and outlive a killed daemon: kill them
+        # too, as a crash of the machine would.
+        subprocess.run(["pkill", "-KILL", "-f", f"extract --record.*{self.spool}"], capture_output=True)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+    def documents(self):
+        return json.loads(request(self.sock, "GET", "/v1/documents?limit=1000")[1])["documents"]
+
+    def settle(self, expected, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            docs = self.documents()
+            if len(docs) >= expected and all(d["status"] in ("done", "failed") for d in docs):
+                return docs
+            time.sleep(0.2)
+        docs = self.documents()
+        sys.exit(f"not settled: {len(docs)} of {expected} documents; unfinished "
+                 f"{[(d['name'], d['status']) for d in docs if d['status'] not in ('done', 'failed')]}; spool {os.listdir(self.spool)[:10]}")
+
+
+def make_files(rng, count):
+    """(name, bytes, broken) for `count` files: texts of 1 KB to 2 MB, real HTML and PDFs, gzip, broken files, duplicates."""
+    files = []
+    while len(files) < count:
+        roll = rng.random()
+        n = len(files)
+        if roll < 0.45:
+            size = int(1000 * (2000 ** rng.random()))
+            words = [rng.choice(WORDS) for _ in range(size // 7)]
+            text = "\n\n".join(" ".join(words[i:i + 120]).capitalize() + "." for i in range(0, len(words), 120))
+            files.append((f"gen{n:03d}.txt", text.encode(), False))
+        elif roll < 0.65 and REAL:
+            path = rng.choice(REAL)
+            with open(path, "rb") as f:
+                files.append((f"real{n:03d}{os.path.splitext(path)[1]}", f.read(), False))
+        elif roll < 0.72:
+            body = " ".join(rng.choice(WORDS) for _ in range(5000)).encode()
+            files.append((f"packed{n:03d}.txt.gz", gzip.compress(body), False))
+        elif roll < 0.82:
+            kind = rng.choice(["empty", "garbage", "truncated-pdf", "pdf-header"])
+            body = {"empty": b"", "garbage": bytes(rng.getrandbits(8) for _ in range(3000)),
+                    "truncated-pdf": b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "pdf-header": b"%PDF-1.7\n" + b"\x00" * 100}[kind]
+            files.append((f"broken{n:03d}.pdf", body, True))
+        elif files:
+            name, body, broken = rng.choice(files)
+            files.append((f"copy{n:03d}-{name}", body, broken))
+    return files
+
+
+def drop(rng, daemon, name, body):
+    """Into the spool by one of the ways users do it: written in place, slowly, renamed in, or uploaded."""
+    how = rng.random()
+    target = os.path.join(daemon.spool, name)
+    if how < 0.4:
+        with open(target, "wb") as f:
+            f.write(body)
+    elif how < 0.6:
+        with open(target, "wb") as f:
+            for i in range(0, len(body), max(1, len(body) // 4)):
+                f.write(body[i:i + max(1, len(body) // 4)])
+                f.flush()
+                time.sleep(0.02)
+    elif how < 0.85 or not body:
+        with open(target + ".part", "wb") as f:
+            f.write(body)
+        os.rename(target + ".part", target)
+    else:
+        try:
+            request(daemon.sock, "POST", f"/v1/documents?name={name}", body, timeout=10)
+        except OSError:
+            with open(target, "wb") as f:  # the daemon was down: the file goes in by hand
+                f.write(body)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=".build/release")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--kills", type=int, default=25)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    files = make_files(rng, args.files)
+    work = tempfile.mkdtemp(prefix="tome-chaos-")
+    chaos = Daemon(args.build, os.path.join(work, "chaos"))
+    kills = {"start": 0, "rebuild": 0, "work": 0}
+    try:
+        chaos.start()
+        chaos.wait_ready()
+        pending = list(files)
+        while pending or sum(kills.values()) < args.kills:
+            batch = rng.randint(3, 12)
+            for name, body, _ in pending[:batch]:
+                try:
+                    drop(rng, chaos, name, body)
+                except OSError:
+                    pass
+            pending = pending[batch:]
+            if sum(kills.values()) >= args.kills:
+                continue
+            time.sleep(rng.uniform(0.05, 1.5))
+            chaos.kill()
+            kills["work"] += 1
+            moment = rng.random()
+            if moment < 0.2:
+                # Killed again while it starts.
+                chaos.start()
+                time.sleep(rng.uniform(0.0, 0.3))
+                chaos.kill()
+                kills["start"] += 1
+            elif moment < 0.35:
+                # Killed while it rebuilds a lost corpus memory.
+                try:
+                    os.unlink(os.path.join(chaos.state, "engram.mem"))
+                except FileNotFoundError:
+                    pass
+                chaos.start()
+                time.sleep(rng.uniform(0.05, 0.4))
+                chaos.kill()
+                kills["rebuild"] += 1
+            chaos.start()
+            chaos.wait_ready()
+        distinct = {}
+        for name, body, broken in files:
+            distinct.setdefault(hashlib.sha256(body).hexdigest(), (name, body, broken))
+        docs = chaos.settle(len(distinct))
+        problems = check(args, chaos, files, distinct, docs, work)
+        print(f"files {len(files)} ({len(distinct)} distinct, {sum(1 for *_, b in distinct.values() if b)} broken), "
+              f"SIGKILLs {sum(kills.values())} (while working {kills['work']}, starting {kills['start']}, rebuilding {kills['rebuild']}), "
+              f"seed {args.seed}")
+        if problems:
+            for p in problems[:30]:
+                print("PROBLEM:", p)
+            print(f"{len(problems)} problems; scratch kept in {work}")
+            args.keep = True
+            sys.exit(1)
+        print("every check held: one document per content, texts byte-identical to tomed extract, corpus memory equal to a clean "
+              "ingest's, integrity_check ok, spool empty, no .part files")
+    finally:
+        chaos.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def check(args, chaos, files, distinct, docs, work):
+    problems = []
+    by_hash = {}
+    for d in docs:
+        if d["sha256"] in by_hash:
+            problems.append(f"content stored twice: {d['name']} and {by_hash[d['sha256']]['name']}")
+        by_hash[d["sha256"]] = d
+    scratch = os.path.join(work, "expected")
+    os.makedirs(scratch, exist_ok=True)
+    for digest, (name, body, broken) in distinct.items():
+        d = by_hash.get(digest)
+        if d is None:
+            problems.append(f"lost: {name}")
+            continue
+        # What a clean `tomed extract` of the file gives: its text, or a typed failure.
+        path = os.path.join(scratch, name)
+        with open(path, "wb") as f:
+            f.write(body)
+        expected = subprocess.run([os.path.join(args.build, "tomed"), "extract", "--json", path], capture_output=True)
+        if expected.returncode == 0:
+            want = json.loads(expected.stdout)["text"].encode()
+            status, got = request(chaos.sock, "GET", f"/v1/documents/{d['id']}/text")
+            if d["status"] != "done" or got != want:
+                problems.append(f"{name}: {d['status']}, text {'differs' if got != want else 'same'}")
+        elif d["status"] != "failed":
+            problems.append(f"{name}: extract fails but the document is {d['status']}")
+        elif d.get("error", {}).get("code") != json.loads(expected.stdout)["error"]["code"]:
+            problems.append(f"{name}: failed with {d.get('error')}, extract says {expected.stdout[:80]}")
+    db = sqlite3.connect(os.path.join(chaos.state, "tome.sqlite"))
+    if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        problems.append("integrity_check failed")
+    db.close()
+    left = [f for f in os.listdir(chaos.spool) if not f.startswith(".")]
+    if left:
+        problems.append(f"left in the spool: {left[:5]}")
+    parts = [p for p in glob.glob(os.path.join(chaos.state, "**", "*.part"), recursive=True)] + \
+            [p for p in glob.glob(os.path.join(chaos.state, "**", ".*.part"), recursive=True)]
+    if parts:
+        problems.append(f".part files left: {parts[:5]}")
+    # A clean daemon takes the same contents once each; its corpus memory's counters must be the same.
+    clean = Daemon(args.build, os.path.join(work, "clean"))
+    for i, (digest, (name, body, broken)) in enumerate(sorted(distinct.items())):
+        with open(os.path.join(clean.spool, f"{i:04d}-{name}"), "wb") as f:
+            f.write(body)
+    clean.start()
+    clean.wait_ready()
+    clean.settle(len(distinct))
+    clean.stop()
+    chaos.stop()
+    with open(os.path.join(chaos.state, "engram.mem"), "rb") as a, open(os.path.join(clean.state, "engram.mem"), "rb") as b:
+        ca, cb = a.read(), b.read()
+    # The header holds the generation (which differs); the documents, totals and counters must not.
+    if ca[88:96] != cb[88:96] or ca[104:128] != cb[104:128] or ca[4096:] != cb[4096:]:
+        problems.append("the corpus memory differs from a clean ingest's")
+    return problems
+
+
+if __name__ == "__main__":
+    main()
