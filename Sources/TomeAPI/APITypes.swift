@@ -174,8 +174,10 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double
     public var version: String
     public var storage: StorageStatus
+    public var memory: MemoryStatus
 
-    public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String, storage: StorageStatus) {
+    public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String,
+                storage: StorageStatus, memory: MemoryStatus) {
         self.documents = documents
         self.queueLength = queueLength
         self.workersBusy = workersBusy
@@ -183,10 +185,11 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         self.uptimeSeconds = uptimeSeconds
         self.version = version
         self.storage = storage
+        self.memory = memory
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, workers, version, storage
+        case documents, workers, version, storage, memory
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
     }
 }
@@ -207,6 +210,24 @@ public struct StorageStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case writable, problem
         case freeBytes = "free_bytes"
+    }
+}
+
+/// The corpus memory (`GET /v1/status`): `state` is `ready`, `checking`
+/// (at start), `rebuilding` (with `done` of `total` documents; asks and
+/// Engram lookups answer 503 `rebuilding` meanwhile) or `stale` (a
+/// document's counts could not be applied; rebuilt at the next start).
+public struct MemoryStatus: Codable, Sendable, Equatable {
+    public var state: String
+    public var documents: Int
+    public var done: Int?
+    public var total: Int?
+
+    public init(state: String, documents: Int, done: Int? = nil, total: Int? = nil) {
+        self.state = state
+        self.documents = documents
+        self.done = done
+        self.total = total
     }
 }
 

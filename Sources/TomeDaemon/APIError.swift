@@ -57,6 +57,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let unavailable as CorpusMemory.Unavailable {
+            return try APIError(status: .serviceUnavailable, code: "rebuilding", message: unavailable.description, retryable: true)
+                .response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try APIError(status: .contentTooLarge, code: "too_large", message: "the request body is over the limit").response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {

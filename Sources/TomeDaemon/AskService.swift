@@ -149,7 +149,7 @@ final class AskService: Sendable {
             }
         }
         // Salience is read under the memory's lock; the ask itself does not need it.
-        let prepared = memory.read { Asker.prepare(question, memory: $0) }
+        let prepared = try memory.read { Asker.prepare(question, memory: $0) }
         let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
         let answers = result.answers.map { a in
             let document = documents[a.document].loaded

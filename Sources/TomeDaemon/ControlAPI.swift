@@ -122,7 +122,8 @@ struct ControlAPI: Sendable {
             documents: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
             uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
-            storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem)
+            storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem),
+            memory: memory.status
         )
     }
 
@@ -219,18 +220,9 @@ struct ControlAPI: Sendable {
             // The store and the corpus memory change together: one commit at a time.
             // Its stored counts come out of the memory: no text is read again.
             let (store, memory, logger) = (self.store, self.memory, self.logger)
-            let found = try await lanes.commits.run { try memory.commitLock.withLock { _ -> Bool in
-                guard let deleted = try store.delete(documentID: id) else { return false }
-                if let counted = deleted.counted {
-                    do {
-                        try memory.update(removing: counted, adding: nil, generation: deleted.generation)
-                    } catch {
-                        logger.error("the corpus memory could not take out the document's counts; it is rebuilt at the next start",
-                                     metadata: ["document": "\(id)", "error": "\(error)"])
-                    }
-                }
-                return true
-            } }
+            let found = try await lanes.commits.run {
+                try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) != nil }, logger: logger)
+            }
             guard found else { throw APIError.notFound("no document \(id)") }
             asker.forget(id)
         } catch StoreError.busy {
@@ -300,7 +292,7 @@ struct ControlAPI: Sendable {
         var tokenizer = Tokenizer()
         let ids = tokenizer.tokenize(phrase).filter(\.isContent).map(\.id)
         guard !ids.isEmpty else { throw APIError.badRequest("the phrase has no words") }
-        return memory.read { memory in
+        return try memory.read { memory in
             // A phrase longer than the longest order: its least frequent window.
             let order = min(ids.count, memory.hasher.layout.orders)
             var documents = UInt32.max, occurrences = UInt32.max, salience = 0.0

@@ -12,7 +12,8 @@ import UnixSignals
 ///
 /// `run()` takes the state dir's lock, opens the store (running the
 /// migrations), puts interrupted jobs back in the queue, finishes moving the
-/// files of jobs that ended just before a crash, binds the control socket,
+/// files of jobs that ended just before a crash, recovers the corpus memory
+/// (a rebuild, when needed, runs while the API answers), binds the control socket,
 /// tells systemd it is ready, and runs the services until SIGTERM or SIGINT.
 /// SIGHUP reloads the config and the pipelines.
 public struct Daemon: Sendable {
@@ -43,7 +44,7 @@ public struct Daemon: Sendable {
         let recovered = try store.recoverInterrupted(retries: config.retries, now: Date())
         if recovered.requeued > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered.requeued)"]) }
         if recovered.failed > 0 {
-            logger.error("failed documents that were being processed at each of their attempts when tomed stopped",
+            logger.error("failed documents tomed stopped while storing, each time it tried",
                          metadata: ["jobs": "\(recovered.failed)"])
         }
 
@@ -60,10 +61,12 @@ public struct Daemon: Sendable {
         let workers = config.resolvedWorkers
         let started = monotonicNow()
         let memory = try CorpusMemory(path: config.engramPath)
-        try memory.reconcile(with: store, logger: logger)
+        let rebuildMemory = memory.recover(storeGeneration: try store.engramGeneration(), logger: logger)
         Self.requeueUnanalysed(store: store, logger: logger)
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
         let lanes = Lanes()
+        // Queued on the commit lane before any worker can commit: the rebuild goes first.
+        let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
                              metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes,
                              storage: storage)
@@ -105,7 +108,7 @@ public struct Daemon: Sendable {
         // its job re-queued), the reloader, the heartbeat (STOPPING=1; event
         // streams end, so they cannot hold the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [app, heartbeat, reloader, storage, pool, watcher],
+            services: [app, heartbeat, reloader, storage, rebuilder, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -41,13 +41,13 @@ final class Disposer: Sendable {
             if FileStat(source) != nil {
                 switch (job.status, config.onSuccess) {
                 case (.failed, _):
-                    let target = try move(source, into: config.resolvedFailedDir, relative: relative)
+                    let target = try Self.move(source, into: config.resolvedFailedDir, relative: relative)
                     let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(job.errorMessage ?? "")\n"
                         + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(relative)\ntime: \(iso8601(Date()))\n"
                     try Data(reason.utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
                     kept = target
                 case (_, .archive):
-                    kept = try move(source, into: config.resolvedArchiveDir, relative: relative)
+                    kept = try Self.move(source, into: config.resolvedArchiveDir, relative: relative)
                 case (_, .delete):
                     if unlink(source) != 0 && errno != ENOENT { throw SystemError("unlink \(source)", errno) }
                 case (_, .leave):
@@ -70,15 +70,15 @@ final class Disposer: Sendable {
     /// renamed into place before the original is removed: a copy cut short
     /// (a full disk) leaves no partial file under the real name, and the
     /// move is simply tried again.
-    func move(_ source: String, into folder: String, relative: String) throws -> String {
-        let target = Self.freeName(folder + "/" + relative) { FileStat($0) != nil }
+    static func move(_ source: String, into folder: String, relative: String) throws -> String {
+        let target = freeName(folder + "/" + relative) { FileStat($0) != nil }
         let directory = (target as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if rename(source, target) != 0 {
             guard errno == EXDEV else { throw SystemError("rename \(source) -> \(target)", errno) }
             let part = directory + "/." + (target as NSString).lastPathComponent + ".part"
             do {
-                try Self.copySynced(source, to: part)
+                try copySynced(source, to: part)
                 guard rename(part, target) == 0 else { throw SystemError("rename \(part) -> \(target)", errno) }
             } catch {
                 unlink(part)
@@ -103,13 +103,7 @@ final class Disposer: Sendable {
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw SystemError("read \(source)", errno) }
             if n == 0 { break }
-            var written = 0
-            while written < n {
-                let w = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, n - written) }
-                if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { throw SystemError("write \(target)", errno) }
-                written += w
-            }
+            try buffer.withUnsafeBytes { try writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), name: target) }
         }
         guard fsync(output) == 0 else { throw SystemError("fsync \(target)", errno) }
     }

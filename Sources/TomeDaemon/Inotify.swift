@@ -72,3 +72,14 @@ struct SystemError: Error, CustomStringConvertible {
     }
     var description: String { "\(call): \(String(cString: strerror(code)))" }
 }
+
+/// Writes every byte to `fd`, again after EINTR and short writes; `name` is for the error.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+    var written = 0
+    while written < bytes.count {
+        let n = write(fd, bytes.baseAddress.map { $0 + written }, bytes.count - written)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw SystemError("write \(name)", n < 0 ? errno : EIO) }
+        written += n
+    }
+}

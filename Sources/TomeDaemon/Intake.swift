@@ -145,16 +145,11 @@ final class Intake: Sendable {
         let fd = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SystemError("open \(name)", errno) }
         defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let code = errno
-                unlinkat(folder, name, 0)
-                throw SystemError("write \(name)", code)
-            }
-            written += n
+        do {
+            try bytes.withUnsafeBytes { try writeAll(fd, $0, name: name) }
+        } catch {
+            unlinkat(folder, name, 0)
+            throw error
         }
         guard fsync(fd) == 0 else {
             let code = errno

@@ -105,6 +105,8 @@ final class WorkerPool: Service {
             let parsed = monotonicNow()
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))
             let tokens = processed.analysis.index.tokenCount
+            // From here the daemon itself works on the document: a crash now counts against it.
+            try? store.markStoring(jobID: job.id)
             // Out of space, the worker keeps the result and waits for space, then
             // stores it: no work is lost and no job is left in processing unheld.
             while true {
@@ -149,18 +151,12 @@ final class WorkerPool: Service {
     /// sync take a good part of a second, which request threads must not wait behind.
     private func commit(_ processed: ProcessedDocument, job: JobRecord, documentID: Int64) async throws {
         let (store, memory, logger) = (self.store, self.memory, self.logger)
-        try await commits.run {
-            try memory.commitLock.withLock { _ in
-                let completed = try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
-                                                   analysis: processed.analysis, now: Date())
-                // A reprocessed document's old counts go first (the exact ones it was added with).
-                do {
-                    try memory.update(removing: completed.previous, adding: processed.analysis.engram, generation: completed.generation)
-                } catch {
-                    logger.error("the corpus memory could not take the document's counts; it is rebuilt at the next start",
-                                 metadata: ["document": "\(documentID)", "error": "\(error)"])
-                }
-            }
+        _ = try await commits.run {
+            // A reprocessed document's old counts go out (the exact ones it was added with), its new ones in.
+            try memory.follow({ beforeCommit in
+                try store.complete(jobID: job.id, documentID: documentID, document: processed.document,
+                                   analysis: processed.analysis, now: Date(), beforeCommit: beforeCommit)
+            }, logger: logger)
         }
     }
 

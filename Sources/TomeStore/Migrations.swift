@@ -120,6 +120,16 @@ enum Migrations {
                 UPDATE engram_state SET generation = generation + 1;
                 """)
         }
+        migrator.registerMigration("v4: a job's crashes while the daemon itself worked on it") { db in
+            // `storing` is 1 while the daemon (not the extraction child) works on
+            // the job's result; `crashes` counts the stops that found it so. Only
+            // those count against a document after a crash: a kill while the
+            // child parses is not the document's fault and gives the attempt back.
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN storing INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

@@ -82,27 +82,40 @@ public final class Store: Sendable {
     // MARK: Jobs
 
     /// After a crash or a stop: jobs (and documents) left in `processing` go
-    /// back to `queued`, except those whose attempts are used up (the daemon
-    /// died under them `retries + 1` times): they fail with code
-    /// `interrupted`, so a document that kills the daemon cannot keep it in a
-    /// crash loop. Returns the jobs re-queued and the jobs failed.
+    /// back to `queued` and their attempt is given back — a kill while the
+    /// extraction child worked says nothing about the document. A job the
+    /// daemon itself was storing (`markStoring`) counts a crash instead, and
+    /// after `retries + 1` such crashes it fails with code `interrupted`, so a
+    /// document that kills the daemon cannot keep it in a crash loop. Returns
+    /// the jobs re-queued and the jobs failed.
     @discardableResult
     public func recoverInterrupted(retries: Int, now: Date) throws -> (requeued: Int, failed: Int) {
         let t = now.timeIntervalSince1970
         return try pool.write { db in
-            let message = "tomed stopped while processing this document on each of its attempts (a crash or a kill); it is not tried again"
+            try db.execute(sql: "UPDATE jobs SET crashes = crashes + 1 WHERE status = 'processing' AND storing = 1")
+            let message = "tomed stopped while storing this document \(retries + 1) times (a crash or a kill); it is not tried again"
             try db.execute(sql: """
                 UPDATE documents SET status = 'failed', error_code = 'interrupted', error_message = ?, updated_at = ?, finished_at = ?
-                WHERE id IN (SELECT document_id FROM jobs WHERE status = 'processing' AND attempts > ?)
+                WHERE id IN (SELECT document_id FROM jobs WHERE status = 'processing' AND crashes > ?)
                 """, arguments: [message, t, t, retries])
             try db.execute(sql: """
-                UPDATE jobs SET status = 'failed', error_code = 'interrupted', error_message = ?, finished_at = ?
-                WHERE status = 'processing' AND attempts > ?
+                UPDATE jobs SET status = 'failed', storing = 0, error_code = 'interrupted', error_message = ?, finished_at = ?
+                WHERE status = 'processing' AND crashes > ?
                 """, arguments: [message, t, retries])
             let failed = db.changesCount
             try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE status = 'processing'", arguments: [t])
-            try db.execute(sql: "UPDATE jobs SET status = 'queued', started_at = NULL WHERE status = 'processing'")
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'queued', storing = 0, attempts = MAX(0, attempts - 1), started_at = NULL WHERE status = 'processing'
+                """)
             return (db.changesCount, failed)
+        }
+    }
+
+    /// Marks that the daemon itself now works on job `id`'s result (the child
+    /// is done): a crash from here on counts against the document.
+    public func markStoring(jobID id: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET storing = 1 WHERE id = ? AND status = 'processing'", arguments: [id])
         }
     }
 
@@ -118,7 +131,8 @@ public final class Store: Sendable {
                     UPDATE documents SET status = 'queued', updated_at = ?
                     WHERE status = 'processing' AND id = (SELECT document_id FROM jobs WHERE id = ?)
                     """, arguments: [now.timeIntervalSince1970, id])
-                try db.execute(sql: "UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE jobs SET status = 'queued', storing = 0, attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ?",
+                               arguments: [id])
             }
             return orphans.count
         }
@@ -149,19 +163,27 @@ public final class Store: Sendable {
         }
     }
 
-    /// What `complete` did to the corpus memory's inputs.
-    public struct Completed: Sendable {
-        /// The generation the corpus memory must carry once it has the change.
+    /// A change to what the corpus memory should count: one document's
+    /// counts out, another's in, and the generation the memory carries once
+    /// it has them. `complete` and `delete` hand it to `beforeCommit` inside
+    /// their transaction, before COMMIT (the memory journals it there), and return it.
+    public struct EngramChange: Sendable {
         public var generation: Int64
-        /// The Engram counts this document had before (a reprocess): take them out.
-        public var previous: EngramContribution?
+        /// Counts to take out: a reprocessed document's previous ones, or a deleted document's.
+        public var removing: EngramContribution?
+        /// Counts to add: a completed document's.
+        public var adding: EngramContribution?
+
+        public var isEmpty: Bool { removing == nil && adding == nil }
     }
 
     /// Stores everything extraction and analysis produced and marks job and
     /// document done, in one transaction. A reprocessed document's old
-    /// results are replaced, and its old Engram counts returned.
+    /// results are replaced, and its old Engram counts are in the change.
+    /// A throw from `beforeCommit` rolls the whole transaction back.
     @discardableResult
-    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, analysis: Analysis, now: Date) throws -> Completed {
+    public func complete(jobID: Int64, documentID: Int64, document: ExtractedDocument, analysis: Analysis, now: Date,
+                         beforeCommit: (EngramChange) throws -> Void = { _ in }) throws -> EngramChange {
         let t = now.timeIntervalSince1970
         let index = IndexArchive.encode(analysis.index), engram = IndexArchive.encode(analysis.engram)
         return try pool.write { db in
@@ -189,7 +211,9 @@ public final class Store: Sendable {
             try db.execute(sql: """
                 INSERT INTO document_analysis (document_id, format, text_bytes, index_archive, engram) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [documentID, DocumentIndex.format, document.text.utf8.count, Data(index), Data(engram)])
-            return Completed(generation: try bumpGeneration(db), previous: previous)
+            let change = EngramChange(generation: try bumpGeneration(db), removing: previous, adding: analysis.engram)
+            try beforeCommit(change)
+            return change
         }
     }
 
@@ -213,18 +237,29 @@ public final class Store: Sendable {
         return try IndexArchive.decodeEngram(Array(data))
     }
 
-    /// Calls `body` with the stored Engram counts of every done document, in
-    /// id order, one at a time (a corpus-memory rebuild).
-    public func forEachEngramContribution(_ body: (Int64, EngramContribution) throws -> Void) throws {
+    /// Calls `body` with the stored Engram counts of every done document
+    /// with an id above `after`, in id order, one at a time (a corpus-memory
+    /// rebuild, resumed after the last document it counted).
+    public func forEachEngramContribution(after: Int64 = 0, _ body: (Int64, EngramContribution) throws -> Void) throws {
         try pool.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT a.document_id, a.engram FROM document_analysis a JOIN documents d ON d.id = a.document_id
-                WHERE d.status = 'done' ORDER BY a.document_id
-                """)
+                WHERE d.status = 'done' AND a.document_id > ? ORDER BY a.document_id
+                """, arguments: [after])
             while let row = try rows.next() {
                 let data: Data = row["engram"]
                 try body(row["document_id"], try IndexArchive.decodeEngram(Array(data)))
             }
+        }
+    }
+
+    /// How many done documents with an id above `after` have stored Engram counts (a rebuild's progress).
+    public func engramContributionCount(after: Int64 = 0) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM document_analysis a JOIN documents d ON d.id = a.document_id
+                WHERE d.status = 'done' AND a.document_id > ?
+                """, arguments: [after]) ?? 0
         }
     }
 
@@ -269,7 +304,7 @@ public final class Store: Sendable {
         try pool.write { db in
             try db.execute(sql: "UPDATE documents SET status = 'queued', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
                            arguments: [code, message, now.timeIntervalSince1970, documentID])
-            try db.execute(sql: "UPDATE jobs SET status = 'queued', error_code = ?, error_message = ?, next_attempt_at = ?, started_at = NULL WHERE id = ?",
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', storing = 0, error_code = ?, error_message = ?, next_attempt_at = ?, started_at = NULL WHERE id = ?",
                            arguments: [code, message, retryAt.timeIntervalSince1970, jobID])
         }
     }
@@ -302,7 +337,7 @@ public final class Store: Sendable {
     /// if it had not started (the attempt does not count).
     public func release(jobID: Int64, documentID: Int64, now: Date) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE jobs SET status = 'queued', attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ? AND status = 'processing'",
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', storing = 0, attempts = MAX(0, attempts - 1), started_at = NULL WHERE id = ? AND status = 'processing'",
                            arguments: [jobID])
             try db.execute(sql: "UPDATE documents SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'processing'",
                            arguments: [now.timeIntervalSince1970, documentID])
@@ -380,9 +415,10 @@ public final class Store: Sendable {
     /// Deletes a document and everything it produced. Nil when there is no
     /// such document; throws `StoreError.busy` while it is queued or a worker
     /// holds it.
-    /// Returns the new corpus-memory generation, and the document's stored
-    /// Engram counts when it was counted there (done), so they can be taken out.
-    public func delete(documentID id: Int64) throws -> (generation: Int64, counted: EngramContribution?)? {
+    /// The change takes the document's stored Engram counts out of the
+    /// corpus memory when it was counted there (done); `beforeCommit` as in `complete`.
+    @discardableResult
+    public func delete(documentID id: Int64, beforeCommit: (EngramChange) throws -> Void = { _ in }) throws -> EngramChange? {
         try pool.write { db in
             guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
             // A queued document's file is still in the spool: deleting the row would
@@ -390,7 +426,10 @@ public final class Store: Sendable {
             guard document.status == .done || document.status == .failed else { throw StoreError.busy(id) }
             let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
-            return (counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0, counted)
+            let generation = counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0
+            let change = EngramChange(generation: generation, removing: counted, adding: nil)
+            try beforeCommit(change)
+            return change
         }
     }
 

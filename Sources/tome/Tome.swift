@@ -49,6 +49,11 @@ struct Status: AsyncParsableCommand {
             let counts = ["done", "failed", "processing", "queued"].map { "\(status.documents[$0] ?? 0) \($0)" }.joined(separator: ", ")
             print("documents: \(counts)")
             print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
+            if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
+                print("corpus memory: rebuilding, \(done) of \(total) documents")
+            } else if status.memory.state != "ready" {
+                print("corpus memory: \(status.memory.state)")
+            }
         }
     }
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Chaos: a seeded mix of files dropped into a real tomed that is killed with
-SIGKILL at random moments — while it starts, while it rebuilds its corpus
-memory, while it works — then every check of what must hold:
+SIGKILL at random moments — while it starts, while it rebuilds a corpus
+memory lost or damaged on purpose, while it works — then every check of what
+must hold:
 
 - every distinct content is exactly one document (nothing lost, nothing
   stored twice), the broken ones failed with a typed error;
 - every text is byte for byte what `tomed extract` gives for its file;
-- the corpus memory's counters equal those of a clean daemon that took the
-  same files without a kill;
+- the corpus memory's counters and figures equal those of a clean daemon
+  that took the same files without a kill, and no start rebuilt it after a
+  plain kill (only after the loss or damage, or to finish such a rebuild);
 - `PRAGMA integrity_check` is ok; the spool is empty; no `.part` file is left.
 
 Usage: Tests/Chaos/chaos.py [--build .build/release] [--seed 1] [--files 300] [--kills 25]
@@ -74,8 +76,10 @@ class Daemon:
                     f'[extract]\ntimeout_s = 60\n[api]\nsocket = "{self.sock}"\nsocket_group = ""\n')
         self.process = None
         self.log = open(os.path.join(work, "tomed.log"), "ab")
+        self.starts = []  # (log offset, whether the corpus memory was lost or damaged on purpose before it)
 
-    def start(self):
+    def start(self, forced_rebuild=False):
+        self.starts.append((os.path.getsize(self.log.name), forced_rebuild))
         self.process = subprocess.Popen([os.path.join(self.build, "tomed"), "--config", self.config], stderr=self.log, stdout=self.log)
 
     def wait_ready(self, timeout=120):
@@ -211,12 +215,18 @@ def main():
                 chaos.kill()
                 kills["start"] += 1
             elif moment < 0.35:
-                # Killed while it rebuilds a lost corpus memory.
-                try:
-                    os.unlink(os.path.join(chaos.state, "engram.mem"))
-                except FileNotFoundError:
-                    pass
-                chaos.start()
+                # Killed while it rebuilds a corpus memory lost or damaged (4 MB of 0xFF over its counters).
+                memory = os.path.join(chaos.state, "engram.mem")
+                if rng.random() < 0.5 or not os.path.exists(memory):
+                    try:
+                        os.unlink(memory)
+                    except FileNotFoundError:
+                        pass
+                else:
+                    with open(memory, "r+b") as f:
+                        f.seek(8 << 20)
+                        f.write(b"\xff" * (4 << 20))
+                chaos.start(forced_rebuild=True)
                 time.sleep(rng.uniform(0.05, 0.4))
                 chaos.kill()
                 kills["rebuild"] += 1
@@ -227,8 +237,10 @@ def main():
             distinct.setdefault(hashlib.sha256(body).hexdigest(), (name, body, broken))
         docs = chaos.settle(len(distinct))
         problems = check(args, chaos, files, distinct, docs, work)
+        rebuilds = sum(log_segments(chaos, lambda segment: REBUILD in segment or DAMAGE in segment))
         print(f"files {len(files)} ({len(distinct)} distinct, {sum(1 for *_, b in distinct.values() if b)} broken), "
               f"SIGKILLs {sum(kills.values())} (while working {kills['work']}, starting {kills['start']}, rebuilding {kills['rebuild']}), "
+              f"{len(chaos.starts)} starts, {rebuilds} of them rebuilt the corpus memory ({kills['rebuild']} lost or damaged on purpose), "
               f"seed {args.seed}")
         if problems:
             for p in problems[:30]:
@@ -237,15 +249,39 @@ def main():
             args.keep = True
             sys.exit(1)
         print("every check held: one document per content, texts byte-identical to tomed extract, corpus memory equal to a clean "
-              "ingest's, integrity_check ok, spool empty, no .part files")
+              "ingest's and never rebuilt after a plain kill, integrity_check ok, spool empty, no .part files")
     finally:
         chaos.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
+REBUILD = "rebuilding the corpus memory"
+DAMAGE = "do not match their checksums"
+RESUME = "resuming the corpus memory's rebuild"
+REBUILT = "corpus memory rebuilt"
+
+
+def log_segments(daemon, predicate):
+    """predicate(log since start i, up to start i+1) for every start."""
+    with open(daemon.log.name, "r", errors="replace") as f:
+        text = f.read()
+    offsets = [o for o, _ in daemon.starts] + [len(text.encode())]
+    data = text.encode()
+    return [predicate(data[offsets[i]:offsets[i + 1]].decode(errors="replace")) for i in range(len(daemon.starts))]
+
+
 def check(args, chaos, files, distinct, docs, work):
     problems = []
+    # A kill costs no rebuild of the corpus memory: only a start after it was lost or damaged on
+    # purpose rebuilds it, and the start after one whose rebuild was cut short resumes or redoes it.
+    unfinished = False
+    for i, segment in enumerate(log_segments(chaos, lambda segment: segment)):
+        forced = chaos.starts[i][1]
+        rebuilt = REBUILD in segment or DAMAGE in segment or RESUME in segment
+        if rebuilt and not (forced or unfinished):
+            problems.append(f"start {i + 1} rebuilt the corpus memory after a plain kill")
+        unfinished = (forced or unfinished) and REBUILT not in segment
     by_hash = {}
     for d in docs:
         if d["sha256"] in by_hash:
@@ -291,14 +327,29 @@ def check(args, chaos, files, distinct, docs, work):
     clean.start()
     clean.wait_ready()
     clean.settle(len(distinct))
+    # The figures the header holds (documents, n-grams per order) show in salience; the counters are compared byte for byte.
+    figures = []
+    for daemon in (chaos, clean):
+        wait_memory_ready(daemon)
+        figures.append([json.loads(request(daemon.sock, "GET", f"/v1/engram?q={w}")[1]) for w in WORDS[:5]])
+    if figures[0] != figures[1]:
+        problems.append(f"the corpus memory's figures differ from a clean ingest's: {figures[0][0]} vs {figures[1][0]}")
     clean.stop()
     chaos.stop()
     with open(os.path.join(chaos.state, "engram.mem"), "rb") as a, open(os.path.join(clean.state, "engram.mem"), "rb") as b:
         ca, cb = a.read(), b.read()
-    # The header holds the generation (which differs); the documents, totals and counters must not.
-    if ca[88:96] != cb[88:96] or ca[104:128] != cb[104:128] or ca[4096:] != cb[4096:]:
-        problems.append("the corpus memory differs from a clean ingest's")
+    if ca[4096:] != cb[4096:]:
+        problems.append("the corpus memory's counters differ from a clean ingest's")
     return problems
+
+
+def wait_memory_ready(daemon, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if json.loads(request(daemon.sock, "GET", "/v1/status")[1])["memory"]["state"] == "ready":
+            return
+        time.sleep(0.1)
+    sys.exit("the corpus memory did not become ready")
 
 
 if __name__ == "__main__":

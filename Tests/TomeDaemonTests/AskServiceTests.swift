@@ -12,6 +12,14 @@ import TomeTestSupport
 /// The ask service on a real store and a real memory-mapped corpus memory.
 @Suite struct AskServiceTests {
     let scratch = Scratch()
+    let logger = Logger(label: "test")
+
+    /// A memory opened on a store, as the daemon does at start.
+    func memory(for store: Store) throws -> CorpusMemory {
+        let memory = try CorpusMemory(path: scratch.file("engram.mem"))
+        try memory.reconcile(with: store, logger: logger)
+        return memory
+    }
 
     func document(_ text: String) -> ExtractedDocument {
         ExtractedDocument(type: .text, text: text, pages: [PageSpan(number: 1, start: 0, end: text.utf8.count)],
@@ -29,15 +37,15 @@ import TomeTestSupport
                                                                 sourcePath: "/s/d\(n)", now: Date()) else { throw CancellationError() }
             _ = try store.claimNextJob(now: Date())
             let analysis = try DocumentAnalyzer(workers: 2).analyze(text)
-            let completed = try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, now: Date())
-            try memory.update(removing: completed.previous, adding: analysis.engram, generation: completed.generation)
+            try memory.follow({ try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, now: Date(), beforeCommit: $0) },
+                              logger: logger)
             return id
         }
     }
 
     @Test func corpusAskReadsTheTextOfSelectedDocumentsOnly() throws {
         let store = try Store(path: scratch.file("tome.sqlite"))
-        let memory = try CorpusMemory(path: scratch.file("engram.mem"))
+        let memory = try memory(for: store)
         // 40 documents of one or two blocks; the first holds the answer.
         let ids = try self.store((0..<40).map { n in filler("topic\(n)", 4) + (n == 0 ? " The lighthouse keeper counted 7421 gulls in one morning." : "") },
                                  in: store, memory: memory)
@@ -60,7 +68,7 @@ import TomeTestSupport
     /// name; the corpus ask leaves it out and says so. Nothing traps.
     @Test func anUnreadableIndexNeedsReprocess() throws {
         let store = try Store(path: scratch.file("tome.sqlite"))
-        let memory = try CorpusMemory(path: scratch.file("engram.mem"))
+        let memory = try memory(for: store)
         let ids = try self.store([filler("canal", 30) + " The lock keeper is called Ada.", filler("river", 30)], in: store, memory: memory)
         try store.pool.write { db in
             try db.execute(sql: "UPDATE document_analysis SET index_archive = substr(index_archive, 1, 100) WHERE document_id = ?", arguments: [ids[1]])
@@ -83,16 +91,15 @@ import TomeTestSupport
         // The file never got the document (a crash between commit and apply): generations differ.
         let memory = try CorpusMemory(path: scratch.file("engram.mem"))
         #expect(memory.generation != (try store.engramGeneration()))
-        #expect(try memory.reconcile(with: store, logger: Logger(label: "test")) == 1)
+        #expect(try memory.reconcile(with: store, logger: logger) == 1)
         #expect(memory.generation == (try store.engramGeneration()))
         let canal = CanonicalForm.id(of: "canal")
-        #expect(memory.read { $0.estimate([canal]) }.occurrences >= 50)
+        #expect(try memory.read { $0.estimate([canal]) }.occurrences >= 50)
         #expect(memory.documents == 1)
-        #expect(try memory.reconcile(with: store, logger: Logger(label: "test")) == 0)
+        #expect(try memory.reconcile(with: store, logger: logger) == 0)
         // Deleting takes out exactly the stored counts: every counter is back to zero.
-        let deleted = try #require(try store.delete(documentID: id))
-        try memory.update(removing: deleted.counted, adding: nil, generation: deleted.generation)
+        try memory.follow({ try store.delete(documentID: id, beforeCommit: $0) }, logger: logger)
         #expect(memory.documents == 0)
-        #expect(memory.read { $0.counters.allSatisfy { $0 == 0 } })
+        #expect(try memory.read { $0.counters.allSatisfy { $0 == 0 } })
     }
 }

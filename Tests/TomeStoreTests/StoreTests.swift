@@ -32,7 +32,7 @@ import TomeTestSupport
     }()
 
     @discardableResult
-    func complete(_ jobID: Int64, _ documentID: Int64, _ document: ExtractedDocument = Self.document) throws -> Store.Completed {
+    func complete(_ jobID: Int64, _ documentID: Int64, _ document: ExtractedDocument = Self.document) throws -> Store.EngramChange {
         try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: Self.analysis, now: now)
     }
 
@@ -47,7 +47,8 @@ import TomeTestSupport
     @Test func migrationsAreNamedAndRecorded() throws {
         let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
         #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation",
-                            "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)"])
+                            "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)",
+                            "v4: a job's crashes while the daemon itself worked on it"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 
@@ -71,7 +72,7 @@ import TomeTestSupport
         #expect(try store.claimNextJob(now: now) == nil)
 
         let completed = try complete(jobID, documentID)
-        #expect(completed.previous == nil)
+        #expect(completed.removing == nil)
         let stored = try #require(try store.document(id: documentID))
         #expect(stored.status == .done)
         #expect(stored.type == "pdf")
@@ -107,15 +108,33 @@ import TomeTestSupport
         #expect(try store.document(id: documentID)?.status == .processing)
     }
 
-    @Test func interruptedJobsGoBackToTheQueue() throws {
+    @Test func aKillWhileTheChildWorksGivesTheAttemptBack() throws {
+        let (documentID, jobID) = try enqueueNew()
+        // Killed five times while the extraction child worked: never the document's fault.
+        for _ in 0..<5 {
+            _ = try #require(try store.claimNextJob(now: now))
+            #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
+            #expect(try store.job(id: jobID)?.status == .queued)
+            #expect(try store.document(id: documentID)?.status == .queued)
+        }
+        // So its first real failure still finds its retries whole.
+        let claimed = try #require(try store.claimNextJob(now: now))
+        #expect(claimed.job.attempts == 1)
+    }
+
+    @Test func aDocumentTheDaemonDiesStoringFailsAfterItsRetries() throws {
         let (documentID, jobID) = try enqueueNew()
         _ = try store.claimNextJob(now: now)
+        try store.markStoring(jobID: jobID)
         #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
         #expect(try store.job(id: jobID)?.status == .queued)
-        #expect(try store.document(id: documentID)?.status == .queued)
         let again = try #require(try store.claimNextJob(now: now))
-        #expect(again.job.attempts == 2)
-        // The daemon died under it on both attempts: the document fails instead of crashing it again.
+        #expect(again.job.attempts == 1)
+        // A crash while the child works between the two does not reset the count.
+        #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
+        _ = try #require(try store.claimNextJob(now: now))
+        try store.markStoring(jobID: jobID)
+        // The daemon died storing it twice (retries + 1): the document fails instead of crashing it again.
         #expect(try store.recoverInterrupted(retries: 1, now: now) == (0, 1))
         #expect(try store.job(id: jobID)?.status == .failed)
         let document = try #require(try store.document(id: documentID))
@@ -175,7 +194,7 @@ import TomeTestSupport
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try complete(jobID, documentID)
         let deleted = try #require(try store.delete(documentID: documentID))
-        #expect(deleted.counted == Self.analysis.engram)
+        #expect(deleted.removing == Self.analysis.engram)
         #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") } == 0)
@@ -206,6 +225,6 @@ import TomeTestSupport
         #expect(try store.requeue(documentID: 999, sourcePath: "/x", now: now) == nil)
         // Done again: the counts it was added with come back, to be taken out of the corpus memory.
         _ = try store.claimNextJob(now: now)
-        #expect(try complete(newJob, documentID).previous == Self.analysis.engram)
+        #expect(try complete(newJob, documentID).removing == Self.analysis.engram)
     }
 }

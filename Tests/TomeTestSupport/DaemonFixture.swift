@@ -47,6 +47,14 @@ public final class DaemonFixture {
 
     /// Starts the daemon and waits until it answers `GET /v1/health`.
     public func start(environment: [String: String] = [:]) throws {
+        try launch(environment: environment)
+        try waitUntil(timeout: 30, "tomed answering on \(socket)") {
+            (try? get("/v1/health").status) == 200
+        }
+    }
+
+    /// Starts the daemon without waiting for it (a test that expects it to die).
+    public func launch(environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tomed)
         process.arguments = ["--config", configPath]
@@ -60,9 +68,15 @@ public final class DaemonFixture {
         process.standardOutput = log
         try process.run()
         self.process = process
-        try waitUntil(timeout: 30, "tomed answering on \(socket)") {
-            (try? get("/v1/health").status) == 200
-        }
+    }
+
+    /// Waits for the daemon to exit by itself; returns how it ended.
+    @discardableResult
+    public func waitForExit(timeout: Double = 60) throws -> (status: Int32, reason: Process.TerminationReason) {
+        guard let process else { return (-1, .exit) }
+        try waitUntil(timeout: timeout, "tomed exiting") { !process.isRunning }
+        self.process = nil
+        return (process.terminationStatus, process.terminationReason)
     }
 
     /// Sends `signal` and waits for the daemon to exit; returns its exit status.
@@ -99,6 +113,13 @@ public final class DaemonFixture {
             return last.count == count && last.allSatisfy { ["done", "failed"].contains($0["status"] as? String ?? "") }
         }
         return last
+    }
+
+    /// Waits until the corpus memory is checked (and rebuilt, when it had to be).
+    public func waitForMemoryReady(timeout: Double = 60) throws {
+        try waitUntil(timeout: timeout, "the corpus memory ready") {
+            ((try? get("/v1/status").json["memory"]) as? [String: Any])?["state"] as? String == "ready"
+        }
     }
 
     public var log: String { String(decoding: scratch.read("tomed.log"), as: UTF8.self) }

@@ -108,6 +108,7 @@ import TomeTestSupport
         try daemon.stop()
         try FileManager.default.removeItem(atPath: daemon.state + "/engram.mem")
         try daemon.start()
+        try daemon.waitForMemoryReady()
         #expect(daemon.log.contains("corpus memory rebuilt"))
         #expect(try estimate("Zarquon")["documents"] as? Int == 1)
         #expect(try estimate("the Zarquon project")["occurrences"] as? Int == 1)
