@@ -10,7 +10,8 @@ import UnixSignals
 
 /// The daemon, configured and then run: a value, not a global.
 ///
-/// `run()` takes the state dir's lock, opens the store (running the
+/// `run()` takes the state dir's lock, refuses a lost database beside a
+/// non-empty archive (`ArchiveRebuild`), opens the store (running the
 /// migrations), puts interrupted jobs back in the queue, finishes moving the
 /// files of jobs that ended just before a crash, recovers the corpus memory
 /// (a rebuild, when needed, runs while the API answers), binds the control socket,
@@ -40,6 +41,7 @@ public struct Daemon: Sendable {
         try FileManager.default.createDirectory(atPath: socketDir, withIntermediateDirectories: true)
         let socketLock = try PIDLock(path: config.socketPath + ".lock", guarding: "the socket \(config.socketPath)")
         try Self.refuseLiveSocket(config.socketPath)
+        try ArchiveRebuild.refuseLostDatabase(config)
         let store = try Store(path: config.databasePath)
         let recovered = try store.recoverInterrupted(retries: config.retries, now: Date())
         if recovered.requeued > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered.requeued)"]) }

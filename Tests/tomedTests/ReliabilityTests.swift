@@ -99,6 +99,51 @@ import TomeTestSupport
         #expect(run.stderr.contains("not a regular file"), "\(run.stderr)")
         #expect(Date().timeIntervalSince(started) < 10)
     }
+
+    /// A zero-length database beside a full archive is refused at start, not
+    /// served as an empty store; `tomed rebuild` puts the archived files back
+    /// in the spool (a pipeline subfolder stays one) and the next start
+    /// ingests the same documents again.
+    @Test func aLostDatabaseIsRefusedAndRebuiltFromTheArchive() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        daemon.scratch.write("spool/one.txt", "The first harbour log names the pilot Idris Maalouf.")
+        try FileManager.default.createDirectory(atPath: daemon.spool + "/default", withIntermediateDirectories: true)
+        daemon.scratch.write("spool/default/two.txt", "The second harbour log names the tanker Sea Lantern.")
+        let before = try daemon.waitForSettled(count: 2)
+        try daemon.stop()
+        #expect(FileManager.default.fileExists(atPath: daemon.state + "/archive/default/two.txt"))
+        for suffix in ["", "-wal", "-shm"] { unlink(daemon.state + "/tome.sqlite" + suffix) }
+        daemon.scratch.write("state/tome.sqlite", "")
+
+        let refused = try runProcess(daemon.tomed, ["--config", daemon.configPath])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("is empty (0 bytes), but the archive"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("tomed rebuild"))
+
+        let rebuilt = try runProcess(daemon.tomed, ["rebuild", "--config", daemon.configPath])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(String(decoding: rebuilt.stdout, as: UTF8.self).contains("2 archived files moved back into \(daemon.spool)"))
+        #expect(FileManager.default.fileExists(atPath: daemon.spool + "/default/two.txt"))
+
+        try daemon.start()
+        let after = try daemon.waitForSettled(count: 2)
+        let hashes = { (documents: [[String: Any]]) in Set(documents.compactMap { $0["sha256"] as? String }) }
+        #expect(hashes(after) == hashes(before))
+        #expect(after.allSatisfy { $0["status"] as? String == "done" })
+        try daemon.waitForMemoryReady()
+        #expect(try daemon.get("/v1/engram?q=Sea+Lantern").json["documents"] as? Int == 1)
+    }
+
+    /// `tomed rebuild` refuses while a daemon runs on the state dir.
+    @Test func rebuildIsRefusedWhileTheDaemonRuns() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let run = try runProcess(daemon.tomed, ["rebuild", "--config", daemon.configPath])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("another tomed (pid \(daemon.pid)) is using the state dir"), "\(run.stderr)")
+        #expect(try daemon.get("/v1/health").status == 200)
+    }
 }
 
 /// Clients that hold the API: each case, then `/v1/health` answers in under
