@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import Hummingbird
 import TomeAPI
 
@@ -47,8 +48,8 @@ enum JSONBody {
 }
 
 /// Turns every error into the JSON error body: API errors as they are,
-/// Hummingbird's own (no such route, body too large) with a code, and
-/// anything else as a 500.
+/// Hummingbird's own (no such route, body too large) and the HTTP parser's
+/// (a malformed body: 400) with a code, and anything else as a 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
@@ -60,6 +61,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let unavailable as CorpusMemory.Unavailable {
             return try APIError(status: .serviceUnavailable, code: "rebuilding", message: unavailable.description, retryable: true)
                 .response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // The body could not be read as HTTP (a bad chunk size, fewer bytes than Content-Length): the client's fault.
+            return try APIError.badRequest("malformed HTTP request: \(error)").response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try APIError(status: .contentTooLarge, code: "too_large", message: "the request body is over the limit").response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {

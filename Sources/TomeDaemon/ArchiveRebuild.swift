@@ -82,17 +82,6 @@ public struct ArchiveRebuild: Sendable {
     /// order; what the spool ignores (hidden files, such as a `.part` copy cut
     /// short) and anything not a regular file or folder are skipped.
     static func files(under folder: String) -> [String] {
-        var found: [String] = []
-        var stack = [""]
-        while let relative = stack.popLast() {
-            let directory = relative.isEmpty ? folder : folder + "/" + relative
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            for name in names.sorted() where !SpoolWatcher.isIgnored(name: name) {
-                let child = relative.isEmpty ? name : relative + "/" + name
-                guard let info = FileStat(folder + "/" + child) else { continue }
-                if info.isDirectory { stack.append(child) } else if info.isRegular { found.append(child) }
-            }
-        }
-        return found.sorted()
+        FileStat.regularFiles(under: folder) { !SpoolWatcher.isIgnored(name: $0) }
     }
 }

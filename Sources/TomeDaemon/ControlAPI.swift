@@ -29,13 +29,22 @@ struct AccessMiddleware: RouterMiddleware {
             throw APIError.forbidden("cannot identify the peer of this connection")
         }
         let level = settings.access.level(uid: peer.uid, groups: Accounts.groups(ofUID: peer.uid, primary: peer.gid))
-        let needed: AccessPolicy.Level = [.get, .head].contains(request.method) ? .read : .write
+        let needed: AccessPolicy.Level = Self.onlyReads(request) ? .read : .write
         guard level >= needed else {
             throw APIError.forbidden(level == .read
                 ? "uid \(peer.uid) may read but not \(request.method) (not in write_groups)"
                 : "uid \(peer.uid) is not allowed here (not in read_groups or write_groups)")
         }
         return try await next(request, context)
+    }
+
+    /// GET and HEAD, and asking: `POST /v1/ask` and `POST /v1/documents/{id}/ask`
+    /// change nothing (POST only because a question is a body).
+    static func onlyReads(_ request: Request) -> Bool {
+        if [.get, .head].contains(request.method) { return true }
+        let parts = request.uri.path.split(separator: "/")
+        return request.method == .post && parts.last == "ask"
+            && (parts.count == 2 || (parts.count == 4 && parts[1] == "documents" && Int64(parts[2]) != nil)) && parts.first == "v1"
     }
 }
 
@@ -189,15 +198,13 @@ struct ControlAPI: Sendable {
         guard await intake.hasRoom() else {
             throw APIError(status: .tooManyRequests, code: "queue_full", message: "the queue is full; try again later", retryable: true)
         }
-        var request = request
-        let body = try await request.collectBody(upTo: settings.current.resolvedMaxBodyBytes)
-        guard body.readableBytes > 0 else { throw APIError.badRequest("the body is empty: send the file's bytes") }
-        let bytes = Array(buffer: body)
         let intake: Enqueued
         do {
-            intake = try self.intake.upload(bytes, name: name)
+            intake = try await self.intake.upload(request.body, name: name, maxBytes: settings.current.resolvedMaxBodyBytes)
         } catch let refused as Intake.UploadRefused {
             throw APIError.badRequest(refused.message)
+        } catch let tooLarge as Intake.UploadTooLarge {
+            throw APIError(status: .contentTooLarge, code: "too_large", message: "the upload is over max_body_mb (\(tooLarge.limit >> 20) MiB)")
         } catch let full as Intake.NoSpace {
             throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", message: "\(full.problem); try again when space returns", retryable: true)
         } catch {
@@ -365,6 +372,10 @@ struct ControlAPI: Sendable {
         }
         guard parts.allSatisfy({ $0.utf8.count <= 240 }) else {
             throw APIError.badRequest("each part of the name must be at most 240 bytes")
+        }
+        // A line break in a name would forge lines in the log and in NAME.error.
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.badRequest("the name must not hold control characters (line breaks, tabs…)")
         }
     }
 }

@@ -50,6 +50,9 @@ public struct Daemon: Sendable {
                          metadata: ["jobs": "\(recovered.failed)"])
         }
 
+        let abandoned = Intake.removeAbandonedUploads(in: config.spoolDir)
+        if abandoned > 0 { logger.notice("removed uploads a stop cut short", metadata: ["files": "\(abandoned)"]) }
+
         let pipelines = Pipelines.load(directory: config.pipelinesDir)
         for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
         let settings = SettingsBox(config, pipelines: pipelines.names)
@@ -82,7 +85,8 @@ public struct Daemon: Sendable {
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [ConnectionGuard(
                     peers: peers, perPeer: bound.maxConnectionsPerPeer,
-                    headerTimeout: .milliseconds(Int64(bound.headerTimeoutSeconds * 1000)), exempt: [0, geteuid()])],
+                    headerTimeout: .milliseconds(Int64(bound.headerTimeoutSeconds * 1000)), exempt: [0, geteuid()]),
+                    MalformedRequestResponder()],
                 idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
             configuration: .init(
                 address: .unixDomainSocket(path: config.socketPath), serverName: "tomed",

@@ -42,8 +42,10 @@ final class Disposer: Sendable {
                 switch (job.status, config.onSuccess) {
                 case (.failed, _):
                     let target = try Self.move(source, into: config.resolvedFailedDir, relative: relative)
-                    let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(job.errorMessage ?? "")\n"
-                        + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(relative)\ntime: \(iso8601(Date()))\n"
+                    // One field per line: a name or message with a line break cannot add a field.
+                    let escape: (String) -> String = OneLineLogHandler.escape
+                    let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(escape(job.errorMessage ?? ""))\n"
+                        + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(escape(relative))\ntime: \(iso8601(Date()))\n"
                     try Data(reason.utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
                     kept = target
                 case (_, .archive):

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Glibc
 import Logging
+import NIOCore
 import Synchronization
 import TomeAPI
 import TomeExtract
@@ -96,12 +97,15 @@ final class Intake: Sendable {
     }
 
     /// Writes an upload into the spool as `name` (a free variant of it, when
-    /// taken) and records it. The bytes go to a `.part` file first, are synced,
-    /// then renamed into place, so the spool never shows half a file, and a
-    /// crash leaves either nothing or a whole file the next scan will take.
-    /// Every folder on the way is opened without following a symbolic link
-    /// (`BeneathPath`): a link in the spool cannot send an upload elsewhere.
-    func upload(_ bytes: [UInt8], name: String) throws -> Enqueued {
+    /// taken) and records it. The body is streamed, chunk by chunk, to a
+    /// `.part` file while it is hashed — an upload is never held whole in
+    /// memory — then synced and renamed into place, so the spool never shows
+    /// half a file, and a crash leaves either nothing or a whole file the next
+    /// scan will take. A body over `maxBytes` or a client gone mid-upload
+    /// leaves nothing. Every folder on the way is opened without following a
+    /// symbolic link (`BeneathPath`): a link in the spool cannot send an
+    /// upload elsewhere.
+    func upload<Body: AsyncSequence>(_ body: Body, name: String, maxBytes: Int) async throws -> Enqueued where Body.Element == ByteBuffer {
         guard storage.isWritable else { throw NoSpace(problem: storage.snapshot.problem ?? "disk full") }
         let spool = settings.current.spoolDir
         let parts = name.split(separator: "/").map(String.init)
@@ -113,20 +117,66 @@ final class Intake: Sendable {
             throw UploadRefused(message: "the name goes through a path the spool does not allow: \(error.message)")
         }
         defer { close(folder) }
-        var info = stat()
-        let target = Disposer.freeName(file) { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) == 0 }
-        let part = ".tome-upload-" + UUID().uuidString + ".part"
-        try Self.writeSynced(bytes, to: part, in: folder)
-        let targetPath = spool + "/" + (parts.dropLast() + [target]).joined(separator: "/")
-        reserved.withLock { _ = $0.insert(targetPath) }
-        defer { reserved.withLock { _ = $0.remove(targetPath) } }
-        guard renameat(folder, part, folder, target) == 0 else {
-            let code = errno
+        let part = Self.uploadPrefix + UUID().uuidString + ".part"
+        let fd = openat(folder, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw SystemError("open \(part)", errno) }
+        var hasher = SHA256()
+        var count = 0
+        do {
+            defer { close(fd) }
+            for try await chunk in body {
+                count += chunk.readableBytes
+                guard count <= maxBytes else { throw UploadTooLarge(limit: maxBytes) }
+                try chunk.withUnsafeReadableBytes { bytes in
+                    hasher.update(bufferPointer: bytes)
+                    try writeAll(fd, bytes, name: part)
+                }
+            }
+            guard count > 0 else { throw UploadRefused(message: "the body is empty: send the file's bytes") }
+            guard fsync(fd) == 0 else { throw SystemError("fsync \(part)", errno) }
+        } catch {
             unlinkat(folder, part, 0)
-            throw SystemError("rename \(part) -> \(target)", code)
+            throw error
         }
+        // Two uploads of one name at once: the second rename finds the name taken and picks the next.
+        var info = stat()
+        var target = file
+        var targetPath = ""
+        while true {
+            target = Disposer.freeName(file) { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) == 0 }
+            targetPath = spool + "/" + (parts.dropLast() + [target]).joined(separator: "/")
+            reserved.withLock { _ = $0.insert(targetPath) }
+            // link + unlink: unlike rename, link never replaces a file that is there.
+            if linkat(folder, part, folder, target, 0) == 0 {
+                unlinkat(folder, part, 0)
+                break
+            }
+            let code = errno
+            reserved.withLock { _ = $0.remove(targetPath) }
+            guard code == EEXIST else {
+                unlinkat(folder, part, 0)
+                throw SystemError("rename \(part) -> \(target)", code)
+            }
+        }
+        defer { reserved.withLock { _ = $0.remove(targetPath) } }
         if let info = FileStat(targetPath) { known.withLock { $0[targetPath] = FileSignature(size: info.size, mtime: info.mtime) } }
-        return try record(sha256: Self.sha256(of: bytes), bytes: Int64(bytes.count), sourcePath: targetPath)
+        return try record(sha256: Self.hex(hasher.finalize()), bytes: Int64(count), sourcePath: targetPath)
+    }
+
+    /// An upload in progress is written to `<folder>/.tome-upload-<uuid>.part`.
+    static let uploadPrefix = ".tome-upload-"
+
+    /// Removes the `.part` files of uploads a kill cut short (at start, when
+    /// no upload is in progress); returns how many.
+    static func removeAbandonedUploads(in spool: String) -> Int {
+        let abandoned = FileStat.regularFiles(under: spool) { $0.hasPrefix(uploadPrefix) && $0.hasSuffix(".part") }
+        for relative in abandoned { unlink(spool + "/" + relative) }
+        return abandoned.count
+    }
+
+    /// An upload's body is over the limit: nothing was kept.
+    struct UploadTooLarge: Error {
+        var limit: Int
     }
 
     /// Writing is paused for want of space (`StorageMonitor`).
@@ -138,24 +188,6 @@ final class Intake: Sendable {
     struct UploadRefused: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
-    }
-
-    /// Writes `bytes` to a new file `name` in `folder` and syncs it.
-    static func writeSynced(_ bytes: [UInt8], to name: String, in folder: Int32) throws {
-        let fd = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SystemError("open \(name)", errno) }
-        defer { close(fd) }
-        do {
-            try bytes.withUnsafeBytes { try writeAll(fd, $0, name: name) }
-        } catch {
-            unlinkat(folder, name, 0)
-            throw error
-        }
-        guard fsync(fd) == 0 else {
-            let code = errno
-            unlinkat(folder, name, 0)
-            throw SystemError("fsync \(name)", code)
-        }
     }
 
     /// `path` relative to the spool root (the document's name).
@@ -179,10 +211,6 @@ final class Intake: Sendable {
             hasher.update(data: buffer[0..<n])
         }
         return hex(hasher.finalize())
-    }
-
-    static func sha256(of bytes: some DataProtocol) -> String {
-        hex(SHA256.hash(data: bytes))
     }
 
     private static func hex(_ digest: some Sequence<UInt8>) -> String {

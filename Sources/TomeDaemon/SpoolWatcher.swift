@@ -155,6 +155,28 @@ struct FileStat {
         default: "regular file"
         }
     }
+
+    /// The regular files under `folder` whose name `keep` accepts, as paths
+    /// relative to it, sorted; hidden folders, links, FIFOs and devices are
+    /// not followed.
+    static func regularFiles(under folder: String, keep: (String) -> Bool) -> [String] {
+        var found: [String] = []
+        var stack = [""]
+        while let relative = stack.popLast() {
+            let directory = relative.isEmpty ? folder : folder + "/" + relative
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for name in names {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                guard let info = FileStat(folder + "/" + child) else { continue }
+                if info.isDirectory && !name.hasPrefix(".") {
+                    stack.append(child)
+                } else if info.isRegular && keep(name) {
+                    found.append(child)
+                }
+            }
+        }
+        return found.sorted()
+    }
 }
 
 extension Task where Success == Never, Failure == Never {

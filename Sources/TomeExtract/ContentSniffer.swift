@@ -55,17 +55,29 @@ enum ContentSniffer {
         return base[base.index(after: dot)...].lowercased()
     }
 
-    /// Binary if the first 8 KiB hold a NUL byte (not UTF-16 with a BOM), or
-    /// more than 2% control characters other than tab, newlines, form feed and escape.
+    /// Binary if, in the first 8 KiB, more than one byte in a hundred is NUL
+    /// (one NUL is always allowed) or more than 2% are other control
+    /// characters than tab, newlines, form feed and escape — unless it is
+    /// UTF-16 with a BOM. A stray NUL in a text or a page does not make it
+    /// binary (the extractor drops it); binary formats and BOM-less UTF-16
+    /// hold many.
     static func looksBinary(_ bytes: [UInt8]) -> Bool {
-        if hasPrefix([0xFF, 0xFE], bytes, at: 0) || hasPrefix([0xFE, 0xFF], bytes, at: 0) { return false }
+        if isUTF16(bytes) { return false }
         let head = bytes.prefix(8192)
-        var controls = 0
+        var (nuls, controls) = (0, 0)
         for b in head {
-            if b == 0 { return true }
-            if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x1B { controls += 1 }
+            if b == 0 {
+                nuls += 1
+            } else if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C && b != 0x1B {
+                controls += 1
+            }
         }
-        return controls * 50 > head.count
+        return nuls > max(1, head.count / 100) || controls * 50 > head.count
+    }
+
+    /// Opens with a UTF-16 byte-order mark (where NUL bytes are half the text).
+    static func isUTF16(_ bytes: [UInt8]) -> Bool {
+        hasPrefix([0xFF, 0xFE], bytes, at: 0) || hasPrefix([0xFE, 0xFF], bytes, at: 0)
     }
 
     /// HTML when, after a BOM, white space and comments, the content opens with

@@ -52,6 +52,8 @@ public struct Extractor: Sendable {
             kind = try ContentSniffer.kind(of: bytes, name: name)
             if kind == .gzip { throw ExtractionError(.unsupportedType, "gzip inside gzip is not unpacked") }
         }
+        // A stray NUL (a bad copy, a broken tool) is not text, and libxml2 stops reading at one.
+        if kind != .pdf, !ContentSniffer.isUTF16(bytes), bytes.contains(0) { bytes.removeAll { $0 == 0 } }
         let document: ExtractedDocument
         switch kind {
         case .pdf: document = try await PDFExtractor(bytes: bytes, workers: options.workers, progress: options.progress).extract()

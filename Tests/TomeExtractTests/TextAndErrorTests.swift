@@ -103,6 +103,22 @@ import TomeTestSupport
         #expect(await code(scratch.write("picture.txt", png)) == .unsupportedType)
     }
 
+    /// One NUL in an otherwise good page or text does not make it binary; the
+    /// NUL is dropped and the text on both sides kept. Text that is half NULs
+    /// (UTF-16 without a byte-order mark) still is.
+    @Test func aStrayNULIsDroppedNotFatal() async throws {
+        let page = Array("<!doctype html><html><head><title>Tide tables</title></head><body><p>High water at Brest is at 06:42.".utf8)
+            + [0x00] + Array(" Low water follows at 12:55.</p></body></html>".utf8)
+        let html = try await Extractor().extract(fileAt: scratch.write("tides.html", page))
+        #expect(html.type == .html)
+        #expect(html.text.contains("High water at Brest is at 06:42. Low water follows at 12:55."), "\(html.text)")
+        #expect(!html.text.unicodeScalars.contains("\0"))
+        let text = try await Extractor().extract(fileAt: scratch.write("tides.txt", Array("Neap tides: small range.".utf8) + [0x00] + Array(" Spring tides: large.".utf8)))
+        #expect(text.text.contains("small range. Spring tides"))
+        let utf16WithoutBOM = Array("Neap tides and spring tides, twice a month.".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(await code(scratch.write("tides16.txt", utf16WithoutBOM)) == .unsupportedType)
+    }
+
     @Test func overTheLimitIsTooLarge() async {
         let path = scratch.write("big.txt", String(repeating: "word ", count: 1000))
         #expect(await code(path, options: ExtractionOptions(maxBytes: 1000)) == .tooLarge)

@@ -18,14 +18,22 @@ public enum UnixHTTP {
     }
 
     public static func request(socket path: String, _ method: String, _ target: String, body: [UInt8] = [], timeout: Double = 30) throws -> UnixHTTPResponse {
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        return try exchange(socket: path, raw: Array(head.utf8) + body, timeout: timeout)
+    }
+
+    /// Sends `raw` bytes as they are (a malformed request, say), closes the
+    /// sending side when `halfClose` (a body cut short), and parses what
+    /// comes back until the daemon closes.
+    public static func exchange(socket path: String, raw: [UInt8], halfClose: Bool = false, timeout: Double = 30) throws -> UnixHTTPResponse {
         let fd = try connect(path)
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        try sendAll(fd, Array(head.utf8) + body)
+        try sendAll(fd, raw)
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

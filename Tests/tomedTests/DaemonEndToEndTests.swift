@@ -274,7 +274,7 @@ import TomeTestSupport
     }
 
     @Test(.enabled(if: getuid() == 0, "needs root to create users and run as them"))
-    func aReadOnlyClientIsRefusedAWrite() throws {
+    func aReadOnlyClientMayReadAndAskButNotWrite() throws {
         for (group, user) in [("tomereaders", "tome-reader"), ("tomenobody", "tome-outsider")] {
             _ = try runProcess("groupadd", ["-f", group])
             _ = try runProcess("useradd", ["-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", user])
@@ -294,6 +294,9 @@ import TomeTestSupport
         let write = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "add", "--socket", daemon.socket, daemon.scratch.file("upload.txt")])
         #expect(write.status == 1)
         #expect(write.stderr.contains("may read but not POST"))
+        // Asking only reads: a reader may.
+        let ask = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "ask", "--all", "--json", "--socket", daemon.socket, "who?"])
+        #expect(ask.status == 0, "\(ask.stderr)")
         let outsider = try runProcess("runuser", ["-u", "tome-outsider", "--", tome, "status", "--socket", daemon.socket])
         #expect(outsider.status == 1)
         #expect(outsider.stderr.contains("not allowed"))

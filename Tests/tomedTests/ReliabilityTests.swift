@@ -284,6 +284,98 @@ import TomeTestSupport
         #expect(statuses.values.contains(200))
         #expect(statuses.values.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses.values)")
     }
+
+    /// A request the HTTP parser refuses — before its head is whole or in its
+    /// body — is a 400 with the JSON error body, never a 500 or an empty body;
+    /// the daemon goes on.
+    @Test func malformedRequestsGetJSON400s() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let cases: [(String, String)] = [
+            ("a body shorter than its Content-Length", "POST /v1/documents?name=b.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort"),
+            ("a bad chunk size", "POST /v1/documents?name=c.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"),
+            ("a question cut short", "POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{\"question\":\"x\"}"),
+            ("a malformed header", "GET /v1/health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n"),
+            ("a garbage request line", "GARBAGE\r\n\r\n"),
+        ]
+        for (what, raw) in cases {
+            let response = try UnixHTTP.exchange(socket: daemon.socket, raw: Array(raw.utf8), halfClose: true)
+            #expect(response.status == 400, "\(what): \(response.status) \(response.text)")
+            let error = response.json["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "bad_request", "\(what): \(response.text)")
+            #expect(error?["retryable"] as? Bool == false, "\(what)")
+            #expect((error?["message"] as? String)?.hasPrefix("malformed HTTP request") == true, "\(what): \(response.text)")
+        }
+        #expect(!daemon.log.contains("request failed"))
+        #expect(try Self.healthMilliseconds(daemon) < 100)
+        #expect(try daemon.documents().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: daemon.spool).isEmpty)
+    }
+
+    /// A line break (or any control character) in an upload's name is
+    /// refused: it would forge lines in the log and in NAME.error.
+    @Test func aNameWithALineBreakIsRefused() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        for name in ["a%0Aerror%3A%20forged.txt", "b%0D.txt", "c%09d.txt", "e%1B%5B31m.txt"] {
+            let response = try daemon.request("POST", "/v1/documents?name=\(name)", body: Array("text".utf8))
+            #expect(response.status == 400, "\(name)")
+            #expect((response.json["error"] as? [String: Any])?["code"] as? String == "bad_request")
+        }
+        #expect(try daemon.documents().isEmpty)
+    }
+
+    /// A file dropped in the spool with a line break in its name is taken,
+    /// but its name is written escaped: it adds no line to the log and no
+    /// field to its `NAME.error`.
+    @Test func aNameWithALineBreakInTheSpoolForgesNoLine() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let name = "empty\nerror tomed: [TomeDaemon] forged.txt"
+        daemon.scratch.write("spool/" + name, "")
+        let documents = try daemon.waitForSettled(count: 1)
+        #expect(documents.first?["status"] as? String == "failed")
+        #expect(!daemon.log.split(separator: "\n").contains { $0.hasPrefix("error tomed: [TomeDaemon] forged") }, "\(daemon.log)")
+        #expect(daemon.log.contains("empty\\nerror tomed"))
+        let sidecar = String(decoding: daemon.scratch.read("state/failed/\(name).error"), as: UTF8.self)
+        #expect(sidecar.split(separator: "\n").map { $0.split(separator: ":").first ?? "" } == ["error", "message", "document", "file", "time"],
+                "\(sidecar)")
+    }
+
+    /// An upload goes to the spool as it arrives, never whole into memory:
+    /// 128 MiB raise the daemon's peak memory by far less than that (binary
+    /// bytes, so that the document then fails at once instead of keeping the
+    /// cores busy with its analysis). One over
+    /// the limit is a 413 that leaves nothing behind, and a `.part` file a
+    /// kill left is removed at the next start.
+    @Test func uploadsAreStreamedToTheSpool() throws {
+        let daemon = DaemonFixture(config: "max_body_bytes = 200000000")
+        try daemon.start()
+        let peak = { () -> Int in
+            let status = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        let before = peak()
+        let big = [UInt8](repeating: 0x01, count: 128 << 20)
+        let response = try daemon.request("POST", "/v1/documents?name=gauge.bin", body: big)
+        #expect(response.status == 201, "\(response.text)")
+        #expect(peak() - before < 32 << 10, "peak memory grew from \(before) to \(peak()) KiB for a 128 MiB upload")
+        let stored = try daemon.waitForSettled(count: 1)
+        #expect(stored.first?["bytes"] as? Int == 128 << 20)
+
+        let limited = DaemonFixture(config: "max_body_bytes = 1000")
+        try limited.start()
+        let tooLarge = try limited.request("POST", "/v1/documents?name=long.txt", body: Array(repeating: 0x41, count: 5000))
+        #expect(tooLarge.status == 413)
+        #expect((tooLarge.json["error"] as? [String: Any])?["code"] as? String == "too_large")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: limited.spool).isEmpty)
+        try limited.stop()
+        limited.scratch.write("spool/.tome-upload-0A1B.part", "half an upload")
+        try limited.start()
+        #expect(!FileManager.default.fileExists(atPath: limited.spool + "/.tome-upload-0A1B.part"))
+        #expect(limited.log.contains("removed uploads a stop cut short"))
+    }
 }
 
 /// A state dir whose file system fills up while tomed runs, then frees up.
