@@ -23,7 +23,7 @@ BINDIR := $(PREFIX)/bin
 UNITDIR := $(PREFIX)/lib/systemd/system
 DOCDIR := $(PREFIX)/share/doc/tome
 
-.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load
 
 ## make run: install what is missing, build in release mode, and start the
 ## daemon in the foreground on ./var/ (spool var/spool, socket var/tome.sock),
@@ -108,6 +108,14 @@ CHAOS_KILLS ?= 25
 CHAOS_SEED ?= 7
 chaos: deps test-deps build
 	python3 Tests/Chaos/chaos.py --build .build/release --seed $(CHAOS_SEED) --files $(CHAOS_FILES) --kills $(CHAOS_KILLS)
+
+## make load: LOAD_CLIENTS clients for LOAD_SECONDS asking, listing, reading
+## texts and looking up phrases on a real tomed; fails on any error, a slow
+## health answer or growing memory, and prints p50/p99 (Tests/Chaos/load.py).
+LOAD_CLIENTS ?= 64
+LOAD_SECONDS ?= 60
+load: deps test-deps build
+	python3 Tests/Chaos/load.py --build .build/release --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)
 
 build:
 	$(SWIFT) build -c release
