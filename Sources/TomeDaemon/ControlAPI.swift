@@ -100,6 +100,7 @@ struct ControlAPI: Sendable {
             ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
             ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
             ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
+            ("/v1/search", .get, { request, _ in try await search(request) }),
             ("/v1/events", .get, { _, context in try await eventStream(context) }),
             ("/metrics", .get, { _, _ in try metricsText() }),
         ]
@@ -313,6 +314,44 @@ struct ControlAPI: Sendable {
             return EngramEstimate(phrase: phrase, tokens: ids.count, documents: Int(documents), occurrences: Int(occurrences),
                                   salience: salience.rounded(toPlaces: 4), corpusDocuments: Int(memory.documents))
         }
+    }
+
+    /// Keyword search (FTS5) over every done document's sentences, or one's.
+    private func search(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        guard let query = parameters["q"].map({ $0.replacingOccurrences(of: "+", with: " ") }),
+              !query.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError.badRequest("the query is required: GET /v1/search?q=WORDS")
+        }
+        let limit = try parameters["limit"].map { try positiveInt($0, name: "limit") } ?? 20
+        guard limit <= 200 else { throw APIError.badRequest("limit must be at most 200") }
+        let document = try parameters["document"].map { Int64(try positiveInt($0, name: "document")) }
+        if let document, try store.document(id: document) == nil { throw APIError.notFound("no document \(document)") }
+        let store = self.store
+        do {
+            // A common word over ten million tokens is a good part of a second of ranking: not on the request threads.
+            let response = try await lanes.asks.run {
+                let hits = try store.search(query, limit: limit, documentID: document)
+                var names: [Int64: String] = [:]
+                for id in Set(hits.map(\.documentID)) { names[id] = try store.document(id: id)?.name }
+                return SearchResponse(query: query, hits: hits.map { hit in
+                    SearchResponse.Hit(document: hit.documentID, name: names[hit.documentID] ?? "", page: hit.page, start: hit.start, end: hit.end,
+                                       text: hit.text, snippet: Self.markedSnippet(hit.snippet), score: hit.score.rounded(toPlaces: 4))
+                })
+            }
+            return try JSONBody.response(response)
+        } catch let bad as SentenceSearch.BadQuery {
+            throw APIError(status: .badRequest, code: "bad_query", message: bad.description
+                + " (words, \"a phrase\", prefix*, AND, OR, NOT, NEAR(a b), parentheses)")
+        } catch is ComputeLane.Busy {
+            throw APIError(status: .serviceUnavailable, code: "busy", message: "too many searches and asks are waiting; try again shortly", retryable: true)
+        }
+    }
+
+    /// A snippet as HTML: the text escaped, each match in `<mark>…</mark>`.
+    static func markedSnippet(_ snippet: String) -> String {
+        snippet.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: SentenceSearch.open, with: "<mark>").replacingOccurrences(of: SentenceSearch.close, with: "</mark>")
     }
 
     private func eventStream(_ context: TomeRequestContext) async throws -> Response {

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import TomeEngine
 
 /// Tome's schema, as named, append-only migrations: never edit one that has
 /// shipped; add the next.
@@ -129,6 +131,23 @@ enum Migrations {
                 ALTER TABLE jobs ADD COLUMN storing INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
                 """)
+        }
+        migrator.registerMigration("v5: keyword search over sentences (FTS5)") { db in
+            try SentenceSearch.createTable(db)
+            // Documents stored before: their sentences come from their stored index.
+            let stored = try Row.fetchAll(db, sql: """
+                SELECT a.document_id, a.text_bytes, a.index_archive, t.text
+                FROM document_analysis a JOIN document_text t ON t.document_id = a.document_id
+                """)
+            for row in stored {
+                let id: Int64 = row["document_id"]
+                let archive: Data = row["index_archive"]
+                // An index this engine cannot read is reprocessed; its sentences come with it.
+                guard let index = try? IndexArchive.decodeIndex(Array(archive), textBytes: row["text_bytes"]) else { continue }
+                let pages = try Row.fetchAll(db, sql: "SELECT number, start, \"end\" FROM pages WHERE document_id = ? ORDER BY start",
+                                             arguments: [id]).map { (number: $0["number"] as Int, start: $0["start"] as Int, end: $0["end"] as Int) }
+                try SentenceSearch.index(documentID: id, text: row["text"], index: index, pages: pages, db: db)
+            }
         }
         return migrator
     }

@@ -196,6 +196,8 @@ public final class Store: Sendable {
             for span in document.pages {
                 try page.execute(arguments: [documentID, span.number, span.start, span.end])
             }
+            try SentenceSearch.index(documentID: documentID, text: document.text, index: analysis.index,
+                                     pages: document.pages.map { ($0.number, $0.start, $0.end) }, db: db)
             let entry = try db.cachedStatement(sql: "INSERT INTO outline (document_id, position, title, level, page, \"offset\") VALUES (?, ?, ?, ?, ?, ?)")
             for (position, item) in document.outline.enumerated() {
                 try entry.execute(arguments: [documentID, position, item.title, item.level, item.page, item.offset])
@@ -383,6 +385,13 @@ public final class Store: Sendable {
 
     /// The document's text, or one page of it (from 1). Nil when the document
     /// has no text (yet) or no such page.
+    /// The best `limit` sentences for a keyword query (FTS5 syntax), in
+    /// document `documentID` or in all; throws `SentenceSearch.BadQuery`
+    /// for a query FTS5 cannot read.
+    public func search(_ query: String, limit: Int, documentID: Int64? = nil) throws -> [SentenceSearch.Hit] {
+        try pool.read { db in try SentenceSearch.search(query, limit: limit, documentID: documentID, db: db) }
+    }
+
     public func text(documentID id: Int64, page: Int? = nil) throws -> String? {
         try pool.read { db in
             guard let page else {
@@ -426,6 +435,7 @@ public final class Store: Sendable {
             guard document.status == .done || document.status == .failed else { throw StoreError.busy(id) }
             let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
+            try SentenceSearch.remove(documentID: id, db: db)
             let generation = counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0
             let change = EngramChange(generation: generation, removing: counted, adding: nil)
             try beforeCommit(change)

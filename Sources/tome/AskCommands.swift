@@ -68,3 +68,40 @@ struct Engram: AsyncParsableCommand {
         }
     }
 }
+
+struct Search: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keyword search over every document's sentences (SQLite FTS5, bm25).",
+        discussion: """
+            Words, "a phrase", prefix*, AND, OR, NOT, NEAR(a b), parentheses. Examples:
+              tome search invoice overdue      tome search '"late payment" OR penalt*'      tome search --document 4 E-1234
+            """
+    )
+    @OptionGroup var connection: Connection
+    @Argument(help: "The query.") var words: [String]
+    @Option(help: "Only this document.") var document: Int64?
+    @Option(help: "How many hits (1…200).") var limit = 10
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let query = words.joined(separator: " ")
+            let encoded = query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? query
+            var path = "/v1/search?q=\(encoded)&limit=\(limit)"
+            if let document { path += "&document=\(document)" }
+            let response = try await connection.client.json(SearchResponse.self, .GET, path)
+            if json { return try printJSON(response) }
+            if response.hits.isEmpty { print("no match") }
+            for hit in response.hits {
+                let page = hit.page.map { ", page \($0)" } ?? ""
+                print("\(hit.name) (document \(hit.document)\(page), bytes \(hit.start)-\(hit.end)): \(Ask.oneLine(Self.plain(hit.snippet)))")
+            }
+        }
+    }
+
+    /// The HTML snippet for a terminal: each match in [brackets], entities decoded.
+    static func plain(_ snippet: String) -> String {
+        snippet.replacingOccurrences(of: "<mark>", with: "[").replacingOccurrences(of: "</mark>", with: "]")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TomeTestSupport
+
+/// Keyword search through the real daemon: real PDF, HTML and Markdown
+/// samples dropped in the spool, `GET /v1/search` and `tome search`.
+@Suite(.serialized) struct SearchEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+    func hits(_ daemon: DaemonFixture, _ query: String) throws -> [[String: Any]] {
+        let q = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query
+        let response = try daemon.get("/v1/search?q=\(q)")
+        #expect(response.status == 200, "\(query): \(response.text)")
+        return (response.json["hits"] as? [[String: Any]]) ?? []
+    }
+
+    @Test func searchFindsCitesAndFollowsDeletes() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        for sample in ["sample.pdf", "resume.html", "notes.md"] {
+            try FileManager.default.copyItem(atPath: Self.root + "/Samples/" + sample, toPath: daemon.spool + "/" + sample)
+        }
+        let documents = try daemon.waitForSettled(count: 3)
+        #expect(documents.allSatisfy { $0["status"] as? String == "done" })
+
+        // Every hit's byte range slices the document's text to the hit's sentence.
+        let found = try hits(daemon, "invoices OR outline")
+        #expect(found.count >= 2)
+        for hit in found {
+            let id = try #require(hit["document"] as? Int)
+            let text = Array(try daemon.get("/v1/documents/\(id)/text").body)
+            let start = try #require(hit["start"] as? Int), end = try #require(hit["end"] as? Int)
+            #expect(String(decoding: text[start..<end], as: UTF8.self) == hit["text"] as? String)
+            #expect((hit["snippet"] as? String)?.contains("<mark>") == true)
+            #expect(hit["name"] as? String != nil && hit["page"] as? Int != nil)
+        }
+        let invoice = try #require(try hits(daemon, "\"due on\"").first)
+        #expect(invoice["name"] as? String == "sample.pdf")
+        #expect(invoice["page"] as? Int == 1)
+        #expect((invoice["snippet"] as? String)?.contains("Invoices are <mark>due on</mark> 2026-12-31") == true, "\(invoice)")
+
+        // One document only; an unknown one; a query FTS5 cannot read.
+        let pdf = try #require(invoice["document"] as? Int)
+        let scoped = try daemon.get("/v1/search?q=Tome&document=\(pdf)").json["hits"] as? [[String: Any]] ?? []
+        #expect(!scoped.isEmpty && scoped.allSatisfy { $0["document"] as? Int == pdf })
+        #expect(try daemon.get("/v1/search?q=Tome&document=999").status == 404)
+        let bad = try daemon.get("/v1/search?q=%22unbalanced")
+        #expect(bad.status == 400)
+        #expect((bad.json["error"] as? [String: Any])?["code"] as? String == "bad_query")
+        #expect(try daemon.get("/v1/search").status == 400)
+
+        // The CLI.
+        let cli = try runProcess(daemon.tome, ["search", "--socket", daemon.socket, "--json", "\"due on\""])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        #expect(String(decoding: cli.stdout, as: UTF8.self).contains("\"name\" : \"sample.pdf\""))
+
+        // Deleted, it is no longer found.
+        #expect(try daemon.request("DELETE", "/v1/documents/\(pdf)").status == 204)
+        #expect(try hits(daemon, "\"due on\"").isEmpty)
+    }
+}
