@@ -74,6 +74,7 @@ bench: deps bench-deps build
 		fullrefman=/usr/share/R/doc/manual/fullrefman.pdf=Benchmarks/questions/report-B.jsonl \
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
+	python3 Benchmarks/search.py --build .build/release --work $(BENCH_WORK)
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
 ## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child
