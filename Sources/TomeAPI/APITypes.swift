@@ -424,3 +424,51 @@ public struct SearchResponse: Codable, Sendable, Equatable {
         self.hits = hits
     }
 }
+
+/// `GET /v1/documents/{id}/answers`: the document's pipeline questions with
+/// their stored answers (`answer` is null for a question nothing answered).
+public struct AnswersResponse: Codable, Sendable, Equatable {
+    public struct Answer: Codable, Sendable, Equatable {
+        /// The answering sentence and the passage around it.
+        public var text: String
+        public var context: String
+        public var page: Int
+        /// UTF-8 byte range of the sentence in the document's text.
+        public var start: Int
+        public var end: Int
+        public var score: Double
+
+        public init(text: String, context: String, page: Int, start: Int, end: Int, score: Double) {
+            self.text = text
+            self.context = context
+            self.page = page
+            self.start = start
+            self.end = end
+            self.score = score
+        }
+    }
+
+    public struct Item: Codable, Sendable, Equatable {
+        public var question: String
+        public var answer: Answer?
+
+        public init(question: String, answer: Answer?) {
+            self.question = question
+            self.answer = answer
+        }
+    }
+
+    public var document: Int64
+    public var pipeline: String
+    /// False while the stored answers are not those of the pipeline's current
+    /// questions (being answered again after a change).
+    public var current: Bool
+    public var answers: [Item]
+
+    public init(document: Int64, pipeline: String, current: Bool, answers: [Item]) {
+        self.document = document
+        self.pipeline = pipeline
+        self.current = current
+        self.answers = answers
+    }
+}

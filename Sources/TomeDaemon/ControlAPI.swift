@@ -81,6 +81,7 @@ struct ControlAPI: Sendable {
     /// deletes run, off the threads that serve requests.
     let lanes: Lanes
     let storage: StorageMonitor
+    let answerer: PipelineAnswerer
     static let version = "0.1.0"
 
     typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
@@ -96,7 +97,8 @@ struct ControlAPI: Sendable {
             ("/v1/documents/:id", .get, { _, context in try JSONBody.response(try info(try documentID(context))) }),
             ("/v1/documents/:id", .delete, { _, context in try await delete(try documentID(context)) }),
             ("/v1/documents/:id/text", .get, { request, context in try text(request, id: try documentID(context)) }),
-            ("/v1/documents/:id/reprocess", .post, { _, context in try reprocess(try documentID(context)) }),
+            ("/v1/documents/:id/reprocess", .post, { request, context in try await reprocess(request, id: try documentID(context)) }),
+            ("/v1/documents/:id/answers", .get, { _, context in try JSONBody.response(try answers(try documentID(context))) }),
             ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
             ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
             ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
@@ -240,8 +242,42 @@ struct ControlAPI: Sendable {
         return Response(status: .noContent)
     }
 
-    private func reprocess(_ id: Int64) throws -> Response {
-        guard try store.document(id: id) != nil else { throw APIError.notFound("no document \(id)") }
+    /// The pipeline's questions with the document's stored answers.
+    private func answers(_ id: Int64) throws -> AnswersResponse {
+        guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
+        guard document.status == .done else {
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(document.status.rawValue)",
+                           retryable: document.status != .failed)
+        }
+        let questions = settings.pipelines[document.pipeline]?.questions ?? []
+        let stored = try store.answers(documentID: id)
+        return AnswersResponse(
+            document: id, pipeline: document.pipeline, current: stored.map(\.question) == questions,
+            answers: stored.map { row in
+                guard let text = row.text, let start = row.start, let end = row.end else { return AnswersResponse.Item(question: row.question, answer: nil) }
+                return AnswersResponse.Item(question: row.question, answer: AnswersResponse.Answer(
+                    text: text, context: row.context ?? text, page: row.page ?? 1, start: start, end: end, score: row.score ?? 0))
+            })
+    }
+
+    /// `stage=answers` answers the pipeline's current questions again, now,
+    /// without extracting the document again; otherwise the whole document
+    /// is processed again from its kept file.
+    private func reprocess(_ request: Request, id: Int64) async throws -> Response {
+        guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
+        switch request.uri.queryParameters["stage"].map(String.init) {
+        case nil, "all": break
+        case "answers":
+            guard document.status == .done else { throw APIError.busy(id) }
+            do {
+                try await answerer.answer(documentID: id)
+            } catch is ComputeLane.Busy {
+                throw APIError(status: .serviceUnavailable, code: "busy", message: "too many asks are waiting; try again shortly", retryable: true)
+            }
+            return try JSONBody.response(try answers(id))
+        case let other?:
+            throw APIError.badRequest("stage must be all or answers (got \(other))")
+        }
         guard let source = try store.keptSourcePath(documentID: id), FileStat(source) != nil else {
             throw APIError(status: .conflict, code: "source_gone",
                            message: "document \(id)'s source file was not kept (on_success = delete) or has been removed; add the file again")

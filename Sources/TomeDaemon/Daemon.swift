@@ -55,7 +55,7 @@ public struct Daemon: Sendable {
 
         let pipelines = Pipelines.load(directory: config.pipelinesDir)
         for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
-        let settings = SettingsBox(config, pipelines: pipelines.names)
+        let settings = SettingsBox(config, pipelines: pipelines.pipelines)
         let events = EventHub()
         let metrics = Metrics()
         let storage = StorageMonitor(settings: settings, store: store, events: events, logger: logger)
@@ -72,9 +72,10 @@ public struct Daemon: Sendable {
         let lanes = Lanes()
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
+        let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
                              metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes,
-                             storage: storage)
+                             storage: storage, answerer: answerer)
         let peers = PeerConnections()
 
         let notifier = SystemdNotifier()
@@ -103,10 +104,10 @@ public struct Daemon: Sendable {
             let queue = (try? store.queueLength()) ?? 0
             return "\(queue) queued, \(events.busyWorkers)/\(workers) workers busy"
         }
-        let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger)
+        let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger) { answerer.catchUp() }
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              memory: memory, commits: lanes.commits, storage: storage, executable: try Self.executablePath(), workers: workers,
-                              logger: logger)
+                              memory: memory, commits: lanes.commits, storage: storage, answerer: answerer,
+                              executable: try Self.executablePath(), workers: workers, logger: logger)
         let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the
@@ -114,7 +115,7 @@ public struct Daemon: Sendable {
         // its job re-queued), the reloader, the heartbeat (STOPPING=1; event
         // streams end, so they cannot hold the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [app, heartbeat, reloader, storage, rebuilder, pool, watcher],
+            services: [app, heartbeat, reloader, storage, rebuilder, answerer, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -229,6 +230,8 @@ struct ReloadOnHangup: Service {
     let settings: SettingsBox
     let reload: @Sendable () throws -> DaemonConfig
     let logger: Logger
+    /// Told after each reload (the pipelines' questions may have changed).
+    let onReload: @Sendable () -> Void
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
@@ -256,9 +259,15 @@ struct ReloadOnHangup: Service {
         if !restart.isEmpty {
             logger.warning("these settings need a restart and were not applied", metadata: ["keys": "\(restart.joined(separator: ", "))"])
         }
-        let pipelines = Pipelines.load(directory: new.pipelinesDir)
-        for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
-        settings.replace(new, pipelines: pipelines.names)
-        logger.notice("reloaded", metadata: ["pipelines": "\(pipelines.names.sorted().joined(separator: ","))"])
+        let previous = settings.pipelines
+        let pipelines = Pipelines.load(directory: new.pipelinesDir, previous: previous)
+        for problem in pipelines.problems {
+            let name = ((problem.file as NSString).lastPathComponent as NSString).deletingPathExtension
+            logger.error(previous[name] != nil ? "pipeline broken; its last good version stays" : "pipeline ignored",
+                         metadata: ["problem": "\(problem)"])
+        }
+        settings.replace(new, pipelines: pipelines.pipelines)
+        logger.notice("reloaded", metadata: ["pipelines": "\(pipelines.pipelines.keys.sorted().joined(separator: ","))"])
+        onReload()
     }
 }

@@ -82,7 +82,7 @@ final class Intake: Sendable {
     func record(sha256 hash: String, bytes: Int64, sourcePath: String) throws -> Enqueued {
         let config = settings.current
         let relative = Self.relativePath(sourcePath, in: config.spoolDir)
-        let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelines)
+        let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelineNames)
         let intake = try store.enqueue(sha256: hash, name: relative, pipeline: pipeline, bytes: bytes, sourcePath: sourcePath, now: Date())
         switch intake {
         case let .queued(documentID, _):

@@ -1,42 +1,111 @@
 import Foundation
 import TOMLKit
 
+/// One pipeline: what is done to the documents of a spool subfolder
+/// (`PIPELINES_DIR/NAME.toml`; a file in `spool/NAME/` runs through it).
+struct Pipeline: Sendable, Equatable {
+    var name: String
+    var description = ""
+    /// Asked of every document of the pipeline once it is stored; the best
+    /// answer to each, with its citation, is kept with the document.
+    var questions: [String] = []
+    /// The extraction experts to run. None is built yet: the key exists so
+    /// that pipelines can be written now, and must be empty.
+    var experts: [String] = []
+
+    static let maxQuestions = 50
+    static let maxQuestionBytes = 1000
+}
+
 /// Pipeline definitions: `PIPELINES_DIR/NAME.toml`. A file dropped into the
 /// spool subfolder `NAME/` runs through pipeline NAME when its definition
 /// exists, through `default` otherwise.
 ///
-/// Today a definition holds only `description`; the engine's settings will
-/// join it. Each file is parsed on start and on SIGHUP, so a broken one is
-/// reported at once (and left out) rather than when a document needs it.
+/// Each file is parsed on start and on SIGHUP, so a broken one is reported at
+/// once, with its file, line and key, rather than when a document needs it.
+/// A definition that breaks on SIGHUP keeps its last good version.
 enum Pipelines {
     struct Problem: Error, CustomStringConvertible {
         var file: String
+        var line: Int?
+        var key: String?
         var message: String
-        var description: String { "\(file): \(message)" }
+        var description: String {
+            [file, line.map { "line \($0)" }, key].compactMap { $0 }.joined(separator: ": ") + ": " + message
+        }
     }
 
-    /// The names of the valid definitions in `directory` (always with
-    /// `default`), and what is wrong with the others.
-    static func load(directory: String) -> (names: Set<String>, problems: [Problem]) {
-        var names: Set<String> = ["default"]
+    /// The valid definitions in `directory` (always with `default`), and what
+    /// is wrong with the others; a broken file whose pipeline is in
+    /// `previous` keeps that version.
+    static func load(directory: String, previous: [String: Pipeline] = [:]) -> (pipelines: [String: Pipeline], problems: [Problem]) {
+        var pipelines: [String: Pipeline] = ["default": previous["default"] ?? Pipeline(name: "default")]
         var problems: [Problem] = []
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for entry in entries.sorted() where entry.hasSuffix(".toml") && !entry.hasPrefix(".") {
-            let path = directory + "/" + entry
+            let path = directory + "/" + entry, name = String(entry.dropLast(5))
             do {
-                let table = try TOMLTable(string: String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self))
-                if let unknown = table.keys.sorted().first(where: { $0 != "description" }) {
-                    problems.append(Problem(file: path, message: "\(unknown): unknown key"))
-                    continue
-                }
-                names.insert(String(entry.dropLast(5)))
-            } catch let error as TOMLParseError {
-                problems.append(Problem(file: path, message: "line \(error.source.begin.line): \(error.description)"))
+                pipelines[name] = try parse(name: name, text: String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self),
+                                            file: path)
+            } catch let problem as Problem {
+                problems.append(problem)
+                if let kept = previous[name] { pipelines[name] = kept }
             } catch {
                 problems.append(Problem(file: path, message: "\(error)"))
+                if let kept = previous[name] { pipelines[name] = kept }
             }
         }
-        return (names, problems)
+        return (pipelines, problems)
+    }
+
+    /// One definition; throws a `Problem` naming the line and key.
+    static func parse(name: String, text: String, file: String) throws -> Pipeline {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw Problem(file: file, line: error.source.begin.line, message: error.description)
+        }
+        func problem(_ key: String, _ message: String) -> Problem {
+            Problem(file: file, line: line(of: key, in: text), key: key, message: message)
+        }
+        func strings(_ key: String) throws -> [String] {
+            guard let value = table[key] else { return [] }
+            guard let array = value.array, let strings = Optional(array.compactMap { $0.string }), strings.count == array.count else {
+                throw problem(key, "must be a list of strings")
+            }
+            return strings
+        }
+        var pipeline = Pipeline(name: name)
+        for key in table.keys.sorted() {
+            switch key {
+            case "description":
+                guard let description = table[key]?.string else { throw problem(key, "must be a string") }
+                pipeline.description = description
+            case "questions":
+                pipeline.questions = try strings(key)
+                guard pipeline.questions.count <= Pipeline.maxQuestions else { throw problem(key, "at most \(Pipeline.maxQuestions) questions") }
+                if let bad = pipeline.questions.first(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                    || $0.utf8.count > Pipeline.maxQuestionBytes }) {
+                    throw problem(key, "each question must have words and at most \(Pipeline.maxQuestionBytes) bytes (got \(bad.debugDescription.prefix(60)))")
+                }
+            case "experts":
+                pipeline.experts = try strings(key)
+                if let unknown = pipeline.experts.first { throw problem(key, "unknown expert \"\(unknown)\": none is built yet; leave the list empty") }
+            default:
+                throw problem(key, "unknown key (known: description, questions, experts)")
+            }
+        }
+        return pipeline
+    }
+
+    /// The line where `key` is set (`key =` at the start of a line), if it is.
+    static func line(of key: String, in text: String) -> Int? {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix(key), trimmed.dropFirst(key.count).drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("=") { return n + 1 }
+        }
+        return nil
     }
 
     /// The pipeline of a file at `relativePath` in the spool: its first folder

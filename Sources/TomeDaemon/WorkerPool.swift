@@ -22,6 +22,7 @@ final class WorkerPool: Service {
     private let memory: CorpusMemory
     private let commits: ComputeLane
     private let storage: StorageMonitor
+    private let answerer: PipelineAnswerer
     private let executable: String
     private let workers: Int
     private let logger: Logger
@@ -29,8 +30,9 @@ final class WorkerPool: Service {
     private let idlePoll: Duration = .milliseconds(100)
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
-         commits: ComputeLane, storage: StorageMonitor, executable: String, workers: Int, logger: Logger) {
+         commits: ComputeLane, storage: StorageMonitor, answerer: PipelineAnswerer, executable: String, workers: Int, logger: Logger) {
         self.memory = memory
+        self.answerer = answerer
         self.commits = commits
         self.storage = storage
         self.store = store
@@ -129,6 +131,14 @@ final class WorkerPool: Service {
                         return
                     }
                 }
+            }
+            // The pipeline's questions, in the same job. If they cannot be answered now (the memory
+            // is being rebuilt), the answerer's next pass does it.
+            do {
+                try await answerer.answer(documentID: documentID)
+            } catch {
+                logger.warning("the pipeline's questions are not answered yet", metadata: ["document": "\(documentID)", "error": "\(error)"])
+                answerer.catchUp()
             }
             let seconds = monotonicNow() - started
             metrics.documentProcessed(seconds: seconds, tokens: tokens)

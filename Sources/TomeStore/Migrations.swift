@@ -149,6 +149,9 @@ enum Migrations {
                 try SentenceSearch.index(documentID: id, text: row["text"], index: index, pages: pages, db: db)
             }
         }
+        migrator.registerMigration("v6: answers to each pipeline's questions") { db in
+            try PipelineAnswers.createTables(db)
+        }
         return migrator
     }
 }

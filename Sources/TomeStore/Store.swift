@@ -188,7 +188,8 @@ public final class Store: Sendable {
         let index = IndexArchive.encode(analysis.index), engram = IndexArchive.encode(analysis.engram)
         return try pool.write { db in
             let previous = try Self.engram(documentID: documentID, db: db)
-            for table in ["document_text", "pages", "outline", "document_analysis"] {
+            // New content: the answers to its pipeline's questions are computed again (`documentsToAnswer`).
+            for table in ["document_text", "pages", "outline", "document_analysis", "answers"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
             }
             try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])
@@ -206,7 +207,7 @@ public final class Store: Sendable {
             try db.execute(sql: """
                 UPDATE documents SET status = 'done', type = ?, pages = ?, tokens = ?, error_code = NULL, error_message = NULL,
                     title = ?, author = ?, subject = ?, keywords = ?, creator = ?, producer = ?, doc_created = ?, doc_modified = ?,
-                    updated_at = ?, finished_at = ? WHERE id = ?
+                    answered = NULL, updated_at = ?, finished_at = ? WHERE id = ?
                 """, arguments: [document.type.name, document.pages.count, analysis.index.tokenCount, m.title, m.author, m.subject, m.keywords,
                                  m.creator, m.producer, m.created, m.modified, t, t, documentID])
             try db.execute(sql: "UPDATE jobs SET status = 'done', error_code = NULL, error_message = NULL, finished_at = ? WHERE id = ?", arguments: [t, jobID])

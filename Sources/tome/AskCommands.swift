@@ -105,3 +105,33 @@ struct Search: AsyncParsableCommand {
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
     }
 }
+
+struct Answers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The answers to a document's pipeline questions (Pipelines/NAME.toml, questions = [...]).",
+        discussion: "With --again, its pipeline's current questions are answered again first (no new extraction)."
+    )
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+    @Flag(help: "Answer the pipeline's current questions again first.") var again = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let response = again
+                ? try await connection.client.json(AnswersResponse.self, .POST, "/v1/documents/\(id)/reprocess?stage=answers")
+                : try await connection.client.json(AnswersResponse.self, .GET, "/v1/documents/\(id)/answers")
+            if json { return try printJSON(response) }
+            if response.answers.isEmpty { print("pipeline \(response.pipeline) asks no questions") }
+            if !response.current { print("(being answered again: the pipeline's questions changed)") }
+            for item in response.answers {
+                print(item.question)
+                guard let answer = item.answer else {
+                    print("   no answer found")
+                    continue
+                }
+                print("   [page \(answer.page), score \(String(format: "%.3f", answer.score))] \(Ask.oneLine(answer.text))")
+            }
+        }
+    }
+}

@@ -57,15 +57,38 @@ import TomeTestSupport
 
     @Test func pipelinesAreNamedByTheirFiles() {
         let scratch = Scratch()
-        scratch.write("contracts.toml", "description = \"Contracts\"\n")
+        scratch.write("contracts.toml", "description = \"Contracts\"\nquestions = [\"Who are the parties?\", \"When does it end?\"]\nexperts = []\n")
         scratch.write("broken.toml", "description = \n")
-        scratch.write("odd.toml", "colour = \"blue\"\n")
+        scratch.write("odd.toml", "description = \"Odd\"\n\ncolour = \"blue\"\n")
+        scratch.write("typed.toml", "questions = \"Who?\"\n")
+        scratch.write("experts.toml", "experts = [\"dates\"]\n")
         let loaded = Pipelines.load(directory: scratch.path)
-        #expect(loaded.names == ["default", "contracts"])
-        #expect(loaded.problems.count == 2)
-        #expect(Pipelines.pipeline(forRelativePath: "contracts/a.pdf", known: loaded.names) == "contracts")
-        #expect(Pipelines.pipeline(forRelativePath: "other/a.pdf", known: loaded.names) == "default")
-        #expect(Pipelines.pipeline(forRelativePath: "contracts.pdf", known: loaded.names) == "default")
+        let names = Set(loaded.pipelines.keys)
+        #expect(names == ["default", "contracts"])
+        #expect(loaded.pipelines["contracts"]?.questions == ["Who are the parties?", "When does it end?"])
+        // Each problem names its file, line and key.
+        let problems = Dictionary(uniqueKeysWithValues: loaded.problems.map { (($0.file as NSString).lastPathComponent, $0) })
+        #expect(problems["broken.toml"]?.line == 1)
+        #expect(problems["odd.toml"]?.line == 3 && problems["odd.toml"]?.key == "colour")
+        #expect(problems["typed.toml"]?.key == "questions" && problems["typed.toml"]?.message == "must be a list of strings")
+        #expect(problems["experts.toml"]?.description.contains("experts.toml: line 1: experts: unknown expert \"dates\"") == true)
+        #expect(Pipelines.pipeline(forRelativePath: "contracts/a.pdf", known: names) == "contracts")
+        #expect(Pipelines.pipeline(forRelativePath: "other/a.pdf", known: names) == "default")
+        #expect(Pipelines.pipeline(forRelativePath: "contracts.pdf", known: names) == "default")
+    }
+
+    /// A definition that breaks keeps its last good version; one that was
+    /// never good is left out.
+    @Test func aBrokenPipelineKeepsItsLastGoodVersion() {
+        let scratch = Scratch()
+        scratch.write("contracts.toml", "questions = [\"Who are the parties?\"]\n")
+        let first = Pipelines.load(directory: scratch.path)
+        scratch.write("contracts.toml", "questions = [\"Who are the parties?\"\n")
+        scratch.write("new.toml", "questions = [\n")
+        let second = Pipelines.load(directory: scratch.path, previous: first.pipelines)
+        #expect(second.problems.count == 2)
+        #expect(second.pipelines["contracts"] == first.pipelines["contracts"])
+        #expect(second.pipelines["new"] == nil)
     }
 }
 

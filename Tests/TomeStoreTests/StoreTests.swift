@@ -48,7 +48,8 @@ import TomeTestSupport
         let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
         #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation",
                             "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)",
-                            "v4: a job's crashes while the daemon itself worked on it", "v5: keyword search over sentences (FTS5)"])
+                            "v4: a job's crashes while the daemon itself worked on it", "v5: keyword search over sentences (FTS5)",
+                            "v6: answers to each pipeline's questions"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+
+/// The answers to a pipeline's questions, stored with each document of that
+/// pipeline: `answers`, one row per question (its best answer, or none), and
+/// the digest of the questions they answer in `documents.answered`, so that
+/// a document whose pipeline's questions changed is known to need answering
+/// again.
+public enum PipelineAnswers {
+    /// One question and its best answer (nil fields when none was found).
+    public struct Row: Sendable, Equatable {
+        public var question: String
+        public var text: String?
+        public var context: String?
+        public var page: Int?
+        public var start: Int?
+        public var end: Int?
+        public var score: Double?
+
+        public init(question: String, text: String? = nil, context: String? = nil, page: Int? = nil, start: Int? = nil, end: Int? = nil,
+                    score: Double? = nil) {
+            self.question = question
+            self.text = text
+            self.context = context
+            self.page = page
+            self.start = start
+            self.end = end
+            self.score = score
+        }
+    }
+
+    /// A digest of `questions`, in order: what `documents.answered` holds.
+    public static func digest(_ questions: [String]) -> String {
+        // FNV-1a over the questions, each ended by a NUL: stable across runs and machines.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for question in questions {
+            for byte in question.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = hash &* 0x100_0000_01b3  // the NUL that ends it
+        }
+        return String(hash, radix: 16) + ":" + String(questions.count)
+    }
+
+    static func createTables(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE documents ADD COLUMN answered TEXT;
+            CREATE TABLE answers (
+                document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                question TEXT NOT NULL,
+                text TEXT, context TEXT, page INTEGER, start INTEGER, "end" INTEGER, score REAL,
+                PRIMARY KEY (document_id, position)
+            );
+            """)
+    }
+}
+
+extension Store {
+    /// Replaces document `id`'s answers with `rows`, answering `questions`
+    /// (whose digest is recorded). Does nothing if the document is gone or
+    /// no longer done (deleted or re-queued meanwhile): returns false.
+    @discardableResult
+    public func replaceAnswers(documentID id: Int64, questions: [String], rows: [PipelineAnswers.Row]) throws -> Bool {
+        try pool.write { db in
+            guard try String.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id]) == "done" else { return false }
+            try db.execute(sql: "DELETE FROM answers WHERE document_id = ?", arguments: [id])
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO answers (document_id, position, question, text, context, page, start, "end", score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (position, row) in rows.enumerated() {
+                try insert.execute(arguments: [id, position, row.question, row.text, row.context, row.page, row.start, row.end, row.score])
+            }
+            // No questions, no digest: a document of a pipeline without questions is never listed as needing answers.
+            try db.execute(sql: "UPDATE documents SET answered = ? WHERE id = ?",
+                           arguments: [questions.isEmpty ? nil : PipelineAnswers.digest(questions), id])
+            return true
+        }
+    }
+
+    /// Document `id`'s stored answers, in the order of their questions.
+    public func answers(documentID id: Int64) throws -> [PipelineAnswers.Row] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM answers WHERE document_id = ? ORDER BY position", arguments: [id]).map { row in
+                PipelineAnswers.Row(question: row["question"], text: row["text"], context: row["context"], page: row["page"],
+                                    start: row["start"], end: row["end"], score: row["score"])
+            }
+        }
+    }
+
+    /// Done documents of pipeline `pipeline` whose answers are not those of
+    /// `questions` (never answered, or answered other questions).
+    public func documentsToAnswer(pipeline: String, questions: [String]) throws -> [Int64] {
+        let digest = questions.isEmpty ? nil : PipelineAnswers.digest(questions)
+        return try pool.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT id FROM documents WHERE status = 'done' AND pipeline = ? AND answered IS NOT ? ORDER BY id
+                """, arguments: [pipeline, digest])
+        }
+    }
+}
