@@ -9,8 +9,9 @@ DESTDIR ?=
 BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev
 # Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
 # some, systemd-analyze verifies the units, runuser runs a client as another user,
-# python3 runs the chaos and PDF-mutation scripts.
-TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3
+# python3 runs the chaos and PDF-mutation scripts, bzip2-doc is a real manual
+# (38 pages: headings, contents, page numbers) the summaries are tested on.
+TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
@@ -33,6 +34,7 @@ run: deps build var/tomed.toml
 	@if [ ! -d var/state ]; then mkdir -p var/spool && cp Samples/* var/spool/; fi
 	@echo "tomed: spool $(CURDIR)/var/spool, socket $(CURDIR)/var/tome.sock"
 	@echo "In another terminal:  export TOME_SOCKET=$(CURDIR)/var/tome.sock; $(CURDIR)/.build/release/tome watch"
+	@echo "A sample's summary:   $(CURDIR)/.build/release/tome summary --socket $(CURDIR)/var/tome.sock 1"
 	.build/release/tomed --config var/tomed.toml
 
 var/tomed.toml: Config/local.toml

@@ -472,3 +472,55 @@ public struct AnswersResponse: Codable, Sendable, Equatable {
         self.answers = answers
     }
 }
+
+/// `GET /v1/documents/{id}/summary`: the document's extractive summary and
+/// one per outline section of meaningful size. Every sentence cites its page
+/// and the UTF-8 byte range that slices the document's text to it.
+public struct SummaryResponse: Codable, Sendable, Equatable {
+    public struct Sentence: Codable, Sendable, Equatable {
+        public var text: String
+        public var page: Int?
+        public var start: Int
+        public var end: Int
+
+        public init(text: String, page: Int?, start: Int, end: Int) {
+            self.text = text
+            self.page = page
+            self.start = start
+            self.end = end
+        }
+    }
+
+    public struct Summary: Codable, Sendable, Equatable {
+        /// The sentences joined with spaces, in document order.
+        public var text: String
+        public var sentences: [Sentence]
+
+        public init(sentences: [Sentence]) {
+            self.text = sentences.map(\.text).joined(separator: " ")
+            self.sentences = sentences
+        }
+    }
+
+    public struct Section: Codable, Sendable, Equatable {
+        public var title: String
+        public var page: Int?
+        public var summary: Summary
+
+        public init(title: String, page: Int?, summary: Summary) {
+            self.title = title
+            self.page = page
+            self.summary = summary
+        }
+    }
+
+    public var document: Int64
+    public var summary: Summary
+    public var sections: [Section]
+
+    public init(document: Int64, summary: Summary, sections: [Section]) {
+        self.document = document
+        self.summary = summary
+        self.sections = sections
+    }
+}

@@ -99,6 +99,7 @@ struct ControlAPI: Sendable {
             ("/v1/documents/:id/text", .get, { request, context in try text(request, id: try documentID(context)) }),
             ("/v1/documents/:id/reprocess", .post, { request, context in try await reprocess(request, id: try documentID(context)) }),
             ("/v1/documents/:id/answers", .get, { _, context in try JSONBody.response(try answers(try documentID(context))) }),
+            ("/v1/documents/:id/summary", .get, { _, context in try JSONBody.response(try summary(try documentID(context))) }),
             ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
             ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
             ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
@@ -240,6 +241,25 @@ struct ControlAPI: Sendable {
         }
         events.publish(Event(event: "deleted", id: id, name: "", time: iso8601(Date())))
         return Response(status: .noContent)
+    }
+
+    /// The document's summary and its sections'.
+    private func summary(_ id: Int64) throws -> SummaryResponse {
+        guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
+        guard document.status == .done else {
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(document.status.rawValue)",
+                           retryable: document.status != .failed)
+        }
+        guard let stored = try store.summary(documentID: id) else {
+            throw APIError(status: .conflict, code: "needs_reprocess",
+                           message: "document \(id) was stored before summaries existed; reprocess it: tome reprocess \(id)", id: id)
+        }
+        let sentences = { (list: [StoredSummary.Sentence]) in
+            SummaryResponse.Summary(sentences: list.map { SummaryResponse.Sentence(text: $0.text, page: $0.page, start: $0.start, end: $0.end) })
+        }
+        return SummaryResponse(document: id, summary: sentences(stored.sentences), sections: stored.sections.map {
+            SummaryResponse.Section(title: $0.title, page: $0.page, summary: sentences($0.sentences))
+        })
     }
 
     /// The pipeline's questions with the document's stored answers.

@@ -32,6 +32,9 @@ struct ExtractionRunner: Sendable {
     var workers: Int
     /// The spool: a file there is read without following a symbolic link (nil for files elsewhere).
     var beneath: String?
+    /// Sentences in the document's summary and in each section's (its pipeline's).
+    var summarySentences = 5
+    var sectionSentences = 3
 
     /// What the child reports while it works: pages read, then the analysis.
     enum Progress: Sendable, Equatable {
@@ -65,6 +68,7 @@ struct ExtractionRunner: Sendable {
         ["extract", "--record", "--progress",
          "--max-bytes", String(maxBytes), "--workers", String(workers)] + (beneath.map { ["--beneath", $0] } ?? []) + [
          "--memory-limit-mb", String(memoryMB),
+         "--summary-sentences", String(summarySentences), "--section-sentences", String(sectionSentences),
          // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
          "--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
     }

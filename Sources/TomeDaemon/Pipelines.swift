@@ -3,7 +3,7 @@ import TOMLKit
 
 /// One pipeline: what is done to the documents of a spool subfolder
 /// (`PIPELINES_DIR/NAME.toml`; a file in `spool/NAME/` runs through it).
-struct Pipeline: Sendable, Equatable {
+public struct Pipeline: Sendable, Equatable {
     var name: String
     var description = ""
     /// Asked of every document of the pipeline once it is stored; the best
@@ -12,8 +12,12 @@ struct Pipeline: Sendable, Equatable {
     /// The extraction experts to run. None is built yet: the key exists so
     /// that pipelines can be written now, and must be empty.
     var experts: [String] = []
+    /// Sentences in each document's summary, and in each section's (0: none).
+    var summarySentences = 5
+    var sectionSentences = 3
 
     static let maxQuestions = 50
+    public static let maxSummarySentences = 50
     static let maxQuestionBytes = 1000
 }
 
@@ -89,11 +93,16 @@ enum Pipelines {
                     || $0.utf8.count > Pipeline.maxQuestionBytes }) {
                     throw problem(key, "each question must have words and at most \(Pipeline.maxQuestionBytes) bytes (got \(bad.debugDescription.prefix(60)))")
                 }
+            case "summary_sentences", "section_sentences":
+                guard let value = table[key]?.int, (0...Pipeline.maxSummarySentences).contains(value) else {
+                    throw problem(key, "must be a whole number from 0 to \(Pipeline.maxSummarySentences)")
+                }
+                if key == "summary_sentences" { pipeline.summarySentences = value } else { pipeline.sectionSentences = value }
             case "experts":
                 pipeline.experts = try strings(key)
                 if let unknown = pipeline.experts.first { throw problem(key, "unknown expert \"\(unknown)\": none is built yet; leave the list empty") }
             default:
-                throw problem(key, "unknown key (known: description, questions, experts)")
+                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts)")
             }
         }
         return pipeline

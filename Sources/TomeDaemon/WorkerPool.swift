@@ -84,10 +84,12 @@ final class WorkerPool: Service {
         let started = monotonicNow()
         // The child may use every core: when several run at once the kernel shares
         // them out, and one large document alone is not held to one core.
+        let pipeline = settings.pipelines[document.pipeline] ?? Pipeline(name: document.pipeline)
         let runner = ExtractionRunner(
             executable: executable, timeoutSeconds: config.extractTimeoutSeconds, memoryMB: config.extractMemoryMB,
             maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount,
-            beneath: BeneathPath.components(of: job.sourcePath, under: config.spoolDir) != nil ? config.spoolDir : nil
+            beneath: BeneathPath.components(of: job.sourcePath, under: config.spoolDir) != nil ? config.spoolDir : nil,
+            summarySentences: pipeline.summarySentences, sectionSentences: pipeline.sectionSentences
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events

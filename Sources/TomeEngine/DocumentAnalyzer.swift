@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// text → tokens → sentences → units and blocks → Engram counts → unit
-/// kinds and priors → block signatures.
+/// kinds and priors → block signatures → summaries.
 ///
 /// Every step that runs on several workers cuts its input where the serial
 /// algorithm would give the same answer, so the index is identical for any
@@ -18,15 +18,18 @@ public struct DocumentAnalyzer: Sendable {
     public var parameters: EngineParameters
     public var hasher: NgramHasher
     public var workers: Int
+    /// The lengths of the summaries (the document's pipeline sets them).
+    public var summary: SummaryParameters
 
     /// The largest text the engine indexes: its byte offsets are Int32.
     public static let maxTextBytes = Int(Int32.max)
 
     public init(parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, summary: SummaryParameters = SummaryParameters()) {
         self.parameters = parameters
         self.hasher = hasher
         self.workers = max(1, workers)
+        self.summary = summary
     }
 
     /// `outline`: byte offsets in the text where the document's outline
@@ -87,7 +90,9 @@ public struct DocumentAnalyzer: Sendable {
                 keys.sortAndRemoveDuplicates()
             }
         }
-        return Analysis(index: index, engram: engram)
+        let summary = Summarizer.summarize(Summarizer.Input(index: index, terms: terms, termEnds: boundaries, unitTokens: units.map(\.tokenCount)),
+                                           bytes: bytes, parameters: summary)
+        return Analysis(index: index, engram: engram, summary: summary)
     }
 
     // MARK: Steps

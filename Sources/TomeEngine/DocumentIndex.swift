@@ -186,9 +186,11 @@ public struct DocumentIndex: Sendable, Equatable {
 public struct Analysis: Sendable {
     public var index: DocumentIndex
     public var engram: EngramContribution
+    public var summary: DocumentSummary
 
-    public init(index: DocumentIndex, engram: EngramContribution) {
+    public init(index: DocumentIndex, engram: EngramContribution, summary: DocumentSummary = DocumentSummary(units: [], sections: [])) {
         self.index = index
         self.engram = engram
+        self.summary = summary
     }
 }

@@ -13,6 +13,7 @@ import Foundation
 ///     blockFirstUnit:i32[blocks] sectionStarts:i32[sections] commonTerms:u64[common] words:u64[words]
 ///
 /// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
+/// A summary: see `encode(_: DocumentSummary)`.
 public enum IndexArchive {
     static let indexMagic = Array("TOMEIDX".utf8)
     static let engramMagic = Array("TOMEENG".utf8)
@@ -91,6 +92,49 @@ public enum IndexArchive {
         guard orders <= 8 else { throw .damaged("Engram counts with \(orders) orders") }
         let totals = try r.array(UInt64.self, orders)
         return EngramContribution(slotCount: Int(slots), encoded: try r.bytes(r.remaining), totals: totals)
+    }
+
+    static let summaryMagic = Array("TOMESUM".utf8)
+
+    /// Summary: "TOMESUM" 1:u8  units:u64 sections:u64 units:i32[units]
+    /// then per section heading:i32 count:u64 units:i32[count].
+    public static func encode(_ summary: DocumentSummary) -> [UInt8] {
+        var w = Writer()
+        w.bytes(summaryMagic)
+        w.bytes([1])
+        w.int(UInt64(summary.units.count))
+        w.int(UInt64(summary.sections.count))
+        w.array(summary.units)
+        for section in summary.sections {
+            w.int(section.heading)
+            w.int(UInt64(section.units.count))
+            w.array(section.units)
+        }
+        return w.out
+    }
+
+    /// Decodes a summary of a document of `unitCount` units: every unit in
+    /// range and ascending, or `EngineError.damaged`.
+    public static func decodeSummary(_ bytes: [UInt8], unitCount: Int) throws(EngineError) -> DocumentSummary {
+        var r = Reader(bytes)
+        guard try r.bytes(summaryMagic.count) == summaryMagic, try r.bytes(1) == [1] else { throw .damaged("not a summary") }
+        let unitTotal = try r.count(), sectionTotal = try r.count()
+        func units(_ n: Int) throws(EngineError) -> [Int32] {
+            let units = try r.array(Int32.self, n)
+            guard units.allSatisfy({ $0 >= 0 && Int($0) < unitCount }), zip(units, units.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw .damaged("a summary unit out of range or out of order")
+            }
+            return units
+        }
+        let document = try units(unitTotal)
+        var sections: [DocumentSummary.Section] = []
+        for _ in 0..<sectionTotal {
+            let heading = try r.int(Int32.self)
+            guard heading >= 0, Int(heading) < unitCount else { throw .damaged("a section heading out of range") }
+            sections.append(DocumentSummary.Section(heading: heading, units: try units(try r.count())))
+        }
+        guard r.atEnd else { throw .damaged("bytes after the summary") }
+        return DocumentSummary(units: document, sections: sections)
     }
 
     // MARK: Little-endian bytes

@@ -152,6 +152,10 @@ enum Migrations {
         migrator.registerMigration("v6: answers to each pipeline's questions") { db in
             try PipelineAnswers.createTables(db)
         }
+        migrator.registerMigration("v7: summaries of each document and of its sections") { db in
+            // Documents stored before are summarised when they are analysed again (the daemon re-queues them).
+            try StoredSummary.createTables(db)
+        }
         return migrator
     }
 }

@@ -135,3 +135,31 @@ struct Answers: AsyncParsableCommand {
         }
     }
 }
+
+struct Summary: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A document's summary, each sentence with its page; --sections adds one per section.")
+    @OptionGroup var connection: Connection
+    @Argument(help: "The document id.") var id: Int64
+    @Flag(help: "Also the summary of each section of meaningful size.") var sections = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let response = try await connection.client.json(SummaryResponse.self, .GET, "/v1/documents/\(id)/summary")
+            if json { return try printJSON(response) }
+            if response.summary.sentences.isEmpty { print("no sentence of this document reads as prose to summarise") }
+            Self.show(response.summary, indent: "")
+            guard sections else { return }
+            for section in response.sections {
+                print("\n\(Ask.oneLine(section.title))" + (section.page.map { " (page \($0))" } ?? ""))
+                Self.show(section.summary, indent: "  ")
+            }
+        }
+    }
+
+    static func show(_ summary: SummaryResponse.Summary, indent: String) {
+        for sentence in summary.sentences {
+            print(indent + (sentence.page.map { "[p. \($0)] " } ?? "") + Ask.oneLine(sentence.text))
+        }
+    }
+}

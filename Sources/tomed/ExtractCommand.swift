@@ -42,6 +42,12 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "Read FILE only if it lies below this folder with no symbolic link on the way. The daemon sets it to the spool.")
     var beneath: String?
 
+    @Option(help: "With --record: sentences in the document's summary (its pipeline's summary_sentences).")
+    var summarySentences = SummaryParameters().sentences
+
+    @Option(help: "With --record: sentences in each section's summary (its pipeline's section_sentences).")
+    var sectionSentences = SummaryParameters().sectionSentences
+
     @Option(help: "Limit this process's address space (RLIMIT_AS), in MiB. The daemon sets it for its children.")
     var memoryLimitMb: Int?
 
@@ -51,6 +57,9 @@ struct ExtractCommand: AsyncParsableCommand {
     func validate() throws {
         guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
         guard workers > 0 else { throw ValidationError("--workers must be positive") }
+        guard (0...Pipeline.maxSummarySentences).contains(summarySentences), (0...Pipeline.maxSummarySentences).contains(sectionSentences) else {
+            throw ValidationError("--summary-sentences and --section-sentences must be 0…\(Pipeline.maxSummarySentences)")
+        }
         if let memoryLimitMb, memoryLimitMb < 64 { throw ValidationError("--memory-limit-mb must be at least 64") }
         if let cpuLimitS, cpuLimitS < 1 { throw ValidationError("--cpu-limit-s must be at least 1") }
     }
@@ -92,7 +101,9 @@ struct ExtractCommand: AsyncParsableCommand {
         }
         let analysis: Analysis
         do {
-            analysis = try DocumentAnalyzer(workers: workers).analyze(document.text, outline: document.outline.compactMap(\.offset))
+            var summary = SummaryParameters()
+            (summary.sentences, summary.sectionSentences) = (summarySentences, sectionSentences)
+            analysis = try DocumentAnalyzer(workers: workers, summary: summary).analyze(document.text, outline: document.outline.compactMap(\.offset))
         } catch {
             let failure = ExtractionError(error.code == .tooLarge ? .tooLarge : .corrupt, error.message)
             try write(Self.encoder.encode(ExtractionFailureReport(error: failure)))

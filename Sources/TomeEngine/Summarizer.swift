@@ -1,0 +1,384 @@
+import Foundation
+
+/// A document's extractive summary: sentences (units) chosen from the
+/// document, in document order, and one such summary per outline section of
+/// a meaningful size.
+public struct DocumentSummary: Sendable, Equatable {
+    public struct Section: Sendable, Equatable {
+        /// The unit holding the section's title.
+        public var heading: Int32
+        public var units: [Int32]
+
+        public init(heading: Int32, units: [Int32]) {
+            self.heading = heading
+            self.units = units
+        }
+    }
+
+    public var units: [Int32]
+    public var sections: [Section]
+
+    public init(units: [Int32], sections: [Section]) {
+        self.units = units
+        self.sections = sections
+    }
+}
+
+/// How long summaries are and how they are chosen. Pipelines set the lengths.
+public struct SummaryParameters: Sendable, Equatable {
+    /// Sentences in the document's summary, and in each section's.
+    public var sentences = 5
+    public var sectionSentences = 3
+    /// A section gets a summary from this many tokens (about a page).
+    public var sectionMinTokens = 300
+    /// A candidate sentence's length in tokens.
+    public var minTokens = 6
+    public var maxTokens = 60
+    /// Blocks each probe's indexer step keeps for attention to read.
+    public var probeBlocks = 8
+    /// Dimensions of the hashed tf·idf vectors, and k-means rounds.
+    public var dims = 256
+    public var rounds = 10
+    /// Sinkhorn's iterations: a probe's unselected sentences weigh e^-60,
+    /// which slows convergence; a few hundred passes over a few probes by a
+    /// few hundred sentences cost well under a millisecond.
+    public var sinkhornIterations = 100
+
+    public init() {}
+}
+
+/// Summaries the way DESIGN.md "Summaries" has them: probes over the
+/// document's topics, the indexer's selection, stable attention, Sinkhorn.
+///
+/// 1. Vectors. A unit's terms (the stemmed content words the indexer uses)
+///    weigh idf(t) = ln(1 + B / df(t)) (B blocks, df the blocks holding t),
+///    hashed with a sign into D dimensions; a block's vector is the sum of
+///    its units'. All are L2-normalised, so p·v is a cosine.
+/// 2. Probes. Spherical k-means (k = L − 1, maximin seeding from the block
+///    nearest the centroid, `summaryRounds` rounds) over the blocks that
+///    hold a candidate sentence, plus the document centroid: L probes.
+/// 3. Selection. Each probe's indexer step keeps its `summaryProbeBlocks`
+///    best blocks by p·b; attention reads only their candidate sentences.
+/// 4. Attention. z_pu = β(n)·(p·u) + ln prior(u), β(n) = c·ln n over the n
+///    sentences read (the log-length temperature), −60 where p did not
+///    select u.
+/// 5. Sinkhorn balances P = diag(a)·e^Z·diag(b): each probe spends unit
+///    mass, each sentence is shared evenly (m/n), so no probe takes every
+///    sentence and no sentence serves every probe.
+/// 6. In turn, the probe with the largest remaining P takes its best free
+///    sentence (not a near copy, cos > 0.9, of one taken). Document order.
+///
+/// Candidates are prose a reader can use: a whole sentence (capital or
+/// digit first, a full stop last) of `summaryMinTokens`…`summaryMaxTokens`
+/// tokens and at least four content words; not a heading, list item or
+/// contents line; not a line the document repeats (running heads and feet);
+/// mostly letters (no tables of numbers); not code, a citation or a URL.
+/// Deterministic: no randomness, ties broken by position.
+public enum Summarizer {
+    /// The logit of a sentence a probe did not select (e^-60 ≈ 0, but finite for the log-domain Sinkhorn).
+    static let unselected = -60.0
+
+    /// What `summarize` needs of an analysis.
+    public struct Input {
+        public var index: DocumentIndex
+        /// Each unit's content terms: `terms[termEnds[u - 1] ..< termEnds[u]]`.
+        public var terms: [UInt64]
+        public var termEnds: [Int]
+        public var unitTokens: [Int32]
+
+        public init(index: DocumentIndex, terms: [UInt64], termEnds: [Int], unitTokens: [Int32]) {
+            self.index = index
+            self.terms = terms
+            self.termEnds = termEnds
+            self.unitTokens = unitTokens
+        }
+    }
+
+    public static func summarize(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters = SummaryParameters()) -> DocumentSummary {
+        guard p.sentences > 0 || p.sectionSentences > 0 else { return DocumentSummary(units: [], sections: []) }
+        let space = VectorSpace(input, dims: p.dims)
+        let candidates = candidateFlags(input, bytes: bytes, parameters: p)
+        let all = 0..<Int32(input.index.unitCount)
+        let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates).units
+        var sections: [DocumentSummary.Section] = []
+        let starts = sectionStarts(input)
+        for (s, start) in starts.enumerated() {
+            let end = s + 1 < starts.count ? starts[s + 1] : Int32(input.index.unitCount)
+            let tokens = (start..<end).reduce(0) { $0 + Int(input.unitTokens[Int($1)]) }
+            guard tokens >= p.sectionMinTokens else { continue }
+            let units = choose(in: start..<end, sentences: p.sectionSentences, parameters: p, input: input, space: space, candidates: candidates).units
+            if !units.isEmpty { sections.append(DocumentSummary.Section(heading: start, units: units)) }
+        }
+        return DocumentSummary(units: document, sections: sections)
+    }
+
+    /// Where sections start: the outline's titles (PDF bookmarks, HTML and
+    /// Markdown headings); without an outline, the headings the analysis
+    /// detected. A section shorter than `sectionMinTokens` gets no summary,
+    /// so short lines taken for headings only leave their stretch out.
+    static func sectionStarts(_ input: Input) -> [Int32] {
+        let index = input.index
+        guard index.sectionStarts.isEmpty else { return index.sectionStarts }
+        return (0..<Int32(index.unitCount)).filter { index.unitKinds[Int($0)] == UnitKind.heading.rawValue }
+    }
+
+    /// What one summary chose, and the balanced matrix it chose from.
+    struct Choice {
+        var units: [Int32]
+        var balance: Sinkhorn.Result?
+        var probes: Int
+        var read: [Int32]
+    }
+
+    /// `sentences` units of `range` for one summary.
+    static func choose(in range: Range<Int32>, sentences: Int, parameters p: SummaryParameters, input: Input, space: VectorSpace,
+                       candidates: [Bool]) -> Choice {
+        let engine = input.index.parameters
+        let pool = range.filter { candidates[Int($0)] }
+        guard sentences > 0, !pool.isEmpty else { return Choice(units: [], balance: nil, probes: 0, read: []) }
+        // Blocks of the range that hold a candidate, with their candidates.
+        var blocks: [(block: Int, units: [Int32])] = []
+        for u in pool {
+            let b = block(ofUnit: Int(u), in: input.index)
+            if blocks.last?.block == b { blocks[blocks.count - 1].units.append(u) } else { blocks.append((b, [u])) }
+        }
+        let blockVectors = blocks.map { entry in space.normalised(entry.units.reduce(into: [Float](repeating: 0, count: space.dims)) { space.add(unit: Int($1), into: &$0) }) }
+        let centroid = space.normalised(blockVectors.reduce(into: [Float](repeating: 0, count: space.dims)) { sum, v in for d in 0..<space.dims { sum[d] += v[d] } })
+        let probes = kMeans(blockVectors, k: min(sentences - 1, blocks.count), centroid: centroid, rounds: p.rounds, space: space) + [centroid]
+
+        // Each probe's blocks (the indexer's step), and the sentences attention reads.
+        let perProbe = probes.map { probe -> [Int] in
+            let scores = blockVectors.map { space.dot(probe, $0) }
+            // The best `probeBlocks` by score, ties to the earlier block: one pass, a short sorted list.
+            var best: [Int] = []
+            for b in scores.indices {
+                guard best.count < p.probeBlocks || scores[b] > scores[best[best.count - 1]] else { continue }
+                var at = best.count
+                while at > 0 && scores[best[at - 1]] < scores[b] { at -= 1 }
+                best.insert(b, at: at)
+                if best.count > p.probeBlocks { best.removeLast() }
+            }
+            return best
+        }
+        let read = Array(Set(perProbe.flatMap { $0.flatMap { blocks[$0].units } })).sorted()
+        let column = Dictionary(uniqueKeysWithValues: read.enumerated().map { ($1, $0) })
+        let (m, n) = (probes.count, read.count)
+        let beta = engine.temperatureScale * log(Double(max(n, 2)))
+        var logits = [Double](repeating: unselected, count: m * n)
+        for (i, probe) in probes.enumerated() {
+            for b in perProbe[i] {
+                for u in blocks[b].units {
+                    guard let j = column[u] else { continue }
+                    let prior = max(Double(input.index.unitPriors[Int(u)]), 1) / 255
+                    logits[i * n + j] = beta * Double(space.dot(probe, unit: Int(u))) + log(prior)
+                }
+            }
+        }
+        let balance = Sinkhorn.balance(logits: logits, rows: m, columns: n, iterations: p.sinkhornIterations, epsilon: engine.sinkhornEpsilon)
+
+        // Each probe takes its best free sentence, the most decided probe first;
+        // a near copy of a sentence taken is passed over.
+        var probeDone = [Bool](repeating: false, count: m), taken: [Int] = [], used = [Bool](repeating: false, count: n)
+        while taken.count < sentences && used.contains(false) {
+            if probeDone.allSatisfy({ $0 }) { probeDone = probeDone.map { _ in false } }  // fewer probes than sentences: go round again
+            var best: (i: Int, j: Int, value: Double)? = nil
+            for i in 0..<m where !probeDone[i] {
+                for j in 0..<n where !used[j] {
+                    let value = balance.matrix[i * n + j]
+                    if value > (best?.value ?? -1) { best = (i, j, value) }
+                }
+            }
+            guard let choice = best else { break }
+            used[choice.j] = true
+            if !taken.contains(where: { space.dot(unit: Int(read[$0]), unit: Int(read[choice.j])) > 0.9 }) {
+                probeDone[choice.i] = true
+                taken.append(choice.j)
+            }
+        }
+        return Choice(units: taken.map { read[$0] }.sorted(), balance: balance, probes: m, read: read)
+    }
+
+    /// The block holding unit `u`.
+    static func block(ofUnit u: Int, in index: DocumentIndex) -> Int {
+        var (low, high) = (0, index.blockCount - 1)
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if Int(index.blockFirstUnit[mid]) <= u { low = mid } else { high = mid - 1 }
+        }
+        return low
+    }
+
+    /// Spherical k-means: maximin seeds (first the vector nearest `centroid`,
+    /// then each the farthest from those taken), then `rounds` rounds of
+    /// assigning each vector to its nearest centre and renormalising the sums.
+    /// The centres, largest cluster first.
+    static func kMeans(_ vectors: [[Float]], k: Int, centroid: [Float], rounds: Int, space: VectorSpace) -> [[Float]] {
+        guard k > 0, !vectors.isEmpty else { return [] }
+        var nearest = vectors.indices.map { space.dot(centroid, vectors[$0]) }
+        var first = 0
+        for i in vectors.indices where nearest[i] > nearest[first] { first = i }
+        var centres = [vectors[first]]
+        nearest = vectors.indices.map { space.dot(centres[0], vectors[$0]) }
+        while centres.count < k {
+            var far = 0
+            for i in vectors.indices where nearest[i] < nearest[far] { far = i }
+            centres.append(vectors[far])
+            for i in vectors.indices { nearest[i] = max(nearest[i], space.dot(vectors[far], vectors[i])) }
+        }
+        var sizes = [Int](repeating: 0, count: k)
+        for _ in 0..<max(1, rounds) {
+            var sums = [[Float]](repeating: [Float](repeating: 0, count: space.dims), count: k)
+            sizes = [Int](repeating: 0, count: k)
+            for v in vectors {
+                var best = 0, score = -Float.infinity
+                for (c, centre) in centres.enumerated() {
+                    let s = space.dot(centre, v)
+                    if s > score { (best, score) = (c, s) }
+                }
+                sizes[best] += 1
+                sums[best].withUnsafeMutableBufferPointer { sum in
+                    v.withUnsafeBufferPointer { x in for d in 0..<min(sum.count, x.count) { sum[d] += x[d] } }
+                }
+            }
+            for c in 0..<k where sizes[c] > 0 { centres[c] = space.normalised(sums[c]) }
+        }
+        return centres.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }.map { centres[$0] }
+    }
+
+    /// Which units may be chosen (see the type's comment).
+    static func candidateFlags(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters) -> [Bool] {
+        let index = input.index
+        // Lines the document repeats (running heads and feet, boilerplate) are not summary material.
+        var seen: [UInt64: Int] = [:]
+        let digests = (0..<index.unitCount).map { u -> UInt64 in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in Int(index.unitStarts[u])..<Int(index.unitEnds[u]) where bytes[i] > 0x20 { hash = (hash ^ UInt64(bytes[i] | 0x20)) &* 0x100_0000_01b3 }
+            seen[hash, default: 0] += 1
+            return hash
+        }
+        return (0..<index.unitCount).map { u in
+            guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1,
+                  (p.minTokens...p.maxTokens).contains(Int(input.unitTokens[u])),
+                  input.termEnds[u] - (u == 0 ? 0 : input.termEnds[u - 1]) >= 4 else { return false }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(index.unitStarts[u])..<Int(index.unitEnds[u])]), as: UTF8.self)
+            return readsAsASentence(text)
+        }
+    }
+
+    /// A whole sentence of prose: not lower-case first, a stop last, mostly
+    /// letters, and not code, a citation or an address.
+    static func readsAsASentence(_ raw: String) -> Bool {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let first = text.unicodeScalars.first(where: { !"\"'“‘(«[".unicodeScalars.contains($0) }),
+              !first.properties.isLowercase, first != "[" else { return false }
+        let tail = text.unicodeScalars.reversed().first { !"\"'”’)»]".unicodeScalars.contains($0) }
+        guard let last = tail, ".!?。！？".unicodeScalars.contains(last) else { return false }
+        var letters = 0, upper = 0, visible = 0, code = 0
+        for scalar in text.unicodeScalars {
+            // ASCII without Unicode's property tables: this runs on every sentence of the document.
+            if scalar.isASCII {
+                let b = UInt8(scalar.value)
+                if b <= 0x20 { continue }
+                visible += 1
+                if (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A {
+                    letters += 1
+                    if b <= 0x5A { upper += 1 }
+                } else if "{}<>=;|\\_$#@".utf8.contains(b) {
+                    code += 1
+                }
+            } else if !scalar.properties.isWhitespace {
+                visible += 1
+                if scalar.properties.isAlphabetic { letters += 1 }
+                if scalar.properties.isUppercase { upper += 1 }
+            }
+        }
+        // Mostly capitals: a licence's shouting, or a heading run into its first sentence ("2.5. MEMORY MANAGEMENT bzip2 …").
+        guard visible > 0, Double(letters) >= 0.7 * Double(visible), code <= 2, Double(upper) <= 0.3 * Double(letters) else { return false }
+        let words = text.split(separator: " ").prefix(3)
+        if words.count == 3, words.first?.allSatisfy({ $0.isNumber || $0 == "." }) == true,
+           words.dropFirst().allSatisfy({ $0.count > 1 && $0.allSatisfy { $0.isUppercase } }) { return false }
+        // Citations, addresses and cross-references ("See Section 6.2.1 […], page 30.") point elsewhere.
+        let lower = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        func has(_ needle: String) -> Bool {
+            let n = Array(needle.utf8)
+            guard lower.count >= n.count else { return false }
+            return (0...(lower.count - n.count)).contains { i in lower[i] == n[0] && Array(lower[i..<(i + n.count)]) == n }
+        }
+        return !["et al.", "doi:", "http://", "https://", "www.", "isbn", "pp. ", "vol. "].contains(where: has)
+            && !(lower.starts(with: Array("see ".utf8)) && has("page "))
+    }
+}
+
+/// Hashed tf·idf vectors of units (sparse) and probes (dense), for the summarizer.
+struct VectorSpace {
+    let dims: Int
+    /// Per unit: the (dimension, weight) pairs of its normalised vector.
+    private let units: [[(Int, Float)]]
+
+    init(_ input: Summarizer.Input, dims: Int) {
+        let index = input.index
+        self.dims = max(16, dims)
+        // df over blocks.
+        var df: [UInt64: Int] = [:]
+        var scratch: [UInt64] = []
+        for b in 0..<index.blockCount {
+            scratch.removeAll(keepingCapacity: true)
+            for u in index.units(ofBlock: b) { scratch += input.terms[(u == 0 ? 0 : input.termEnds[u - 1])..<input.termEnds[u]] }
+            scratch.sortAndRemoveDuplicates()
+            for t in scratch { df[t, default: 0] += 1 }
+        }
+        let blocks = Double(max(1, index.blockCount)), dims = self.dims
+        units = (0..<index.unitCount).map { u in
+            var dense: [Int: Float] = [:]
+            for t in input.terms[(u == 0 ? 0 : input.termEnds[u - 1])..<input.termEnds[u]] {
+                let h = t &* 0x9E37_79B9_7F4A_7C15
+                let weight = Float(log(1 + blocks / Double(df[t] ?? 1)))
+                dense[Int(h >> 40) % dims, default: 0] += (h >> 39) & 1 == 0 ? weight : -weight
+            }
+            // In dimension order: a dictionary's order changes from run to run, and float sums with it.
+            let pairs = dense.keys.sorted().compactMap { d in dense[d].map { (d, $0) } }
+            let norm = pairs.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
+            return norm > 0 ? pairs.map { ($0.0, $0.1 / norm) } : []
+        }
+    }
+
+    func add(unit u: Int, into vector: inout [Float]) {
+        for (d, w) in units[u] { vector[d] += w }
+    }
+
+    func normalised(_ v: [Float]) -> [Float] {
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.map { $0 / norm } : v
+    }
+
+    func dot(_ a: [Float], _ b: [Float]) -> Float {
+        // k-means spends its time here: no bounds checks, four running sums (in a fixed order, so deterministic).
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                var d = 0
+                let n = min(x.count, y.count, dims)
+                while d + 4 <= n {
+                    s0 += x[d] * y[d]; s1 += x[d + 1] * y[d + 1]; s2 += x[d + 2] * y[d + 2]; s3 += x[d + 3] * y[d + 3]
+                    d += 4
+                }
+                while d < n { s0 += x[d] * y[d]; d += 1 }
+                return (s0 + s1) + (s2 + s3)
+            }
+        }
+    }
+
+    func dot(_ probe: [Float], unit u: Int) -> Float {
+        units[u].reduce(0) { $0 + probe[$1.0] * $1.1 }
+    }
+
+    func dot(unit a: Int, unit b: Int) -> Float {
+        var sum: Float = 0, j = 0
+        let (x, y) = (units[a], units[b])
+        for (d, w) in x {
+            while j < y.count && y[j].0 < d { j += 1 }
+            if j < y.count && y[j].0 == d { sum += w * y[j].1 }
+        }
+        return sum
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import TomeEngine
+
+/// A document's summaries as stored: `summaries`, one row per chosen
+/// sentence (its UTF-8 byte range), for the document (section −1) or for an
+/// outline section (the heading unit's index, with the heading's range).
+/// Written in the document's own transaction (`Store.complete`).
+public struct StoredSummary: Sendable, Equatable {
+    public struct Sentence: Sendable, Equatable {
+        public var text: String
+        public var page: Int?
+        public var start: Int
+        public var end: Int
+    }
+
+    public struct Section: Sendable, Equatable {
+        public var title: String
+        public var page: Int?
+        public var start: Int
+        public var sentences: [Sentence]
+    }
+
+    public var sentences: [Sentence]
+    public var sections: [Section]
+
+    static func createTables(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE documents ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE summaries (
+                document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                section INTEGER NOT NULL,
+                heading_start INTEGER, heading_end INTEGER,
+                position INTEGER NOT NULL,
+                start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+                PRIMARY KEY (document_id, section, position)
+            );
+            """)
+    }
+
+    /// Writes document `id`'s summaries (replacing any) and marks it
+    /// summarised. Each range is the unit's without the white space at its
+    /// ends, so that it slices the text to exactly the sentence served.
+    static func write(_ summary: DocumentSummary, index: DocumentIndex, text: String, documentID id: Int64, db: Database) throws {
+        let bytes = Array(text.utf8)
+        func range(_ u: Int) -> (Int, Int) {
+            var (start, end) = (Int(index.unitStarts[u]), Int(index.unitEnds[u]))
+            while start < end, bytes[start] <= 0x20 { start += 1 }
+            while end > start, bytes[end - 1] <= 0x20 { end -= 1 }
+            return (start, end)
+        }
+        try db.execute(sql: "DELETE FROM summaries WHERE document_id = ?", arguments: [id])
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO summaries (document_id, section, heading_start, heading_end, position, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, u) in summary.units.enumerated() {
+            let (start, end) = range(Int(u))
+            try insert.execute(arguments: [id, -1, nil, nil, position, start, end])
+        }
+        for section in summary.sections {
+            let heading = range(Int(section.heading))
+            for (position, u) in section.units.enumerated() {
+                let (start, end) = range(Int(u))
+                try insert.execute(arguments: [id, section.heading, heading.0, heading.1, position, start, end])
+            }
+        }
+        try db.execute(sql: "UPDATE documents SET summarised = 1 WHERE id = ?", arguments: [id])
+    }
+}
+
+extension Store {
+    /// Document `id`'s summaries with their sentences' text and pages; nil
+    /// when it was stored before summaries existed (reprocess it).
+    public func summary(documentID id: Int64) throws -> StoredSummary? {
+        try pool.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT summarised FROM documents WHERE id = ?", arguments: [id]) == true else { return nil }
+            let text = Array((try String.fetchOne(db, sql: "SELECT text FROM document_text WHERE document_id = ?", arguments: [id]) ?? "").utf8)
+            let pages = try Row.fetchAll(db, sql: "SELECT number, start FROM pages WHERE document_id = ? ORDER BY start", arguments: [id])
+                .map { (number: $0["number"] as Int, start: $0["start"] as Int) }
+            func page(_ offset: Int) -> Int? { pages.last { $0.start <= offset }?.number ?? pages.first?.number }
+            func slice(_ start: Int, _ end: Int) -> String {
+                guard start >= 0, start <= end, end <= text.count else { return "" }
+                return String(decoding: text[start..<end], as: UTF8.self)
+            }
+            var summary = StoredSummary(sentences: [], sections: [])
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM summaries WHERE document_id = ? ORDER BY section, position", arguments: [id]) {
+                let (start, end): (Int, Int) = (row["start"], row["end"])
+                let sentence = StoredSummary.Sentence(text: slice(start, end), page: page(start), start: start, end: end)
+                let section: Int = row["section"]
+                if section < 0 {
+                    summary.sentences.append(sentence)
+                } else if let last = summary.sections.last, last.start == row["heading_start"] {
+                    summary.sections[summary.sections.count - 1].sentences.append(sentence)
+                } else {
+                    let (headingStart, headingEnd): (Int, Int) = (row["heading_start"], row["heading_end"])
+                    // A Markdown heading's marks are not part of its title.
+                    let title = slice(headingStart, headingEnd).drop { $0 == "#" || $0 == " " }
+                    summary.sections.append(StoredSummary.Section(title: String(title), page: page(headingStart),
+                                                                  start: headingStart, sentences: [sentence]))
+                }
+            }
+            return summary
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+@testable import TomeEngine
+
+/// The summarizer's invariants: probes spread over the topics, Sinkhorn's
+/// marginals hold where the summarizer uses it, only prose is chosen, the
+/// result is the same whatever the number of workers.
+@Suite struct SummarizerTests {
+    /// Three topics of eight sentences, a running foot repeated on every
+    /// "page", headings, a contents line and a list.
+    static let report = report(0)
+
+    /// The report of year `k` (its figures differ, its running foot does not).
+    static func report(_ k: Int) -> String {
+        let harbour = (0..<8).map { "The harbour pilot \($0 + 2 + k * 8) guided the tanker past the breakwater and moored it at berth \($0 + 10) before the tide turned." }
+        let bakery = (0..<8).map { "The village bakery baked \($0 + 30 + k * 8) loaves of rye bread each morning and sold the crusty rolls to the early workers." }
+        let stars = (0..<8).map { "The observatory telescope tracked comet C/\($0 + 2024 + k * 8) across the night sky while astronomers measured its bright tail." }
+        let foot = "Annual Report of the Coastal Town Council."
+        var parts = ["Contents", "Harbour . . . . . . . . 2", "Introduction"]
+        for (title, topic) in [("Harbour", harbour), ("Bakery", bakery), ("Observatory", stars)] {
+            parts.append(title)
+            parts.append(topic[0..<4].joined(separator: " "))
+            parts.append(foot)
+            parts.append(topic[4...].joined(separator: " "))
+            parts.append("- lists\n- items\n- here")
+        }
+        return parts.joined(separator: "\n\n")
+    }
+
+    func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3) throws -> Analysis {
+        var summary = SummaryParameters()
+        summary.sentences = sentences
+        summary.sectionMinTokens = 60
+        return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline)
+    }
+
+    func text(of unit: Int32, in analysis: Analysis, _ text: String) -> String {
+        let bytes = Array(text.utf8)
+        return String(decoding: bytes[Int(analysis.index.unitStarts[Int(unit)])..<Int(analysis.index.unitEnds[Int(unit)])], as: UTF8.self)
+    }
+
+    @Test func probesCoverEveryTopicOnceAndOnlyProse() throws {
+        let analysis = try analyse(Self.report)
+        let chosen = analysis.summary.units.map { text(of: $0, in: analysis, Self.report) }
+        #expect(chosen.count == 3, "\(chosen)")
+        for topic in ["harbour pilot", "bakery", "observatory"] {
+            #expect(chosen.filter { $0.contains(topic) }.count == 1, "\(topic): \(chosen)")
+        }
+        #expect(analysis.summary.units == analysis.summary.units.sorted())
+        for unit in analysis.summary.units {
+            #expect(analysis.index.unitKinds[Int(unit)] == UnitKind.prose.rawValue)
+        }
+        #expect(!chosen.contains { $0.contains("Annual Report") })
+    }
+
+    @Test func theSameSummaryWhateverTheWorkers() throws {
+        let long = (0..<40).map(Self.report).joined(separator: "\n\n")
+        let one = try analyse(long, workers: 1, sentences: 5)
+        for workers in [2, 3, 8] {
+            #expect(try analyse(long, workers: workers, sentences: 5).summary == one.summary)
+        }
+        #expect(one.summary.units.count == 5)
+    }
+
+    /// Sinkhorn's marginals hold inside the summarizer: every probe spends
+    /// one unit of mass, every sentence read is shared evenly.
+    @Test func sinkhornBalancesTheProbesInsideTheSummarizer() throws {
+        let analysis = try analyse(Self.report)
+        var terms: [UInt64] = [], ends: [Int] = []
+        var tokenizer = Tokenizer()
+        let bytes = Array(Self.report.utf8)
+        for u in 0..<analysis.index.unitCount {
+            let unit = String(decoding: bytes[Int(analysis.index.unitStarts[u])..<Int(analysis.index.unitEnds[u])], as: UTF8.self)
+            var copy = unit
+            copy.withUTF8 { buffer in
+                for token in tokenizer.tokenize(unit) where token.isContent { terms.append(TermKey.term(token, in: buffer)) }
+            }
+            ends.append(terms.count)
+        }
+        let input = Summarizer.Input(index: analysis.index, terms: terms, termEnds: ends,
+                                     unitTokens: (0..<analysis.index.unitCount).map { _ in 20 })
+        let parameters = SummaryParameters()
+        let choice = bytes.withUnsafeBufferPointer { buffer in
+            Summarizer.choose(in: 0..<Int32(analysis.index.unitCount), sentences: 3, parameters: parameters, input: input,
+                              space: VectorSpace(input, dims: parameters.dims),
+                              candidates: Summarizer.candidateFlags(input, bytes: buffer, parameters: parameters))
+        }
+        let balance = try #require(choice.balance)
+        let (m, n) = (choice.probes, choice.read.count)
+        #expect(m == 3 && n >= 3)
+        #expect(balance.error < 1e-4, "\(balance.error)")
+        for i in 0..<m {
+            #expect(abs((0..<n).reduce(0) { $0 + balance.matrix[i * n + $1] } - 1) < 1e-4)
+        }
+        for j in 0..<n {
+            #expect(abs((0..<m).reduce(0) { $0 + balance.matrix[$1 * n + j] } - Double(m) / Double(n)) < 1e-4)
+        }
+        #expect(balance.matrix.allSatisfy { $0 >= 0 })
+    }
+
+    @Test func sectionsOfMeaningfulSizeGetTheirOwnSummary() throws {
+        let offsets = ["Harbour", "Bakery", "Observatory"].compactMap { title in
+            Self.report.range(of: "\n\n" + title + "\n\n").map { Self.report.utf8.distance(from: Self.report.startIndex, to: $0.lowerBound) + 2 }
+        }
+        let analysis = try analyse(Self.report, outline: offsets)
+        #expect(analysis.summary.sections.count == 3)
+        for (section, topic) in zip(analysis.summary.sections, ["harbour pilot", "bakery", "observatory"]) {
+            #expect(text(of: section.heading, in: analysis, Self.report).hasPrefix(["harbour pilot": "Harbour", "bakery": "Bakery", "observatory": "Observatory"][topic] ?? "?"))
+            #expect(!section.units.isEmpty && section.units.count <= 3)
+            for unit in section.units { #expect(text(of: unit, in: analysis, Self.report).contains(topic)) }
+        }
+    }
+
+    @Test func whatReadsAsASentence() {
+        for good in ["The tide turns at noon.", "“Quoted,” she said, “it ends here.”", "42 ships left the port today.", "Über alles gilt das.",
+                     "港口今天有四十二艘船离开了。"] {
+            #expect(Summarizer.readsAsASentence(good), "\(good)")
+        }
+        for bad in ["the tide turns at noon.", "The tide turns at noon", "12 34 56 78 90 12 34.", "if (x == 1) { y = 2; } else { z = 3; }.",
+                    "Smith et al. showed this in 2019.", "See https://example.org for more.", "NO WARRANTY IS GIVEN FOR THIS SOFTWARE.",
+                    "2.5. MEMORY MANAGEMENT bzip2 compresses large files.", "See Section 6.2.1 [Lists], page 30.", "[12] A. Author, Title."] {
+            #expect(!Summarizer.readsAsASentence(bad), "\(bad)")
+        }
+    }
+
+    @Test func aSummaryRoundTripsAndDamageIsRefused() throws {
+        let analysis = try analyse(Self.report, sentences: 3)
+        let bytes = IndexArchive.encode(analysis.summary)
+        #expect(try IndexArchive.decodeSummary(bytes, unitCount: analysis.index.unitCount) == analysis.summary)
+        for cut in [0, 5, 8, bytes.count - 1] where cut < bytes.count {
+            #expect(throws: EngineError.self) { try IndexArchive.decodeSummary(Array(bytes.prefix(cut)), unitCount: analysis.index.unitCount) }
+        }
+        #expect(throws: EngineError.self) { try IndexArchive.decodeSummary(bytes, unitCount: 1) }
+    }
+}
