@@ -14,8 +14,11 @@ BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib
 TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
-BENCH_PACKAGES := poppler-utils python3 time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
-	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc
+BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
+	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
+	$(shell cat Benchmarks/summaries/packages.txt 2>/dev/null)
+# The summary benchmark's references, from PyPI.
+BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -77,6 +80,7 @@ bench: deps bench-deps build
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
 	python3 Benchmarks/search.py --build .build/release --work $(BENCH_WORK)
+	python3 Benchmarks/summaries.py --build .build/release --set report
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
 ## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child
@@ -129,6 +133,8 @@ test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
 bench-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_PACKAGES)"
+	@python3 -c "import sumy, rouge_score" 2>/dev/null || python3 -m pip install --quiet $(BENCH_PYTHON) \
+		|| python3 -m pip install --quiet --break-system-packages $(BENCH_PYTHON)
 
 # Installs those of $(PACKAGES) that dpkg does not list as installed.
 .PHONY: install-packages

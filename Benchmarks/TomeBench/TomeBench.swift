@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import TomeEngine
 
-/// `tome-bench prefix FILE TOKENS` prints that text.
+/// `tome-bench prefix FILE TOKENS` prints that text; `tome-bench summarize
+/// FILE SENTENCES` times and prints a summary (Summaries.swift).
 ///
 /// `tome-bench analysis FILE TOKENS`: the engine's analysis of the first
 /// TOKENS tokens of FILE (tokens → sentences → blocks → Engram counts →
@@ -15,6 +16,10 @@ import TomeEngine
 struct TomeBench {
     static func main() throws {
         let args = CommandLine.arguments
+        if args.count >= 2, args[1] == "summarize" {
+            try Summaries.run(Array(args.dropFirst(2)))
+            return
+        }
         if args.count >= 2, args[1] == "retrieval" {
             do {
                 try Retrieval.run(Array(args.dropFirst(2)))

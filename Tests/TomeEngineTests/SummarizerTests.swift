@@ -28,9 +28,10 @@ import Testing
         return parts.joined(separator: "\n\n")
     }
 
-    func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3) throws -> Analysis {
+    func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3, leadWeight: Double? = nil) throws -> Analysis {
         var summary = SummaryParameters()
         summary.sentences = sentences
+        if let leadWeight { summary.leadWeight = leadWeight }
         summary.sectionMinTokens = 60
         return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline)
     }
@@ -40,8 +41,10 @@ import Testing
         return String(decoding: bytes[Int(analysis.index.unitStarts[Int(unit)])..<Int(analysis.index.unitEnds[Int(unit)])], as: UTF8.self)
     }
 
+    /// Without the lead weight (which, in a text this short, would send
+    /// every pick to the first topic), each probe takes its own topic.
     @Test func probesCoverEveryTopicOnceAndOnlyProse() throws {
-        let analysis = try analyse(Self.report)
+        let analysis = try analyse(Self.report, leadWeight: 0)
         let chosen = analysis.summary.units.map { text(of: $0, in: analysis, Self.report) }
         #expect(chosen.count == 3, "\(chosen)")
         for topic in ["harbour pilot", "bakery", "observatory"] {
@@ -52,6 +55,15 @@ import Testing
             #expect(analysis.index.unitKinds[Int(unit)] == UnitKind.prose.rawValue)
         }
         #expect(!chosen.contains { $0.contains("Annual Report") })
+    }
+
+    /// The lead weight favours a topic's early statement over the same said later.
+    @Test func theLeadWeightFavoursEarlierSentences() throws {
+        let late = try analyse(Self.report, sentences: 1, leadWeight: 0).summary.units
+        let early = try analyse(Self.report, sentences: 1, leadWeight: 16).summary.units
+        #expect(early.count == 1 && late.count == 1)
+        #expect(early[0] <= late[0])
+        #expect(early[0] < Int32(try analyse(Self.report).index.unitCount / 3), "the first topic's")
     }
 
     @Test func theSameSummaryWhateverTheWorkers() throws {
