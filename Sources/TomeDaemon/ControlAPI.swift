@@ -179,12 +179,18 @@ struct ControlAPI: Sendable {
         )
     }
 
-    private func text(_ request: Request, id: Int64) throws -> Response {
+    /// Document `id`, done: 404 when there is none, 409 `not_ready` (retryable unless it failed) until it is done.
+    private func doneDocument(_ id: Int64, what: String) throws -> DocumentRecord {
         guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
         guard record.status == .done else {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); its text is there once it is done",
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); its \(what) is there once it is done",
                            retryable: record.status != .failed)
         }
+        return record
+    }
+
+    private func text(_ request: Request, id: Int64) throws -> Response {
+        let record = try doneDocument(id, what: "text")
         var page: Int? = nil
         if let raw = request.uri.queryParameters["page"] { page = try positiveInt(raw, name: "page") }
         guard let text = try store.text(documentID: id, page: page) else {
@@ -245,11 +251,7 @@ struct ControlAPI: Sendable {
 
     /// The document's summary and its sections'.
     private func summary(_ id: Int64) throws -> SummaryResponse {
-        guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
-        guard document.status == .done else {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(document.status.rawValue)",
-                           retryable: document.status != .failed)
-        }
+        _ = try doneDocument(id, what: "summary")
         guard let stored = try store.summary(documentID: id) else {
             throw APIError(status: .conflict, code: "needs_reprocess",
                            message: "document \(id) was stored before summaries existed; reprocess it: tome reprocess \(id)", id: id)
@@ -264,11 +266,7 @@ struct ControlAPI: Sendable {
 
     /// The pipeline's questions with the document's stored answers.
     private func answers(_ id: Int64) throws -> AnswersResponse {
-        guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
-        guard document.status == .done else {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(document.status.rawValue)",
-                           retryable: document.status != .failed)
-        }
+        let document = try doneDocument(id, what: "answers")
         let questions = settings.pipelines[document.pipeline]?.questions ?? []
         let stored = try store.answers(documentID: id)
         return AnswersResponse(

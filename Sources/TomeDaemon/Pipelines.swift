@@ -1,9 +1,10 @@
 import Foundation
 import TOMLKit
+import TomeEngine
 
 /// One pipeline: what is done to the documents of a spool subfolder
 /// (`PIPELINES_DIR/NAME.toml`; a file in `spool/NAME/` runs through it).
-public struct Pipeline: Sendable, Equatable {
+struct Pipeline: Sendable, Equatable {
     var name: String
     var description = ""
     /// Asked of every document of the pipeline once it is stored; the best
@@ -17,7 +18,6 @@ public struct Pipeline: Sendable, Equatable {
     var sectionSentences = 3
 
     static let maxQuestions = 50
-    public static let maxSummarySentences = 50
     static let maxQuestionBytes = 1000
 }
 
@@ -75,9 +75,8 @@ enum Pipelines {
         }
         func strings(_ key: String) throws -> [String] {
             guard let value = table[key] else { return [] }
-            guard let array = value.array, let strings = Optional(array.compactMap { $0.string }), strings.count == array.count else {
-                throw problem(key, "must be a list of strings")
-            }
+            let strings = value.array?.compactMap { $0.string }
+            guard let strings, strings.count == value.array?.count else { throw problem(key, "must be a list of strings") }
             return strings
         }
         var pipeline = Pipeline(name: name)
@@ -94,8 +93,8 @@ enum Pipelines {
                     throw problem(key, "each question must have words and at most \(Pipeline.maxQuestionBytes) bytes (got \(bad.debugDescription.prefix(60)))")
                 }
             case "summary_sentences", "section_sentences":
-                guard let value = table[key]?.int, (0...Pipeline.maxSummarySentences).contains(value) else {
-                    throw problem(key, "must be a whole number from 0 to \(Pipeline.maxSummarySentences)")
+                guard let value = table[key]?.int, (0...SummaryParameters.maxSentences).contains(value) else {
+                    throw problem(key, "must be a whole number from 0 to \(SummaryParameters.maxSentences)")
                 }
                 if key == "summary_sentences" { pipeline.summarySentences = value } else { pipeline.sectionSentences = value }
             case "experts":

@@ -26,6 +26,9 @@ public struct DocumentSummary: Sendable, Equatable {
 
 /// How long summaries are and how they are chosen. Pipelines set the lengths.
 public struct SummaryParameters: Sendable, Equatable {
+    /// The most sentences a summary may have (pipelines and `tomed extract` check it).
+    public static let maxSentences = 50
+
     /// Sentences in the document's summary, and in each section's.
     public var sentences = 5
     public var sectionSentences = 3

@@ -146,7 +146,7 @@ enum Migrations {
                 guard let index = try? IndexArchive.decodeIndex(Array(archive), textBytes: row["text_bytes"]) else { continue }
                 let pages = try Row.fetchAll(db, sql: "SELECT number, start, \"end\" FROM pages WHERE document_id = ? ORDER BY start",
                                              arguments: [id]).map { (number: $0["number"] as Int, start: $0["start"] as Int, end: $0["end"] as Int) }
-                try SentenceSearch.index(documentID: id, text: row["text"], index: index, pages: pages, db: db)
+                try SentenceSearch.index(documentID: id, bytes: Array((row["text"] as String).utf8), index: index, pages: pages, db: db)
             }
         }
         migrator.registerMigration("v6: answers to each pipeline's questions") { db in

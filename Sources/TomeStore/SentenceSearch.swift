@@ -54,9 +54,8 @@ public enum SentenceSearch {
     }
 
     /// Writes document `id`'s units, replacing any it had.
-    static func index(documentID id: Int64, text: String, index: DocumentIndex, pages: [(number: Int, start: Int, end: Int)], db: Database) throws {
+    static func index(documentID id: Int64, bytes: [UInt8], index: DocumentIndex, pages: [(number: Int, start: Int, end: Int)], db: Database) throws {
         try remove(documentID: id, db: db)
-        let bytes = Array(text.utf8)
         let insert = try db.cachedStatement(sql: "INSERT INTO sentence_search (rowid, text, page, start, \"end\") VALUES (?, ?, ?, ?, ?)")
         var pageIndex = 0
         for unit in 0..<min(index.unitStarts.count, 1 << Int(unitBits)) {

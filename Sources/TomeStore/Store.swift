@@ -197,9 +197,10 @@ public final class Store: Sendable {
             for span in document.pages {
                 try page.execute(arguments: [documentID, span.number, span.start, span.end])
             }
-            try SentenceSearch.index(documentID: documentID, text: document.text, index: analysis.index,
+            let bytes = Array(document.text.utf8)  // sentences and summaries slice it
+            try SentenceSearch.index(documentID: documentID, bytes: bytes, index: analysis.index,
                                      pages: document.pages.map { ($0.number, $0.start, $0.end) }, db: db)
-            try StoredSummary.write(analysis.summary, index: analysis.index, text: document.text, documentID: documentID, db: db)
+            try StoredSummary.write(analysis.summary, index: analysis.index, bytes: bytes, documentID: documentID, db: db)
             let entry = try db.cachedStatement(sql: "INSERT INTO outline (document_id, position, title, level, page, \"offset\") VALUES (?, ?, ?, ?, ?, ?)")
             for (position, item) in document.outline.enumerated() {
                 try entry.execute(arguments: [documentID, position, item.title, item.level, item.page, item.offset])

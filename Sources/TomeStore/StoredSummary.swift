@@ -41,8 +41,7 @@ public struct StoredSummary: Sendable, Equatable {
     /// Writes document `id`'s summaries (replacing any) and marks it
     /// summarised. Each range is the unit's without the white space at its
     /// ends, so that it slices the text to exactly the sentence served.
-    static func write(_ summary: DocumentSummary, index: DocumentIndex, text: String, documentID id: Int64, db: Database) throws {
-        let bytes = Array(text.utf8)
+    static func write(_ summary: DocumentSummary, index: DocumentIndex, bytes: [UInt8], documentID id: Int64, db: Database) throws {
         func range(_ u: Int) -> (Int, Int) {
             var (start, end) = (Int(index.unitStarts[u]), Int(index.unitEnds[u]))
             while start < end, bytes[start] <= 0x20 { start += 1 }

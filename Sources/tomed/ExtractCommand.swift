@@ -57,8 +57,9 @@ struct ExtractCommand: AsyncParsableCommand {
     func validate() throws {
         guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
         guard workers > 0 else { throw ValidationError("--workers must be positive") }
-        guard (0...Pipeline.maxSummarySentences).contains(summarySentences), (0...Pipeline.maxSummarySentences).contains(sectionSentences) else {
-            throw ValidationError("--summary-sentences and --section-sentences must be 0…\(Pipeline.maxSummarySentences)")
+        let allowed = 0...SummaryParameters.maxSentences
+        guard allowed.contains(summarySentences), allowed.contains(sectionSentences) else {
+            throw ValidationError("--summary-sentences and --section-sentences must be 0…\(SummaryParameters.maxSentences)")
         }
         if let memoryLimitMb, memoryLimitMb < 64 { throw ValidationError("--memory-limit-mb must be at least 64") }
         if let cpuLimitS, cpuLimitS < 1 { throw ValidationError("--cpu-limit-s must be at least 1") }
