@@ -49,7 +49,7 @@ enum Retrieval {
             let clock = ContinuousClock()
             var analysis: Analysis?
             let analysisTime = try clock.measure {
-                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text, outline: outline)
+                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
             }
             guard let analysis else { continue }
             let index = analysis.index

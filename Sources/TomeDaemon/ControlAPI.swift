@@ -100,6 +100,10 @@ struct ControlAPI: Sendable {
             ("/v1/documents/:id/reprocess", .post, { request, context in try await reprocess(request, id: try documentID(context)) }),
             ("/v1/documents/:id/answers", .get, { _, context in try JSONBody.response(try answers(try documentID(context))) }),
             ("/v1/documents/:id/summary", .get, { _, context in try JSONBody.response(try summary(try documentID(context))) }),
+            ("/v1/documents/:id/extractions", .get, { request, context in
+                try JSONBody.response(try extractions(request, id: try documentID(context)))
+            }),
+            ("/v1/extractions", .get, { request, _ in try JSONBody.response(try findExtractions(request)) }),
             ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
             ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
             ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
@@ -262,6 +266,83 @@ struct ControlAPI: Sendable {
         return SummaryResponse(document: id, summary: sentences(stored.sentences), sections: stored.sections.map {
             SummaryResponse.Section(title: $0.title, page: $0.page, summary: sentences($0.sentences))
         })
+    }
+
+    /// What the experts found in the document, by kind (`?kind=` for one).
+    private func extractions(_ request: Request, id: Int64) throws -> ExtractionsResponse {
+        _ = try doneDocument(id, what: "extractions")
+        let kind = try request.uri.queryParameters["kind"].map { try Self.extractionKind($0) }
+        guard let stored = try store.extractions(documentID: id, kind: kind) else {
+            throw APIError(status: .conflict, code: "needs_reprocess",
+                           message: "document \(id) was stored before extractions existed; reprocess it: tome reprocess \(id)", id: id)
+        }
+        var response = ExtractionsResponse(document: id)
+        for k in kind.map({ [$0] }) ?? ExtractionKind.allCases { response[k.rawValue] = [] }
+        var lists: [ExtractionKind: [ExtractionItem]] = [:]
+        for e in stored { lists[e.kind, default: []].append(Self.item(e, name: nil)) }
+        for (k, list) in lists { response[k.rawValue] = list }
+        return response
+    }
+
+    /// One kind's values across the corpus, filtered on the indexed columns.
+    private func findExtractions(_ request: Request) throws -> ExtractionSearchResponse {
+        let parameters = request.uri.queryParameters
+        guard let raw = parameters["kind"] else {
+            throw APIError.badRequest("the kind is required: GET /v1/extractions?kind=K (K: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let kind = try Self.extractionKind(raw)
+        let limit = try parameters["limit"].map { try positiveInt($0, name: "limit") } ?? 100
+        guard limit <= 1000 else { throw APIError.badRequest("limit must be at most 1000") }
+        var query = Store.ExtractionQuery(kind: kind, limit: limit)
+        func number(_ key: Substring) throws -> Double? {
+            guard let raw = parameters[key] else { return nil }
+            guard kind == .amounts || kind == .percentages else { throw APIError.badRequest("\(key) applies to amounts and percentages, not \(kind.rawValue)") }
+            guard let value = Double(String(raw)), value.isFinite else { throw APIError.badRequest("\(key) must be a number (got \(raw.prefix(40)))") }
+            return value
+        }
+        func date(_ key: Substring) throws -> String? {
+            guard let raw = parameters[key].map(String.init) else { return nil }
+            guard kind == .dates else { throw APIError.badRequest("\(key) applies to dates, not \(kind.rawValue)") }
+            guard raw.wholeMatch(of: /[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?/) != nil else {
+                throw APIError.badRequest("\(key) must be an ISO 8601 date: YYYY, YYYY-MM or YYYY-MM-DD (got \(raw.prefix(40)))")
+            }
+            return raw
+        }
+        (query.min, query.max) = (try number("min"), try number("max"))
+        (query.from, query.to) = (try date("from"), try date("to"))
+        if let currency = parameters["currency"].map(String.init) {
+            guard kind == .amounts else { throw APIError.badRequest("currency applies to amounts, not \(kind.rawValue)") }
+            guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+                throw APIError.badRequest("currency must be an ISO 4217 code such as EUR or USD (got \(currency.prefix(40)))")
+            }
+            query.currency = currency
+        }
+        query.value = parameters["value"].map(String.init)
+        if let raw = parameters["document"] {
+            let id = Int64(try positiveInt(raw, name: "document"))
+            guard try store.document(id: id) != nil else { throw APIError.notFound("no document \(id)") }
+            query.documentID = id
+        }
+        let found = try store.findExtractions(query)
+        var names: [Int64: String] = [:]
+        for id in Set(found.map(\.documentID)) { names[id] = try store.document(id: id)?.name }
+        return ExtractionSearchResponse(kind: kind.rawValue, items: found.map { Self.item($0, name: names[$0.documentID] ?? "") })
+    }
+
+    static func extractionKind(_ raw: Substring) throws -> ExtractionKind {
+        guard let kind = ExtractionKind(rawValue: String(raw)) else {
+            throw APIError.badRequest("unknown kind \(raw.prefix(40).debugDescription) (known: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return kind
+    }
+
+    /// The API's item for a stored extraction; `name` set for corpus-wide results.
+    static func item(_ e: StoredExtraction, name: String?) -> ExtractionItem {
+        ExtractionItem(
+            document: name == nil ? nil : e.documentID, name: name, text: e.text, value: e.value, page: e.page, start: e.start, end: e.end,
+            count: e.kind.isAggregated ? e.count : nil,
+            number: e.kind == .amounts || e.kind == .percentages ? e.number : nil, currency: e.currency,
+            level: e.kind == .outline ? e.number.map { Int($0) } : nil, score: e.kind == .keyphrases ? e.number : nil, detail: e.detail)
     }
 
     /// The pipeline's questions with the document's stored answers.

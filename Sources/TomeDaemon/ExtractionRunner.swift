@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TomeEngine
 import TomeExtract
 
 /// Runs `tomed extract --record` on one file in a child process, which
@@ -35,6 +36,8 @@ struct ExtractionRunner: Sendable {
     /// Sentences in the document's summary and in each section's (its pipeline's).
     var summarySentences = 5
     var sectionSentences = 3
+    /// The experts that run, and how (its pipeline's).
+    var extraction = ExtractionParameters()
 
     /// What the child reports while it works: pages read, then the analysis.
     enum Progress: Sendable, Equatable {
@@ -65,12 +68,16 @@ struct ExtractionRunner: Sendable {
     static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
 
     var arguments: [String] {
-        ["extract", "--record", "--progress",
-         "--max-bytes", String(maxBytes), "--workers", String(workers)] + (beneath.map { ["--beneath", $0] } ?? []) + [
-         "--memory-limit-mb", String(memoryMB),
-         "--summary-sentences", String(summarySentences), "--section-sentences", String(sectionSentences),
-         // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
-         "--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
+        var arguments = ["extract", "--record", "--progress", "--max-bytes", String(maxBytes), "--workers", String(workers)]
+        if let beneath { arguments += ["--beneath", beneath] }
+        arguments += ["--memory-limit-mb", String(memoryMB)]
+        arguments += ["--summary-sentences", String(summarySentences), "--section-sentences", String(sectionSentences)]
+        let experts: [String] = ExtractionKind.allCases.filter { extraction.kinds.contains($0) }.map(\.rawValue)
+        arguments += ["--experts", experts.joined(separator: ","), "--keyphrases", String(extraction.keyphrases)]
+        if let order = extraction.dateOrder { arguments += ["--date-order", order.rawValue] }
+        // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
+        arguments += ["--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
+        return arguments
     }
 
     private func runBlocking(path: String, cancelled: CancelFlag, progress: (Progress) -> Void) -> Outcome {

@@ -10,15 +10,29 @@ struct Pipeline: Sendable, Equatable {
     /// Asked of every document of the pipeline once it is stored; the best
     /// answer to each, with its citation, is kept with the document.
     var questions: [String] = []
-    /// The extraction experts to run. None is built yet: the key exists so
-    /// that pipelines can be written now, and must be empty.
-    var experts: [String] = []
+    /// The extraction experts to run (`ExtractionKind` names; all by default).
+    var experts: [String] = ExtractionKind.allCases.map(\.rawValue)
+    /// How ambiguous numeric dates (`03/04/2025`) are read; nil: as the
+    /// document's other dates are written, else day first (and each says so).
+    var dateOrder: DateOrder?
+    /// Key phrases kept per document.
+    var keyphrases = 20
     /// Sentences in each document's summary, and in each section's (0: none).
     var summarySentences = 5
     var sectionSentences = 3
 
     static let maxQuestions = 50
     static let maxQuestionBytes = 1000
+    static let maxKeyphrases = 200
+
+    /// What the analysing child needs of it.
+    var extraction: ExtractionParameters {
+        var p = ExtractionParameters()
+        p.kinds = Set(experts.compactMap(ExtractionKind.init(rawValue:)))
+        p.dateOrder = dateOrder
+        p.keyphrases = keyphrases
+        return p
+    }
 }
 
 /// Pipeline definitions: `PIPELINES_DIR/NAME.toml`. A file dropped into the
@@ -99,9 +113,22 @@ enum Pipelines {
                 if key == "summary_sentences" { pipeline.summarySentences = value } else { pipeline.sectionSentences = value }
             case "experts":
                 pipeline.experts = try strings(key)
-                if let unknown = pipeline.experts.first { throw problem(key, "unknown expert \"\(unknown)\": none is built yet; leave the list empty") }
+                let known = ExtractionKind.allCases.map(\.rawValue)
+                if let unknown = pipeline.experts.first(where: { !known.contains($0) }) {
+                    throw problem(key, "unknown expert \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+                }
+            case "date_order":
+                guard let value = table[key]?.string, let order = DateOrder(rawValue: value) else {
+                    throw problem(key, "must be \"dmy\", \"mdy\" or \"ymd\"")
+                }
+                pipeline.dateOrder = order
+            case "keyphrases":
+                guard let value = table[key]?.int, (0...Pipeline.maxKeyphrases).contains(value) else {
+                    throw problem(key, "must be a whole number from 0 to \(Pipeline.maxKeyphrases)")
+                }
+                pipeline.keyphrases = value
             default:
-                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts)")
+                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts, date_order, keyphrases)")
             }
         }
         return pipeline

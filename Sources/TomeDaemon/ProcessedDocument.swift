@@ -7,9 +7,9 @@ import TomeExtract
 ///
 /// `tomed extract --record` writes it to stdout, little-endian:
 ///
-///     "TOMEREC" 2:u8  header:u32 len + JSON (the ExtractedDocument, text empty)
+///     "TOMEREC" 3:u8  header:u32 len + JSON (the ExtractedDocument, text empty)
 ///     text:u64 len + UTF-8  index:u64 len + IndexArchive  engram:u64 len + IndexArchive
-///     summary:u64 len + IndexArchive
+///     summary:u64 len + IndexArchive  extractions:u64 len + IndexArchive
 ///
 /// Binary because the text and the index are most of it: JSON would escape
 /// megabytes of text on one side and parse them on the other. The daemon
@@ -31,12 +31,12 @@ public struct ProcessedDocument: Sendable {
         header.text = ""
         var w = IndexArchive.Writer()
         w.bytes(Self.magic)
-        w.bytes([2])
+        w.bytes([3])
         let json = Array(try JSONEncoder().encode(header))
         w.int(UInt32(json.count))
         w.bytes(json)
         for part in [Array(document.text.utf8), IndexArchive.encode(analysis.index), IndexArchive.encode(analysis.engram),
-                     IndexArchive.encode(analysis.summary)] {
+                     IndexArchive.encode(analysis.summary), IndexArchive.encode(analysis.extractions)] {
             w.int(UInt64(part.count))
             w.bytes(part)
         }
@@ -45,7 +45,7 @@ public struct ProcessedDocument: Sendable {
 
     public init(decoding bytes: [UInt8]) throws {
         var r = IndexArchive.Reader(bytes)
-        guard try r.bytes(Self.magic.count) == Self.magic, try r.bytes(1) == [2] else { throw EngineError.damaged("not a processed document") }
+        guard try r.bytes(Self.magic.count) == Self.magic, try r.bytes(1) == [3] else { throw EngineError.damaged("not a processed document") }
         let headerLength = Int(try r.int(UInt32.self))
         var document = try JSONDecoder().decode(ExtractedDocument.self, from: Data(try r.bytes(headerLength)))
         let text = try r.bytes(try r.count())
@@ -53,7 +53,8 @@ public struct ProcessedDocument: Sendable {
         let index = try IndexArchive.decodeIndex(try r.bytes(try r.count()), textBytes: document.text.utf8.count)
         let engram = try IndexArchive.decodeEngram(try r.bytes(try r.count()))
         let summary = try IndexArchive.decodeSummary(try r.bytes(try r.count()), unitCount: index.unitCount)
+        let extractions = try IndexArchive.decodeExtractions(try r.bytes(try r.count()), textBytes: document.text.utf8.count)
         guard r.atEnd else { throw EngineError.damaged("bytes after the processed document") }
-        self.init(document: document, analysis: Analysis(index: index, engram: engram, summary: summary))
+        self.init(document: document, analysis: Analysis(index: index, engram: engram, summary: summary, extractions: extractions))
     }
 }

@@ -89,7 +89,7 @@ final class WorkerPool: Service {
             executable: executable, timeoutSeconds: config.extractTimeoutSeconds, memoryMB: config.extractMemoryMB,
             maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount,
             beneath: BeneathPath.components(of: job.sourcePath, under: config.spoolDir) != nil ? config.spoolDir : nil,
-            summarySentences: pipeline.summarySentences, sectionSentences: pipeline.sectionSentences
+            summarySentences: pipeline.summarySentences, sectionSentences: pipeline.sectionSentences, extraction: pipeline.extraction
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events

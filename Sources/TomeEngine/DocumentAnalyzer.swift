@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// text → tokens → sentences → units and blocks → Engram counts → unit
-/// kinds and priors → block signatures → summaries.
+/// kinds and priors → block signatures → summaries → extractions.
 ///
 /// Every step that runs on several workers cuts its input where the serial
 /// algorithm would give the same answer, so the index is identical for any
@@ -20,26 +20,30 @@ public struct DocumentAnalyzer: Sendable {
     public var workers: Int
     /// The lengths of the summaries (the document's pipeline sets them).
     public var summary: SummaryParameters
+    /// Which extraction experts run, and how (the document's pipeline sets it).
+    public var extraction: ExtractionParameters
 
     /// The largest text the engine indexes: its byte offsets are Int32.
     public static let maxTextBytes = Int(Int32.max)
 
     public init(parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount, summary: SummaryParameters = SummaryParameters()) {
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, summary: SummaryParameters = SummaryParameters(),
+                extraction: ExtractionParameters = ExtractionParameters()) {
         self.parameters = parameters
         self.hasher = hasher
         self.workers = max(1, workers)
         self.summary = summary
+        self.extraction = extraction
     }
 
-    /// `outline`: byte offsets in the text where the document's outline
-    /// entries (bookmarks, headings) have their titles; each starts a section.
-    public func analyze(_ text: String, outline: [Int] = []) throws(EngineError) -> Analysis {
+    /// `outline`: the document's outline entries (bookmarks, headings); each
+    /// placed in the text (`offset`) starts a section.
+    public func analyze(_ text: String, outline: [OutlineItem] = []) throws(EngineError) -> Analysis {
         var copy = text
         return try copy.withUTF8 { bytes in Result { () throws(EngineError) in try analyze(bytes: bytes, outline: outline) } }.get()
     }
 
-    public func analyze(bytes: UnsafeBufferPointer<UInt8>, outline: [Int] = []) throws(EngineError) -> Analysis {
+    public func analyze(bytes: UnsafeBufferPointer<UInt8>, outline: [OutlineItem] = []) throws(EngineError) -> Analysis {
         guard bytes.count <= Self.maxTextBytes else {
             throw EngineError(code: .tooLarge, message: "the text has \(bytes.count) bytes; the engine indexes at most \(Self.maxTextBytes)")
         }
@@ -72,7 +76,7 @@ public struct DocumentAnalyzer: Sendable {
 
         var index = DocumentIndex(
             parameters: p, tokenCount: tokens.count, unitStarts: units.map(\.start), unitEnds: units.map(\.end), unitKinds: kinds,
-            unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), sectionStarts: Self.sectionStarts(outline, units: units),
+            unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), sectionStarts: Self.sectionStarts(outline.compactMap(\.offset), units: units),
             signatures: BlockSignatures(blockCount: 0, sharedRows: p.signatureRows, hashes: p.signatureHashes, commonTerms: [], words: []))
 
         // Signatures over the distinct terms of every unit in the context of a block's units.
@@ -92,7 +96,10 @@ public struct DocumentAnalyzer: Sendable {
         }
         let summary = Summarizer.summarize(Summarizer.Input(index: index, terms: terms, termEnds: boundaries, unitTokens: units.map(\.tokenCount)),
                                            bytes: bytes, parameters: summary)
-        return Analysis(index: index, engram: engram, summary: summary)
+        let text = ExpertText(bytes: bytes, tokens: tokens, unitTokens: units.map { Int($0.firstToken)..<Int($0.firstToken + $0.tokenCount) },
+                              unitKinds: kinds)
+        let extractions = ExtractionRun.extract(text, index: index, outline: outline, parameters: extraction, workers: workers).extractions
+        return Analysis(index: index, engram: engram, summary: summary, extractions: extractions)
     }
 
     // MARK: Steps

@@ -187,10 +187,13 @@ public struct Analysis: Sendable {
     public var index: DocumentIndex
     public var engram: EngramContribution
     public var summary: DocumentSummary
+    public var extractions: [Extraction]
 
-    public init(index: DocumentIndex, engram: EngramContribution, summary: DocumentSummary = DocumentSummary(units: [], sections: [])) {
+    public init(index: DocumentIndex, engram: EngramContribution, summary: DocumentSummary = DocumentSummary(units: [], sections: []),
+                extractions: [Extraction] = []) {
         self.index = index
         self.engram = engram
         self.summary = summary
+        self.extractions = extractions
     }
 }

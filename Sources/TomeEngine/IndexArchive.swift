@@ -14,6 +14,7 @@ import Foundation
 ///
 /// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
 /// A summary: see `encode(_: DocumentSummary)`.
+/// Extractions: see `encode(_: [Extraction])`.
 public enum IndexArchive {
     static let indexMagic = Array("TOMEIDX".utf8)
     static let engramMagic = Array("TOMEENG".utf8)
@@ -135,6 +136,65 @@ public enum IndexArchive {
         }
         guard r.atEnd else { throw .damaged("bytes after the summary") }
         return DocumentSummary(units: document, sections: sections)
+    }
+
+    static let extractionsMagic = Array("TOMEEXT".utf8)
+
+    /// Extractions: "TOMEEXT" 1:u8  count:u64, then per extraction
+    /// kind:u8 (its place in `ExtractionKind.allCases`) start:i32 end:i32
+    /// count:i32 has:u8 (bit 0 number, 1 currency, 2 detail) [number:f64]
+    /// then value, [currency], [detail] each as u32 length + UTF-8.
+    public static func encode(_ extractions: [Extraction]) -> [UInt8] {
+        var w = Writer()
+        w.bytes(extractionsMagic)
+        w.bytes([1])
+        w.int(UInt64(extractions.count))
+        func string(_ s: String) {
+            let utf8 = Array(s.utf8)
+            w.int(UInt32(utf8.count))
+            w.bytes(utf8)
+        }
+        for e in extractions {
+            w.bytes([UInt8(ExtractionKind.allCases.firstIndex(of: e.kind) ?? 0)])
+            w.int(e.start)
+            w.int(e.end)
+            w.int(e.count)
+            w.bytes([(e.number == nil ? 0 : 1) | (e.currency == nil ? 0 : 2) | (e.detail == nil ? 0 : 4)])
+            if let n = e.number { w.int(n.bitPattern) }
+            string(e.value)
+            if let c = e.currency { string(c) }
+            if let d = e.detail { string(d) }
+        }
+        return w.out
+    }
+
+    /// Decodes the extractions of a text of `textBytes` bytes: every kind
+    /// known, every range inside the text, or `EngineError.damaged`.
+    public static func decodeExtractions(_ bytes: [UInt8], textBytes: Int) throws(EngineError) -> [Extraction] {
+        var r = Reader(bytes)
+        guard try r.bytes(extractionsMagic.count) == extractionsMagic, try r.bytes(1) == [1] else { throw .damaged("not extractions") }
+        let n = try r.count()
+        func string() throws(EngineError) -> String {
+            let length = Int(try r.int(UInt32.self))
+            guard let s = String(validating: try r.bytes(length), as: UTF8.self) else { throw .damaged("an extraction's text is not UTF-8") }
+            return s
+        }
+        var out: [Extraction] = []
+        for _ in 0..<n {
+            let kindIndex = Int(try r.bytes(1)[0])
+            guard kindIndex < ExtractionKind.allCases.count else { throw .damaged("an extraction of an unknown kind") }
+            let start = try r.int(Int32.self), end = try r.int(Int32.self), count = try r.int(Int32.self)
+            guard start >= 0, start <= end, Int(end) <= textBytes, count >= 1 else { throw .damaged("an extraction's range is outside the text") }
+            let has = try r.bytes(1)[0]
+            let number = has & 1 == 0 ? nil : Double(bitPattern: try r.int(UInt64.self))
+            let value = try string()
+            let currency = has & 2 == 0 ? nil : try string()
+            let detail = has & 4 == 0 ? nil : try string()
+            out.append(Extraction(kind: ExtractionKind.allCases[kindIndex], start: start, end: end, value: value, number: number,
+                                  currency: currency, detail: detail, count: count))
+        }
+        guard r.atEnd else { throw .damaged("bytes after the extractions") }
+        return out
     }
 
     // MARK: Little-endian bytes

@@ -156,6 +156,10 @@ enum Migrations {
             // Documents stored before are summarised when they are analysed again (the daemon re-queues them).
             try StoredSummary.createTables(db)
         }
+        migrator.registerMigration("v8: what the extraction experts found in each document") { db in
+            // Documents stored before get theirs when they are analysed again (the daemon re-queues them).
+            try StoredExtraction.createTables(db)
+        }
         return migrator
     }
 }

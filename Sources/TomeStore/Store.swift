@@ -201,6 +201,8 @@ public final class Store: Sendable {
             try SentenceSearch.index(documentID: documentID, bytes: bytes, index: analysis.index,
                                      pages: document.pages.map { ($0.number, $0.start, $0.end) }, db: db)
             try StoredSummary.write(analysis.summary, index: analysis.index, bytes: bytes, documentID: documentID, db: db)
+            try StoredExtraction.write(analysis.extractions, bytes: bytes, pages: document.pages.map { ($0.number, $0.start) },
+                                       documentID: documentID, db: db)
             let entry = try db.cachedStatement(sql: "INSERT INTO outline (document_id, position, title, level, page, \"offset\") VALUES (?, ?, ?, ?, ?, ?)")
             for (position, item) in document.outline.enumerated() {
                 try entry.execute(arguments: [documentID, position, item.title, item.level, item.page, item.offset])
@@ -268,12 +270,12 @@ public final class Store: Sendable {
         }
     }
 
-    /// Done documents without an analysis (stored before this engine's index format) or
-    /// without a summary (stored before summaries existed): the daemon analyses them again.
+    /// Done documents without an analysis (stored before this engine's index format),
+    /// a summary or extractions (stored before those existed): the daemon analyses them again.
     public func documentsWithoutAnalysis() throws -> [Int64] {
         try pool.read { db in
             try Int64.fetchAll(db, sql: """
-                SELECT id FROM documents WHERE status = 'done' AND (id NOT IN (SELECT document_id FROM document_analysis) OR summarised = 0)
+                SELECT id FROM documents WHERE status = 'done' AND (id NOT IN (SELECT document_id FROM document_analysis) OR summarised = 0 OR extracted = 0)
                 ORDER BY id
                 """)
         }

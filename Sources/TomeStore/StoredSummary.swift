@@ -76,7 +76,7 @@ extension Store {
             let text = Array((try String.fetchOne(db, sql: "SELECT text FROM document_text WHERE document_id = ?", arguments: [id]) ?? "").utf8)
             let pages = try Row.fetchAll(db, sql: "SELECT number, start FROM pages WHERE document_id = ? ORDER BY start", arguments: [id])
                 .map { (number: $0["number"] as Int, start: $0["start"] as Int) }
-            func page(_ offset: Int) -> Int? { pages.last { $0.start <= offset }?.number ?? pages.first?.number }
+            func page(_ offset: Int) -> Int? { Store.page(of: offset, in: pages) }
             func slice(_ start: Int, _ end: Int) -> String {
                 guard start >= 0, start <= end, end <= text.count else { return "" }
                 return String(decoding: text[start..<end], as: UTF8.self)

@@ -9,7 +9,7 @@ struct Tome: AsyncParsableCommand {
         commandName: "tome",
         abstract: "Query and feed the Tome daemon.",
         discussion: "The socket is --socket, else $TOME_SOCKET, else /run/tome/tome.sock. Exit status: 0 ok, 1 error, 64 usage.",
-        subcommands: [Status.self, List.self, Show.self, Text.self, Add.self, Remove.self, Reprocess.self, Watch.self, Ask.self, Summary.self, Answers.self, Search.self, Engram.self]
+        subcommands: [Status.self, List.self, Show.self, Text.self, Add.self, Remove.self, Reprocess.self, Watch.self, Ask.self, Summary.self, Answers.self, Search.self, Extract.self, Find.self, Engram.self]
     )
 }
 

@@ -48,6 +48,15 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "With --record: sentences in each section's summary (its pipeline's section_sentences).")
     var sectionSentences = SummaryParameters().sectionSentences
 
+    @Option(help: "With --record: the extraction experts that run, comma-separated (its pipeline's experts; empty for none).")
+    var experts = ExtractionKind.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "With --record: how ambiguous numeric dates are read, dmy, mdy or ymd (its pipeline's date_order; default: as the document's other dates).")
+    var dateOrder: String?
+
+    @Option(help: "With --record: key phrases kept (its pipeline's keyphrases).")
+    var keyphrases = ExtractionParameters().keyphrases
+
     @Option(help: "Limit this process's address space (RLIMIT_AS), in MiB. The daemon sets it for its children.")
     var memoryLimitMb: Int?
 
@@ -61,6 +70,11 @@ struct ExtractCommand: AsyncParsableCommand {
         guard allowed.contains(summarySentences), allowed.contains(sectionSentences) else {
             throw ValidationError("--summary-sentences and --section-sentences must be 0…\(SummaryParameters.maxSentences)")
         }
+        if let unknown = experts.split(separator: ",").first(where: { ExtractionKind(rawValue: String($0)) == nil }) {
+            throw ValidationError("--experts: unknown expert \"\(unknown)\" (known: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if let dateOrder, DateOrder(rawValue: dateOrder) == nil { throw ValidationError("--date-order must be dmy, mdy or ymd") }
+        guard keyphrases >= 0 else { throw ValidationError("--keyphrases must not be negative") }
         if let memoryLimitMb, memoryLimitMb < 64 { throw ValidationError("--memory-limit-mb must be at least 64") }
         if let cpuLimitS, cpuLimitS < 1 { throw ValidationError("--cpu-limit-s must be at least 1") }
     }
@@ -104,7 +118,12 @@ struct ExtractCommand: AsyncParsableCommand {
         do {
             var summary = SummaryParameters()
             (summary.sentences, summary.sectionSentences) = (summarySentences, sectionSentences)
-            analysis = try DocumentAnalyzer(workers: workers, summary: summary).analyze(document.text, outline: document.outline.compactMap(\.offset))
+            var extraction = ExtractionParameters()
+            extraction.kinds = Set(experts.split(separator: ",").compactMap { ExtractionKind(rawValue: String($0)) })
+            extraction.dateOrder = dateOrder.flatMap(DateOrder.init(rawValue:))
+            extraction.keyphrases = keyphrases
+            analysis = try DocumentAnalyzer(workers: workers, summary: summary, extraction: extraction)
+                .analyze(document.text, outline: document.outline.map { OutlineItem(title: $0.title, level: $0.level, offset: $0.offset) })
         } catch {
             let failure = ExtractionError(error.code == .tooLarge ? .tooLarge : .corrupt, error.message)
             try write(Self.encoder.encode(ExtractionFailureReport(error: failure)))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TomeTestSupport
 
+import TomeEngine
 @testable import TomeDaemon
 
 @Suite struct DaemonConfigTests {
@@ -55,17 +56,23 @@ import TomeTestSupport
         #expect(negative?.message.contains("at least 0") == true)
     }
 
-    @Test func pipelinesAreNamedByTheirFiles() {
+    @Test func pipelinesAreNamedByTheirFiles() throws {
         let scratch = Scratch()
         scratch.write("contracts.toml", "description = \"Contracts\"\nquestions = [\"Who are the parties?\", \"When does it end?\"]\nexperts = []\n")
         scratch.write("broken.toml", "description = \n")
         scratch.write("odd.toml", "description = \"Odd\"\n\ncolour = \"blue\"\n")
         scratch.write("typed.toml", "questions = \"Who?\"\n")
-        scratch.write("experts.toml", "experts = [\"dates\"]\n")
+        scratch.write("experts.toml", "experts = [\"dates\", \"prices\"]\n")
+        scratch.write("order.toml", "date_order = \"dym\"\n")
+        scratch.write("invoices.toml", "experts = [\"dates\", \"amounts\"]\ndate_order = \"mdy\"\nkeyphrases = 5\n")
         scratch.write("long.toml", "summary_sentences = 500\n")
         let loaded = Pipelines.load(directory: scratch.path)
         let names = Set(loaded.pipelines.keys)
-        #expect(names == ["default", "contracts"])
+        #expect(names == ["default", "contracts", "invoices"])
+        #expect(loaded.pipelines["contracts"]?.extraction.kinds.isEmpty == true)
+        #expect(loaded.pipelines["default"]?.extraction.kinds.count == 10)
+        let invoices = try #require(loaded.pipelines["invoices"]?.extraction)
+        #expect(invoices.kinds == [.dates, .amounts] && invoices.dateOrder == .mdy && invoices.keyphrases == 5)
         #expect(loaded.pipelines["contracts"]?.questions == ["Who are the parties?", "When does it end?"])
         // Each problem names its file, line and key.
         let problems = Dictionary(uniqueKeysWithValues: loaded.problems.map { (($0.file as NSString).lastPathComponent, $0) })
@@ -73,7 +80,8 @@ import TomeTestSupport
         #expect(problems["odd.toml"]?.line == 3 && problems["odd.toml"]?.key == "colour")
         #expect(problems["typed.toml"]?.key == "questions" && problems["typed.toml"]?.message == "must be a list of strings")
         #expect(problems["long.toml"]?.key == "summary_sentences" && problems["long.toml"]?.line == 1)
-        #expect(problems["experts.toml"]?.description.contains("experts.toml: line 1: experts: unknown expert \"dates\"") == true)
+        #expect(problems["experts.toml"]?.description.contains("experts.toml: line 1: experts: unknown expert \"prices\" (known: dates, amounts") == true)
+        #expect(problems["order.toml"]?.key == "date_order")
         #expect(Pipelines.pipeline(forRelativePath: "contracts/a.pdf", known: names) == "contracts")
         #expect(Pipelines.pipeline(forRelativePath: "other/a.pdf", known: names) == "default")
         #expect(Pipelines.pipeline(forRelativePath: "contracts.pdf", known: names) == "default")

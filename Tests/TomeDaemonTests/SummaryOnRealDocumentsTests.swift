@@ -15,7 +15,7 @@ import TomeExtract
         let document = try await Extractor().extract(fileAt: Self.manual)
         var summary = SummaryParameters()
         summary.sentences = 8
-        let analysis = try DocumentAnalyzer(workers: 2, summary: summary).analyze(document.text, outline: document.outline.compactMap(\.offset))
+        let analysis = try DocumentAnalyzer(workers: 2, summary: summary).analyze(document.text, outline: document.outline.map { OutlineItem(title: $0.title, level: $0.level, offset: $0.offset) })
         let bytes = Array(document.text.utf8)
         func text(_ u: Int32) -> String {
             String(decoding: bytes[Int(analysis.index.unitStarts[Int(u)])..<Int(analysis.index.unitEnds[Int(u)])], as: UTF8.self)

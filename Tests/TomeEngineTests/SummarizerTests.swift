@@ -33,7 +33,7 @@ import Testing
         summary.sentences = sentences
         if let leadWeight { summary.leadWeight = leadWeight }
         summary.sectionMinTokens = 60
-        return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline)
+        return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
     }
 
     func text(of unit: Int32, in analysis: Analysis, _ text: String) -> String {

@@ -49,7 +49,8 @@ import TomeTestSupport
         #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation",
                             "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)",
                             "v4: a job's crashes while the daemon itself worked on it", "v5: keyword search over sentences (FTS5)",
-                            "v6: answers to each pipeline's questions", "v7: summaries of each document and of its sections"])
+                            "v6: answers to each pipeline's questions", "v7: summaries of each document and of its sections",
+                            "v8: what the extraction experts found in each document"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 

@@ -28,7 +28,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         parameters.signatureRows = 64
         // Small primes for the Engram tables: the same code, a thousandth of the slots to scan per run.
         let hasher = NgramHasher(layout: EngramLayout(orders: 3, heads: 2, sizes: [[251, 241], [509, 503], [1021, 1019]]))
-        guard let analysis = try? DocumentAnalyzer(parameters: parameters, hasher: hasher, workers: 2).analyze(text, outline: [0, size / 2]) else { return 0 }
+        guard let analysis = try? DocumentAnalyzer(parameters: parameters, hasher: hasher, workers: 2).analyze(text, outline: [0, size / 2].map { OutlineItem(title: "", level: 1, offset: $0) }) else { return 0 }
         try? analysis.index.validate(textBytes: text.utf8.count)
         let question = Asker.prepare(String(text.prefix(80)), memory: nil)
         _ = try? Asker.ask(question, documents: [TextDocument(index: analysis.index, text: Array(text.utf8))], k: 3)

@@ -1,0 +1,153 @@
+/// Names of people and organisations: runs of capitalised words on one
+/// line, joined by initials (`John F. Kennedy`), hyphens and lower-case
+/// connectors (`University of California`, `Banco de España`, `AT&T`'s
+/// `&`), and acronyms the text expands (`World Health Organization (WHO)`,
+/// `WHO (World Health Organization)`). Listed once per name (case and
+/// spacing folded) with its count and its first occurrence.
+///
+/// What is not a name: a run of one capitalised word (a sentence's first
+/// word, a product, a place); an acronym the text never expands (`PDF`,
+/// `HTML`); a run in a heading or a contents line; a run of capitals only
+/// (`TERMS AND CONDITIONS`). A run's first word is dropped when it is a
+/// function word or a month or day name (`The`, `In`, `March`), and at a
+/// sentence's start also when the document writes it in lower case more
+/// often than capitalised (`Contact John Smith`, but not `Harbour` in
+/// `Harbour Holdings Ltd` beside one `harbour berth`): the document's own
+/// use of a word says whether it is common. This is Engram salience within
+/// the document, so a name does not depend on which other documents the
+/// store holds.
+enum NameExpert {
+    /// One run found in a block, before counting.
+    struct Occurrence: Sendable {
+        var start: Int32
+        var end: Int32
+        var value: String
+        /// The acronym the run expands, or the expansion of an acronym.
+        var partner: String?
+        var isAcronym: Bool
+    }
+
+    static let connectors: Set<String> = ["of", "for", "and", "&", "de", "der", "den", "des", "du", "la", "le", "von", "van", "y", "del", "da", "di", "für", "the"]
+    static let calendarWords = ExpertWords.ids("""
+        monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october
+        november december montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+
+    static func isCapitalWord(_ text: ExpertText, _ t: Int) -> Bool {
+        text.tokens[t].kind == .word && text.tokens[t].capitalized && !(text.first(t) >= 0x30 && text.first(t) <= 0x39)
+    }
+
+    /// A word of two or more capitals only (an acronym, or a word of a heading in capitals).
+    static func isAllCaps(_ text: ExpertText, _ t: Int) -> Bool {
+        guard text.tokens[t].kind == .word, text.tokens[t].end - text.tokens[t].start >= 2 else { return false }
+        return text.bytes[Int(text.tokens[t].start)..<Int(text.tokens[t].end)].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+    }
+
+    /// Runs in the block's units; `common`: the ids the document writes in lower case more often than not.
+    static func scan(_ text: ExpertText, units: Range<Int>, common: Set<UInt64>, into out: inout [Occurrence]) {
+        for u in units where text.kind(u) == .prose || text.kind(u) == .listItem {
+            let range = text.unitTokens[u]
+            let firstWord = range.first { text.tokens[$0].kind == .word }
+            var t = range.lowerBound
+            while t < range.upperBound {
+                guard isCapitalWord(text, t) else { t += 1; continue }
+                // Extend: capital words, initials ("F."), connectors between capital words, hyphens inside.
+                var words = [t], last = t, u2 = t + 1
+                while u2 < range.upperBound, text.sameLine(last, u2), text.oneSpace(after: u2 - 1) {
+                    if isCapitalWord(text, u2) { words.append(u2); last = u2; u2 += 1; continue }
+                    if text.isChar(u2, 0x2E), text.touching(u2 - 1, u2), text.tokens[u2 - 1].end - text.tokens[u2 - 1].start == 1, isCapitalWord(text, u2 - 1) {
+                        last = u2; u2 += 1; continue  // an initial's full stop
+                    }
+                    let joiner = text.isChar(u2, 0x2D) && text.touching(u2 - 1, u2) && u2 + 1 < range.upperBound && text.touching(u2, u2 + 1)
+                    let connector = text.tokens[u2].kind == .word && !text.tokens[u2].capitalized && connectors.contains(text.string(token: u2))
+                        || text.isChar(u2, 0x26)
+                    if (joiner || connector), u2 + 1 < range.upperBound, isCapitalWord(text, u2 + 1) || connectors.contains(text.string(token: u2 + 1)) {
+                        u2 += 1; continue
+                    }
+                    break
+                }
+                let next = last + 1
+                // Trim: function, month and day words first; at the sentence's start, a word the document writes in lower case.
+                // (An acronym is never a function word: "WHO" is not "who".)
+                while let w = words.first, !isAllCaps(text, w), StopWords.all.contains(text.tokens[w].id) || calendarWords.contains(text.tokens[w].id)
+                        || (w == firstWord && common.contains(text.tokens[w].id)) {
+                    words.removeFirst()
+                }
+                while let w = words.last, calendarWords.contains(text.tokens[w].id) { words.removeLast() }
+                defer { t = max(next, t + 1) }
+                guard let a = words.first, let b = words.last else { continue }
+                let value = normalised(text, from: a, to: b)
+                let caps = words.allSatisfy { isAllCaps(text, $0) }
+                if words.count >= 2, !caps {
+                    out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[b].end, value: value,
+                                          partner: acronymAfter(text, b, words: words, in: range), isAcronym: false))
+                } else if words.count == 1, isAllCaps(text, a), text.tokens[a].end - text.tokens[a].start <= 8 {
+                    out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[a].end, value: value,
+                                          partner: expansionAfter(text, a, in: range), isAcronym: true))
+                }
+            }
+        }
+    }
+
+    /// The run's words from `a` to `b` with single spaces between them.
+    static func normalised(_ text: ExpertText, from a: Int, to b: Int) -> String {
+        var s = ""
+        for t in a...b {
+            if t > a, !text.touching(t - 1, t) { s += " " }
+            s += text.string(token: t)
+        }
+        return s
+    }
+
+    /// The initials of a run's words (capital words only, or all words).
+    static func initials(_ text: ExpertText, _ words: [Int]) -> String {
+        String(words.map { Character(Unicode.Scalar(text.first($0))) }).uppercased()
+    }
+
+    /// `(WHO)` after a run whose capital words' initials spell it.
+    static func acronymAfter(_ text: ExpertText, _ b: Int, words: [Int], in range: Range<Int>) -> String? {
+        guard b + 3 < range.upperBound, text.isChar(b + 1, 0x28), text.isChar(b + 3, 0x29), isAllCaps(text, b + 2) else { return nil }
+        let acronym = text.string(token: b + 2)
+        guard let first = words.first else { return nil }
+        let all = (first...b).filter { text.tokens[$0].kind == .word }
+        return acronym == initials(text, words) || acronym == initials(text, all) ? acronym : nil
+    }
+
+    /// `WHO (World Health Organization)`: the expansion after an acronym.
+    static func expansionAfter(_ text: ExpertText, _ a: Int, in range: Range<Int>) -> String? {
+        guard a + 2 < range.upperBound, text.isChar(a + 1, 0x28), let close = (a + 2..<min(range.upperBound, a + 14)).first(where: { text.isChar($0, 0x29) }),
+              close > a + 2 else { return nil }
+        let inner = (a + 2..<close).filter { text.tokens[$0].kind == .word }
+        let capitals = inner.filter { isCapitalWord(text, $0) }
+        let acronym = text.string(token: a)
+        guard acronym == initials(text, capitals) || acronym == initials(text, inner) else { return nil }
+        return normalised(text, from: a + 2, to: close - 1)
+    }
+
+    /// Names from the runs of every block, in block order: one per folded
+    /// value with its count and first occurrence, most frequent first. An
+    /// acronym is a name only where the text expands it.
+    static func aggregate(_ runs: [Occurrence]) -> [Extraction] {
+        var order: [String] = [], byKey: [String: Extraction] = [:]
+        var expanded: [String: String] = [:]
+        for r in runs where !r.isAcronym { if let p = r.partner, expanded[p] == nil { expanded[p] = r.value } }
+        for r in runs where r.isAcronym { if let p = r.partner, expanded[r.value] == nil { expanded[r.value] = p } }
+        for r in runs {
+            var detail = r.partner
+            if r.isAcronym {
+                guard let expansion = expanded[r.value] else { continue }
+                detail = expansion
+            }
+            let key = r.isAcronym ? r.value : r.value.lowercased()
+            if var e = byKey[key] {
+                e.count += 1
+                if e.detail == nil { e.detail = detail }
+                byKey[key] = e
+            } else {
+                order.append(key)
+                byKey[key] = Extraction(kind: .names, start: r.start, end: r.end, value: r.value, detail: detail)
+            }
+        }
+        return order.compactMap { byKey[$0] }.enumerated().sorted { ($0.element.count, -$0.offset) > ($1.element.count, -$1.offset) }.map(\.element)
+    }
+}

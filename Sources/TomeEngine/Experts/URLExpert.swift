@@ -1,0 +1,54 @@
+/// URLs: `http://`, `https://`, `ftp://`, `ftps://` or a word starting
+/// `www.`, up to white space or a character that cannot stand in one
+/// (`<>"` and the like). What ends the sentence around it is not part of
+/// it: trailing `.,;:!?'"` and a closing bracket that nothing in the URL
+/// opened (`(see https://x.org/a_(b))` keeps its `)`, `(https://x.org)`
+/// loses it). The value is the URL as written.
+enum URLExpert {
+    static let schemes: Set<String> = ["http", "https", "ftp", "ftps"]
+
+    static func stops(_ b: UInt8) -> Bool {
+        b <= 0x20 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x60 || b == 0x7B || b == 0x7D || b == 0x7C || b == 0x5C || b == 0x5E
+    }
+
+    /// Where a URL starts at token `t`, if one does.
+    static func starts(_ text: ExpertText, at t: Int, in range: Range<Int>) -> Bool {
+        guard text.tokens[t].kind == .word else { return false }
+        if t > range.lowerBound, text.touching(t - 1, t), text.tokens[t - 1].kind != .punctuation || text.isChar(t - 1, 0x2F) || text.isChar(t - 1, 0x2E) {
+            return false  // inside something else ("xwww.", "a/www.")
+        }
+        let word = text.string(token: t).lowercased()
+        if word.hasPrefix("www."), word.count > 4 { return true }
+        let s = Int(text.tokens[t].end)
+        return schemes.contains(word) && s + 3 <= text.bytes.count && text.bytes[s] == 0x3A && text.bytes[s + 1] == 0x2F && text.bytes[s + 2] == 0x2F
+    }
+
+    /// URLs in `tokens` (one block), appended in text order.
+    static func scan(_ text: ExpertText, tokens range: Range<Int>, into out: inout [Extraction]) {
+        guard !range.isEmpty else { return }
+        let high = Int(text.tokens[range.upperBound - 1].end)
+        var after = 0
+        for t in range where Int(text.tokens[t].start) >= after && starts(text, at: t, in: range) {
+            let start = Int(text.tokens[t].start)
+            var end = start
+            while end < high, !stops(text.bytes[end]) { end += 1 }
+            // Trailing punctuation, and closing brackets nothing inside opened.
+            while end > start {
+                let b = text.bytes[end - 1]
+                if [0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x27].contains(b) { end -= 1; continue }
+                // Closing quotes and guillemets: ” ’ » (and their opening forms).
+                if end - start >= 3, text.bytes[end - 3] == 0xE2, text.bytes[end - 2] == 0x80, (0x98...0x9D).contains(b) { end -= 3; continue }
+                if end - start >= 2, text.bytes[end - 2] == 0xC2, b == 0xBB || b == 0xAB { end -= 2; continue }
+                if let open: UInt8 = b == 0x29 ? 0x28 : b == 0x5D ? 0x5B : nil {
+                    let slice = text.bytes[start..<end]
+                    if slice.filter({ $0 == b }).count > slice.filter({ $0 == open }).count { end -= 1; continue }
+                }
+                break
+            }
+            let value = text.string(start, end)
+            guard value.contains("."), !value.hasSuffix("://") else { continue }
+            out.append(Extraction(kind: .urls, start: Int32(start), end: Int32(end), value: value))
+            after = end
+        }
+    }
+}

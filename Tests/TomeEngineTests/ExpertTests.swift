@@ -1,0 +1,240 @@
+import Foundation
+import Testing
+
+@testable import TomeEngine
+
+/// Each extraction expert on the phrasings it must read and the near-misses
+/// it must not; normalisation round trips; the router only skips work.
+@Suite struct ExpertTests {
+    func extract(_ text: String, _ kind: ExtractionKind, order: DateOrder? = nil, workers: Int = 1) throws -> [Extraction] {
+        var p = ExtractionParameters()
+        p.dateOrder = order
+        return try DocumentAnalyzer(workers: workers, extraction: p).analyze(text).extractions.filter { $0.kind == kind }
+    }
+
+    func values(_ text: String, _ kind: ExtractionKind, order: DateOrder? = nil) throws -> [String] {
+        try extract(text, kind, order: order).map(\.value)
+    }
+
+    /// The text an extraction cites.
+    func cited(_ e: Extraction, in text: String) -> String {
+        String(decoding: Array(text.utf8)[Int(e.start)..<Int(e.end)], as: UTF8.self)
+    }
+
+    // MARK: Dates
+
+    @Test func datesInEveryFormTheExpertReads() throws {
+        let text = """
+            The lease was signed on 12 March 2024 and renewed on March 12, 2025. Payment is due on the 3rd of April, 2024.
+            Der Vertrag beginnt am 15. März 2024 und endet im Dezember 2025. Le contrat prend effet le 1er janvier 2020.
+            El contrato vence el 15 de mayo de 2023. The audit covers 2024-03-12 and 2024/04/01; the invoice of 31/12/2023
+            and the notice of 12.03.2024 were filed in Sept. 2024.
+            """
+        #expect(try values(text, .dates) == ["2024-03-12", "2025-03-12", "2024-04-03", "2024-03-15", "2025-12", "2020-01-01",
+                                             "2023-05-15", "2024-03-12", "2024-04-01", "2023-12-31", "2024-03-12", "2024-09"])
+        // Every citation slices to the date as written.
+        let found = try extract(text, .dates)
+        #expect(found.map { cited($0, in: text) }.prefix(3) == ["12 March 2024", "March 12, 2025", "3rd of April, 2024"])
+    }
+
+    @Test func nearMissesAreNotDates() throws {
+        let text = """
+            Install version 1.0.6 or read section 3.2.10 of the guide; the host at 192.168.1.1 answers. Call 555-123-4567.
+            May said that the May release of 2024 was late. You may 2 times retry. Theresa May spoke in 2019.
+            The conference runs 12–14 May 2025. In 2019 we grew. Table 12-03-2024 is wrong? See ISBN 978-3-16-148410-0.
+            """
+        #expect(try values(text, .dates) == [])
+    }
+
+    @Test func ambiguousDayAndMonthAreResolvedAndSaySo() throws {
+        // Nothing settles it: day first, and the date says it was assumed.
+        let alone = try extract("The meeting is on 03/04/2025 at noon.", .dates)
+        #expect(alone.map(\.value) == ["2025-04-03"])
+        #expect(alone.first?.detail?.contains("assumed") == true)
+        // The pipeline settles it.
+        let piped = try extract("The meeting is on 03/04/2025 at noon.", .dates, order: .mdy)
+        #expect(piped.map(\.value) == ["2025-03-04"])
+        #expect(piped.first?.detail?.contains("pipeline") == true)
+        // The document's unambiguous dates settle it.
+        let told = try extract("Signed 12/31/2024. The meeting is on 03/04/2025 at noon.", .dates)
+        #expect(told.map(\.value) == ["2024-12-31", "2025-03-04"])
+        #expect(told[0].detail == nil)
+        #expect(told[1].detail?.contains("document") == true)
+        // Invalid days are not dates.
+        #expect(try values("It was 31/02/2024 or 30 February 2024.", .dates) == [])
+    }
+
+    // MARK: Money
+
+    @Test func amountsInBothConventionsWithScaleWords() throws {
+        let text = """
+            The fee is $1,234.56 per year, or EUR 1.234,56, or 1 234,56 € in France, or 1.234,56 EUR in Germany.
+            The fund holds $2.5 million and €3bn; the grant was 12 euros, plus US$ 40 and CHF 1'250.50 and £7.
+            """
+        let found = try extract(text, .amounts)
+        #expect(found.map(\.value) == ["1234.56", "1234.56", "1234.56", "1234.56", "2500000", "3000000000", "12", "40", "1250.5", "7"])
+        #expect(found.map { $0.currency ?? "-" } == ["USD", "EUR", "EUR", "EUR", "USD", "EUR", "EUR", "USD", "CHF", "GBP"])
+        #expect(found.map { cited($0, in: text) }.prefix(3) == ["$1,234.56", "EUR 1.234,56", "1 234,56 €"])
+        #expect(found[4].number == 2_500_000)
+    }
+
+    @Test func numbersWithoutACurrencyAreNotAmounts() throws {
+        let text = "Call +1 555 123 4567 or read ISBN 978-3-16-148410-0. Invoice 2024-0042 lists 1,234 items weighing 5 pounds, 30 kr."
+        #expect(try values(text, .amounts) == [])
+    }
+
+    // MARK: Percentages, e-mails, URLs, phones
+
+    @Test func percentagesAndTheirNearMisses() throws {
+        let text = "Rates rose 12.5% and then 12,5 % in Europe, 40 percent in May and 7 per cent later; growth was -3 %. Use printf(\"%d\") and 100%%."
+        #expect(try values(text, .percentages) == ["12.5", "12.5", "40", "7", "-3", "100"])
+    }
+
+    @Test func emailsAndURLsWithoutTheirSentencesPunctuation() throws {
+        let text = """
+            Write to Jane.Doe@Example.org. or <ops@mail.example.co.uk>, not to user@localhost or @handle.
+            See https://example.com/docs/a_(b), (https://example.org/x) and www.debian.org/doc. Old: ftp://ftp.gnu.org/gnu/.
+            “http://quoted.example.com/”
+            """
+        #expect(try values(text, .emails) == ["jane.doe@example.org", "ops@mail.example.co.uk"])
+        #expect(try values(text, .urls) == ["https://example.com/docs/a_(b)", "https://example.org/x", "www.debian.org/doc",
+                                            "ftp://ftp.gnu.org/gnu/", "http://quoted.example.com/"])
+    }
+
+    @Test func phonesNeedAMarkAndAreKeptApartFromAmountsAndDates() throws {
+        let text = """
+            Tel.: 030 1234567. Fax +49 (0)30 1234-568. Call (555) 123-4567 or 555.123.4568 today.
+            The total is 1234567 units, ISBN 978-3-16-148410-0, dated 12-03-2024, and costs $1,234,567.
+            """
+        #expect(try values(text, .phones) == ["0301234567", "+49301234568", "5551234567", "5551234568"])
+        #expect(try values(text, .amounts) == ["1234567"])
+        #expect(try values(text, .dates) == ["2024-03-12"])
+    }
+
+    // MARK: Names, key phrases, definitions, outline
+
+    @Test func namesAndAcronymsWithTheirExpansions() throws {
+        let text = """
+            The World Health Organization (WHO) published the report. However, the report was late. US officials agreed.
+            John F. Kennedy met the Bank of America board. The WHO said the Bank of America board would meet again in March.
+            TERMS AND CONDITIONS apply to the PDF and HTML files. Each reader of the report may write to us.
+            """
+        let names = try extract(text, .names)
+        let byValue = Dictionary(uniqueKeysWithValues: names.map { ($0.value, $0) })
+        #expect(byValue["World Health Organization"]?.detail == "WHO")
+        #expect(byValue["WHO"]?.count == 2)
+        #expect(byValue["WHO"]?.detail == "World Health Organization")
+        #expect(byValue["Bank of America"]?.count == 2)
+        #expect(byValue["John F. Kennedy"] != nil)
+        // Not names: a sentence's common first word, an unexpanded acronym, capitals only, a month.
+        for miss in ["However", "US", "PDF", "HTML", "TERMS AND CONDITIONS", "March", "Each", "The World Health Organization"] {
+            #expect(byValue[miss] == nil, "\(miss)")
+        }
+        // First position: the first occurrence.
+        let bank = try #require(byValue["Bank of America"])
+        #expect(cited(bank, in: text) == "Bank of America")
+        #expect(Int(bank.start) == Array(text.utf8).firstRange(of: Array("Bank of America".utf8))?.lowerBound)
+    }
+
+    @Test func keyPhrasesFoldCaseAndPlurals() throws {
+        let sentence = "The sparse attention kernel reads the selected blocks. Sparse Attention Kernels are fast. A memory table holds counts."
+        let text = Array(repeating: sentence, count: 3).joined(separator: " ")
+        let phrases = try extract(text, .keyphrases)
+        let kernel = try #require(phrases.first { $0.value == "sparse attention kernel" })
+        #expect(kernel.count == 6)
+        #expect(phrases.first?.value == "sparse attention kernel")
+        #expect(!phrases.contains { $0.value.contains("the") })
+    }
+
+    @Test func definitionsAndTheirNearMisses() throws {
+        let text = """
+            “Licensor” shall mean the copyright owner. "Software" means the programs listed. Free software means software that respects freedom.
+            A daemon is defined as a process without a terminal. This means that nothing changes. It means nothing.
+            Unter Dämon versteht man einen Hintergrundprozess. On entend par logiciel, tout programme. The term "Work" refers to the book.
+            This agreement is between the Python Software Foundation ("PSF") and you (hereinafter "Licensee"). He said (loudly) "no".
+            """
+        #expect(try values(text, .definitions) == ["Licensor", "Software", "Free software", "daemon", "Dämon", "logiciel", "Work", "PSF", "Licensee"])
+        let first = try #require(try extract(text, .definitions).first)
+        #expect(cited(first, in: text) == "“Licensor” shall mean the copyright owner.")
+    }
+
+    @Test func glossaryEntriesAreDefinitionsOnlyInAGlossary() throws {
+        let text = "Glossary\n\nBlock: a group of sentences read together.\n\nUnit: one sentence.\n\nUsage\n\nNote: read the manual first."
+        #expect(try values(text, .definitions) == ["Block", "Unit"])
+    }
+
+    @Test func outlineMergesExtractedEntriesWithNumberedHeadings() throws {
+        let text = "Introduction\n\nThis guide explains the tool in plain words.\n\n2.1 Memory use\n\nThe tool needs little memory.\n\nRunning head\n\nMore text here.\n\nRunning head\n\nEnd."
+        let outline = [OutlineItem(title: "Intro", level: 1, offset: 0)]
+        let found = try DocumentAnalyzer(workers: 1).analyze(text, outline: outline).extractions.filter { $0.kind == .outline }
+        #expect(found.map(\.value) == ["Intro", "2.1 Memory use"])
+        #expect(found.map(\.number) == [1, 2])
+        #expect(cited(found[1], in: text) == "2.1 Memory use")
+    }
+
+    // MARK: The run
+
+    @Test func routedEqualsUnroutedAndWorkersDoNotMatter() throws {
+        for text in [Self.mixed, SummarizerTests.report, Corpus.prose(tokens: 20_000, seed: 7)] {
+            let analysis = try DocumentAnalyzer(workers: 1).analyze(text)
+            var copy = text
+            try copy.withUTF8 { bytes in
+                var tokenizer = Tokenizer()
+                var tokens: [Token] = []
+                tokenizer.tokenize(bytes, range: 0..<bytes.count, into: &tokens)
+                let routed = ExtractionRun.extract(bytes: bytes, tokens: tokens, index: analysis.index, workers: 2, routed: true)
+                let unrouted = ExtractionRun.extract(bytes: bytes, tokens: tokens, index: analysis.index, workers: 3, routed: false)
+                #expect(routed.extractions == unrouted.extractions)
+                #expect(routed.extractions == analysis.extractions)
+                #expect(unrouted.work.skipped == 0)
+                #expect(routed.work.calls == unrouted.work.calls)
+                let many = try DocumentAnalyzer(workers: 8).analyze(text)
+                #expect(many.extractions == analysis.extractions)
+            }
+        }
+        // On a document with values in a few places, the router skips most calls.
+        let analysis = try DocumentAnalyzer(workers: 1).analyze(Self.mixed)
+        var copy = Self.mixed
+        copy.withUTF8 { bytes in
+            var tokenizer = Tokenizer()
+            var tokens: [Token] = []
+            tokenizer.tokenize(bytes, range: 0..<bytes.count, into: &tokens)
+            let work = ExtractionRun.extract(bytes: bytes, tokens: tokens, index: analysis.index, workers: 1, routed: true).work
+            #expect(work.skipped * 2 > work.calls)
+        }
+    }
+
+    @Test func extractionsRoundTripThroughTheArchive() throws {
+        let found = try DocumentAnalyzer(workers: 1).analyze(Self.mixed).extractions
+        #expect(found.count > 20)
+        let bytes = IndexArchive.encode(found)
+        #expect(try IndexArchive.decodeExtractions(bytes, textBytes: Self.mixed.utf8.count) == found)
+        // A range past the text, a cut record, an unknown kind: damaged, not a trap.
+        #expect(throws: EngineError.self) { try IndexArchive.decodeExtractions(bytes, textBytes: 10) }
+        #expect(throws: EngineError.self) { try IndexArchive.decodeExtractions(Array(bytes.dropLast(3)), textBytes: Self.mixed.utf8.count) }
+        var unknown = IndexArchive.encode([Extraction(kind: .dates, start: 0, end: 1, value: "x")])
+        unknown[16] = 200
+        #expect(throws: EngineError.self) { try IndexArchive.decodeExtractions(unknown, textBytes: 10) }
+        // Normalised values read back as what they are.
+        for e in found where e.kind == .amounts || e.kind == .percentages {
+            #expect(Double(e.value) == e.number)
+        }
+        for e in found where e.kind == .dates {
+            let parts = e.value.split(separator: "-").compactMap { Int($0) }
+            #expect(parts.count >= 2 && (1...12).contains(parts[1]))
+        }
+    }
+
+    /// Prose with a few values among many sentences that hold none.
+    static let mixed: String = {
+        var parts: [String] = []
+        for i in 0..<60 {
+            parts.append("The river carried silt past the old mill, and the miller watched the water turn the wheel slowly through the afternoon number \(i).")
+            if i % 15 == 0 {
+                parts.append("On 12 March 2024 the Acme Water Company paid $1,250.00 to the miller, 15% more than in May 2023; write to miller@example.org or see https://example.org/mill.")
+                parts.append("A millstone means a stone for grinding grain. Call +44 20 7946 0958 for a visit.")
+            }
+        }
+        return parts.joined(separator: " ")
+    }()
+}
