@@ -17,8 +17,8 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
 	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
 	$(shell cat Benchmarks/summaries/packages.txt 2>/dev/null)
-# The summary benchmark's references, from PyPI.
-BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2
+# The summary and extraction benchmarks' references, from PyPI.
+BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2 dateparser==1.5.0 price-parser==0.5.1 yake==0.7.3
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -67,7 +67,8 @@ test: deps test-deps
 ## make bench: extraction beside pdftotext on large real PDFs; the whole
 ## pipeline beside pdftotext; the engine's analysis beside SQLite FTS5;
 ## retrieval quality, Tome sparse vs dense vs FTS5, on held-out manual
-## questions and synthetic tasks (seed 2); ask latency through the daemon.
+## questions and synthetic tasks (seed 2); ask latency through the daemon;
+## keyword search; summaries vs LexRank; extraction experts vs their peers.
 ## Figures and method: Benchmarks/README.md.
 BENCH_WORK := var/bench
 bench: deps bench-deps build
@@ -81,6 +82,7 @@ bench: deps bench-deps build
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
 	python3 Benchmarks/search.py --build .build/release --work $(BENCH_WORK)
 	python3 Benchmarks/summaries.py --build .build/release --set report
+	python3 Benchmarks/extractions.py --build .build/release --set report --work $(BENCH_WORK)
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
 ## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child
@@ -133,7 +135,7 @@ test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
 bench-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_PACKAGES)"
-	@python3 -c "import sumy, rouge_score" 2>/dev/null || python3 -m pip install --quiet $(BENCH_PYTHON) \
+	@python3 -c "import sumy, rouge_score, dateparser, price_parser, yake" 2>/dev/null || python3 -m pip install --quiet $(BENCH_PYTHON) \
 		|| python3 -m pip install --quiet --break-system-packages $(BENCH_PYTHON)
 
 # Installs those of $(PACKAGES) that dpkg does not list as installed.

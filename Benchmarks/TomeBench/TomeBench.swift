@@ -3,7 +3,8 @@ import GRDB
 import TomeEngine
 
 /// `tome-bench prefix FILE TOKENS` prints that text; `tome-bench summarize
-/// FILE SENTENCES` times and prints a summary (Summaries.swift).
+/// FILE SENTENCES` times and prints a summary (Summaries.swift);
+/// `tome-bench extractions …` runs the extraction experts (Extractions.swift).
 ///
 /// `tome-bench analysis FILE TOKENS`: the engine's analysis of the first
 /// TOKENS tokens of FILE (tokens → sentences → blocks → Engram counts →
@@ -18,6 +19,10 @@ struct TomeBench {
         let args = CommandLine.arguments
         if args.count >= 2, args[1] == "summarize" {
             try Summaries.run(Array(args.dropFirst(2)))
+            return
+        }
+        if args.count >= 2, args[1] == "extractions" {
+            try Extractions.run(Array(args.dropFirst(2)))
             return
         }
         if args.count >= 2, args[1] == "retrieval" {

@@ -291,6 +291,10 @@ struct ControlAPI: Sendable {
             throw APIError.badRequest("the kind is required: GET /v1/extractions?kind=K (K: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kind = try Self.extractionKind(raw)
+        let known: Set<Substring> = ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"]
+        if let unknown = parameters.map(\.key).first(where: { !known.contains($0) }) {
+            throw APIError.badRequest("unknown parameter \(unknown.prefix(40).debugDescription) (known: \(known.sorted().joined(separator: ", ")))")
+        }
         let limit = try parameters["limit"].map { try positiveInt($0, name: "limit") } ?? 100
         guard limit <= 1000 else { throw APIError.badRequest("limit must be at most 1000") }
         var query = Store.ExtractionQuery(kind: kind, limit: limit)
@@ -303,13 +307,20 @@ struct ControlAPI: Sendable {
         func date(_ key: Substring) throws -> String? {
             guard let raw = parameters[key].map(String.init) else { return nil }
             guard kind == .dates else { throw APIError.badRequest("\(key) applies to dates, not \(kind.rawValue)") }
-            guard raw.wholeMatch(of: /[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?/) != nil else {
+            guard ISODate.isValid(raw) else {
                 throw APIError.badRequest("\(key) must be an ISO 8601 date: YYYY, YYYY-MM or YYYY-MM-DD (got \(raw.prefix(40)))")
             }
             return raw
         }
         (query.min, query.max) = (try number("min"), try number("max"))
         (query.from, query.to) = (try date("from"), try date("to"))
+        if let min = query.min, let max = query.max, min > max { throw APIError.badRequest("min (\(min)) is above max (\(max))") }
+        if let from = query.from, let to = query.to, from.prefix(to.count) > to.prefix(from.count) {
+            throw APIError.badRequest("from (\(from)) is after to (\(to))")
+        }
+        if parameters["value"] != nil, kind == .amounts || kind == .percentages {
+            throw APIError.badRequest("value applies to text values; for \(kind.rawValue) use min and max")
+        }
         if let currency = parameters["currency"].map(String.init) {
             guard kind == .amounts else { throw APIError.badRequest("currency applies to amounts, not \(kind.rawValue)") }
             guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isLetter }) else {

@@ -119,7 +119,7 @@ enum Pipelines {
                 }
             case "date_order":
                 guard let value = table[key]?.string, let order = DateOrder(rawValue: value) else {
-                    throw problem(key, "must be \"dmy\", \"mdy\" or \"ymd\"")
+                    throw problem(key, "must be \"dmy\" or \"mdy\" (a date that starts with a four-digit year is always read year first)")
                 }
                 pipeline.dateOrder = order
             case "keyphrases":

@@ -112,7 +112,9 @@ extension Store {
         public var min: Double?
         public var max: Double?
         public var currency: String?
-        /// Bounds on an ISO 8601 date, inclusive; a partial date (`2024-03`) sorts as its first day.
+        /// Bounds on an ISO 8601 date, inclusive: a partial bound (`2024-03`)
+        /// takes every day of its month or year, and a partial date
+        /// (`March 2024`) is found by any bound inside it.
         public var from: String?
         public var to: String?
         /// The value, case-insensitive (a name, an address, a term).
@@ -135,7 +137,8 @@ extension Store {
         if let min = query.min { conditions.append("e.number >= ?"); arguments.append(min) }
         if let max = query.max { conditions.append("e.number <= ?"); arguments.append(max) }
         if let currency = query.currency { conditions.append("e.currency = ?"); arguments.append(currency.uppercased()) }
-        if let from = query.from { conditions.append("e.value >= ?"); arguments.append(from) }
+        // A partial date ("2024-03") that holds the bound's day counts as on or after it.
+        if let from = query.from { conditions.append("(e.value >= ? OR substr(?, 1, length(e.value)) = e.value)"); arguments += [from, from] }
         // "to 2024-03" takes every day of March: compare with the bound's last possible suffix.
         if let to = query.to { conditions.append("e.value <= ?"); arguments.append(to + "\u{10FFFF}") }
         if let value = query.value { conditions.append("e.value = ? COLLATE NOCASE"); arguments.append(value) }

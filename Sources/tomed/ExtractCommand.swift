@@ -51,7 +51,7 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "With --record: the extraction experts that run, comma-separated (its pipeline's experts; empty for none).")
     var experts = ExtractionKind.allCases.map(\.rawValue).joined(separator: ",")
 
-    @Option(help: "With --record: how ambiguous numeric dates are read, dmy, mdy or ymd (its pipeline's date_order; default: as the document's other dates).")
+    @Option(help: "With --record: how ambiguous numeric dates are read, dmy or mdy (its pipeline's date_order; default: as the document's other dates).")
     var dateOrder: String?
 
     @Option(help: "With --record: key phrases kept (its pipeline's keyphrases).")
@@ -73,7 +73,7 @@ struct ExtractCommand: AsyncParsableCommand {
         if let unknown = experts.split(separator: ",").first(where: { ExtractionKind(rawValue: String($0)) == nil }) {
             throw ValidationError("--experts: unknown expert \"\(unknown)\" (known: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        if let dateOrder, DateOrder(rawValue: dateOrder) == nil { throw ValidationError("--date-order must be dmy, mdy or ymd") }
+        if let dateOrder, DateOrder(rawValue: dateOrder) == nil { throw ValidationError("--date-order must be dmy or mdy") }
         guard keyphrases >= 0 else { throw ValidationError("--keyphrases must not be negative") }
         if let memoryLimitMb, memoryLimitMb < 64 { throw ValidationError("--memory-limit-mb must be at least 64") }
         if let cpuLimitS, cpuLimitS < 1 { throw ValidationError("--cpu-limit-s must be at least 1") }

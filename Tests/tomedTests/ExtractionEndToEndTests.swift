@@ -90,9 +90,16 @@ import TomeTestSupport
         #expect(euros.compactMap { $0["value"] as? String } == ["80.5"])
         let april = try daemon.get("/v1/extractions?kind=dates&from=2025-04&to=2025-04").json["items"] as? [[String: Any]] ?? []
         #expect(april.compactMap { $0["value"] as? String } == ["2025-04-03", "2025-04-30"])
+        // A partial date is found by a bound inside it.
+        daemon.scratch.write("spool/plan.txt", "Plan\n\nThe harbour opens in April 2025 and closes in May 2026.\n")
+        _ = try daemon.waitForSettled(count: 3)
+        let mid = try daemon.get("/v1/extractions?kind=dates&from=2025-04-15&to=2025-04-20").json["items"] as? [[String: Any]] ?? []
+        #expect(mid.compactMap { $0["value"] as? String } == ["2025-04"])
         // Bad queries: a clear 400.
         for bad in ["/v1/extractions", "/v1/extractions?kind=prices", "/v1/extractions?kind=dates&min=3",
                     "/v1/extractions?kind=dates&from=yesterday", "/v1/extractions?kind=amounts&min=lots", "/v1/extractions?kind=amounts&currency=euro",
+                    "/v1/extractions?kind=dates&from=2024-13", "/v1/extractions?kind=dates&to=2023-02-29", "/v1/extractions?kind=dates&from=2025-05&to=2025-04",
+                    "/v1/extractions?kind=amounts&min=10&max=1", "/v1/extractions?kind=dates&form=2024", "/v1/extractions?kind=amounts&value=12",
                     "/v1/documents/\(invoice)/extractions?kind=prices"] {
             let response = try daemon.get(bad)
             #expect(response.status == 400, "\(bad): \(response.text)")
@@ -106,7 +113,7 @@ import TomeTestSupport
         let find = try runProcess(daemon.tome, ["find", "--socket", daemon.socket, "--kind", "dates", "--from", "2025-04-01", "--json"])
         #expect(find.status == 0, "\(find.stderr)")
         let found = try JSONSerialization.jsonObject(with: Data(find.stdout)) as? [String: Any]
-        #expect((found?["items"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["2025-04-03", "2025-04-30"])
+        #expect((found?["items"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["2025-04", "2025-04-03", "2025-04-30", "2026-05"])
 
         // Deleted with its document.
         #expect(try daemon.request("DELETE", "/v1/documents/\(note)").status == 204)

@@ -14,11 +14,14 @@
 /// ambiguous: `ExtractionRun` reads it in the pipeline's order, else in the
 /// order the document's unambiguous numeric dates use, else day first, and
 /// says which in `detail`. Left out rather than invented: a day and month
-/// without a year, ranges (`12–14 May 2025`), relative dates, bare years,
+/// without a year, ranges whose first day borrows the month (`12–14 May
+/// 2025`, `du 1er au 31 juillet 2015`; two whole dates with a dash between,
+/// `01.05.14-31.05.14`, are two dates), relative dates, bare years,
 /// and number chains that are not dates (versions `1.2.3`, section numbers
 /// `3.2.10`, addresses `192.168.1.1`, phone numbers `555-123-4567`).
-/// English and German month words must be capitalised (`may`, `march` are
-/// verbs); `May` still needs a number beside it to be a date.
+/// `May`, `March`, `Mar` and `August` must be capitalised (they are also
+/// English verbs and adjectives); `May` still needs a number beside it to
+/// be a date. A timestamp's date is read (`2024-03-12T10:00:00Z`).
 enum DateExpert {
     /// Marks a numeric date read day first whose order was not in the text.
     static let ambiguous = "ambiguous day/month order"
@@ -35,17 +38,20 @@ enum DateExpert {
                 for word in group.split(separator: " ") { table[CanonicalForm.id(of: String(word))] = Month(number: i + 1, needsCapital: capital) }
             }
         }
-        // French and Spanish first: the English and German words that are the same override them with their stricter rule.
-        add("enero ene;febrero feb;marzo;abril abr;mayo;junio;julio;agosto ago;septiembre setiembre sep;octubre oct;noviembre nov;diciembre dic", capital: false)
-        add("janvier janv;février févr fevr;mars;avril avr;mai;juin;juillet juil;août aout;septembre sept;octobre;novembre;décembre déc", capital: false)
-        add("januar jänner jän;februar;märz mär;april;mai;juni;juli;august;september;oktober okt;november;dezember dez", capital: true)
         add("january jan;february feb;march mar;april apr;may;june jun;july jul;august aug;september sep sept;october oct;november nov;december dec",
-            capital: true)
+            capital: false)
+        add("januar jänner jän;februar;märz mär;april;mai;juni;juli;august;september;oktober okt;november;dezember dez", capital: false)
+        add("janvier janv;février févr fevr;mars;avril avr;mai;juin;juillet juil;août aout;septembre sept;octobre;novembre;décembre déc", capital: false)
+        add("enero ene;febrero feb;marzo;abril abr;mayo;junio;julio;agosto ago;septiembre setiembre sep;octubre oct;noviembre nov;diciembre dic", capital: false)
+        // English words that are also verbs or adjectives: a month only when capitalised ("you may", "march on", "mar the view").
+        for (word, month) in [("may", 5), ("march", 3), ("mar", 3), ("august", 8)] { table[CanonicalForm.id(of: word)] = Month(number: month, needsCapital: true) }
         return table
     }()
 
     /// Words between a day and its month (`12th of March`, `15 de mayo`), or a month and its year (`mayo de 2023`).
     static let joiners = ExpertWords.ids(["of", "de", "del"])
+    /// Words between the two days of a range (`du 1er au 31 juillet`, `from 1 to 31 July`).
+    static let rangeWords = ExpertWords.ids(["to", "au", "bis", "al", "and", "until", "till", "through", "thru", "et", "y", "und"])
     /// A number after one of these is not a date.
     static let notBefore = ExpertWords.ids(["version", "v", "release", "section", "chapter", "isbn", "ip", "rfc", "figure", "table", "§"])
 
@@ -80,14 +86,6 @@ enum DateExpert {
         return s == "-" || s == "–" || s == "—"
     }
 
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
     static func iso(_ y: Int, _ m: Int, _ d: Int?) -> String {
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return d.map { "\(y)-\(two(m))-\(two($0))" } ?? "\(y)-\(two(m))"
@@ -118,34 +116,43 @@ enum DateExpert {
         if inside(d), DateExpert.joiners.contains(text.tokens[d].id) { d -= 1 }
         if inside(d), text.isChar(d, 0x2E), inside(d - 1), text.touching(d - 1, d) { d -= 1 }
         if inside(d), near(d, m), let day = day(text, d) {
-            guard !(isDash(text, d - 1) && inside(d - 2) && text.tokens[d - 2].kind != .punctuation) else { return nil }  // 12–14 May
+            // A range whose first day borrows this month ("12–14 May", "du 1er au 31 juillet"): left out.
+            guard !(isDash(text, d - 1) && inside(d - 2) && text.tokens[d - 2].kind != .punctuation),
+                  !(inside(d - 2) && rangeWords.contains(text.tokens[d - 1].id) && Self.day(text, d - 2) != nil) else { return nil }
             var y = after
             if inside(y), text.isChar(y, 0x2C) || DateExpert.joiners.contains(text.tokens[y].id) { y += 1 }
-            guard inside(y), near(m, y), let year = year(text, y), day <= daysIn(month: month, year: year) else { return nil }
+            guard inside(y), near(m, y), let year = year(text, y), day <= ISODate.days(inMonth: month, year: year) else { return nil }
             return (Extraction(kind: .dates, start: text.tokens[d].start, end: text.tokens[y].end, value: iso(year, month, day)), y + 1)
         }
         // Month first: "March 12, 2024", "Mar. 12 2024", "March 2024", "mayo de 2023".
         guard inside(after), near(m, after) else { return nil }
         if let day = day(text, after) {
-            guard !isDash(text, after + 1) else { return nil }  // May 12–14
+            // "May 12–14", "July 1 to 31, 2015": a range.
+            guard !isDash(text, after + 1), !(after + 2 < range.upperBound && rangeWords.contains(text.tokens[after + 1].id) && Self.day(text, after + 2) != nil)
+            else { return nil }
             var y = after + 1
             if inside(y), text.isChar(y, 0x2C) { y += 1 }
-            guard inside(y), near(after, y), let year = year(text, y), day <= daysIn(month: month, year: year) else { return nil }
+            guard inside(y), near(after, y), let year = year(text, y), day <= ISODate.days(inMonth: month, year: year) else { return nil }
             return (Extraction(kind: .dates, start: text.tokens[m].start, end: text.tokens[y].end, value: iso(year, month, day)), y + 1)
         }
         var y = after
         if text.isChar(y, 0x2C) || DateExpert.joiners.contains(text.tokens[y].id) { y += 1 }
         guard inside(y), near(after - 1, y), let year = year(text, y), !isDash(text, y + 1) else { return nil }
+        // "March–April 2024": a range whose first month borrows this year.
+        guard !(isDash(text, m - 1) && inside(m - 2) && Self.month(text, m - 2) != nil) else { return nil }
         return (Extraction(kind: .dates, start: text.tokens[m].start, end: text.tokens[y].end, value: iso(year, month, nil)), y + 1)
     }
 
     /// A numeric date starting at token `t`; the extraction and the token after it.
     static func numeric(_ text: ExpertText, at t: Int, in range: Range<Int>) -> (Extraction, Int)? {
         guard text.tokens[t].kind == .number else { return nil }
-        // Part of a longer chain, or a number that names something else.
+        // Part of a longer chain, or a number that names something else; but
+        // "01.05.14-31.05.14" is two dates (a dotted date on each side of the dash).
         if t > range.lowerBound {
             let p = t - 1
-            if text.touching(p, t), text.tokens[p].kind == .punctuation, text.isChar(p, 0x2D) || text.isChar(p, 0x2F) || text.isChar(p, 0x2E) { return nil }
+            if text.touching(p, t), text.tokens[p].kind == .punctuation, text.isChar(p, 0x2D) || text.isChar(p, 0x2F) || text.isChar(p, 0x2E),
+               !(isDash(text, p) && isDotted(text, t) && p > range.lowerBound && isDotted(text, p - 1)) { return nil }
+            if isDash(text, p), text.touching(p, t), isDotted(text, t), !(p > range.lowerBound && isDotted(text, p - 1)) { return nil }
             if notBefore.contains(text.tokens[p].id) || (text.isChar(p, 0x2E) && p > range.lowerBound && text.touching(p - 1, p)
                                                           && notBefore.contains(text.tokens[p - 1].id)) { return nil }
         }
@@ -162,20 +169,22 @@ enum DateExpert {
             guard let first = text.integer(t), t + 4 < range.upperBound, text.tokens[t + 1].kind == .punctuation else { return nil }
             let separator = text.first(t + 1)
             guard separator == 0x2D || separator == 0x2F, text.isChar(t + 1, separator), text.isChar(t + 3, separator),
-                  let second = text.integer(t + 2), let third = text.integer(t + 4),
+                  let second = text.integer(t + 2), let third = text.integer(t + 4) ?? timestampDay(text, t + 4, separator: separator),
                   text.touching(t, t + 1), text.touching(t + 1, t + 2), text.touching(t + 2, t + 3), text.touching(t + 3, t + 4)
             else { return nil }
             parts = [first, second, third]
             end = t + 4
         }
         guard parts.count == 3 else { return nil }
-        // Not followed by more of the chain ("1-2-3-4", "12/03/2024/5").
-        if end + 2 < range.upperBound, text.touching(end, end + 1), text.tokens[end + 1].kind == .punctuation,
-           !text.isChar(end + 1, 0x2C), text.tokens[end + 2].kind == .number, text.touching(end + 1, end + 2) { return nil }
+        let stamped = text.tokens[end].kind == .word  // "12T10": a timestamp's time follows
+        // Not followed by more of the chain ("1-2-3-4", "12/03/2024/5"), but by another dotted date it may be.
+        if !stamped, end + 2 < range.upperBound, text.touching(end, end + 1), text.tokens[end + 1].kind == .punctuation,
+           !text.isChar(end + 1, 0x2C), text.tokens[end + 2].kind == .number, text.touching(end + 1, end + 2),
+           !(end == t && isDash(text, end + 1) && isDotted(text, end + 2)) { return nil }
         let value: String, detail: String?
         if parts[0].digits == 4 {
             let (y, m, d) = (parts[0].value, parts[1].value, parts[2].value)
-            guard y >= 1000, y <= 2999, parts[1].digits <= 2, parts[2].digits <= 2, m >= 1, m <= 12, d >= 1, d <= daysIn(month: m, year: y) else { return nil }
+            guard y >= 1000, y <= 2999, parts[1].digits <= 2, parts[2].digits <= 2, m >= 1, m <= 12, d >= 1, d <= ISODate.days(inMonth: m, year: y) else { return nil }
             (value, detail) = (iso(y, m, d), nil)
         } else {
             let (a, b) = (parts[0], parts[1])
@@ -191,12 +200,30 @@ enum DateExpert {
             if a.value > 12, b.value <= 12 { (d, m, detail) = (a.value, b.value, nil) }
             else if b.value > 12, a.value <= 12 { (d, m, detail) = (b.value, a.value, nil) }
             else { (d, m, detail) = (a.value, b.value, Self.ambiguous) }
-            guard m >= 1, m <= 12, d >= 1, d <= daysIn(month: m, year: year) else { return nil }
+            guard m >= 1, m <= 12, d >= 1, d <= ISODate.days(inMonth: m, year: year) else { return nil }
             value = iso(year, m, d)
         }
         // An unambiguous one says which order the document writes: kept in `detail` until the run resolves the rest.
         let order: String? = detail ?? (parts[0].digits == 4 ? nil : (parts[0].value > 12 ? "dmy" : "mdy"))
-        return (Extraction(kind: .dates, start: text.tokens[t].start, end: text.tokens[end].end, value: value, detail: order), end + 1)
+        let endByte = stamped ? text.tokens[end].start + 2 : text.tokens[end].end
+        return (Extraction(kind: .dates, start: text.tokens[t].start, end: endByte, value: value, detail: order), end + 1)
+    }
+
+    /// The day of a timestamp's date part (`12T10` in `2024-03-12T10:00:00Z`).
+    static func timestampDay(_ text: ExpertText, _ t: Int, separator: UInt8) -> (value: Int, digits: Int)? {
+        guard separator == 0x2D, t < text.tokens.count, text.tokens[t].kind == .word else { return nil }
+        let s = Int(text.tokens[t].start), e = Int(text.tokens[t].end)
+        guard e - s >= 4, text.bytes[s + 2] == 0x54, let d1 = digit(text.bytes[s]), let d2 = digit(text.bytes[s + 1]), digit(text.bytes[s + 3]) != nil
+        else { return nil }
+        return (d1 * 10 + d2, 2)
+    }
+
+    static func digit(_ b: UInt8) -> Int? { b >= 0x30 && b <= 0x39 ? Int(b - 0x30) : nil }
+
+    /// A number token of three parts joined by full stops (`12.03.2024`).
+    static func isDotted(_ text: ExpertText, _ t: Int) -> Bool {
+        guard text.tokens[t].kind == .number else { return false }
+        return text.bytes[Int(text.tokens[t].start)..<Int(text.tokens[t].end)].filter { $0 == 0x2E }.count == 2
     }
 
     /// Reads the ambiguous dates of `found` (all of one document) in the
@@ -208,7 +235,7 @@ enum DateExpert {
             if e.detail == "dmy" { dayFirst += 1 } else if e.detail == "mdy" { monthFirst += 1 }
         }
         let (chosen, reason): (DateOrder, String)
-        if let order, order != .ymd {
+        if let order {
             (chosen, reason) = (order, "day/month order from the pipeline (\(order.rawValue))")
         } else if dayFirst != monthFirst {
             let o: DateOrder = dayFirst > monthFirst ? .dmy : .mdy

@@ -43,9 +43,33 @@ public struct Extraction: Sendable, Equatable, Hashable {
     }
 }
 
-/// How numeric dates whose day and month could be either way round are read.
+/// How numeric dates whose day and month could be either way round are read
+/// (a date that starts with a four-digit year is always year, month, day).
 public enum DateOrder: String, Sendable, CaseIterable, Codable {
-    case dmy, mdy, ymd
+    case dmy, mdy
+}
+
+/// Calendar dates as the experts write them: ISO 8601, `YYYY`, `YYYY-MM`
+/// or `YYYY-MM-DD`.
+public enum ISODate {
+    public static func days(inMonth month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Whether `s` is a whole or partial date with a real month and day.
+    public static func isValid(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count), parts[0].count == 4, parts.dropFirst().allSatisfy({ $0.count == 2 }),
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), let year = Int(parts[0]) else { return false }
+        guard parts.count >= 2 else { return true }
+        guard let month = Int(parts[1]), (1...12).contains(month) else { return false }
+        guard parts.count == 3 else { return true }
+        return Int(parts[2]).map { (1...days(inMonth: month, year: year)).contains($0) } ?? false
+    }
 }
 
 /// What a pipeline chooses of the experts.

@@ -98,7 +98,16 @@ public enum ExtractionRun {
             work.skipped += r.work.skipped
         }
         if kinds.contains(.dates) { DateExpert.resolve(&found, order: parameters.dateOrder) }
-        if kinds.contains(.names) { found += NameExpert.aggregate(names) }
+        if kinds.contains(.names) {
+            // Runs every block's definitions even when the pipeline does not list them: a defined term is not a name.
+            var terms = Set(found.filter { $0.kind == .definitions }.map { $0.value.lowercased() })
+            if !kinds.contains(.definitions) {
+                var defined: [Extraction] = []
+                for b in 0..<blocks { DefinitionExpert.scan(text, units: index.units(ofBlock: b), glossary: glossary, into: &defined) }
+                terms = Set(defined.map { $0.value.lowercased() })
+            }
+            found += NameExpert.aggregate(names, definedTerms: terms)
+        }
         if kinds.contains(.keyphrases) {
             found += KeyPhraseExpert.rank(phrases, stats: wordStats(text, index: index), blocks: blocks, tokens: index.tokenCount,
                                           limit: parameters.keyphrases, text: text)

@@ -43,6 +43,7 @@ enum MoneyExpert {
             return (code, t)
         case .word:
             let s = text.string(token: t)
+            if s == "RMB" { return ("CNY", t) }  // renminbi: the code is CNY
             if codes.contains(s) { return (s, t) }
             if let prefix = dollarPrefixes[s], text.isChar(t + 1, 0x24), text.touching(t, t + 1), t + 1 < range.upperBound { return (prefix, t + 1) }
             if s == "Fr" || s == "SFr", text.isChar(t + 1, 0x2E), text.touching(t, t + 1), t + 1 < range.upperBound { return ("CHF", t + 1) }
@@ -63,9 +64,11 @@ enum MoneyExpert {
     static func scan(_ text: ExpertText, tokens range: Range<Int>, into out: inout [Extraction]) {
         var t = range.lowerBound
         while t < range.upperBound {
-            // Currency first: "$1,234.56", "EUR 12,50", "US$5", "$2.5 million".
+            // Currency first: "$1,234.56", "EUR 12,50", "US$5", "$2.5 million" (not a range: "Mo.–Fr. 9–17 Uhr").
             if let (code, last) = currency(text, at: t, in: range), last + 1 < range.upperBound, text.oneSpace(after: last),
-               let number = WrittenNumber.read(text, at: last + 1, in: range) {
+               let number = WrittenNumber.read(text, at: last + 1, in: range),
+               !(DateExpert.isDash(text, number.last + 1) && text.integer(number.last + 2) != nil),
+               !(code == "CHF" && t > range.lowerBound && DateExpert.isDash(text, t - 1)) {
                 out.append(Extraction(kind: .amounts, start: text.tokens[t].start, end: text.tokens[number.last].end, value: number.text,
                                       number: NSDecimalNumber(decimal: number.value).doubleValue, currency: code))
                 t = number.last + 1

@@ -5,10 +5,14 @@
 /// `WHO (World Health Organization)`). Listed once per name (case and
 /// spacing folded) with its count and its first occurrence.
 ///
-/// What is not a name: a run of one capitalised word (a sentence's first
-/// word, a product, a place); an acronym the text never expands (`PDF`,
+/// Authors cited before a year are names even alone (`Cameron and Miller
+/// 2015`, `Zeileis (2004)`, `Long et al. 2000`).
+///
+/// What is not a name: a run of one capitalised word elsewhere (a sentence's
+/// first word, a product, a place); an acronym the text never expands (`PDF`,
 /// `HTML`); a run in a heading or a contents line; a run of capitals only
-/// (`TERMS AND CONDITIONS`). A run's first word is dropped when it is a
+/// (`TERMS AND CONDITIONS`); a run of words the document mostly writes in
+/// lower case (`Covered Software`), or a term it defines. A run's first word is dropped when it is a
 /// function word or a month or day name (`The`, `In`, `March`), and at a
 /// sentence's start also when the document writes it in lower case more
 /// often than capitalised (`Contact John Smith`, but not `Harbour` in
@@ -27,7 +31,10 @@ enum NameExpert {
         var isAcronym: Bool
     }
 
-    static let connectors: Set<String> = ["of", "for", "and", "&", "de", "der", "den", "des", "du", "la", "le", "von", "van", "y", "del", "da", "di", "für", "the"]
+    /// Lower-case words inside a name (`and` is not one: `Cameron and Miller` are two).
+    static let connectors: Set<String> = ["of", "for", "&", "de", "der", "den", "des", "du", "la", "le", "von", "van", "del", "da", "di", "für", "the"]
+    /// Words a citation's names may stand among before its year (`Cameron and Miller 2015`, `Zeileis et al. (2020)`).
+    static let citationJoiners: Set<String> = ["and", "&", ",", "et", "al", ".", "(", "und"]
     static let calendarWords = ExpertWords.ids("""
         monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october
         november december montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche
@@ -48,6 +55,7 @@ enum NameExpert {
         for u in units where text.kind(u) == .prose || text.kind(u) == .listItem {
             let range = text.unitTokens[u]
             let firstWord = range.first { text.tokens[$0].kind == .word }
+            citations(text, unit: range, firstWord: firstWord, into: &out)
             var t = range.lowerBound
             while t < range.upperBound {
                 guard isCapitalWord(text, t) else { t += 1; continue }
@@ -68,23 +76,61 @@ enum NameExpert {
                 }
                 let next = last + 1
                 // Trim: function, month and day words first; at the sentence's start, a word the document writes in lower case.
-                // (An acronym is never a function word: "WHO" is not "who".)
-                while let w = words.first, !isAllCaps(text, w), StopWords.all.contains(text.tokens[w].id) || calendarWords.contains(text.tokens[w].id)
+                // (An acronym is never a function word: "WHO" is not "who"; nor is an initial: "A. Zeileis".)
+                while let w = words.first, !isAllCaps(text, w), !isInitial(text, w),
+                      StopWords.all.contains(text.tokens[w].id) || calendarWords.contains(text.tokens[w].id)
                         || (w == firstWord && common.contains(text.tokens[w].id)) {
                     words.removeFirst()
                 }
-                while let w = words.last, calendarWords.contains(text.tokens[w].id) { words.removeLast() }
+                // And at the end: "Plan B. The" (a sentence the splitter did not end at an initial's full stop).
+                while let w = words.last, !isAllCaps(text, w), calendarWords.contains(text.tokens[w].id) || StopWords.all.contains(text.tokens[w].id) {
+                    words.removeLast()
+                }
                 defer { t = max(next, t + 1) }
                 guard let a = words.first, let b = words.last else { continue }
                 let value = normalised(text, from: a, to: b)
                 let caps = words.allSatisfy { isAllCaps(text, $0) }
-                if words.count >= 2, !caps {
+                // Every word one the document mostly writes in lower case ("Covered Software", "Source Code Form"): a term, not a name.
+                let ordinary = words.allSatisfy { common.contains(text.tokens[$0].id) || connectors.contains(text.string(token: $0)) }
+                if words.count >= 2, !caps, !ordinary || acronymAfter(text, b, words: words, in: range) != nil {
                     out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[b].end, value: value,
                                           partner: acronymAfter(text, b, words: words, in: range), isAcronym: false))
                 } else if words.count == 1, isAllCaps(text, a), text.tokens[a].end - text.tokens[a].start <= 8 {
                     out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[a].end, value: value,
                                           partner: expansionAfter(text, a, in: range), isAcronym: true))
                 }
+            }
+        }
+    }
+
+    /// A single capital and its full stop: `A.` in `A. Zeileis`.
+    static func isInitial(_ text: ExpertText, _ t: Int) -> Bool {
+        text.tokens[t].end - text.tokens[t].start == 1 && text.isChar(t + 1, 0x2E) && text.touching(t, t + 1)
+    }
+
+    /// Names cited before a year: `Cameron and Miller 2015`, `Zeileis (2004)`,
+    /// `Zeileis, Köll, and Graham (2020)`, `Long et al. 2000` — each
+    /// capitalised word among citation joiners right before a year (1800–2099)
+    /// is a name, one word being enough here. Not a sentence's first word.
+    static func citations(_ text: ExpertText, unit range: Range<Int>, firstWord: Int?, into out: inout [Occurrence]) {
+        for y in range where y > range.lowerBound {
+            guard let (year, digits) = text.integer(y), digits == 4, year >= 1800, year <= 2099 else { continue }
+            var t = y - 1
+            if text.isChar(t, 0x28) { t -= 1 }  // "Zeileis (2004)"
+            var found: [Int] = []
+            while t >= range.lowerBound, y - t <= 12, text.sameLine(t, y) {
+                if isCapitalWord(text, t), !isAllCaps(text, t), !StopWords.all.contains(text.tokens[t].id), !calendarWords.contains(text.tokens[t].id),
+                   DateExpert.months[text.tokens[t].id] == nil, text.tokens[t].end - text.tokens[t].start > 1 {
+                    if t != firstWord { found.append(t) }
+                } else if !citationJoiners.contains(text.string(token: t).lowercased()) {
+                    break
+                }
+                t -= 1
+            }
+            // The word just before the year (or its "et al.") must be a name for the rest to be.
+            guard let last = found.first, y - last <= (text.isChar(y - 1, 0x28) ? 2 : 1) || text.string(token: y - 1) == "." else { continue }
+            for w in found.reversed() {
+                out.append(Occurrence(start: text.tokens[w].start, end: text.tokens[w].end, value: text.string(token: w), partner: nil, isAcronym: false))
             }
         }
     }
@@ -126,8 +172,9 @@ enum NameExpert {
 
     /// Names from the runs of every block, in block order: one per folded
     /// value with its count and first occurrence, most frequent first. An
-    /// acronym is a name only where the text expands it.
-    static func aggregate(_ runs: [Occurrence]) -> [Extraction] {
+    /// acronym is a name only where the text expands it; a term the
+    /// document defines (`"Licensed Work" means …`) is not a name.
+    static func aggregate(_ runs: [Occurrence], definedTerms: Set<String>) -> [Extraction] {
         var order: [String] = [], byKey: [String: Extraction] = [:]
         var expanded: [String: String] = [:]
         for r in runs where !r.isAcronym { if let p = r.partner, expanded[p] == nil { expanded[p] = r.value } }
@@ -139,6 +186,7 @@ enum NameExpert {
                 detail = expansion
             }
             let key = r.isAcronym ? r.value : r.value.lowercased()
+            guard !definedTerms.contains(key), !(key.hasSuffix("s") && definedTerms.contains(String(key.dropLast()))) else { continue }
             if var e = byKey[key] {
                 e.count += 1
                 if e.detail == nil { e.detail = detail }

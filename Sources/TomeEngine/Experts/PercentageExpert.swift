@@ -27,7 +27,7 @@ enum PercentageExpert {
         var t = range.lowerBound
         while t < range.upperBound {
             if text.tokens[t].kind == .number, t == range.lowerBound || !(text.tokens[t - 1].kind == .number && text.oneSpace(after: t - 1)),
-               let number = WrittenNumber.read(text, at: t, in: range, percent: true), number.last + 1 < range.upperBound,
+               let number = WrittenNumber.read(text, at: t, in: range), number.last + 1 < range.upperBound,
                text.oneSpace(after: number.last), let last = mark(text, at: number.last + 1, in: range) {
                 // "-3.5 %" is negative; "10-20 %" is a range whose second number is not.
                 let minus = t > range.lowerBound && (text.isChar(t - 1, 0x2D) || text.string(token: t - 1) == "−") && text.touching(t - 1, t)

@@ -30,7 +30,8 @@ enum PhoneExpert {
         while u < range.upperBound, u == t || (text.sameLine(u - 1, u) && text.oneSpace(after: u - 1)) {
             if text.tokens[u].kind == .number {
                 let s = Int(text.tokens[u].start), e = Int(text.tokens[u].end)
-                guard !text.bytes[s..<e].contains(0x2C) else { return nil }
+                // ASCII digits and full stops only ("12;34", "2019;178", other scripts' digits are not phone numbers).
+                guard text.bytes[s..<e].allSatisfy({ $0 == 0x2E || ($0 >= 0x30 && $0 <= 0x39) }) else { return nil }
                 for piece in text.bytes[s..<e].split(separator: 0x2E) {
                     digits.append(contentsOf: piece)
                     groups.append(piece.count)
@@ -70,8 +71,10 @@ enum PhoneExpert {
             var d = digits
             // "+49 (0)30 …": the trunk 0 is not dialled from abroad.
             if plus, let open = (first...last).first(where: { text.isChar($0, 0x28) }), open + 2 <= last, text.string(token: open + 1) == "0", text.isChar(open + 2, 0x29) {
-                let before = (first..<open).reduce(0) { $0 + (text.tokens[$1].kind == .number ? Int(text.tokens[$1].end - text.tokens[$1].start) : 0) }
-                d.remove(at: before)
+                let before = (first..<open).reduce(0) { n, t in
+                    n + (text.tokens[t].kind == .number ? text.bytes[Int(text.tokens[t].start)..<Int(text.tokens[t].end)].filter { $0 != 0x2E }.count : 0)
+                }
+                if before < d.count { d.remove(at: before) }
             }
             value += String(decoding: d, as: UTF8.self)
             let startToken = plus ? first - 1 : first

@@ -4,12 +4,15 @@ import Foundation
 ///
 /// Both thousands conventions are read: `1,234.56`, `1.234,56`,
 /// `1 234,56` (ASCII, no-break or narrow no-break space between groups of
-/// three), `1'234.56`. Where a full stop and a comma both appear, the last
-/// is the decimal mark. A single mark followed by exactly three digits
-/// (`1,234`, `1.234`) is a thousands separator for money and a decimal mark
-/// for percentages; any other single mark is a decimal mark (`12,5`,
-/// `12.50`). A scale word after the number multiplies it: `2.5 million`,
-/// `$3bn`, `4,2 Mio.`. Decimal arithmetic, so values are exact.
+/// three), `1'234.56`, Indian `1,23,456`. Where a full stop and a comma both
+/// appear, the last is the decimal mark. A single mark followed by exactly
+/// three digits (`1,234`, `1.234`) is a thousands separator, unless the
+/// number is `0.125`, a scale word follows (`$1.125 billion`) or spaces
+/// group the thousands; any other single mark is a decimal mark (`12,5`,
+/// `12.50`). Marks that do not group digits as thousands do (`1.2.3`,
+/// `12.03.2024`) make no number. A scale word after the number multiplies
+/// it: `2.5 million`, `$3bn`, `4,2 Mio.`. Decimal arithmetic, so values are
+/// exact.
 struct WrittenNumber {
     var value: Decimal
     /// The number's first and last tokens (the scale word included).
@@ -35,9 +38,8 @@ struct WrittenNumber {
         return table
     }()
 
-    /// The number starting at token `t` within `range`, or nil. `percent`
-    /// reads a lone mark before three digits as a decimal mark.
-    static func read(_ text: ExpertText, at t: Int, in range: Range<Int>, percent: Bool = false) -> WrittenNumber? {
+    /// The number starting at token `t` within `range`, or nil.
+    static func read(_ text: ExpertText, at t: Int, in range: Range<Int>) -> WrittenNumber? {
         guard t >= range.lowerBound, t < range.upperBound else { return nil }
         let token = text.tokens[t]
         var digits = Array(text.bytes[Int(token.start)..<Int(token.end)])
@@ -77,32 +79,46 @@ struct WrittenNumber {
         } else {
             return nil
         }
-        guard let value = decimal(digits, percent: percent) else { return nil }
+        guard let value = decimal(digits, scaled: scale != 1) else { return nil }
         return WrittenNumber(value: value * scale, first: t, last: last)
     }
 
     static func groupedBySpaces(_ digits: [UInt8]) -> Bool { digits.contains(0x20) }
 
-    /// The decimal value of digits with marks (`1,234.56`, `1 234,56`, `1'234`).
-    static func decimal(_ written: [UInt8], percent: Bool) -> Decimal? {
-        var plain = written.filter { $0 != 0x20 && $0 != 0x27 }
-        guard let firstDigit = plain.first, firstDigit >= 0x30, firstDigit <= 0x39 else { return nil }
-        let commas = plain.filter { $0 == 0x2C }.count, stops = plain.filter { $0 == 0x2E }.count
+    /// The decimal value of digits with marks (`1,234.56`, `1 234,56`, `1'234`,
+    /// Indian `1,23,456`); nil when the marks do not group the digits as
+    /// thousands do (`1.2.3`, `12.03.2024`). `scaled`: a scale word follows.
+    static func decimal(_ written: [UInt8], scaled: Bool) -> Decimal? {
+        let spaced = written.contains(0x20)
+        let plain = written.filter { $0 != 0x20 && $0 != 0x27 }
+        guard let firstDigit = plain.first, firstDigit >= 0x30, firstDigit <= 0x39,
+              plain.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2C || $0 == 0x2E }) else { return nil }
+        let groups = plain.split(omittingEmptySubsequences: false) { $0 == 0x2C || $0 == 0x2E }
+        let marks = plain.filter { $0 == 0x2C || $0 == 0x2E }
+        guard groups.allSatisfy({ !$0.isEmpty }) else { return nil }
         var decimalMark: UInt8?
-        if commas > 0 && stops > 0 {
-            decimalMark = plain.lastIndex(where: { $0 == 0x2C || $0 == 0x2E }).map { plain[$0] }
-            guard let mark = decimalMark, plain.filter({ $0 == mark }).count == 1 else { return nil }
-        } else if commas + stops == 1 {
-            let mark: UInt8 = commas == 1 ? 0x2C : 0x2E
-            let after = plain.count - 1 - (plain.lastIndex(of: mark) ?? 0)
-            decimalMark = after == 3 && !percent && !written.contains(0x20) ? nil : mark
+        if let last = marks.last, marks.contains(where: { $0 != last }) {
+            // Both marks: the last is the decimal mark, and appears once.
+            guard marks.filter({ $0 == last }).count == 1 else { return nil }
+            decimalMark = last
+        } else if marks.count == 1, let mark = marks.first {
+            // One mark before three digits is a thousands separator ("1,234", "1.234"), unless the
+            // number is "0.125", its integer part is already long ("1234.567"), a scale word
+            // follows ("$1.125 billion"), or spaces group its thousands ("1 234,567").
+            let (whole, after) = (groups[0], groups[1])
+            let thousands = after.count == 3 && !(whole.count == 1 && whole.first == 0x30) && whole.count <= 3 && !scaled && !spaced
+            decimalMark = thousands ? nil : mark
+        }
+        // Thousands groups: 1–3 digits first, then groups of three (or two, the Indian way, before the last three).
+        let integerGroups = decimalMark == nil ? groups[...] : groups.dropLast()
+        if integerGroups.count > 1 {
+            guard let first = integerGroups.first, first.count <= 3, integerGroups.last?.count == 3,
+                  integerGroups.dropFirst().dropLast().allSatisfy({ $0.count == 2 || $0.count == 3 }) else { return nil }
         }
         var out = ""
         for b in plain {
             if b >= 0x30 && b <= 0x39 { out.append(Character(Unicode.Scalar(b))) } else if b == decimalMark { out.append(".") }
-            else if b != 0x2C && b != 0x2E { return nil }
         }
-        plain = []
         return Decimal(string: out, locale: Locale(identifier: "en_US_POSIX"))
     }
 }
