@@ -37,8 +37,19 @@ run: deps build var/tomed.toml
 	@if [ ! -d var/state ]; then mkdir -p var/spool && cp Samples/* var/spool/; fi
 	@echo "tomed: spool $(CURDIR)/var/spool, socket $(CURDIR)/var/tome.sock"
 	@echo "In another terminal:  export TOME_SOCKET=$(CURDIR)/var/tome.sock; $(CURDIR)/.build/release/tome watch"
-	@echo "A sample's summary:   $(CURDIR)/.build/release/tome summary --socket $(CURDIR)/var/tome.sock 1"
-	.build/release/tomed --config var/tomed.toml
+	@echo "Then: tome ls, tome summary 1, tome extract 1, tome ask 1 QUESTION (README, Using it)"
+	@# The daemon in the foreground of this recipe; once the first sample is done, its summary and what the experts found.
+	@.build/release/tomed --config var/tomed.toml & pid=$$!; \
+	trap 'kill -TERM $$pid 2>/dev/null; wait $$pid; exit 0' INT TERM; \
+	for i in $$(seq 1 150); do \
+		if .build/release/tome summary --socket var/tome.sock 1 >var/.sample-summary 2>/dev/null; then \
+			echo; echo "== The summary of document 1:"; \
+			cat var/.sample-summary; echo; echo "== What the experts found in it:"; \
+			.build/release/tome extract --socket var/tome.sock 1 | head -n 25; echo; break; \
+		fi; \
+		kill -0 $$pid 2>/dev/null || break; sleep 0.2; \
+	done; \
+	wait $$pid
 
 var/tomed.toml: Config/local.toml
 	@mkdir -p var
