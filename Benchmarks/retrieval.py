@@ -11,6 +11,8 @@ makes and is asked the question's words OR-ed, bm25-ranked):
    parameters were chosen on.
 2. manuals-4M: the same held-out questions over one document of ~4M tokens
    made of all the held-out manuals (repeated to reach the size).
+   With and without the answer expert (`--set answerLift=1`), by the
+   kind of value the question asks for.
 3. synthetic: needles.py's tasks (single, multikey, variables, rareterm,
    sentence) over Perl's documentation (prose) and the held-out manuals, at
    128K, 1M and 4M tokens, drawn from `--seed` (parameters were tuned on
@@ -36,8 +38,8 @@ import benchlib  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run(bench, questions, documents):
-    args = [bench, "retrieval", questions] + [f"{n}={p}" for n, p in documents.items()]
+def run(bench, questions, documents, extra=()):
+    args = [bench, "retrieval", questions] + [f"{n}={p}" for n, p in documents.items()] + list(extra)
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -93,6 +95,19 @@ def main():
         by_doc[r["document"]].append(r)
     groups = [(f"{d} ({by_doc[d][0]['tokens'] // 1000}K tokens)", by_doc[d]) for d in documents if by_doc[d]]
     table("Hand-written questions, one manual at a time:", groups + [("all", rows)])
+
+    # The answer expert: the same questions without it (lift 1), by the kind of value each asks for.
+    plain = {r["id"]: r for r in run(bench, questions, documents, ["--set", "answerLift=1"])}
+    print("\nThe answer expert (when → dates, how much/many → quantities, who → names, what does X mean → definitions): "
+          "first passage holds the fact, with and without it, by the kind the router read in the question:\n")
+    print("| answer kind | questions | with the answer expert | without | sparse = dense (with) | Tome sparse ms p50 with / without |")
+    print("|---|---:|---:|---:|---:|---:|")
+    kinds = sorted({r["answer_kind"] for r in rows}, key=lambda k: (k == "", k))
+    for kind in kinds + ["all"]:
+        group = [r for r in rows if kind == "all" or r["answer_kind"] == kind]
+        print(f"| {kind or 'none (asked as before)'} | {len(group)} | {sum(r['sparse_passage'] for r in group)} | "
+              f"{sum(plain[r['id']]['sparse_passage'] for r in group)} | {sum(r['agree'] for r in group)}/{len(group)} | "
+              f"{benchlib.percentile([r['sparse_ms'] for r in group], .5):.2f} / {benchlib.percentile([plain[r['id']]['sparse_ms'] for r in group], .5):.2f} |")
 
     # The same questions over one ~4M-token document of all the manuals.
     big = os.path.join(work, "manuals-4M.json")

@@ -27,9 +27,15 @@ enum Retrieval {
         var parameters = EngineParameters()
         var documents: [(String, String)] = []
         var questionsPath = ""
+        var lift: Double?
         var i = 0
         while i < args.count {
             if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
+            if args[i] == "--set", i + 1 < args.count, args[i + 1].hasPrefix("answerLift="), let v = Double(args[i + 1].dropFirst(11)) {
+                lift = v
+                i += 2
+                continue
+            }
             if args[i] == "--set", i + 1 < args.count { try set(&parameters, args[i + 1]); i += 2; continue }
             if questionsPath.isEmpty { questionsPath = args[i] } else {
                 let parts = args[i].split(separator: "=", maxSplits: 1).map(String.init)
@@ -63,7 +69,8 @@ enum Retrieval {
                 var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
                 try memory.apply(analysis.engram, sign: 1)
                 for q in asked {
-                    let question = Asker.prepare(q.question, memory: memory)
+                    var question = Asker.prepare(q.question, memory: memory)
+                    if let lift { question.lift = lift }
                     // Warm the caches the way a daemon's second question finds them.
                     _ = try Asker.ask(question, documents: [document], k: k)
                     var sparse: AskResult?, dense: AskResult?
@@ -78,6 +85,7 @@ enum Retrieval {
                     let ftsWindow = ftsBlock.map { b in (max(0, b - 1)...min(index.blockCount - 1, b + 1)).compactMap { try? fts.text($0) }.joined(separator: " ") }
                     var line: [String: Any] = [
                         "id": q.id, "document": name, "kind": q.kind ?? "", "tokens": index.tokenCount, "blocks": index.blockCount,
+                        "answer_kind": question.answerKind?.rawValue ?? "",
                         "sparse_sentence": holds(s?.text, q.answers), "sparse_passage": holds(s?.context, q.answers),
                         "dense_sentence": holds(d?.text, q.answers), "dense_passage": holds(d?.context, q.answers),
                         "sparse_top_passage": sparse.answers.contains { holds($0.context, q.answers) },

@@ -330,9 +330,13 @@ public struct AskResponse: Codable, Sendable, Equatable {
         /// Done documents whose stored index this engine cannot read: reprocess them.
         public var needReprocess: [Int64]
         public var elapsedMs: Double
+        /// The kind of value the question asks for, as the answer expert read
+        /// it (date, quantity, name, definition): sentences holding one were
+        /// lifted. Absent for other questions.
+        public var answerKind: String?
 
         public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: String, exact: Bool, documents: Int,
-                    needReprocess: [Int64] = [], elapsedMs: Double) {
+                    needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil) {
             self.blocksScanned = blocksScanned
             self.blocksSelected = blocksSelected
             self.sentencesAttended = sentencesAttended
@@ -341,10 +345,12 @@ public struct AskResponse: Codable, Sendable, Equatable {
             self.documents = documents
             self.needReprocess = needReprocess
             self.elapsedMs = elapsedMs
+            self.answerKind = answerKind
         }
 
         enum CodingKeys: String, CodingKey {
             case mode, documents, exact
+            case answerKind = "answer_kind"
             case blocksScanned = "blocks_scanned", blocksSelected = "blocks_selected"
             case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms", needReprocess = "need_reprocess"
         }

@@ -159,6 +159,7 @@ final class AskService: Sendable {
         return AskResponse(answers: answers, stats: AskResponse.Stats(
             blocksScanned: result.stats.blocksScanned, blocksSelected: result.stats.blocksSelected,
             sentencesAttended: result.stats.sentencesAttended, mode: result.stats.mode, exact: result.stats.exact,
-            documents: documents.count, needReprocess: needReprocess, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3)))
+            documents: documents.count, needReprocess: needReprocess, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3),
+            answerKind: prepared.answerKind?.rawValue))
     }
 }

@@ -18,6 +18,13 @@ import Foundation
 /// of the documents asked), normalised by a streaming softmax over the
 /// candidates.
 ///
+/// When the question asks for a kind of value (`AnswerExpert`: when → a
+/// date, how much → a quantity, who → a name, what does X mean → a
+/// definition), attention's best max(2k, 10) plausible candidates are
+/// reordered by `lift · score(u)` for the units that hold one, and the
+/// first k kept: the expert reorders what attention found, it does not
+/// find what attention would not.
+///
 /// An answer is a unit attention gives at least `answerFloor` of the weight
 /// of the best one: e^{β·(score − best)} ≥ floor, so a score within
 /// ln(1/floor)/β of the best (the rest are not plausible answers, however
@@ -27,6 +34,7 @@ import Foundation
 /// the top `topK` blocks are read; then, in bound order, every block whose
 /// bound reaches the k-th best score found so far (and the answer floor),
 /// up to `maxBlocks`.
+/// (With an answer kind, the k-th is the last candidate the expert reorders.)
 /// Since no unit can score above its block's bound, the answers are then
 /// exactly those of reading every block (dense), ties included; `exact`
 /// says whether the bound was met within `maxBlocks`.
@@ -38,6 +46,14 @@ public struct Question: Sendable {
     /// Whether each term holds a digit (a number, a code, a version): such a
     /// term is a key the user copied, not a word they chose.
     public var keys: [Bool]
+    /// The kind of value the question asks for (`AnswerExpert`), and how much
+    /// a unit holding one is lifted (1: not at all).
+    public var answerKind: AnswerKind?
+    public var lift: Double = 1
+
+    /// How many of attention's best candidates the answer expert reorders
+    /// when `k` answers are asked for (k itself for a question of no kind).
+    func depth(_ k: Int) -> Int { answerKind == nil || lift == 1 ? k : max(2 * k, AnswerExpert.minimumDepth) }
 
     public var isEmpty: Bool { terms.isEmpty }
 }
@@ -72,7 +88,8 @@ public struct Answer: Sendable, Equatable {
     public var context: String
     /// The attention probability of this unit among the candidates.
     public var score: Double
-    /// cov · prior (or a heading's credit): equal in sparse and dense mode.
+    /// cov · prior (or a heading's credit), times the answer expert's lift
+    /// when it reordered the answers: equal in sparse and dense mode.
     public var similarity: Double
     /// UTF-8 byte ranges of the unit and of its passage in the document text.
     public var start: Int
@@ -120,7 +137,8 @@ public enum Asker {
             salience.append(memory?.salience([tokens[t].id]) ?? 1)
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
-        return Question(text: text, terms: terms, salience: salience, keys: keys)
+        let kind = AnswerExpert.kind(of: text)
+        return Question(text: text, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind))
     }
 
     /// Asks `documents` (one or many): the best `k` answers over all of them.
@@ -165,8 +183,10 @@ public enum Asker {
             }
             try attention.read(batch, of: documents)
             for d in documents.indices { selected[d] += batch[d] }
-            // Quest's rule: go on while a block's bound could beat the k-th answer.
-            var threshold = attention.threshold(k, reach: reach)
+            // Quest's rule: go on while a block's bound could beat the k-th answer
+            // (with an answer kind, the last of the candidates the answer expert reorders).
+            let depth = question.depth(k)
+            var threshold = attention.threshold(depth, reach: reach)
             var rest: [(score: Double, id: Int)] = []
             for d in documents.indices {
                 for (b, bound) in bounds[d].enumerated() where bound > 0 && bound >= threshold && !read.contains(offsets[d] + b) {
@@ -188,10 +208,10 @@ public enum Asker {
                 }
                 try attention.read(batch, of: documents)
                 for d in documents.indices { selected[d] += batch[d] }
-                threshold = attention.threshold(k, reach: reach)
+                threshold = attention.threshold(depth, reach: reach)
             }
         }
-        let answers = try attention.answers(k: k, reach: reach, documents: documents, beta: beta)
+        let answers = try attention.answers(k: k, depth: question.depth(k), reach: reach, documents: documents, beta: beta)
         return AskResult(answers: answers, stats: AskStats(
             blocksScanned: scanned, blocksSelected: selected.reduce(0) { $0 + $1.count }, sentencesAttended: attention.attended,
             mode: dense ? "dense" : "sparse", exact: exact))
@@ -277,11 +297,23 @@ struct Attention {
         guard attendedUnits.insert(Self.key(d, u)).inserted else { return }
         let index = indexes[d]
         let cov = coverage(d, u, bytes: bytes)
+        guard cov > 0 else { return }
         offer(d, u, score: cov * index.prior(u), heading: nil)
-        if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
+        if index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
             offer(d, p, score: index.parameters.headingCredit * cov * index.prior(p), heading: u)
             credited.append(p)
         }
+    }
+
+    /// The answer expert's factor for unit u: the question's lift when u
+    /// holds the kind of value it asks for, else 1.
+    func lift(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        guard let kind = question.answerKind, question.lift != 1 else { return 1 }
+        let index = indexes[d]
+        var tokenizer = Tokenizer()
+        var tokens: [Token] = []
+        tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
+        return AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes) ? question.lift : 1
     }
 
     /// Keeps the better of a unit's own score and the credits it gets; on a
@@ -354,16 +386,26 @@ struct Attention {
     }
 
     /// The best k candidates within `reach` of the best, best first (ties:
-    /// document, then unit, in order).
-    func answers<D: AskableDocument>(k: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
+    /// document, then unit, in order). With an answer kind, the best `depth`
+    /// within reach are reordered by score · lift first.
+    func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
-        var heap = BoundedHeap(capacity: k)
+        var heap = BoundedHeap(capacity: depth)
         for (key, c) in candidates where c.score > 0 {
             softmax.add(beta * c.score)
             heap.offer(score: c.score, id: key)
         }
         let best = heap.sortedDescending().first?.score ?? 0
-        return try heap.sortedDescending().filter { $0.score >= best - reach }.map { item in
+        var pool = heap.sortedDescending().filter { $0.score >= best - reach }.map { (score: $0.score, id: $0.id, raw: $0.score) }
+        if depth > k {
+            let lifted = try pool.map { item in
+                let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
+                return (score: item.score * (try documents[d].withText { lift(d, u, bytes: $0) }), id: item.id, raw: item.raw)
+            }
+            // Stable: equal lifted scores keep attention's order.
+            pool = lifted.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        }
+        return try pool.prefix(k).map { item in
             let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
             let index = indexes[d]
             let heading = candidates[item.id]?.heading
@@ -372,7 +414,7 @@ struct Attention {
                 let start = Int(index.unitStarts[u]), end = Int(index.unitEnds[u])
                 let from = Int(index.unitStarts[first]), to = Int(index.unitEnds[last])
                 return Answer(document: d, text: Asker.text(bytes, start, end), context: Asker.text(bytes, from, to),
-                              score: softmax.probability(beta * item.score), similarity: item.score,
+                              score: softmax.probability(beta * item.raw), similarity: item.score,
                               start: start, end: end, contextStart: from, contextEnd: to)
             }
         }

@@ -242,6 +242,44 @@ import Testing
         }
     }
 
+    // MARK: The answer expert
+
+    @Test func theRouterReadsTheKindOfValueAQuestionAsksFor() {
+        let cases: [(String, AnswerKind?)] = [
+            ("When does the lease end?", .date), ("What date was the invoice issued?", .date), ("Wann endet der Vertrag?", .date),
+            ("How much memory does bunzip2 need?", .quantity), ("How many blocks are read?", .quantity),
+            ("What is the total amount payable?", .quantity), ("Combien coûte le service ?", .quantity),
+            ("Who is the tenant?", .name), ("Which company issued the invoice?", .name), ("Quién firmó el contrato?", .name),
+            ("What does 'Licensor' mean?", .definition), ("Define a block.", .definition),
+            ("How does bzip2 handle damaged files?", nil), ("What happens when the disk is full?", nil), ("Is the file kept?", nil),
+        ]
+        for (question, kind) in cases { #expect(AnswerExpert.kind(of: question) == kind, "\(question)") }
+    }
+
+    @Test func theAnswerExpertLiftsSentencesHoldingTheKindAndStaysExact() throws {
+        var sentences: [String] = []
+        for i in 0..<400 {
+            sentences.append("The harbour committee discussed the berth schedule and the pilot rota at meeting \(i % 7 == 0 ? "seven" : "nine") of the season.")
+        }
+        sentences[123] = "The berth schedule takes effect on 14 March 2025, after the harbour committee approved it."
+        sentences[300] = "The berth schedule was approved by the harbour committee after a long debate."
+        let text = sentences.joined(separator: " ")
+        let analysis = try DocumentAnalyzer(workers: 2).analyze(text)
+        let document = TextDocument(index: analysis.index, text: Array(text.utf8))
+        var question = Asker.prepare("When does the berth schedule take effect, as the harbour committee approved?", memory: nil)
+        #expect(question.answerKind == .date)
+        let lifted = try Asker.ask(question, documents: [document], k: 3)
+        let dense = try Asker.ask(question, documents: [document], k: 3, dense: true)
+        #expect(lifted.answers.first?.text.contains("14 March 2025") == true)
+        #expect(lifted.answers.map(\.start) == dense.answers.map(\.start) && lifted.stats.exact)
+        question.lift = 1
+        let plain = try Asker.ask(question, documents: [document], k: 3)
+        #expect(plain.answers.first.map { $0.similarity < lifted.answers[0].similarity } == true)
+        // A question without an answer kind is asked exactly as before.
+        let other = Asker.prepare("Which berth schedule did the harbour committee discuss?", memory: nil)
+        #expect(other.answerKind == nil)
+    }
+
     /// Prose with a few values among many sentences that hold none.
     static let mixed: String = {
         var parts: [String] = []

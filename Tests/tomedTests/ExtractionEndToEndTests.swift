@@ -115,6 +115,14 @@ import TomeTestSupport
         let found = try JSONSerialization.jsonObject(with: Data(find.stdout)) as? [String: Any]
         #expect((found?["items"] as? [[String: Any]])?.compactMap { $0["value"] as? String } == ["2025-04", "2025-04-03", "2025-04-30", "2026-05"])
 
+        // Ask: the answer expert reads the kind of value asked for, and says so.
+        let ask = try daemon.request("POST", "/v1/documents/\(invoice)/ask", body: Array(#"{"question": "When is the invoice due?", "k": 3}"#.utf8))
+        #expect(ask.status == 200, "\(ask.text)")
+        #expect((ask.json["stats"] as? [String: Any])?["answer_kind"] as? String == "date")
+        #expect(((ask.json["answers"] as? [[String: Any]])?.first?["text"] as? String)?.contains("April 30, 2025") == true, "\(String(decoding: ask.body, as: UTF8.self))")
+        let plain = try daemon.request("POST", "/v1/documents/\(invoice)/ask", body: Array(#"{"question": "Where is the berth?", "k": 3}"#.utf8))
+        #expect((plain.json["stats"] as? [String: Any])?["answer_kind"] == nil)
+
         // Deleted with its document.
         #expect(try daemon.request("DELETE", "/v1/documents/\(note)").status == 204)
         let after = try daemon.get("/v1/extractions?kind=amounts").json["items"] as? [[String: Any]] ?? []
