@@ -98,7 +98,7 @@ def main():
 
     # The answer expert: the same questions without it (lift 1), by the kind of value each asks for.
     plain = {r["id"]: r for r in run(bench, questions, documents, ["--set", "answerLift=1"])}
-    print("\nThe answer expert (when → dates, how much/many → quantities, who → names, what does X mean → definitions): "
+    print("\nThe answer expert (when → dates, who → names, what does X mean → definitions, lifted; how much/many → quantities, read, not lifted): "
           "first passage holds the fact, with and without it, by the kind the router read in the question:\n")
     print("| answer kind | questions | with the answer expert | without | sparse = dense (with) | Tome sparse ms p50 with / without |")
     print("|---|---:|---:|---:|---:|---:|")
