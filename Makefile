@@ -92,7 +92,7 @@ bench: deps bench-deps build
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
 	python3 Benchmarks/search.py --build .build/release --work $(BENCH_WORK)
-	python3 Benchmarks/summaries.py --build .build/release --set report
+	python3 Benchmarks/summaries.py --build .build/release --set report --scale --work $(BENCH_WORK)
 	python3 Benchmarks/extractions.py --build .build/release --set report --work $(BENCH_WORK)
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,

@@ -18,7 +18,10 @@ NLTK's punkt data, which is not on PyPI. Time is CPU time in one process
 for each: for Tome, the summary alone (its analysis with a summary minus
 without one, best of three, one worker: `tome-bench summarize`).
 
-Usage: Benchmarks/summaries.py [--build .build/release] [--seed 4] [--sentences 6] [--set report|tune|all]
+With --scale, also Tome's summary time and peak RSS on 1M- and 4M-token
+documents, and how far LexRank gets within --lexrank-budget CPU seconds.
+
+Usage: Benchmarks/summaries.py [--build .build/release] [--seed 4] [--sentences 6] [--set report|tune|all] [--scale]
 """
 import argparse
 import json
@@ -71,7 +74,7 @@ def sentences_of(text):
     return out
 
 
-def sumy_summaries(sentences, n):
+def sumy_summaries(sentences, n, methods=("LexRank", "TextRank")):
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
     from sumy.nlp.stemmers import Stemmer
     from sumy.summarizers.lex_rank import LexRankSummarizer
@@ -88,12 +91,50 @@ def sumy_summaries(sentences, n):
     document = ObjectDocumentModel([Paragraph([Sentence(s, words) for s in sentences])])
     out = {}
     for name, kind in (("LexRank", LexRankSummarizer), ("TextRank", TextRankSummarizer)):
+        if name not in methods:
+            continue
         summarizer = kind(Stemmer("english"))
         summarizer.stop_words = get_stop_words("english")
         started = time.process_time()
         chosen = [str(s) for s in summarizer(document, n)]
         out[name] = (chosen, time.process_time() - started)
     return out
+
+
+def scale(args):
+    """Tome's summary time and peak RSS on 1M- and 4M-token documents, and
+    how far LexRank gets on the 1M one within a CPU-time budget (its cost
+    grows with the square of the sentences: it builds their similarity
+    matrix)."""
+    needles = os.path.join(args.work, "needles-2")
+    print(f"\nScale: {args.sentences}-sentence summaries of one long document (the held-out manuals, "
+          "the retrieval benchmark's text), release build, one worker:\n")
+    print("| document | tokens | analysis s | summary s | peak RSS MiB (with the summary) |")
+    print("|---|---:|---:|---:|---:|")
+    for name in ["manuals-1M", "manuals-4M"]:
+        path = os.path.join(needles, name + ".txt")
+        if not os.path.exists(path):
+            sys.exit(f"missing {path}: run `make bench` (Benchmarks/needles.py writes it)")
+        run = subprocess.run(["/usr/bin/time", "-f", "%M", os.path.join(args.build, "tome-bench"), "summarize", path, str(args.sentences)],
+                             check=True, capture_output=True, text=True)
+        out = json.loads(run.stdout)
+        rss = int(run.stderr.strip().splitlines()[-1]) / 1024
+        print(f"| {name} | {out['tokens']:,} | {out['analysis_seconds']:.2f} | {out['summary_seconds']:.2f} | {rss:.0f} |")
+    sentences = sentences_of(open(os.path.join(needles, "manuals-1M.txt"), encoding="utf-8").read())
+    spent, n, done = 0.0, 500, []
+    while n <= len(sentences):
+        if done and spent + done[-1][1] * (n / done[-1][0]) ** 2 > args.lexrank_budget:
+            break
+        _, seconds = sumy_summaries(sentences[:n], args.sentences, methods=("LexRank",))["LexRank"]
+        spent += seconds
+        done.append((n, seconds, sum(len(s.split()) for s in sentences[:n])))
+        n *= 2
+    if done:
+        n, seconds, words = done[-1]
+        whole = seconds * (len(sentences) / n) ** 2
+        print(f"\nLexRank within {args.lexrank_budget:.0f} s of CPU: " + ", ".join(f"{k:,} sentences {t:.1f} s" for k, t, _ in done)
+              + f". The largest, {n:,} sentences (~{words:,} words), took {seconds:.1f} s; the 1M-token document has "
+              f"{len(sentences):,} sentences, ~{whole / 3600:.1f} h at that rate (quadratic).")
 
 
 def main():
@@ -107,6 +148,9 @@ def main():
     parser.add_argument("--per-package-root", action="store_true", help="ROOT/PACKAGE/PATH rather than ROOT/PATH")
     parser.add_argument("--tome", nargs="*", default=[], help="tuning only: SummaryParameters overrides, e.g. leadWeight=4")
     parser.add_argument("--tome-only", action="store_true", help="tuning only: skip sumy (the slow part)")
+    parser.add_argument("--scale", action="store_true", help="also: summary time and RSS at 1M and 4M tokens, LexRank's reach")
+    parser.add_argument("--work", default="var/bench")
+    parser.add_argument("--lexrank-budget", type=float, default=600, help="CPU seconds LexRank may spend in --scale")
     args = parser.parse_args()
     from rouge_score import rouge_scorer
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
@@ -160,6 +204,8 @@ def main():
         r2 = statistics.mean(scores["Tome"]["rouge2"]) / statistics.mean(scores["LexRank"]["rouge2"])
         speed = sum(seconds["LexRank"]) / max(sum(seconds["Tome"]), 1e-9)
         print(f"Tome's ROUGE-2 is {r2:.2f}x LexRank's, at {speed:.0f}x its speed (CPU time)")
+    if args.scale:
+        scale(args)
 
 
 if __name__ == "__main__":
