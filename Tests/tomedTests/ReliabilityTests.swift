@@ -259,7 +259,11 @@ import TomeTestSupport
     }
 
     /// Dense asks run on a lane of their own, one at a time, with a short
-    /// queue (503 past it); health stays fast while they run.
+    /// queue (503 past it); health stays fast while they run. "Fast" is
+    /// measured against the asks themselves, so that a machine loaded by
+    /// other tests (CI runs suites in parallel on two cores) slows both
+    /// alike: a health check that waited for the lane would take about as
+    /// long as the asks; one served beside them takes a small part of it.
     @Test func denseAsksDoNotStarveHealth() throws {
         let daemon = DaemonFixture()
         try daemon.start()
@@ -271,6 +275,7 @@ import TomeTestSupport
         let statuses = Statuses()
         let group = DispatchGroup()
         let socket = daemon.socket
+        let started = Date()
         for _ in 0..<8 {
             DispatchQueue.global().async(group: group) {
                 let status = (try? UnixHTTP.request(socket: socket, "POST", "/v1/documents/\(id)/ask", body: body).status) ?? -1
@@ -280,7 +285,8 @@ import TomeTestSupport
         usleep(100_000)
         let median = try Self.healthMilliseconds(daemon)
         group.wait()
-        #expect(median < 100, "health took \(median) ms under dense asks")
+        let asks = Date().timeIntervalSince(started) * 1000
+        #expect(median < max(100, asks / 4), "health took \(median) ms under dense asks that took \(asks) ms")
         #expect(statuses.values.contains(200))
         #expect(statuses.values.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses.values)")
     }
