@@ -31,6 +31,7 @@ enum Summaries {
             case "dims": with.dims = Int(value)
             case "minTokens": with.minTokens = Int(value)
             case "unselectedPenalty": with.unselectedPenalty = value
+            case "centrality": with.centralityExponent = value
             default: FileHandle.standardError.write(Data("unknown setting \(parts[0])\n".utf8))
             }
         }
