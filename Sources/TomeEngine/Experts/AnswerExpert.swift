@@ -43,7 +43,9 @@ public enum AnswerExpert {
 
     static let dateWords = ExpertWords.ids(["when", "wann", "quand", "cuándo", "cuando"])
     static let dateNouns = ExpertWords.ids(["date", "day", "year", "month", "deadline", "datum", "jahr", "tag", "monat", "année", "jour", "mois", "fecha", "año", "día", "mes"])
-    static let howWords = ExpertWords.ids(["how", "wie", "combien", "cuánto", "cuántos", "cuánta", "cuántas", "cuanto", "cuantos"])
+    /// Words that ask for a quantity on their own ("Combien …", "Cuánto …").
+    static let countWords = ExpertWords.ids(["combien", "cuánto", "cuántos", "cuánta", "cuántas", "cuanto", "cuantos"])
+    static let howWords = ExpertWords.ids(["how", "wie"]).union(countWords)
     static let muchWords = ExpertWords.ids(["much", "many", "viel", "viele", "long", "large", "big", "often"])
     static let quantityNouns = ExpertWords.ids(["percentage", "percent", "amount", "price", "cost", "total", "number", "fee", "rate", "size", "sum",
                                                 "betrag", "preis", "kosten", "anzahl", "montant", "prix", "coût", "nombre", "importe", "precio", "costo", "cantidad"])
@@ -74,8 +76,7 @@ public enum AnswerExpert {
                 if nameNouns.contains(noun) { return .name }
             }
         }
-        // "Combien …", "Cuánto …": the word alone asks for a quantity.
-        if howWords.contains(first), first != CanonicalForm.id(of: "how"), first != CanonicalForm.id(of: "wie") { return .quantity }
+        if countWords.contains(first) { return .quantity }
         return nil
     }
 

@@ -67,14 +67,13 @@ struct ExpertRouter {
                     case 0x2D, 0x2F: f.insert(.dateMark)
                     case 0x25: f.insert(.percent)
                     case 0x40: f.insert(.at)
-                    case 0x3A: if glossary[u] { f.insert(.definition) }
                     case 0x28: bracket = true
                     default:
                         if DefinitionExpert.openQuotes.contains(text.string(token: t)) { quote = true }
                         if MoneyExpert.symbols[text.string(token: t)] != nil { f.insert(.currency) }
-                        if glossary[u], DateExpert.isDash(text, t) { f.insert(.definition) }
                     }
-                    if b == 0x2D, glossary[u] { f.insert(.definition) }
+                    // A glossary entry's colon or dash.
+                    if glossary[u], b == 0x3A || DateExpert.isDash(text, t) { f.insert(.definition) }
                 case .ideograph:
                     break
                 }

@@ -47,7 +47,8 @@ public enum ExtractionRun {
     /// order, but names and key phrases best first.
     static func extract(_ text: ExpertText, index: DocumentIndex, outline: [OutlineItem], parameters: ExtractionParameters,
                         workers: Int, routed: Bool = true) -> (extractions: [Extraction], work: Work) {
-        let kinds = parameters.kinds
+        // Names need the document's defined terms (a defined term is not a name): definitions run with them.
+        let kinds = parameters.kinds.contains(.names) ? parameters.kinds.union([.definitions]) : parameters.kinds
         let glossary = glossaryUnits(text, index: index)
         let blocks = index.blockCount
         let common = kinds.contains(.names) ? commonWords(text, workers: workers) : []
@@ -99,14 +100,8 @@ public enum ExtractionRun {
         }
         if kinds.contains(.dates) { DateExpert.resolve(&found, order: parameters.dateOrder) }
         if kinds.contains(.names) {
-            // Runs every block's definitions even when the pipeline does not list them: a defined term is not a name.
-            var terms = Set(found.filter { $0.kind == .definitions }.map { $0.value.lowercased() })
-            if !kinds.contains(.definitions) {
-                var defined: [Extraction] = []
-                for b in 0..<blocks { DefinitionExpert.scan(text, units: index.units(ofBlock: b), glossary: glossary, into: &defined) }
-                terms = Set(defined.map { $0.value.lowercased() })
-            }
-            found += NameExpert.aggregate(names, definedTerms: terms)
+            found += NameExpert.aggregate(names, definedTerms: Set(found.filter { $0.kind == .definitions }.map { $0.value.lowercased() }))
+            if !parameters.kinds.contains(.definitions) { found.removeAll { $0.kind == .definitions } }
         }
         if kinds.contains(.keyphrases) {
             found += KeyPhraseExpert.rank(phrases, stats: wordStats(text, index: index), blocks: blocks, tokens: index.tokenCount,

@@ -92,9 +92,9 @@ enum NameExpert {
                 let caps = words.allSatisfy { isAllCaps(text, $0) }
                 // Every word one the document mostly writes in lower case ("Covered Software", "Source Code Form"): a term, not a name.
                 let ordinary = words.allSatisfy { common.contains(text.tokens[$0].id) || connectors.contains(text.string(token: $0)) }
-                if words.count >= 2, !caps, !ordinary || acronymAfter(text, b, words: words, in: range) != nil {
-                    out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[b].end, value: value,
-                                          partner: acronymAfter(text, b, words: words, in: range), isAcronym: false))
+                let acronym = words.count >= 2 ? acronymAfter(text, b, words: words, in: range) : nil
+                if words.count >= 2, !caps, !ordinary || acronym != nil {
+                    out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[b].end, value: value, partner: acronym, isAcronym: false))
                 } else if words.count == 1, isAllCaps(text, a), text.tokens[a].end - text.tokens[a].start <= 8 {
                     out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[a].end, value: value,
                                           partner: expansionAfter(text, a, in: range), isAcronym: true))

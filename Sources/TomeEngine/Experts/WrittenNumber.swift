@@ -60,7 +60,7 @@ struct WrittenNumber {
                 last += 2
             }
             // Groups of three after a space: "1 234 567,89".
-            while digits.count <= 3 || groupedBySpaces(digits), !digits.contains(0x2C), !digits.contains(0x2E),
+            while digits.count <= 3 || digits.contains(0x20), !digits.contains(0x2C), !digits.contains(0x2E),
                   last + 1 < range.upperBound, text.oneSpace(after: last),
                   !text.touching(last, last + 1), text.tokens[last + 1].kind == .number {
                 let next = text.bytes[Int(text.tokens[last + 1].start)..<Int(text.tokens[last + 1].end)]
@@ -82,8 +82,6 @@ struct WrittenNumber {
         guard let value = decimal(digits, scaled: scale != 1) else { return nil }
         return WrittenNumber(value: value * scale, first: t, last: last)
     }
-
-    static func groupedBySpaces(_ digits: [UInt8]) -> Bool { digits.contains(0x20) }
 
     /// The decimal value of digits with marks (`1,234.56`, `1 234,56`, `1'234`,
     /// Indian `1,23,456`); nil when the marks do not group the digits as
