@@ -77,11 +77,11 @@ import Testing
 
     /// Sinkhorn's marginals hold inside the summarizer: every probe spends
     /// one unit of mass, every sentence read is shared evenly.
-    @Test func sinkhornBalancesTheProbesInsideTheSummarizer() throws {
-        let analysis = try analyse(Self.report)
+    /// The summarizer's input for an analysis of `text` (each unit 20 tokens long).
+    func input(_ analysis: Analysis, _ text: String) -> Summarizer.Input {
         var terms: [UInt64] = [], ends: [Int] = []
         var tokenizer = Tokenizer()
-        let bytes = Array(Self.report.utf8)
+        let bytes = Array(text.utf8)
         for u in 0..<analysis.index.unitCount {
             let unit = String(decoding: bytes[Int(analysis.index.unitStarts[u])..<Int(analysis.index.unitEnds[u])], as: UTF8.self)
             var copy = unit
@@ -90,8 +90,14 @@ import Testing
             }
             ends.append(terms.count)
         }
-        let input = Summarizer.Input(index: analysis.index, terms: terms, termEnds: ends,
-                                     unitTokens: (0..<analysis.index.unitCount).map { _ in 20 })
+        return Summarizer.Input(index: analysis.index, terms: terms, termEnds: ends,
+                                unitTokens: (0..<analysis.index.unitCount).map { _ in 20 })
+    }
+
+    @Test func sinkhornBalancesTheProbesInsideTheSummarizer() throws {
+        let analysis = try analyse(Self.report)
+        let bytes = Array(Self.report.utf8)
+        let input = input(analysis, Self.report)
         let parameters = SummaryParameters()
         let choice = bytes.withUnsafeBufferPointer { buffer in
             Summarizer.choose(in: 0..<Int32(analysis.index.unitCount), sentences: 3, parameters: parameters, input: input,
@@ -111,6 +117,32 @@ import Testing
         #expect(balance.matrix.allSatisfy { $0 >= 0 })
     }
 
+    /// Extracted PDF text runs a sentence over a page break (its running
+    /// head in the middle) and a console session into the sentence that
+    /// explains it: neither is a candidate, though each starts with a
+    /// capital and ends with a stop; the same sentence whole is.
+    @Test func sentencesRunIntoPageFurnitureOrConsoleLinesAreNotCandidates() throws {
+        let head = "Kernel Methods in R: An Introduction"
+        let topics = ["inner products of observations", "support vectors of the margin", "the cost of a misclassification", "the width of the Gaussian kernel"]
+        let pages = topics.enumerated().map { page, topic in "\(page + 1)\n\(head)\nThis page is about \(topic) and how the package computes it.\n" }
+        let text = pages.joined(separator: "\n")
+            + "\nSupport vector machines separate the two classes with the widest\n7\n\(head)\nmargin that the training observations allow.\n"
+            + "\nThe package ships with twelve kernel functions\n> kernels()\n[1] 12\nwhich the next section compares on three data sets.\n"
+            + "\nSupport vector machines separate the two classes with the widest\nmargin that the training observations allow.\n"
+        let analysis = try analyse(text)
+        let bytes = Array(text.utf8)
+        let flags = bytes.withUnsafeBufferPointer { Summarizer.candidateFlags(input(analysis, text), bytes: $0, parameters: SummaryParameters()) }
+        var verdicts: [String: Bool] = [:]
+        for u in 0..<analysis.index.unitCount {
+            verdicts[self.text(of: Int32(u), in: analysis, text).trimmingCharacters(in: .whitespacesAndNewlines)] = flags[u]
+        }
+        #expect(verdicts["Support vector machines separate the two classes with the widest\nmargin that the training observations allow."] == true, "\(verdicts)")
+        #expect(verdicts["\(head)\nmargin that the training observations allow."] == false, "\(verdicts)")
+        #expect(verdicts.first { $0.key.hasPrefix("The package ships") }?.value == false, "\(verdicts)")
+        #expect(verdicts["This page is about the cost of a misclassification and how the package computes it."] == true, "\(verdicts)")
+        #expect(Summarizer.readsAsASentence("\(head)\nmargin that the training observations allow."), "the line rule, not the sentence rule, refuses it")
+    }
+
     @Test func sectionsOfMeaningfulSizeGetTheirOwnSummary() throws {
         let offsets = ["Harbour", "Bakery", "Observatory"].compactMap { title in
             Self.report.range(of: "\n\n" + title + "\n\n").map { Self.report.utf8.distance(from: Self.report.startIndex, to: $0.lowerBound) + 2 }
@@ -126,12 +158,18 @@ import Testing
 
     @Test func whatReadsAsASentence() {
         for good in ["The tide turns at noon.", "“Quoted,” she said, “it ends here.”", "42 ships left the port today.", "Über alles gilt das.",
-                     "港口今天有四十二艘船离开了。"] {
+                     "港口今天有四十二艘船离开了。",
+                     "In this paper we presented an object oriented framework\nfor robust multivariate analysis.",
+                     "The Rcpp package presented in this paper\nSimplifies nothing, it turns out.", "2 ships left at 10 in the morning."] {
             #expect(Summarizer.readsAsASentence(good), "\(good)")
         }
         for bad in ["the tide turns at noon.", "The tide turns at noon", "12 34 56 78 90 12 34.", "if (x == 1) { y = 2; } else { z = 3; }.",
                     "Smith et al. showed this in 2019.", "See https://example.org for more.", "NO WARRANTY IS GIVEN FOR THIS SOFTWARE.",
-                    "2.5. MEMORY MANAGEMENT bzip2 compresses large files.", "See Section 6.2.1 [Lists], page 30.", "[12] A. Author, Title."] {
+                    "2.5. MEMORY MANAGEMENT bzip2 compresses large files.", "See Section 6.2.1 [Lists], page 30.", "[12] A. Author, Title.",
+                    "> summary(fit) gives the estimates.", "• The first item of a list.", "– A dash before a sentence.",
+                    "2. The model-based recursive partitioning algorithm\nThe basic idea is to grow a tree of models.",
+                    "3.1 Data The survey asked every household twice.", "Conclusions\nIn this paper we presented a framework.",
+                    "Concluding Remarks\nThe package is on CRAN."] {
             #expect(!Summarizer.readsAsASentence(bad), "\(bad)")
         }
     }
