@@ -87,7 +87,10 @@ import TomeTestSupport
 
     @Test func eachTypedFailureLandsInFailedWithItsSidecar() throws {
         let daemon = DaemonFixture()
-        try daemon.start()
+        // A TMPDIR of its own: the daemon writes its files where they belong, never there.
+        let tmp = daemon.scratch.file("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        try daemon.start(environment: ["TMPDIR": tmp])
         let plain = Self.pdf([["Secret text."]], in: daemon.scratch, name: "plain.pdf")
         daemon.scratch.write("plain.pdf", plain)
         let qpdf = try runProcess("qpdf", ["--encrypt", "u", "o", "256", "--", daemon.scratch.file("plain.pdf"), daemon.scratch.file("locked.pdf")])
@@ -107,6 +110,7 @@ import TomeTestSupport
             #expect(sidecar.contains("error: \(code)"))
             #expect(FileManager.default.fileExists(atPath: daemon.state + "/failed/\(name)"))
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
     }
 
     @Test func killNineMidBatchThenRestartFinishesEverythingOnce() throws {
