@@ -398,10 +398,12 @@ public enum Summarizer {
     /// letters, and not code, a citation or an address.
     static func readsAsASentence(_ raw: String) -> Bool {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        // A capital or a digit first, after any opening quote or bracket (not a bullet, a dash or a prompt).
-        guard let first = text.unicodeScalars.first(where: { !"\"'“‘(«".unicodeScalars.contains($0) }),
-              first.properties.isAlphabetic && !first.properties.isLowercase || first.properties.numericType != nil else { return false }
-        let tail = text.unicodeScalars.reversed().first { !"\"'”’)»]".unicodeScalars.contains($0) }
+        // A capital, a digit or a currency sign first, after any opening quote, bracket or
+        // Spanish ¿ ¡ (not a bullet, a dash or a prompt).
+        guard let first = text.unicodeScalars.first(where: { !"\"'“‘„‚«»‹(¿¡".unicodeScalars.contains($0) }),
+              first.properties.isAlphabetic && !first.properties.isLowercase || first.properties.numericType != nil
+                || first.properties.generalCategory == .currencySymbol else { return false }
+        let tail = text.unicodeScalars.reversed().first { !"\"'”’“‘)»«›‹]".unicodeScalars.contains($0) }
         guard let last = tail, ".!?。！？".unicodeScalars.contains(last) else { return false }
         var letters = 0, upper = 0, visible = 0, code = 0
         for scalar in text.unicodeScalars {

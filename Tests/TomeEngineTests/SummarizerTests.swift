@@ -160,7 +160,8 @@ import Testing
         for good in ["The tide turns at noon.", "“Quoted,” she said, “it ends here.”", "42 ships left the port today.", "Über alles gilt das.",
                      "港口今天有四十二艘船离开了。",
                      "In this paper we presented an object oriented framework\nfor robust multivariate analysis.",
-                     "The Rcpp package presented in this paper\nSimplifies nothing, it turns out.", "2 ships left at 10 in the morning."] {
+                     "The Rcpp package presented in this paper\nSimplifies nothing, it turns out.", "2 ships left at 10 in the morning.",
+                     "$5 million was raised by the harbour fund.", "¿Qué barcos salieron del puerto hoy?", "„Das Schiff“, sagte sie, „ist fort.“"] {
             #expect(Summarizer.readsAsASentence(good), "\(good)")
         }
         for bad in ["the tide turns at noon.", "The tide turns at noon", "12 34 56 78 90 12 34.", "if (x == 1) { y = 2; } else { z = 3; }.",
