@@ -35,9 +35,11 @@ enum NameExpert {
     static let connectors: Set<String> = ["of", "for", "&", "de", "der", "den", "des", "du", "la", "le", "von", "van", "del", "da", "di", "für", "the"]
     /// Words a citation's names may stand among before its year (`Cameron and Miller 2015`, `Zeileis et al. (2020)`).
     static let citationJoiners: Set<String> = ["and", "&", ",", "et", "al", ".", "(", "und"]
+    /// Days, months, and the days named from today ("Today Tome extracts …" names no one).
     static let calendarWords = ExpertWords.ids("""
         monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october
         november december montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche
+        today tomorrow yesterday tonight heute gestern morgen demain hier hoy mañana ayer
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     static func isCapitalWord(_ text: ExpertText, _ t: Int) -> Bool {
