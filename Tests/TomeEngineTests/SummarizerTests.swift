@@ -75,8 +75,6 @@ import Testing
         #expect(one.summary.units.count == 5)
     }
 
-    /// Sinkhorn's marginals hold inside the summarizer: every probe spends
-    /// one unit of mass, every sentence read is shared evenly.
     /// The summarizer's input for an analysis of `text` (each unit 20 tokens long).
     func input(_ analysis: Analysis, _ text: String) -> Summarizer.Input {
         var terms: [UInt64] = [], ends: [Int] = []
@@ -94,6 +92,8 @@ import Testing
                                 unitTokens: (0..<analysis.index.unitCount).map { _ in 20 })
     }
 
+    /// Sinkhorn's marginals hold inside the summarizer: every probe spends
+    /// one unit of mass, every sentence read is shared evenly.
     @Test func sinkhornBalancesTheProbesInsideTheSummarizer() throws {
         let analysis = try analyse(Self.report)
         let bytes = Array(Self.report.utf8)
@@ -117,18 +117,8 @@ import Testing
         #expect(balance.matrix.allSatisfy { $0 >= 0 })
     }
 
-    /// Extracted PDF text runs a sentence over a page break (its running
-    /// head in the middle) and a console session into the sentence that
-    /// explains it: neither is a candidate, though each starts with a
-    /// capital and ends with a stop; the same sentence whole is.
-    @Test func sentencesRunIntoPageFurnitureOrConsoleLinesAreNotCandidates() throws {
-        let head = "Kernel Methods in R: An Introduction"
-        let topics = ["inner products of observations", "support vectors of the margin", "the cost of a misclassification", "the width of the Gaussian kernel"]
-        let pages = topics.enumerated().map { page, topic in "\(page + 1)\n\(head)\nThis page is about \(topic) and how the package computes it.\n" }
-        let text = pages.joined(separator: "\n")
-            + "\nSupport vector machines separate the two classes with the widest\n7\n\(head)\nmargin that the training observations allow.\n"
-            + "\nThe package ships with twelve kernel functions\n> kernels()\n[1] 12\nwhich the next section compares on three data sets.\n"
-            + "\nSupport vector machines separate the two classes with the widest\nmargin that the training observations allow.\n"
+    /// Each unit's text (trimmed) and whether it is a candidate.
+    func verdicts(_ text: String) throws -> [String: Bool] {
         let analysis = try analyse(text)
         let bytes = Array(text.utf8)
         let flags = bytes.withUnsafeBufferPointer { Summarizer.candidateFlags(input(analysis, text), bytes: $0, parameters: SummaryParameters()) }
@@ -136,11 +126,58 @@ import Testing
         for u in 0..<analysis.index.unitCount {
             verdicts[self.text(of: Int32(u), in: analysis, text).trimmingCharacters(in: .whitespacesAndNewlines)] = flags[u]
         }
-        #expect(verdicts["Support vector machines separate the two classes with the widest\nmargin that the training observations allow."] == true, "\(verdicts)")
-        #expect(verdicts["\(head)\nmargin that the training observations allow."] == false, "\(verdicts)")
-        #expect(verdicts.first { $0.key.hasPrefix("The package ships") }?.value == false, "\(verdicts)")
-        #expect(verdicts["This page is about the cost of a misclassification and how the package computes it."] == true, "\(verdicts)")
-        #expect(Summarizer.readsAsASentence("\(head)\nmargin that the training observations allow."), "the line rule, not the sentence rule, refuses it")
+        return verdicts
+    }
+
+    /// Extracted PDF text runs a sentence over a page break (its running
+    /// head in the middle), a command at a prompt or a row of figures into
+    /// the sentence around it: none is a candidate, though each starts with
+    /// a capital and ends with a stop. The same sentence whole is one; so
+    /// are a sentence that starts late on a wrapped line and a block quote.
+    @Test func sentencesRunIntoPageFurnitureOrConsoleLinesAreNotCandidates() throws {
+        for newline in ["\n", "\r\n"] {
+            let head = "Kernel Methods in R: An Introduction"
+            let topics = ["inner products of observations", "support vectors of the margin", "the cost of a misclassification", "the width of the Gaussian kernel"]
+            let pages = topics.enumerated().map { page, topic in "\(page + 1)\n\(head)\nThis page is about \(topic) and how the package computes it.\n" }
+            let text = (pages.joined(separator: "\n")
+                + "\nSupport vector machines separate the two classes with the widest\n7\n\(head)\nmargin that the training observations allow.\n"
+                + "\nThe package ships with twelve kernel functions\n> kernels(all = TRUE)\nwhich the next section compares on three data sets.\n"
+                + "\nThe first coefficients of the radial kernel, in the rows\n[1,]\n.\n"
+                + "\nSupport vector machines separate the two classes with the widest\nmargin that the training observations allow.\n"
+                + "\nThe figures are in Table 2. In the\nUnited States, most ports close at noon on Sundays.\n"
+                + "\n> The harbour closes at noon on Sundays and on every public holiday.\n"
+            )
+                .replacingOccurrences(of: "\n", with: newline)
+            let verdicts = try verdicts(text)
+            func verdict(_ prefix: String, _ suffix: String) -> Bool? {
+                let matching = verdicts.filter { $0.key.hasPrefix(prefix) && $0.key.hasSuffix(suffix) }
+                return matching.count == 1 ? matching.first?.value : nil
+            }
+            #expect(verdict("Support vector machines", "widest\(newline)margin that the training observations allow.") == true, "\(verdicts)")
+            #expect(verdict("\(head)", "margin that the training observations allow.") == false, "\(verdicts)")
+            #expect(verdict("The package ships", "three data sets.") == false, "\(verdicts)")
+            #expect(verdict("The first coefficients", "[1,]\(newline).") == false, "\(verdicts)")
+            #expect(Summarizer.readsAsASentence("The first coefficients of the radial kernel, in the rows\n[1,]\n."), "the line rule refuses it")
+            #expect(verdict("This page is about the cost", "computes it.") == true, "\(verdicts)")
+            #expect(verdict("In the", "on Sundays.") == true, "\(verdicts)")
+            #expect(verdict("> The harbour closes", "public holiday.") == true, "\(verdicts)")
+            #expect(Summarizer.readsAsASentence("\(head)\nmargin that the training observations allow."), "the line rule, not the sentence rule, refuses it")
+        }
+    }
+
+    /// The line table on the edges: no text, no newline, the last line, a range inside one long line.
+    @Test func nonProseLinesOnTheEdges() {
+        func crosses(_ text: String, _ range: Range<Int>) -> Bool {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBufferPointer { Summarizer.NonProseLines($0).crosses(range) }
+        }
+        #expect(!crosses("", 0..<0))
+        #expect(!crosses("One long line of prose and nothing else, in two sentences. Here is the second.", 60..<80))
+        #expect(crosses("A sentence.\n12\nAnother.", 0..<24))
+        #expect(crosses("The text.\n> fit <- lm(y ~ x)", 10..<29))
+        #expect(!crosses("The text.\n$ make is all it takes.", 10..<34), "a prompt before a sentence with its stop")
+        #expect(crosses("Running head here\nx\nRunning head here\ny\nRunning head here", 40..<57))
+        #expect(!crosses("Running head here\nx\nRunning head here\ny", 0..<17), "twice is not furniture")
     }
 
     @Test func sectionsOfMeaningfulSizeGetTheirOwnSummary() throws {
@@ -161,7 +198,9 @@ import Testing
                      "港口今天有四十二艘船离开了。",
                      "In this paper we presented an object oriented framework\nfor robust multivariate analysis.",
                      "The Rcpp package presented in this paper\nSimplifies nothing, it turns out.", "2 ships left at 10 in the morning.",
-                     "$5 million was raised by the harbour fund.", "¿Qué barcos salieron del puerto hoy?", "„Das Schiff“, sagte sie, „ist fort.“"] {
+                     "$5 million was raised by the harbour fund.", "¿Qué barcos salieron del puerto hoy?", "„Das Schiff“, sagte sie, „ist fort.“",
+                     "« Bonjour », dit-il.", "Il a dit : « Je viens. »", "§ 5 gilt entsprechend.", "—¿Vienes? —preguntó.",
+                     "**Note:** The harbour closes at noon.", "20 European countries signed the treaty.", "3 Stunden später kam der Zug an."] {
             #expect(Summarizer.readsAsASentence(good), "\(good)")
         }
         for bad in ["the tide turns at noon.", "The tide turns at noon", "12 34 56 78 90 12 34.", "if (x == 1) { y = 2; } else { z = 3; }.",
@@ -170,9 +209,14 @@ import Testing
                     "> summary(fit) gives the estimates.", "• The first item of a list.", "– A dash before a sentence.",
                     "2. The model-based recursive partitioning algorithm\nThe basic idea is to grow a tree of models.",
                     "3.1 Data The survey asked every household twice.", "Conclusions\nIn this paper we presented a framework.",
-                    "Concluding Remarks\nThe package is on CRAN."] {
+                    "Concluding Remarks\nThe package is on CRAN.", "2 Mixture models\nThe basic idea is to mix two models.",
+                    "Conclusions\r\nIn this paper we presented a framework."] {
             #expect(!Summarizer.readsAsASentence(bad), "\(bad)")
         }
+        // A short first line is a heading only when the unit starts the line; late on a wrapped line it is the sentence's start.
+        #expect(!Summarizer.readsAsASentence("In the\nUnited States, most ports close at noon.", atLineStart: true))
+        #expect(Summarizer.readsAsASentence("In the\nUnited States, most ports close at noon.", atLineStart: false))
+        #expect(Summarizer.readsAsASentence("2 Mixture models\nThe basic idea is to mix two models.", atLineStart: false))
     }
 
     @Test func aSummaryRoundTripsAndDamageIsRefused() throws {

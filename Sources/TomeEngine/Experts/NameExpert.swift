@@ -35,12 +35,15 @@ enum NameExpert {
     static let connectors: Set<String> = ["of", "for", "&", "de", "der", "den", "des", "du", "la", "le", "von", "van", "del", "da", "di", "für", "the"]
     /// Words a citation's names may stand among before its year (`Cameron and Miller 2015`, `Zeileis et al. (2020)`).
     static let citationJoiners: Set<String> = ["and", "&", ",", "et", "al", ".", "(", "und"]
-    /// Days, months, and the days named from today ("Today Tome extracts …" names no one).
     static let calendarWords = ExpertWords.ids("""
         monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october
         november december montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche
-        today tomorrow yesterday tonight heute gestern morgen demain hier hoy mañana ayer
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+
+    /// Days named from today, dropped before a name ("Today Tome extracts …" names no one) but not
+    /// after one ("Psychology Today" is a magazine).
+    static let relativeDays = ExpertWords.ids(
+        "today tomorrow yesterday tonight heute gestern demain hoy mañana ayer".split(separator: " ").map(String.init))
 
     static func isCapitalWord(_ text: ExpertText, _ t: Int) -> Bool {
         text.tokens[t].kind == .word && text.tokens[t].capitalized && !(text.first(t) >= 0x30 && text.first(t) <= 0x39)
@@ -80,7 +83,7 @@ enum NameExpert {
                 // Trim: function, month and day words first; at the sentence's start, a word the document writes in lower case.
                 // (An acronym is never a function word: "WHO" is not "who"; nor is an initial: "A. Zeileis".)
                 while let w = words.first, !isAllCaps(text, w), !isInitial(text, w),
-                      StopWords.all.contains(text.tokens[w].id) || calendarWords.contains(text.tokens[w].id)
+                      StopWords.all.contains(text.tokens[w].id) || calendarWords.contains(text.tokens[w].id) || relativeDays.contains(text.tokens[w].id)
                         || (w == firstWord && common.contains(text.tokens[w].id)) {
                     words.removeFirst()
                 }

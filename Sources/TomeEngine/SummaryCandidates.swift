@@ -1,0 +1,219 @@
+import Foundation
+
+/// Which sentences a summary may take: prose a reader can use, not the
+/// debris that extracted text carries (see `Summarizer`'s comment).
+extension Summarizer {
+
+    /// Which units may be chosen.
+    static func candidateFlags(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters) -> [Bool] {
+        let index = input.index
+        // Lines the document repeats (running heads and feet, boilerplate) are not summary material.
+        var seen: [UInt64: Int] = [:]
+        let digests = (0..<index.unitCount).map { u -> UInt64 in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in Int(index.unitStarts[u])..<Int(index.unitEnds[u]) where bytes[i] > 0x20 { hash = (hash ^ UInt64(bytes[i] | 0x20)) &* 0x100_0000_01b3 }
+            seen[hash, default: 0] += 1
+            return hash
+        }
+        let lines = NonProseLines(bytes)
+        return (0..<index.unitCount).map { u in
+            guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1,
+                  (p.minTokens...p.maxTokens).contains(Int(input.unitTokens[u])),
+                  input.termEnds[u] - (u == 0 ? 0 : input.termEnds[u - 1]) >= 4 else { return false }
+            let range = Int(index.unitStarts[u])..<Int(index.unitEnds[u])
+            guard !lines.crosses(range) else { return false }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            var start = range.lowerBound
+            while start > 0 && (bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09) { start -= 1 }
+            return readsAsASentence(text, atLineStart: start == 0 || bytes[start - 1] == 0x0A)
+        }
+    }
+
+    /// Lines that are not prose, which a unit of extracted text can run
+    /// across: page furniture when a sentence goes on over a page break
+    /// ("… comes as little surprise" split by "2 / kernlab – An S4 Package
+    /// for Kernel Methods in R"), and console sessions run into the sentence
+    /// that explains them ("> M[2, 1] / [1] 12 / where the last two
+    /// statements show …"). Such a line is one that the document repeats
+    /// three times or more (compared by its letters alone, so the page
+    /// number beside a running head does not tell the copies apart), one
+    /// without a letter (page numbers, rows of figures, `[1,]`, "– 12 –"),
+    /// or a command at a prompt.
+    struct NonProseLines {
+        /// Where each line starts, and what it is: worked out once for the
+        /// document, so that a text on one long line costs no more than one
+        /// with many (each unit then costs a bisection).
+        private var lineStarts: [Int] = []
+        private var furniture: [Bool] = []
+        private var letterless: [Bool] = []
+
+        /// Prompts of the consoles manuals and papers show (R, shells, Python).
+        static let prompts: [[UInt8]] = ["> ", "R> ", "$ ", ">>> ", "+ "].map { Array($0.utf8) }
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var counts: [UInt64: Int] = [:]
+            var digests: [UInt64?] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+                let line = start..<(i > start && bytes[i - 1] == 0x0D ? i - 1 : i)  // \r\n as \n
+                let digest = Self.digest(bytes, line)
+                if let digest { counts[digest, default: 0] += 1 }
+                lineStarts.append(start)
+                digests.append(digest)
+                furniture.append(Self.isCommand(bytes, line))
+                letterless.append(line.contains { bytes[$0] > 0x20 } && !Self.hasLetter(bytes, line))
+                start = i + 1
+            }
+            for (line, digest) in digests.enumerated() where digest.map({ counts[$0, default: 0] >= 3 }) == true { furniture[line] = true }
+        }
+
+        /// Whether a line `range` touches (the whole line, not only the part
+        /// of it inside the range) is not prose.
+        func crosses(_ range: Range<Int>) -> Bool {
+            // The last line starting at or before the range's start, by bisection.
+            var (low, high) = (0, lineStarts.count - 1)
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if lineStarts[mid] <= range.lowerBound { low = mid } else { high = mid - 1 }
+            }
+            var line = low
+            while line < lineStarts.count && (line == low || lineStarts[line] < range.upperBound) {
+                if furniture[line] || letterless[line] { return true }
+                line += 1
+            }
+            return false
+        }
+
+        /// The letters of a line, case folded, hashed (FNV-1a); nil for a
+        /// line of fewer than 6 letters ("Page 3 of 10" has 6) or over 120
+        /// bytes (a paragraph on one line, not a running head).
+        static func digest(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> UInt64? {
+            guard line.count <= 120 else { return nil }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325, letters = 0
+            if line.allSatisfy({ bytes[$0] < 0x80 }) {
+                // ASCII (most lines): no decoding.
+                for i in line where isASCIILetter(bytes[i]) {
+                    hash = (hash ^ UInt64(bytes[i] | 0x20)) &* 0x100_0000_01b3
+                    letters += 1
+                }
+            } else {
+                for scalar in String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self).lowercased().unicodeScalars
+                where scalar.properties.isAlphabetic {
+                    hash = (hash ^ UInt64(scalar.value)) &* 0x100_0000_01b3
+                    letters += 1
+                }
+            }
+            return letters >= 6 ? hash : nil
+        }
+
+        /// Whether a line holds a letter: an ASCII one, or any alphabetic
+        /// character (a dash, a © or a no-break space is not one).
+        static func hasLetter(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+            var other = false
+            for i in line {
+                if isASCIILetter(bytes[i]) { return true }
+                if bytes[i] >= 0x80 { other = true }
+            }
+            guard other else { return false }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self).unicodeScalars.contains { $0.properties.isAlphabetic }
+        }
+
+        /// A command at a prompt: a prompt first, then code (a bracket, an
+        /// assignment) or no full stop at the end. A quoted sentence in an
+        /// e-mail or a Markdown block quote ("> The ports close at noon.")
+        /// and a wrapped "(p / > 0.05)." are prose.
+        static func isCommand(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+            guard let first = line.first(where: { bytes[$0] > 0x20 }),
+                  let prompt = prompts.first(where: { p in first + p.count <= line.upperBound && bytes[first..<(first + p.count)].elementsEqual(p) })
+            else { return false }
+            let rest = (first + prompt.count)..<line.upperBound
+            let assignment = rest.contains { $0 + 1 < rest.upperBound && bytes[$0] == 0x3C && bytes[$0 + 1] == 0x2D }  // R's "<-"
+            let code = assignment || rest.contains { "([{=".utf8.contains(bytes[$0]) }
+            let stop = rest.last(where: { bytes[$0] > 0x20 }).map { ".!?:".utf8.contains(bytes[$0]) } ?? false
+            return code || !stop
+        }
+
+        @inline(__always)
+        static func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    }
+
+    /// A heading that sentence splitting ran into the sentence after it,
+    /// when the unit starts a line: a section number and a capitalised word
+    /// on a short first line without a stop, the next line opening with a
+    /// capital ("2 Mixture models / The basic idea is …", "Conclusions / In
+    /// this paper we …"), or a numbered heading or list item ("2. The
+    /// model-based …", "3.1 Data The …"). A sentence that starts late on a
+    /// wrapped line ("… Table 2. In the / United States, most ports close
+    /// at noon.") and one that opens with a count ("20 European countries
+    /// signed.") are sentences.
+    static func runsInAHeading(_ text: String, words: [Substring], atLineStart: Bool) -> Bool {
+        guard atLineStart else { return false }
+        let numbered = words.first.map { word in
+            word.first?.isNumber == true
+                && word.split(separator: ".").allSatisfy { (1...2).contains($0.count) && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        } ?? false
+        if numbered, words.count >= 2, words[1].first?.isUppercase == true, words.first?.contains(".") == true { return true }
+        guard let newline = text.firstIndex(where: \.isNewline) else { return false }
+        let first = text[..<newline].trimmingCharacters(in: .whitespaces)
+        let next = text[text.index(after: newline)...].first { !$0.isWhitespace }
+        let firstWords = first.split(separator: " ", maxSplits: 8)
+        guard let last = first.last, !".,;:!?-–—(".contains(last), next?.isUppercase == true else { return false }
+        if numbered && firstWords.count <= 6 { return true }
+        return (1...6).contains(firstWords.count)
+            && firstWords.allSatisfy { word in word.count < 4 || word.first?.isUppercase == true || word.first?.isNumber == true }
+    }
+
+    /// A whole sentence of prose: a capital, a digit, a currency sign or §
+    /// first, a stop last, mostly letters, not code, a citation or an
+    /// address, and no heading run into it.
+    static func readsAsASentence(_ raw: String, atLineStart: Bool = true) -> Bool {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        // After any opening quote, bracket, Markdown emphasis or block quote, ¿ ¡, or a dialogue dash before
+        // one of them; not a bullet or a list dash. (A command at a prompt is `NonProseLines`' to refuse.)
+        let opening = "\"'“‘„‚«»‹(¿¡*_>".unicodeScalars
+        var scalars = text.unicodeScalars[...]
+        if scalars.first == "—", let next = scalars.dropFirst().first, next == "¿" || next == "¡" || next.properties.isUppercase {
+            scalars = scalars.dropFirst()
+        }
+        guard let first = scalars.first(where: { !opening.contains($0) && !$0.properties.isWhitespace }),
+              first.properties.isAlphabetic && !first.properties.isLowercase || first.properties.numericType != nil
+                || first.properties.generalCategory == .currencySymbol || first == "§" else { return false }
+        let closing = "\"'”’“‘)»«›‹]*_".unicodeScalars
+        let tail = text.unicodeScalars.reversed().first { !closing.contains($0) && !$0.properties.isWhitespace }
+        guard let last = tail, ".!?。！？".unicodeScalars.contains(last) else { return false }
+        var letters = 0, upper = 0, visible = 0, code = 0
+        for scalar in text.unicodeScalars {
+            // ASCII without Unicode's property tables: this runs on every sentence of the document.
+            if scalar.isASCII {
+                let b = UInt8(scalar.value)
+                if b <= 0x20 { continue }
+                visible += 1
+                if NonProseLines.isASCIILetter(b) {
+                    letters += 1
+                    if b <= 0x5A { upper += 1 }
+                } else if "{}<>=;|\\_$#@".utf8.contains(b) {
+                    code += 1
+                }
+            } else if !scalar.properties.isWhitespace {
+                visible += 1
+                if scalar.properties.isAlphabetic { letters += 1 }
+                if scalar.properties.isUppercase { upper += 1 }
+            }
+        }
+        // Mostly capitals: a licence's shouting, or a heading run into its first sentence ("2.5. MEMORY MANAGEMENT bzip2 …").
+        guard visible > 0, Double(letters) >= 0.7 * Double(visible), code <= 2, Double(upper) <= 0.3 * Double(letters) else { return false }
+        let words = Array(text.split(maxSplits: 3, whereSeparator: \.isWhitespace).prefix(3))
+        if words.count == 3, words[0].allSatisfy({ $0.isNumber || $0 == "." }),
+           words.dropFirst().allSatisfy({ $0.count > 1 && $0.allSatisfy { $0.isUppercase } }) { return false }
+        if runsInAHeading(text, words: words, atLineStart: atLineStart) { return false }
+        // Citations, addresses and cross-references ("See Section 6.2.1 […], page 30.") point elsewhere.
+        let lower = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        func has(_ needle: String) -> Bool {
+            let n = Array(needle.utf8)
+            guard lower.count >= n.count else { return false }
+            return (0...(lower.count - n.count)).contains { i in lower[i] == n[0] && Array(lower[i..<(i + n.count)]) == n }
+        }
+        return !["et al.", "doi:", "http://", "https://", "www.", "isbn", "pp. ", "vol. "].contains(where: has)
+            && !(lower.starts(with: Array("see ".utf8)) && has("page "))
+    }
+}
