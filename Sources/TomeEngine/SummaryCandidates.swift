@@ -10,8 +10,7 @@ extension Summarizer {
         // Lines the document repeats (running heads and feet, boilerplate) are not summary material.
         var seen: [UInt64: Int] = [:]
         let digests = (0..<index.unitCount).map { u -> UInt64 in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for i in Int(index.unitStarts[u])..<Int(index.unitEnds[u]) where bytes[i] > 0x20 { hash = (hash ^ UInt64(bytes[i] | 0x20)) &* 0x100_0000_01b3 }
+            let hash = CanonicalForm.fnv1a(bytes[Int(index.unitStarts[u])..<Int(index.unitEnds[u])].lazy.filter { $0 > 0x20 }.map { $0 | 0x20 })
             seen[hash, default: 0] += 1
             return hash
         }
@@ -23,10 +22,15 @@ extension Summarizer {
             let range = Int(index.unitStarts[u])..<Int(index.unitEnds[u])
             guard !lines.crosses(range) else { return false }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-            var start = range.lowerBound
-            while start > 0 && (bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09) { start -= 1 }
-            return readsAsASentence(text, atLineStart: start == 0 || bytes[start - 1] == 0x0A)
+            return readsAsASentence(text, atLineStart: startsALine(at: range.lowerBound, in: bytes))
         }
+    }
+
+    /// Whether only spaces or tabs stand between the line's start and `offset`.
+    static func startsALine<Bytes: RandomAccessCollection<UInt8>>(at offset: Int, in bytes: Bytes) -> Bool where Bytes.Index == Int {
+        var start = offset
+        while start > bytes.startIndex && (bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09) { start -= 1 }
+        return start == bytes.startIndex || bytes[start - 1] == 0x0A
     }
 
     /// Lines that are not prose, which a unit of extracted text can run
@@ -44,8 +48,7 @@ extension Summarizer {
         /// document, so that a text on one long line costs no more than one
         /// with many (each unit then costs a bisection).
         private var lineStarts: [Int] = []
-        private var furniture: [Bool] = []
-        private var letterless: [Bool] = []
+        private var notProse: [Bool] = []
 
         /// Prompts of the consoles manuals and papers show (R, shells, Python).
         static let prompts: [[UInt8]] = ["> ", "R> ", "$ ", ">>> ", "+ "].map { Array($0.utf8) }
@@ -60,11 +63,10 @@ extension Summarizer {
                 if let digest { counts[digest, default: 0] += 1 }
                 lineStarts.append(start)
                 digests.append(digest)
-                furniture.append(Self.isCommand(bytes, line))
-                letterless.append(line.contains { bytes[$0] > 0x20 } && !Self.hasLetter(bytes, line))
+                notProse.append(Self.isCommand(bytes, line) || line.contains { bytes[$0] > 0x20 } && !Self.hasLetter(bytes, line))
                 start = i + 1
             }
-            for (line, digest) in digests.enumerated() where digest.map({ counts[$0, default: 0] >= 3 }) == true { furniture[line] = true }
+            for (line, digest) in digests.enumerated() where digest.map({ counts[$0, default: 0] >= 3 }) == true { notProse[line] = true }
         }
 
         /// Whether a line `range` touches (the whole line, not only the part
@@ -78,32 +80,25 @@ extension Summarizer {
             }
             var line = low
             while line < lineStarts.count && (line == low || lineStarts[line] < range.upperBound) {
-                if furniture[line] || letterless[line] { return true }
+                if notProse[line] { return true }
                 line += 1
             }
             return false
         }
 
-        /// The letters of a line, case folded, hashed (FNV-1a); nil for a
-        /// line of fewer than 6 letters ("Page 3 of 10" has 6) or over 120
+        /// The line's letters, lower-cased, as UTF-8, hashed (FNV-1a); nil for
+        /// a line of fewer than 6 letters ("Page 3 of 10" has 6) or over 120
         /// bytes (a paragraph on one line, not a running head).
         static func digest(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> UInt64? {
             guard line.count <= 120 else { return nil }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325, letters = 0
             if line.allSatisfy({ bytes[$0] < 0x80 }) {
                 // ASCII (most lines): no decoding.
-                for i in line where isASCIILetter(bytes[i]) {
-                    hash = (hash ^ UInt64(bytes[i] | 0x20)) &* 0x100_0000_01b3
-                    letters += 1
-                }
-            } else {
-                for scalar in String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self).lowercased().unicodeScalars
-                where scalar.properties.isAlphabetic {
-                    hash = (hash ^ UInt64(scalar.value)) &* 0x100_0000_01b3
-                    letters += 1
-                }
+                let letters = bytes[line].lazy.filter(isASCIILetter)
+                return letters.count >= 6 ? CanonicalForm.fnv1a(letters.map { $0 | 0x20 }) : nil
             }
-            return letters >= 6 ? hash : nil
+            let letters = String(decoding: UnsafeBufferPointer(rebasing: bytes[line]), as: UTF8.self).lowercased().unicodeScalars
+                .filter(\.properties.isAlphabetic)
+            return letters.count >= 6 ? CanonicalForm.fnv1a(String(String.UnicodeScalarView(letters)).utf8) : nil
         }
 
         /// Whether a line holds a letter: an ASCII one, or any alphabetic

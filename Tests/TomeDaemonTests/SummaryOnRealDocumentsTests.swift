@@ -36,9 +36,8 @@ import TomeExtract
             #expect(!repeated.contains(sentence), "a line repeated on pages: \(sentence)")
             #expect(sentence.contains { $0.isLetter } && !sentence.allSatisfy { $0.isNumber || $0.isWhitespace }, "\(sentence)")
             #expect(!sentence.contains(". . ."), "a contents line: \(sentence)")
-            var start = Int(analysis.index.unitStarts[Int(unit)])
-            while start > 0 && (bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09) { start -= 1 }
-            #expect(Summarizer.readsAsASentence(sentence, atLineStart: start == 0 || bytes[start - 1] == 0x0A), "\(sentence)")
+            let atLineStart = Summarizer.startsALine(at: Int(analysis.index.unitStarts[Int(unit)]), in: bytes)
+            #expect(Summarizer.readsAsASentence(sentence, atLineStart: atLineStart), "\(sentence)")
         }
         // Section summaries stay inside their section.
         let starts = analysis.summary.sections.map(\.heading)
