@@ -61,6 +61,15 @@ public struct SummaryParameters: Sendable, Equatable {
     /// on the tuning half ROUGE-2 went from 0.072 (γ = 0) to 0.089 (γ = 2)
     /// with the candidates of the time, and now sits at 0.090–0.094 for γ 2–4.
     public var centralityExponent = 4.0
+    /// A concluding section (headed "Conclusions", "Summary", "Discussion",
+    /// "Concluding remarks", …: `Summarizer.isConcludingHeading`) restates
+    /// the document's point, so the lead weight starts again there, at this
+    /// share of the document's start: a sentence's lead factor is the larger
+    /// of e^(−λ·pos) and w·e^(−λ·(pos − pos₀)), pos₀ the section's start
+    /// (0: off). Edmundson's location method, which also weighed sentences
+    /// under such headings. On the tuning half ROUGE-2 went from 0.088 (off)
+    /// to 0.099, 0.099, 0.102, 0.097 for w = 1, 1.5, 2, 3.
+    public var concludingWeight = 2.0
 
     public init() {}
 }
@@ -86,7 +95,8 @@ public struct SummaryParameters: Sendable, Equatable {
 ///    whatever belongs to the sentence alone, so that comes after it:
 ///    q(u) = prior(u)·cos(u, centroid)^γ·e^(−λ·pos(u)), pos(u) ∈ [0, 1) the
 ///    sentence's place in the document or section, λ = `leadWeight`, γ =
-///    `centralityExponent`.
+///    `centralityExponent`; in a concluding section the lead starts again
+///    (`concludingWeight`).
 /// 6. In turn, the (probe, sentence) with the largest P_pu·q(u) among free
 ///    probes and sentences is taken (a near copy, cos > 0.9, of one taken is
 ///    passed over). Document order.
@@ -123,14 +133,17 @@ public enum Summarizer {
         let space = VectorSpace(input, dims: p.dims)
         let candidates = candidateFlags(input, bytes: bytes, parameters: p)
         let all = 0..<Int32(input.index.unitCount)
-        let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates).units
+        let concluding = p.concludingWeight > 0 ? concludingSections(input.index, bytes: bytes) : []
+        let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
+                              concluding: concluding).units
         var sections: [DocumentSummary.Section] = []
         let starts = sectionStarts(input)
         for (s, start) in starts.enumerated() {
             let end = s + 1 < starts.count ? starts[s + 1] : Int32(input.index.unitCount)
             let tokens = (start..<end).reduce(0) { $0 + Int(input.unitTokens[Int($1)]) }
             guard tokens >= p.sectionMinTokens else { continue }
-            let units = choose(in: start..<end, sentences: p.sectionSentences, parameters: p, input: input, space: space, candidates: candidates).units
+            let units = choose(in: start..<end, sentences: p.sectionSentences, parameters: p, input: input, space: space,
+                               candidates: candidates, concluding: concluding).units
             if !units.isEmpty { sections.append(DocumentSummary.Section(heading: start, units: units)) }
         }
         return DocumentSummary(units: document, sections: sections)
@@ -146,6 +159,80 @@ public enum Summarizer {
         return (0..<Int32(index.unitCount)).filter { index.unitKinds[Int($0)] == UnitKind.heading.rawValue }
     }
 
+    /// Words that open the heading of a section that sums the document up.
+    static let concludingWords: Set<String> = [
+        "conclusion", "conclusions", "concluding", "summary", "discussion",
+        "zusammenfassung", "fazit", "schlussfolgerung", "schlussfolgerungen", "schlussbemerkungen", "diskussion",
+        "conclusión", "conclusiones", "resumen", "discusión", "résumé", "conclusioni", "riassunto", "discussione",
+        "conclusão", "conclusões", "resumo", "discussão",
+    ]
+
+    /// The first words of those headings, as UTF-8.
+    static let concludingFirstWords = Set((concludingWords + ["final", "closing"]).map { Array($0.utf8) })
+
+    /// Spaces and the characters of a section number ("5.2", "IV.").
+    @inline(__always)
+    static func numbering(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0D, 0x2E, 0x30...0x39, 0x49, 0x56, 0x58: true
+        default: false
+        }
+    }
+
+    /// The units where a concluding section starts: the unit holding a line
+    /// that reads as its heading (an optional section number, then at most
+    /// six words without a final stop, the first a `concludingWords` word,
+    /// or "Final remarks", "Closing remarks").
+    static func concludingSections(_ index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        var starts: [Int32] = []
+        var lineStart = 0
+        for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+            defer { lineStart = i + 1 }
+            guard i - lineStart <= 80, i > lineStart else { continue }
+            // Cheap first, on bytes (this runs on every line): past any section number, a first word that can open one.
+            var first = lineStart
+            while first < i, Self.numbering(bytes[first]) { first += 1 }
+            var end = first
+            while end < i && bytes[end] > 0x20 { end += 1 }
+            guard end > first, end - first <= 20, (0x41...0x5A).contains(bytes[first]),
+                  concludingFirstWords.contains(bytes[first..<end].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }) else { continue }
+            let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<i]), as: UTF8.self)
+            guard isConcludingHeading(line) else { continue }
+            // The unit holding the line's start.
+            var (low, high) = (0, index.unitCount - 1)
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if Int(index.unitStarts[mid]) <= lineStart { low = mid } else { high = mid - 1 }
+            }
+            if index.unitCount > 0, Int(index.unitEnds[low]) <= lineStart { low += 1 }  // the line starts between units
+            if low < index.unitCount, starts.last != Int32(low) { starts.append(Int32(low)) }
+        }
+        return starts
+    }
+
+    /// A line that heads a concluding section: an optional section number
+    /// ("5", "5.", "IV."), then one to six words without a final stop, the
+    /// first capitalised and one of `concludingWords` ("5 Conclusions",
+    /// "Summary and outlook", "Zusammenfassung"), or "Final remarks",
+    /// "Closing remarks". Not a sentence ("Conclusions are drawn in
+    /// Section 5."), nor a contents line ("5 Conclusions 23").
+    static func isConcludingHeading(_ line: String) -> Bool {
+        var words = line.split(whereSeparator: \.isWhitespace)
+        if let first = words.first, first.allSatisfy({ $0.isNumber || $0 == "." }) || isRomanNumeral(first) { words.removeFirst() }
+        guard (1...6).contains(words.count), let first = words.first, first.first?.isUppercase == true,
+              let last = line.last(where: { !$0.isWhitespace }), !".,;:!?".contains(last),
+              words.count == 1 || !(words.last?.allSatisfy(\.isNumber) ?? false) else { return false }
+        let word = first.lowercased()
+        if concludingWords.contains(word) { return true }
+        return words.count >= 2 && (word == "final" || word == "closing") && words[1].lowercased() == "remarks"
+    }
+
+    /// "IV.": a section number in Roman numerals, with its stop.
+    static func isRomanNumeral(_ word: Substring) -> Bool {
+        let body = word.dropLast()
+        return word.hasSuffix(".") && (1...5).contains(body.count) && body.allSatisfy { "IVX".contains($0) }
+    }
+
     /// What one summary chose, and the balanced matrix it chose from.
     struct Choice {
         var units: [Int32]
@@ -156,7 +243,7 @@ public enum Summarizer {
 
     /// `sentences` units of `range` for one summary.
     static func choose(in range: Range<Int32>, sentences: Int, parameters p: SummaryParameters, input: Input, space: VectorSpace,
-                       candidates: [Bool]) -> Choice {
+                       candidates: [Bool], concluding: [Int32] = []) -> Choice {
         let engine = input.index.parameters
         let pool = range.filter { candidates[Int($0)] }
         guard sentences > 0, !pool.isEmpty else { return Choice(units: [], balance: nil, probes: 0, read: []) }
@@ -200,10 +287,15 @@ public enum Summarizer {
                 logits[i * n + j] = beta * Double(space.dot(probe, unit: Int(u))) - (own.contains(u) ? 0 : p.unselectedPenalty)
             }
         }
+        let restarts = concluding.filter { range.contains($0) }
         let quality = read.map { u in
             let prior = max(Double(input.index.unitPriors[Int(u)]), 1) / 255
             let central = p.centralityExponent == 0 ? 1 : pow(max(0, Double(space.dot(centroid, unit: Int(u)))), p.centralityExponent)
-            return prior * central * exp(-p.leadWeight * Double(u - range.lowerBound) / Double(max(1, range.count)))
+            var lead = exp(-p.leadWeight * Double(u - range.lowerBound) / Double(max(1, range.count)))
+            if p.concludingWeight > 0, let start = restarts.last(where: { $0 <= u }) {
+                lead = max(lead, p.concludingWeight * exp(-p.leadWeight * Double(u - start) / Double(max(1, range.count))))
+            }
+            return prior * central * lead
         }
         let balance = Sinkhorn.balance(logits: logits, rows: m, columns: n, iterations: p.sinkhornIterations, epsilon: engine.sinkhornEpsilon)
 

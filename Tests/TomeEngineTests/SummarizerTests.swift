@@ -28,10 +28,12 @@ import Testing
         return parts.joined(separator: "\n\n")
     }
 
-    func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3, leadWeight: Double? = nil) throws -> Analysis {
+    func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3, leadWeight: Double? = nil,
+                 concludingWeight: Double? = nil) throws -> Analysis {
         var summary = SummaryParameters()
         summary.sentences = sentences
         if let leadWeight { summary.leadWeight = leadWeight }
+        if let concludingWeight { summary.concludingWeight = concludingWeight }
         summary.sectionMinTokens = 60
         return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
     }
@@ -64,6 +66,57 @@ import Testing
         #expect(early.count == 1 && late.count == 1)
         #expect(early[0] <= late[0])
         #expect(early[0] < Int32(try analyse(Self.report).index.unitCount / 3), "the first topic's")
+    }
+
+    /// A paper: an introduction, a long body on its methods, and a
+    /// conclusion that says again what the paper is about.
+    static func paper(heading: String) -> String {
+        let intro = ["The harbour survey measured how the tides move the sand along the eastern breakwater of the port.",
+                     "Divers and a sonar boat took part in the survey over three winters.",
+                     "Its data are published with this paper."]
+        let places = ["north quay", "fish market", "ferry ramp", "old lighthouse", "dry dock", "coal pier"]
+        let tools = ["sonar gauge", "grab sampler", "current meter", "tide pole", "echo sounder"]
+        let body = (0..<30).map { i in
+            "In week \(i + 1) the crew took the \(tools[i % tools.count]) to the \(places[i % places.count]) and logged its readings at slack water."
+        }
+        let closing = "The harbour survey shows that the tides move the sand along the eastern breakwater and silt the port each winter."
+        return (["Introduction", intro.joined(separator: " "), "2 Methods", body.joined(separator: " "), heading, closing,
+                 "The crew thanks the harbour master for the boat."])
+            .joined(separator: "\n\n")
+    }
+
+    /// The lead weight starts again at a concluding section's heading: its
+    /// first sentence, which restates the paper, is taken over the
+    /// introduction's third sentence; not without the restart, nor under a
+    /// heading that is not a conclusion's.
+    @Test func aConcludingSectionRestatesThePaper() throws {
+        let closing = "The harbour survey shows that"
+        func chosen(_ text: String, weight: Double) throws -> [String] {
+            let analysis = try analyse(text, sentences: 3, concludingWeight: weight)
+            return analysis.summary.units.map { self.text(of: $0, in: analysis, text) }
+        }
+        let w2 = try chosen(Self.paper(heading: "5 Conclusions"), weight: 2)
+        #expect(w2.contains { $0.hasPrefix(closing) }, "\(w2)")
+        #expect(try !chosen(Self.paper(heading: "5 Conclusions"), weight: 0).contains { $0.hasPrefix(closing) })
+        #expect(try !chosen(Self.paper(heading: "5 Further methods"), weight: 2).contains { $0.hasPrefix(closing) })
+
+        let text = Self.paper(heading: "IV. Summary and outlook")
+        let analysis = try analyse(text)
+        let bytes = Array(text.utf8)
+        let starts = bytes.withUnsafeBufferPointer { Summarizer.concludingSections(analysis.index, bytes: $0) }
+        let heading = try #require(text.range(of: "IV. Summary")).lowerBound.utf16Offset(in: text)
+        #expect(starts.map { Int(analysis.index.unitStarts[Int($0)]) } == [heading], "the unit the heading's line starts with")
+    }
+
+    @Test func whatHeadsAConcludingSection() {
+        for line in ["5 Conclusions", "5. Conclusion", "IV. Discussion", "Summary and outlook", "Concluding remarks",
+                     "  7.2 Final remarks\r", "Zusammenfassung", "Conclusiones", "Résumé"] {
+            #expect(Summarizer.isConcludingHeading(line), "\(line)")
+        }
+        for line in ["Conclusions are drawn in Section 5.", "5 Conclusions 23", "conclusions", "Summary:", "Final model",
+                     "The discussion of the results in the last three sections of this paper", "Introduction", ""] {
+            #expect(!Summarizer.isConcludingHeading(line), "\(line)")
+        }
     }
 
     @Test func theSameSummaryWhateverTheWorkers() throws {
