@@ -343,6 +343,8 @@ import TomeTestSupport
         #expect(documents.first?["status"] as? String == "failed")
         #expect(!daemon.log.split(separator: "\n").contains { $0.hasPrefix("error tomed: [TomeDaemon] forged") }, "\(daemon.log)")
         #expect(daemon.log.contains("empty\\nerror tomed"))
+        // The sidecar is written once the failure is committed (Disposer), so it may come a moment after the status.
+        try waitUntil(timeout: 10, "the file moved to failed/") { FileManager.default.fileExists(atPath: daemon.state + "/failed/\(name).error") }
         let sidecar = String(decoding: daemon.scratch.read("state/failed/\(name).error"), as: UTF8.self)
         #expect(sidecar.split(separator: "\n").map { $0.split(separator: ":").first ?? "" } == ["error", "message", "document", "file", "time"],
                 "\(sidecar)")
