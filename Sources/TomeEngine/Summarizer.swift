@@ -106,7 +106,8 @@ public struct SummaryParameters: Sendable, Equatable {
 /// `minTokens`…`maxTokens` tokens and at least four content words; not a
 /// heading, list item or contents line, nor a heading run into a sentence;
 /// not a line the document repeats (running heads and feet); mostly letters
-/// (no tables of numbers); not code, a citation or a URL; and no line of it
+/// (no tables of numbers); not code, a citation or a URL; not inside a
+/// copyright or licence notice (`noticeUnits`); and no line of it
 /// furniture or a command (`NonProseLines`: a running head or page number a
 /// sentence runs over at a page break, a console session).
 /// Deterministic: no randomness, ties broken by position.

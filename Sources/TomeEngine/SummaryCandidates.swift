@@ -15,8 +15,9 @@ extension Summarizer {
             return hash
         }
         let lines = NonProseLines(bytes)
+        let notices = noticeUnits(input, bytes: bytes)
         return (0..<index.unitCount).map { u in
-            guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1,
+            guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1, !notices[u],
                   (p.minTokens...p.maxTokens).contains(Int(input.unitTokens[u])),
                   input.termEnds[u] - (u == 0 ? 0 : input.termEnds[u - 1]) >= 4 else { return false }
             let range = Int(index.unitStarts[u])..<Int(index.unitEnds[u])
@@ -24,6 +25,90 @@ extension Summarizer {
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             return readsAsASentence(text, atLineStart: startsALine(at: range.lowerBound, in: bytes))
         }
+    }
+
+    /// The words of copyright and licence notices, as term ids: a unit with
+    /// none of them is not looked at for `noticePhrases`.
+    static let noticeTerms = Set(TermKey.terms(of: """
+        copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
+        redistributions redistribute reserved granted liable liability merchantability disclaimer disclaimed
+        vorbehalten réservés reservados
+        """))
+
+    /// The set phrases of notices (lower case, white space as one space):
+    /// what tells "Copyright © 1996 …" and "… WITHOUT ANY WARRANTY …" from a
+    /// manual's own text about copyright files or licences.
+    static let noticePhrases: [[UInt8]] = [
+        "all rights reserved", "without any warranty", "without warranty", "warranties of merchantability",
+        "permission is granted", "permission is hereby granted", "redistribution and use in source and binary forms",
+        "redistribute it and/or modify", "under the terms of the gnu", "licensed under the", "\"as is\"", "“as is”",
+        "copyright ©", "copyright (c)", "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
+    ].map { Array($0.utf8) }
+
+    /// Units inside a copyright or licence notice: a stretch of units (from
+    /// a heading, a short list item such as "1. Introduction", or a blank
+    /// line to the next) that holds a set phrase
+    /// of notices (`noticePhrases`) and of which at least 40% of the units
+    /// hold a notice word ("Copyright © 1996-2019 … All rights reserved.",
+    /// "Redistribution and use … are permitted …", "… WARRANTIES …"). Every
+    /// unit of the stretch is then part of the notice, also those without
+    /// such a word ("If you use this software in a product, an
+    /// acknowledgment … would be appreciated"). A manual's own text about
+    /// licences (Debian Policy's "Every package must be accompanied by a
+    /// verbatim copy of its … license(s)") holds no set phrase; and a
+    /// document that is mostly notice (a licence itself) keeps all its
+    /// sentences.
+    static func noticeUnits(_ input: Input, bytes: UnsafeBufferPointer<UInt8>) -> [Bool] {
+        let index = input.index
+        var notice = [Bool](repeating: false, count: index.unitCount)
+        var start = 0, covered = 0
+        while start < index.unitCount {
+            var end = start + 1
+            while end < index.unitCount && index.unitKinds[end] != UnitKind.heading.rawValue && index.unitKinds[end] != UnitKind.listItem.rawValue
+                    && !blankLine(bytes, Int(index.unitEnds[end - 1])..<Int(index.unitStarts[end])) { end += 1 }
+            let marked = (start..<end).filter { u in
+                input.terms[(u == 0 ? 0 : input.termEnds[u - 1])..<input.termEnds[u]].contains(where: noticeTerms.contains)
+            }
+            if 5 * marked.count >= 2 * (end - start),
+               marked.contains(where: { holdsANoticePhrase(bytes, Int(index.unitStarts[$0])..<Int(index.unitEnds[$0])) }) {
+                for u in start..<end { notice[u] = true }
+                covered += end - start
+            }
+            start = end
+        }
+        return 2 * covered < index.unitCount ? notice : [Bool](repeating: false, count: index.unitCount)
+    }
+
+    /// Whether the text in `range`, in lower case with its white space as one space, holds one of `noticePhrases`.
+    static func holdsANoticePhrase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var text: [UInt8] = []
+        text.reserveCapacity(range.count)
+        for i in range {
+            let b = bytes[i]
+            if b <= 0x20 {
+                if text.last != 0x20 { text.append(0x20) }
+            } else {
+                text.append((0x41...0x5A).contains(b) ? b | 0x20 : b)
+            }
+        }
+        return noticePhrases.contains { phrase in
+            text.count >= phrase.count && (0...(text.count - phrase.count)).contains { i in
+                text[i] == phrase[0] && text[i..<(i + phrase.count)].elementsEqual(phrase)
+            }
+        }
+    }
+
+    /// Whether `gap` holds an empty line: two line breaks with only white space between them.
+    static func blankLine(_ bytes: UnsafeBufferPointer<UInt8>, _ gap: Range<Int>) -> Bool {
+        var breaks = 0
+        for i in gap where gap.upperBound <= bytes.count {
+            switch bytes[i] {
+            case 0x0A: breaks += 1; if breaks == 2 { return true }
+            case 0x20, 0x09, 0x0D, 0x0C: continue
+            default: breaks = 0
+            }
+        }
+        return false
     }
 
     /// Whether only spaces or tabs stand between the line's start and `offset`.

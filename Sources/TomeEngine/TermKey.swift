@@ -32,6 +32,14 @@ public enum TermKey {
         }
     }
 
+    /// The term ids of a text's content tokens, in order.
+    public static func terms(of text: String) -> [UInt64] {
+        var tokenizer = Tokenizer()
+        var copy = text
+        let tokens = tokenizer.tokenize(text).filter(\.isContent)
+        return copy.withUTF8 { bytes in tokens.map { term($0, in: bytes) } }
+    }
+
     /// Stems the lowercase letters `w[0..<n]` in place; returns the new length.
     static func stem(_ w: UnsafeMutableRawBufferPointer, _ length: Int) -> Int {
         var n = length

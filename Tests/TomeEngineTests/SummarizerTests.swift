@@ -182,6 +182,37 @@ import Testing
         return verdicts
     }
 
+    /// A copyright and licence notice at the front of a manual is not
+    /// summary material, nor is the sentence inside it that names no
+    /// licence; the manual's own sentences about licences are, and so is a
+    /// licence's text when the licence is the whole document.
+    @Test func copyrightAndLicenceNoticesAreNotCandidates() throws {
+        let notice = [
+            "Copyright © 2019 Jane Roe",
+            "This program, its library and all documentation are copyright © 2019 Jane Roe. All rights reserved.",
+            "Redistribution and use in source and binary forms, with or without modification, are permitted provided that the following conditions are met.",
+            "The origin of this software must not be misrepresented in any product that uses it.",
+            "If you use this software in a product, an acknowledgment in the product documentation would be appreciated.",
+            "THIS SOFTWARE IS PROVIDED BY THE AUTHOR \"AS IS\" AND WITHOUT ANY WARRANTY OF ANY KIND.",
+        ].joined(separator: "\n")
+        let manual = [
+            "1. Introduction",
+            "The harbour tool compresses tide tables into small files that load quickly on board.",
+            "Every package must ship a verbatim copy of its copyright notice and licence in the file named copyright.",
+            "The tool reads tables from standard input when no file names are given on the command line.",
+        ].joined(separator: "\n") + "\n" + (1...6).map { "Table \($0) lists the tides of a harbour for one month, as the tool prints them." }.joined(separator: "\n")
+        let verdicts = try verdicts("Harbour Tool Manual\n" + notice + "\n" + manual)
+        #expect(verdicts["If you use this software in a product, an acknowledgment in the product documentation would be appreciated."] == false,
+                "\(verdicts)")
+        #expect(verdicts["The origin of this software must not be misrepresented in any product that uses it."] == false)
+        #expect(verdicts["The harbour tool compresses tide tables into small files that load quickly on board."] == true, "\(verdicts)")
+        #expect(verdicts["Every package must ship a verbatim copy of its copyright notice and licence in the file named copyright."] == true)
+
+        let licence = (0..<3).map { "This is clause \($0 + 1) of the licence. You may redistribute the harbour tool under the terms of the GNU General Public License without any warranty." }
+            .joined(separator: "\n\n")
+        #expect(try self.verdicts(licence).values.contains(true), "a licence alone keeps its sentences")
+    }
+
     /// Extracted PDF text runs a sentence over a page break (its running
     /// head in the middle), a command at a prompt or a row of figures into
     /// the sentence around it: none is a candidate, though each starts with
