@@ -163,12 +163,9 @@ public enum Asker {
             var offsets = [0]
             for d in documents.indices { offsets.append(offsets[d] + documents[d].index.blockCount) }
             func split(_ id: Int) -> (Int, Int) {
-                var low = 0, high = documents.count - 1  // the last document whose offset is <= id
-                while low < high {
-                    let mid = (low + high + 1) / 2
-                    if offsets[mid] <= id { low = mid } else { high = mid - 1 }
-                }
-                return (low, id - offsets[low])
+                // The last document whose offset is <= id (offsets has one more entry than documents).
+                let d = min(offsets.lastIndex(atMost: id) ?? 0, documents.count - 1)
+                return (d, id - offsets[d])
             }
             var heap = BoundedHeap(capacity: parameters.topK)
             for d in documents.indices {

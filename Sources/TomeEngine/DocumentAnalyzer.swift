@@ -171,12 +171,7 @@ public struct DocumentAnalyzer: Sendable {
         var starts: [Int32] = []
         for offset in outline.sorted() {
             // The last unit starting at or before the offset.
-            var low = 0, high = units.count - 1
-            guard high >= 0, Int(units[0].start) <= offset else { continue }
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if Int(units[mid].start) <= offset { low = mid } else { high = mid - 1 }
-            }
+            guard let low = units.lastIndex(atMost: offset, by: { Int($0.start) }) else { continue }
             if Int(units[low].end) > offset, starts.last.map({ $0 < Int32(low) }) ?? true { starts.append(Int32(low)) }
         }
         return starts

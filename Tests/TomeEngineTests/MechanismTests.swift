@@ -114,6 +114,19 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    /// The engine's one bisection finds what a scan from the end finds: the
+    /// last position at most the value, repeats and edges included.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func bisectionEqualsAScan(seed: UInt64) {
+        var rng = SeededGenerator(state: seed)
+        for count in [0, 1, 2, 7, 100] {
+            let sorted = (0..<count).map { _ in Int.random(in: 0...20, using: &rng) }.sorted()
+            for value in -1...21 {
+                #expect(sorted.lastIndex(atMost: value) == sorted.lastIndex { $0 <= value }, "\(sorted) \(value)")
+            }
+        }
+    }
+
     /// Blocks hold every term of their units: a signature never misses one.
     @Test(arguments: [UInt64(1), 2, 3])
     func signaturesHaveNoFalseNegatives(seed: UInt64) throws {
