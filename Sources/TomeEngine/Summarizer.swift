@@ -62,13 +62,14 @@ public struct SummaryParameters: Sendable, Equatable {
     /// with the candidates of the time, and now sits at 0.090–0.094 for γ 2–4.
     public var centralityExponent = 4.0
     /// A concluding section (headed "Conclusions", "Summary", "Discussion",
-    /// "Concluding remarks", …: `Summarizer.isConcludingHeading`) restates
-    /// the document's point, so the lead weight starts again there, at this
-    /// share of the document's start: a sentence's lead factor is the larger
-    /// of e^(−λ·pos) and w·e^(−λ·(pos − pos₀)), pos₀ the section's start
-    /// (0: off). Edmundson's location method, which also weighed sentences
-    /// under such headings. On the tuning half ROUGE-2 went from 0.088 (off)
-    /// to 0.099, 0.099, 0.102, 0.097 for w = 1, 1.5, 2, 3.
+    /// "Concluding remarks", …: `Summarizer.isConcludingHeading`, up to the
+    /// next heading) restates the document's point, so the lead weight
+    /// starts again there, at this share of the document's start: a
+    /// sentence's lead factor is the larger of e^(−λ·pos) and
+    /// w·e^(−λ·(pos − pos₀)), pos₀ the section's start (0: off). Edmundson's
+    /// location method, which also weighed sentences under such headings. On
+    /// the tuning half ROUGE-2 went from 0.088 (off) to 0.099, 0.099, 0.102,
+    /// 0.097 for w = 1, 1.5, 2, 3.
     public var concludingWeight = 2.0
 
     public init() {}
@@ -132,9 +133,10 @@ public enum Summarizer {
     public static func summarize(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters = SummaryParameters()) -> DocumentSummary {
         guard p.sentences > 0 || p.sectionSentences > 0 else { return DocumentSummary(units: [], sections: []) }
         let space = VectorSpace(input, dims: p.dims)
-        let candidates = candidateFlags(input, bytes: bytes, parameters: p)
+        let lines = NonProseLines(bytes)
+        let candidates = candidateFlags(input, bytes: bytes, parameters: p, lines: lines)
         let all = 0..<Int32(input.index.unitCount)
-        let concluding = p.concludingWeight > 0 ? concludingSections(input.index, bytes: bytes) : []
+        let concluding = p.concludingWeight > 0 ? concludingSections(input.index, bytes: bytes, lines: lines) : []
         let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
                               concluding: concluding).units
         var sections: [DocumentSummary.Section] = []
@@ -168,24 +170,27 @@ public enum Summarizer {
         "conclusão", "conclusões", "resumo", "discussão",
     ]
 
+    /// The words that may follow them in such a heading ("Summary and
+    /// outlook", "Conclusions and future work", "Discussion of the results"),
+    /// so that "Summary of options" or "Summary statistics" is not one.
+    static let concludingTails: Set<String> = [
+        "and", "&", "of", "the", "remarks", "outlook", "future", "work", "research", "directions", "results", "findings",
+        "perspectives", "limitations", "recommendations", "further", "conclusion", "conclusions", "discussion", "summary",
+        "und", "ausblick", "et", "y", "e", "trabajo", "futuro", "prospettive",
+    ]
+
     /// The first words of those headings, as UTF-8.
     static let concludingFirstWords = Set((concludingWords + ["final", "closing"]).map { Array($0.utf8) })
 
-    /// Spaces and the characters of a section number ("5.2", "IV.").
-    @inline(__always)
-    static func numbering(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x20, 0x09, 0x0D, 0x2E, 0x30...0x39, 0x49, 0x56, 0x58: true
-        default: false
-        }
-    }
-
-    /// The units where a concluding section starts: the unit holding a line
-    /// that reads as its heading (an optional section number, then at most
-    /// six words without a final stop, the first a `concludingWords` word,
-    /// or "Final remarks", "Closing remarks").
-    static func concludingSections(_ index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
-        var starts: [Int32] = []
+    /// The concluding sections of a document: from the unit that starts a
+    /// line reading as such a heading (`isConcludingHeading`; not a line
+    /// inside a sentence, nor a running head repeated on three pages or
+    /// more) to the next heading or outline section, in order. A heading
+    /// that is page furniture (`lines`: a running head such as the authors'
+    /// names) does not end it.
+    static func concludingSections(_ index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>, lines: NonProseLines) -> [Range<Int32>] {
+        var found: [(unit: Int, title: String)] = []
+        var seen: [String: Int] = [:]
         var lineStart = 0
         for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
             defer { lineStart = i + 1 }
@@ -195,37 +200,59 @@ public enum Summarizer {
             while first < i, Self.numbering(bytes[first]) { first += 1 }
             var end = first
             while end < i && bytes[end] > 0x20 { end += 1 }
-            guard end > first, end - first <= 20, (0x41...0x5A).contains(bytes[first]),
-                  concludingFirstWords.contains(bytes[first..<end].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }) else { continue }
+            guard end > first, end - first <= 24 else { continue }
+            // Every such word starts with an ASCII capital; one that is all ASCII must be one of them.
+            let word = bytes[first..<end]
+            guard (0x41...0x5A).contains(word[first]) else { continue }
+            if word.allSatisfy({ $0 < 0x80 }) {
+                guard concludingFirstWords.contains(word.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }) else { continue }
+            }
+            // The line must start a unit: the unit before it ends before the line does.
+            let u = (index.unitStarts.lastIndex(atMost: Int32(lineStart - 1)) ?? -1) + 1
+            guard u < index.unitCount, Int(index.unitStarts[u]) < i, u == 0 || Int(index.unitEnds[u - 1]) <= lineStart else { continue }
             let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<i]), as: UTF8.self)
             guard isConcludingHeading(line) else { continue }
-            // The unit holding the line's start.
-            var (low, high) = (0, index.unitCount - 1)
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if Int(index.unitStarts[mid]) <= lineStart { low = mid } else { high = mid - 1 }
-            }
-            if index.unitCount > 0, Int(index.unitEnds[low]) <= lineStart { low += 1 }  // the line starts between units
-            if low < index.unitCount, starts.last != Int32(low) { starts.append(Int32(low)) }
+            let title = line.lowercased().filter(\.isLetter)
+            seen[title, default: 0] += 1
+            if found.last?.unit != u { found.append((u, title)) }
         }
-        return starts
+        let starts = found.filter { seen[$0.title, default: 0] < 3 }.map(\.unit)
+        return starts.enumerated().map { n, start in
+            var limit = n + 1 < starts.count ? starts[n + 1] : index.unitCount
+            let section = (index.sectionStarts.lastIndex(atMost: Int32(start)) ?? -1) + 1
+            if section < index.sectionStarts.count { limit = min(limit, Int(index.sectionStarts[section])) }
+            var end = start + 1
+            while end < limit && (index.unitKinds[end] != UnitKind.heading.rawValue
+                                  || lines.crosses(Int(index.unitStarts[end])..<Int(index.unitEnds[end]))) { end += 1 }
+            return Int32(start)..<Int32(end)
+        }
+    }
+
+    /// Spaces, a form feed (a page's first line) and the characters of a section number ("5.2", "IV.").
+    @inline(__always)
+    static func numbering(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0B, 0x0C, 0x0D, 0x2E, 0x30...0x39, 0x49, 0x56, 0x58: true
+        default: false
+        }
     }
 
     /// A line that heads a concluding section: an optional section number
     /// ("5", "5.", "IV."), then one to six words without a final stop, the
-    /// first capitalised and one of `concludingWords` ("5 Conclusions",
-    /// "Summary and outlook", "Zusammenfassung"), or "Final remarks",
-    /// "Closing remarks". Not a sentence ("Conclusions are drawn in
-    /// Section 5."), nor a contents line ("5 Conclusions 23").
+    /// first capitalised and one of `concludingWords`, the rest from
+    /// `concludingTails` ("5 Conclusions", "Summary and outlook",
+    /// "Zusammenfassung", "CONCLUSIÓN"), or "Final remarks", "Closing
+    /// remarks". Not a sentence ("Conclusions are drawn in Section 5."), a
+    /// contents line ("5 Conclusions 23"), nor another kind of summary
+    /// ("Summary of options").
     static func isConcludingHeading(_ line: String) -> Bool {
-        var words = line.split(whereSeparator: \.isWhitespace)
+        var words = line.split(whereSeparator: { $0.isWhitespace || $0 == "\u{0C}" })
         if let first = words.first, first.allSatisfy({ $0.isNumber || $0 == "." }) || isRomanNumeral(first) { words.removeFirst() }
         guard (1...6).contains(words.count), let first = words.first, first.first?.isUppercase == true,
-              let last = line.last(where: { !$0.isWhitespace }), !".,;:!?".contains(last),
-              words.count == 1 || !(words.last?.allSatisfy(\.isNumber) ?? false) else { return false }
-        let word = first.lowercased()
-        if concludingWords.contains(word) { return true }
-        return words.count >= 2 && (word == "final" || word == "closing") && words[1].lowercased() == "remarks"
+              let last = line.last(where: { !$0.isWhitespace }), !".,;:!?".contains(last) else { return false }
+        let lower = words.map { $0.lowercased() }
+        if concludingWords.contains(lower[0]) { return lower.dropFirst().allSatisfy(concludingTails.contains) }
+        return lower.count == 2 && (lower[0] == "final" || lower[0] == "closing") && lower[1] == "remarks"
     }
 
     /// "IV.": a section number in Roman numerals, with its stop.
@@ -244,7 +271,7 @@ public enum Summarizer {
 
     /// `sentences` units of `range` for one summary.
     static func choose(in range: Range<Int32>, sentences: Int, parameters p: SummaryParameters, input: Input, space: VectorSpace,
-                       candidates: [Bool], concluding: [Int32] = []) -> Choice {
+                       candidates: [Bool], concluding: [Range<Int32>] = []) -> Choice {
         let engine = input.index.parameters
         let pool = range.filter { candidates[Int($0)] }
         guard sentences > 0, !pool.isEmpty else { return Choice(units: [], balance: nil, probes: 0, read: []) }
@@ -288,13 +315,14 @@ public enum Summarizer {
                 logits[i * n + j] = beta * Double(space.dot(probe, unit: Int(u))) - (own.contains(u) ? 0 : p.unselectedPenalty)
             }
         }
-        let restarts = concluding.filter { range.contains($0) }
         let quality = read.map { u in
             let prior = max(Double(input.index.unitPriors[Int(u)]), 1) / 255
             let central = p.centralityExponent == 0 ? 1 : pow(max(0, Double(space.dot(centroid, unit: Int(u)))), p.centralityExponent)
             var lead = exp(-p.leadWeight * Double(u - range.lowerBound) / Double(max(1, range.count)))
-            if p.concludingWeight > 0, let start = restarts.last(where: { $0 <= u }) {
-                lead = max(lead, p.concludingWeight * exp(-p.leadWeight * Double(u - start) / Double(max(1, range.count))))
+            // In a concluding section of this range, the lead starts again at its heading.
+            if p.concludingWeight > 0, let s = concluding.lastIndex(atMost: u, by: \.lowerBound), concluding[s].contains(u),
+               concluding[s].lowerBound >= range.lowerBound {
+                lead = max(lead, p.concludingWeight * exp(-p.leadWeight * Double(u - concluding[s].lowerBound) / Double(max(1, range.count))))
             }
             return prior * central * lead
         }
@@ -324,12 +352,7 @@ public enum Summarizer {
 
     /// The block holding unit `u`.
     static func block(ofUnit u: Int, in index: DocumentIndex) -> Int {
-        var (low, high) = (0, index.blockCount - 1)
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if Int(index.blockFirstUnit[mid]) <= u { low = mid } else { high = mid - 1 }
-        }
-        return low
+        index.blockFirstUnit.lastIndex(atMost: Int32(u)) ?? 0
     }
 
     /// Spherical k-means: maximin seeds (first the vector nearest `centroid`,

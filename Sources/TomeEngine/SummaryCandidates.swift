@@ -5,7 +5,8 @@ import Foundation
 extension Summarizer {
 
     /// Which units may be chosen.
-    static func candidateFlags(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters) -> [Bool] {
+    static func candidateFlags(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters,
+                               lines: NonProseLines? = nil) -> [Bool] {
         let index = input.index
         // Lines the document repeats (running heads and feet, boilerplate) are not summary material.
         var seen: [UInt64: Int] = [:]
@@ -14,7 +15,7 @@ extension Summarizer {
             seen[hash, default: 0] += 1
             return hash
         }
-        let lines = NonProseLines(bytes)
+        let lines = lines ?? NonProseLines(bytes)
         let notices = noticeUnits(input, bytes: bytes)
         return (0..<index.unitCount).map { u in
             guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1, !notices[u],
@@ -27,28 +28,28 @@ extension Summarizer {
         }
     }
 
-    /// The words of copyright and licence notices, as term ids: a unit with
+    /// The words of copyright and licence notices, as term ids (stemmed:
+    /// "licensing", "warrants" and "reserves" are among them): a unit with
     /// none of them is not looked at for `noticePhrases`.
-    static let noticeTerms = Set(TermKey.terms(of: """
+    static let noticeTerms: [UInt64] = TermKey.terms(of: """
         copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
-        redistributions redistribute reserved granted liable liability merchantability disclaimer disclaimed
+        redistributions redistribute reserved liable liability merchantability disclaimer disclaimed
         vorbehalten réservés reservados
-        """))
+        """).sortedAndUnique()
 
     /// The set phrases of notices (lower case, white space as one space):
     /// what tells "Copyright © 1996 …" and "… WITHOUT ANY WARRANTY …" from a
     /// manual's own text about copyright files or licences.
     static let noticePhrases: [[UInt8]] = [
         "all rights reserved", "without any warranty", "without warranty", "warranties of merchantability",
-        "permission is granted", "permission is hereby granted", "redistribution and use in source and binary forms",
+        "permission is granted to copy", "permission is granted to make", "permission is hereby granted", "redistribution and use in source and binary forms",
         "redistribute it and/or modify", "under the terms of the gnu", "licensed under the", "\"as is\"", "“as is”",
         "copyright ©", "copyright (c)", "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
     ].map { Array($0.utf8) }
 
     /// Units inside a copyright or licence notice: a stretch of units (from
-    /// a heading, a short list item such as "1. Introduction", or a blank
-    /// line to the next) that holds a set phrase
-    /// of notices (`noticePhrases`) and of which at least 40% of the units
+    /// a heading, a short list item such as "1. Introduction", a blank line
+    /// or a page break to the next) that holds a set phrase of notices (`noticePhrases`) and of which at least 40% of the units
     /// hold a notice word ("Copyright © 1996-2019 … All rights reserved.",
     /// "Redistribution and use … are permitted …", "… WARRANTIES …"). Every
     /// unit of the stretch is then part of the notice, also those without
@@ -65,7 +66,7 @@ extension Summarizer {
         while start < index.unitCount {
             var end = start + 1
             while end < index.unitCount && index.unitKinds[end] != UnitKind.heading.rawValue && index.unitKinds[end] != UnitKind.listItem.rawValue
-                    && !blankLine(bytes, Int(index.unitEnds[end - 1])..<Int(index.unitStarts[end])) { end += 1 }
+                    && !startsAParagraph(end, index: index, bytes: bytes) { end += 1 }
             let marked = (start..<end).filter { u in
                 input.terms[(u == 0 ? 0 : input.termEnds[u - 1])..<input.termEnds[u]].contains(where: noticeTerms.contains)
             }
@@ -81,34 +82,32 @@ extension Summarizer {
 
     /// Whether the text in `range`, in lower case with its white space as one space, holds one of `noticePhrases`.
     static func holdsANoticePhrase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        // Lower case: ASCII by bytes; other text ("TOUS DROITS RÉSERVÉS") through String.
+        let lower = slice.allSatisfy { $0 < 0x80 } ? slice.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+            : Array(String(decoding: slice, as: UTF8.self).lowercased().utf8)
         var text: [UInt8] = []
-        text.reserveCapacity(range.count)
-        for i in range {
-            let b = bytes[i]
+        text.reserveCapacity(lower.count)
+        for b in lower {
             if b <= 0x20 {
                 if text.last != 0x20 { text.append(0x20) }
             } else {
-                text.append((0x41...0x5A).contains(b) ? b | 0x20 : b)
+                text.append(b)
             }
         }
-        return noticePhrases.contains { phrase in
-            text.count >= phrase.count && (0...(text.count - phrase.count)).contains { i in
-                text[i] == phrase[0] && text[i..<(i + phrase.count)].elementsEqual(phrase)
-            }
-        }
+        return noticePhrases.contains { holds($0, in: text) }
     }
 
-    /// Whether `gap` holds an empty line: two line breaks with only white space between them.
-    static func blankLine(_ bytes: UnsafeBufferPointer<UInt8>, _ gap: Range<Int>) -> Bool {
-        var breaks = 0
-        for i in gap where gap.upperBound <= bytes.count {
-            switch bytes[i] {
-            case 0x0A: breaks += 1; if breaks == 2 { return true }
-            case 0x20, 0x09, 0x0D, 0x0C: continue
-            default: breaks = 0
-            }
-        }
-        return false
+    /// Whether `needle` occurs in `text` (bytes, as they are).
+    static func holds(_ needle: [UInt8], in text: [UInt8]) -> Bool {
+        guard let first = needle.first, text.count >= needle.count else { return needle.isEmpty }
+        return (0...(text.count - needle.count)).contains { i in text[i] == first && text[i..<(i + needle.count)].elementsEqual(needle) }
+    }
+
+    /// Whether unit `u` starts a paragraph: a blank line or a page break before it.
+    static func startsAParagraph(_ u: Int, index: DocumentIndex, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let from = index.unitEnds[u - 1], to = index.unitStarts[u]
+        return SentenceSplitter.newlines(bytes, from: from, to: to) >= 2 || SentenceSplitter.containsFormFeed(bytes, from: from, to: to)
     }
 
     /// Whether only spaces or tabs stand between the line's start and `offset`.
@@ -157,12 +156,8 @@ extension Summarizer {
         /// Whether a line `range` touches (the whole line, not only the part
         /// of it inside the range) is not prose.
         func crosses(_ range: Range<Int>) -> Bool {
-            // The last line starting at or before the range's start, by bisection.
-            var (low, high) = (0, lineStarts.count - 1)
-            while low < high {
-                let mid = (low + high + 1) / 2
-                if lineStarts[mid] <= range.lowerBound { low = mid } else { high = mid - 1 }
-            }
+            // The last line starting at or before the range's start (the first line starts at 0).
+            let low = lineStarts.lastIndex(atMost: range.lowerBound) ?? 0
             var line = low
             while line < lineStarts.count && (line == low || lineStarts[line] < range.upperBound) {
                 if notProse[line] { return true }
@@ -288,11 +283,7 @@ extension Summarizer {
         if runsInAHeading(text, words: words, atLineStart: atLineStart) { return false }
         // Citations, addresses and cross-references ("See Section 6.2.1 […], page 30.") point elsewhere.
         let lower = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        func has(_ needle: String) -> Bool {
-            let n = Array(needle.utf8)
-            guard lower.count >= n.count else { return false }
-            return (0...(lower.count - n.count)).contains { i in lower[i] == n[0] && Array(lower[i..<(i + n.count)]) == n }
-        }
+        func has(_ needle: String) -> Bool { holds(Array(needle.utf8), in: lower) }
         return !["et al.", "doi:", "http://", "https://", "www.", "isbn", "pp. ", "vol. "].contains(where: has)
             && !(lower.starts(with: Array("see ".utf8)) && has("page "))
     }

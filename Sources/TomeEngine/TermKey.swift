@@ -33,7 +33,7 @@ public enum TermKey {
     }
 
     /// The term ids of a text's content tokens, in order.
-    public static func terms(of text: String) -> [UInt64] {
+    static func terms(of text: String) -> [UInt64] {
         var tokenizer = Tokenizer()
         var copy = text
         let tokens = tokenizer.tokenize(text).filter(\.isContent)

@@ -81,7 +81,7 @@ import Testing
         }
         let closing = "The harbour survey shows that the tides move the sand along the eastern breakwater and silt the port each winter."
         return (["Introduction", intro.joined(separator: " "), "2 Methods", body.joined(separator: " "), heading, closing,
-                 "The crew thanks the harbour master for the boat."])
+                 "The crew thanks the harbour master for the boat.", "References", "Roe, J. Tides of the eastern breakwater. Harbour Press."])
             .joined(separator: "\n\n")
     }
 
@@ -103,18 +103,30 @@ import Testing
         let text = Self.paper(heading: "IV. Summary and outlook")
         let analysis = try analyse(text)
         let bytes = Array(text.utf8)
-        let starts = bytes.withUnsafeBufferPointer { Summarizer.concludingSections(analysis.index, bytes: $0) }
+        let starts = bytes.withUnsafeBufferPointer { Summarizer.concludingSections(analysis.index, bytes: $0, lines: Summarizer.NonProseLines($0)) }
         let heading = try #require(text.range(of: "IV. Summary")).lowerBound.utf16Offset(in: text)
-        #expect(starts.map { Int(analysis.index.unitStarts[Int($0)]) } == [heading], "the unit the heading's line starts with")
+        #expect(starts.map { Int(analysis.index.unitStarts[Int($0.lowerBound)]) } == [heading], "the unit the heading's line starts with")
+        let end = try #require(starts.first).upperBound
+        #expect(self.text(of: end, in: analysis, text) == "References", "the section ends at the next heading")
+
+        // A heading repeated on every page (a running head), and words that only wrap onto a line of their own, start none.
+        let running = (0..<3).map { _ in Self.paper(heading: "Discussion") }.joined(separator: "\n\n")
+            + "\n\nThe survey boat went out again in the spring and the results of that\nDiscussion of the results\nfollow below."
+        let again = try analyse(running)
+        #expect(Array(running.utf8).withUnsafeBufferPointer {
+            Summarizer.concludingSections(again.index, bytes: $0, lines: Summarizer.NonProseLines($0))
+        }.isEmpty)
     }
 
     @Test func whatHeadsAConcludingSection() {
         for line in ["5 Conclusions", "5. Conclusion", "IV. Discussion", "Summary and outlook", "Concluding remarks",
-                     "  7.2 Final remarks\r", "Zusammenfassung", "Conclusiones", "Résumé"] {
+                     "  7.2 Final remarks\r", "Zusammenfassung", "Conclusiones", "Résumé", "CONCLUSIÓN", "Conclusions and future work",
+                     "Discussion of the results", "\u{0C}6 Conclusions"] {
             #expect(Summarizer.isConcludingHeading(line), "\(line)")
         }
         for line in ["Conclusions are drawn in Section 5.", "5 Conclusions 23", "conclusions", "Summary:", "Final model",
-                     "The discussion of the results in the last three sections of this paper", "Introduction", ""] {
+                     "The discussion of the results in the last three sections of this paper", "Introduction", "",
+                     "Summary of options", "Summary statistics", "Discussion forum"] {
             #expect(!Summarizer.isConcludingHeading(line), "\(line)")
         }
     }
