@@ -106,6 +106,9 @@ enum Retrieval {
                         let all = try Asker.ask(question, documents: [document], k: 50, dense: true)
                         line["fact_rank"] = all.answers.firstIndex { holds($0.text, q.answers) }.map { $0 + 1 } ?? -1
                         line["top3"] = all.answers.prefix(3).map { String(format: "%.3f ", $0.similarity) + $0.text.prefix(100).replacingOccurrences(of: "\n", with: " ") }
+                        line["top10"] = try Asker.ask(question, documents: [document], k: 10).answers.map {
+                            ["similarity": $0.similarity, "text": $0.text, "context": $0.context, "holds": holds($0.context, q.answers)] as [String: Any]
+                        }
                         line["terms"] = zip(question.terms, question.salience).map { String(format: "%.1f", $0.1) }.joined(separator: " ")
                     }
                     let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
