@@ -15,6 +15,7 @@ public struct Sentence: Sendable, Equatable {
 ///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
 ///   or, after a full stop, when a line break follows
 ///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
+///   before a word it is part of (`.Rprofile`, `.git/info/exclude`),
 ///   inside a number (`3.14`, which the tokenizer keeps whole), after the
 ///   number that opens a line (`5.1.2. Title`), or in a dot leader
 ///   (`FILES . . . . 12`);
@@ -73,6 +74,9 @@ public enum SentenceSplitter {
                         // A stop after a stop (". . . . 12") is a dot leader, not the end of a sentence.
                         if terminalKind(bytes, tokens[t - 1]) == .period { boundary = false }
                     }
+                    // A stop with a word or number right after it opens a name (".Rprofile", ".git/info/exclude"
+                    // at the start of a line), not a sentence.
+                    if let after = next, after.start == token.end, after.kind == .word || after.kind == .number { boundary = false }
                 }
                 if boundary {
                     close(through: last)

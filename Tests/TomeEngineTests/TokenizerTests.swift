@@ -95,6 +95,9 @@ import Testing
         #expect(sentences("Format a figure and return\nan RGB image.\nfilename defines the name of the output file. x is a vector.") ==
             ["Format a figure and return\nan RGB image.", "filename defines the name of the output file. x is a vector."])
         #expect(sentences("DAMAGED FILES . . . . . . 12\nThe end.") == ["DAMAGED FILES . . . . . . 12", "The end."])
+        // A dot file that a line wrap put at the start of a line is part of the sentence.
+        #expect(sentences("Put them in a file\n.Rprofile in your home directory. Or in\n.git/info/exclude instead.") ==
+            ["Put them in a file\n.Rprofile in your home directory.", "Or in\n.git/info/exclude instead."])
     }
 
     @Test func blocksHoldWholeSentencesUpToTheLimit() {
