@@ -140,7 +140,7 @@ public enum Summarizer {
         let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
                               concluding: concluding).units
         var sections: [DocumentSummary.Section] = []
-        let starts = sectionStarts(input)
+        let starts = sectionStarts(input, lines: lines)
         for (s, start) in starts.enumerated() {
             let end = s + 1 < starts.count ? starts[s + 1] : Int32(input.index.unitCount)
             let tokens = (start..<end).reduce(0) { $0 + Int(input.unitTokens[Int($1)]) }
@@ -154,12 +154,16 @@ public enum Summarizer {
 
     /// Where sections start: the outline's titles (PDF bookmarks, HTML and
     /// Markdown headings); without an outline, the headings the analysis
-    /// detected. A section shorter than `sectionMinTokens` gets no summary,
+    /// detected, less those that are page furniture (`lines`: a running
+    /// head such as the authors' names, repeated on every page, is no
+    /// section). A section shorter than `sectionMinTokens` gets no summary,
     /// so short lines taken for headings only leave their stretch out.
-    static func sectionStarts(_ input: Input) -> [Int32] {
+    static func sectionStarts(_ input: Input, lines: NonProseLines) -> [Int32] {
         let index = input.index
         guard index.sectionStarts.isEmpty else { return index.sectionStarts }
-        return (0..<Int32(index.unitCount)).filter { index.unitKinds[Int($0)] == UnitKind.heading.rawValue }
+        return (0..<Int32(index.unitCount)).filter { u in
+            index.unitKinds[Int(u)] == UnitKind.heading.rawValue && !lines.crosses(Int(index.unitStarts[Int(u)])..<Int(index.unitEnds[Int(u)]))
+        }
     }
 
     /// Words that open the heading of a section that sums the document up.

@@ -289,6 +289,22 @@ import Testing
         }
     }
 
+    /// Without an outline, sections start at the detected headings, but not
+    /// at a running head repeated on every page.
+    @Test func aRunningHeadStartsNoSection() throws {
+        let head = "Jane Roe and John Doe"
+        let topics = [("Harbour", "The harbour pilot guided the tanker past the breakwater and moored it at berth"),
+                      ("Bakery", "The village bakery baked loaves of rye bread each morning for the workers at dawn, batch")]
+        let text = topics.map { title, sentence in
+            ([title] + (0..<3).map { page in
+                (0..<12).map { "\(sentence) \($0 + 12 * page)." }.joined(separator: " ") + "\n\(head)"
+            }).joined(separator: "\n")
+        }.joined(separator: "\n")
+        let analysis = try analyse(text)
+        let headings = analysis.summary.sections.map { self.text(of: $0.heading, in: analysis, text) }
+        #expect(headings == ["Harbour", "Bakery"], "\(headings)")
+    }
+
     @Test func whatReadsAsASentence() {
         for good in ["The tide turns at noon.", "“Quoted,” she said, “it ends here.”", "42 ships left the port today.", "Über alles gilt das.",
                      "港口今天有四十二艘船离开了。",
