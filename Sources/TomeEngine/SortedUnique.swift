@@ -10,12 +10,6 @@ extension Array where Element: Comparable {
         }
         removeLast(count - kept)
     }
-
-    func sortedAndUnique() -> [Element] {
-        var copy = self
-        copy.sortAndRemoveDuplicates()
-        return copy
-    }
 }
 
 extension RandomAccessCollection where Index == Int {

@@ -6,7 +6,7 @@ extension Summarizer {
 
     /// Which units may be chosen.
     static func candidateFlags(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters,
-                               lines: NonProseLines? = nil) -> [Bool] {
+                               lines: NonProseLines) -> [Bool] {
         let index = input.index
         // Lines the document repeats (running heads and feet, boilerplate) are not summary material.
         var seen: [UInt64: Int] = [:]
@@ -15,7 +15,6 @@ extension Summarizer {
             seen[hash, default: 0] += 1
             return hash
         }
-        let lines = lines ?? NonProseLines(bytes)
         let notices = noticeUnits(input, bytes: bytes)
         return (0..<index.unitCount).map { u in
             guard index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1, !notices[u],
@@ -31,11 +30,15 @@ extension Summarizer {
     /// The words of copyright and licence notices, as term ids (stemmed:
     /// "licensing", "warrants" and "reserves" are among them): a unit with
     /// none of them is not looked at for `noticePhrases`.
-    static let noticeTerms: [UInt64] = TermKey.terms(of: """
-        copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
-        redistributions redistribute reserved liable liability merchantability disclaimer disclaimed
-        vorbehalten réservés reservados
-        """).sortedAndUnique()
+    static let noticeTerms: [UInt64] = {
+        var terms = TermKey.terms(of: """
+            copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
+            redistributions redistribute reserved liable liability merchantability disclaimer disclaimed
+            vorbehalten réservés reservados
+            """)
+        terms.sortAndRemoveDuplicates()
+        return terms
+    }()
 
     /// The set phrases of notices (lower case, white space as one space):
     /// what tells "Copyright © 1996 …" and "… WITHOUT ANY WARRANTY …" from a

@@ -167,7 +167,7 @@ import Testing
         let choice = bytes.withUnsafeBufferPointer { buffer in
             Summarizer.choose(in: 0..<Int32(analysis.index.unitCount), sentences: 3, parameters: parameters, input: input,
                               space: VectorSpace(input, dims: parameters.dims),
-                              candidates: Summarizer.candidateFlags(input, bytes: buffer, parameters: parameters))
+                              candidates: Summarizer.candidateFlags(input, bytes: buffer, parameters: parameters, lines: Summarizer.NonProseLines(buffer)))
         }
         let balance = try #require(choice.balance)
         let (m, n) = (choice.probes, choice.read.count)
@@ -186,7 +186,8 @@ import Testing
     func verdicts(_ text: String) throws -> [String: Bool] {
         let analysis = try analyse(text)
         let bytes = Array(text.utf8)
-        let flags = bytes.withUnsafeBufferPointer { Summarizer.candidateFlags(input(analysis, text), bytes: $0, parameters: SummaryParameters()) }
+        let flags = bytes.withUnsafeBufferPointer { Summarizer.candidateFlags(input(analysis, text), bytes: $0, parameters: SummaryParameters(),
+                                                                                   lines: Summarizer.NonProseLines($0)) }
         var verdicts: [String: Bool] = [:]
         for u in 0..<analysis.index.unitCount {
             verdicts[self.text(of: Int32(u), in: analysis, text).trimmingCharacters(in: .whitespacesAndNewlines)] = flags[u]
