@@ -71,6 +71,12 @@ public struct SummaryParameters: Sendable, Equatable {
     /// the tuning half ROUGE-2 went from 0.088 (off) to 0.094, 0.095, 0.095,
     /// 0.094 for w = 1, 2, 3, 4 (Benchmarks/README.md).
     public var concludingWeight = 2.0
+    /// A sentence that states what the document does ("In this paper we
+    /// …", "This vignette describes …", "We propose …":
+    /// `Summarizer.statesItsAim`) weighs this many times more (1: off).
+    /// Edmundson's cue method. On the tuning half ROUGE-2 went from 0.0939
+    /// (1) to 0.0951, 0.0956, 0.0957, 0.0943 for 1.5, 2, 3, 4.
+    public var aimWeight = 2.0
 
     public init() {}
 }
@@ -94,10 +100,11 @@ public struct SummaryParameters: Sendable, Equatable {
 ///    mass, each sentence is shared evenly (m/n), so no probe takes every
 ///    sentence and no sentence serves every probe. Its column scaling absorbs
 ///    whatever belongs to the sentence alone, so that comes after it:
-///    q(u) = prior(u)·cos(u, centroid)^γ·e^(−λ·pos(u)), pos(u) ∈ [0, 1) the
-///    sentence's place in the document or section, λ = `leadWeight`, γ =
-///    `centralityExponent`; in a concluding section the lead starts again
-///    (`concludingWeight`).
+///    q(u) = prior(u)·cos(u, centroid)^γ·e^(−λ·pos(u))·a(u), pos(u) ∈ [0, 1)
+///    the sentence's place in the document or section, λ = `leadWeight`,
+///    γ = `centralityExponent`, a(u) = `aimWeight` for a sentence that
+///    states the document's aim (`statesItsAim`), else 1; in a concluding
+///    section the lead starts again (`concludingWeight`).
 /// 6. In turn, the (probe, sentence) with the largest P_pu·q(u) among free
 ///    probes and sentences is taken (a near copy, cos > 0.9, of one taken is
 ///    passed over). Document order.
@@ -138,7 +145,7 @@ public enum Summarizer {
         let all = 0..<Int32(input.index.unitCount)
         let concluding = p.concludingWeight > 0 ? concludingSections(input.index, bytes: bytes, lines: lines) : []
         let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
-                              concluding: concluding).units
+                              concluding: concluding, bytes: bytes).units
         var sections: [DocumentSummary.Section] = []
         let starts = sectionStarts(input, lines: lines)
         for (s, start) in starts.enumerated() {
@@ -146,7 +153,7 @@ public enum Summarizer {
             let tokens = (start..<end).reduce(0) { $0 + Int(input.unitTokens[Int($1)]) }
             guard tokens >= p.sectionMinTokens else { continue }
             let units = choose(in: start..<end, sentences: p.sectionSentences, parameters: p, input: input, space: space,
-                               candidates: candidates, concluding: concluding).units
+                               candidates: candidates, concluding: concluding, bytes: bytes).units
             if !units.isEmpty { sections.append(DocumentSummary.Section(heading: start, units: units)) }
         }
         return DocumentSummary(units: document, sections: sections)
@@ -265,6 +272,89 @@ public enum Summarizer {
         return word.hasSuffix(".") && (1...5).contains(body.count) && body.allSatisfy { "IVX".contains($0) }
     }
 
+    /// A word's id for `statesItsAim`: its bytes hashed (FNV-1a).
+    static func word(_ text: String) -> UInt64 { CanonicalForm.fnv1a(text.utf8) }
+
+    /// What a document calls itself when it says what it does.
+    static let aimNouns = Set([
+        "paper", "article", "vignette", "note", "chapter", "document", "report", "thesis", "manual", "tutorial", "guide",
+        "book", "package", "study", "work", "introduction", "overview", "handbook", "memo", "proposal", "library", "tool",
+    ].map(word))
+
+    /// What it then does ("describes", "we present"), with an "s" or "es" too.
+    static let aimVerbs = Set([
+        "describe", "present", "introduce", "propose", "provide", "show", "explain", "document", "demonstrate",
+        "illustrate", "discuss", "implement", "develop", "review", "give", "focus", "outline", "compare", "extend",
+        "address", "offer", "aim", "summarize", "summarise", "investigate", "examine", "study", "analyze", "analyse",
+        "report", "define", "specify", "cover", "explore", "evaluate", "consider",
+    ].flatMap { [$0, $0 + "s", $0 + "es"] }.map(word))
+
+    /// The words that say what it aims at ("the aim of this study").
+    static let aimWords = Set(["aim", "aims", "purpose", "goal", "objective", "intention"].map(word))
+
+    /// What may stand between "we" and the verb ("we also describe").
+    static let aimAdverbs = Set(["also", "first", "briefly", "will", "then", "now"].map(word))
+
+    /// Other languages' "in this paper" and "we present".
+    static let aimPhrases: [[UInt64]] = [
+        "in diesem artikel", "in diesem beitrag", "in dieser arbeit", "in diesem papier", "in diesem dokument", "wir stellen",
+        "dans cet article", "dans ce document", "dans ce chapitre", "nous présentons", "nous proposons", "nous décrivons",
+        "en este artículo", "en este trabajo", "en este documento", "presentamos", "proponemos", "describimos",
+        "in questo articolo", "in questo lavoro", "presentiamo", "proponiamo", "neste artigo", "neste trabalho", "apresentamos",
+    ].map { $0.split(separator: " ").map { word(String($0)) } }
+
+    static let (inWord, thisWord, theWord, presentWord, weWord, hereWord, ofWord, ourWord) =
+        (word("in"), word("this"), word("the"), word("present"), word("we"), word("here"), word("of"), word("our"))
+
+    /// Whether a sentence states what the document does: Edmundson's cue
+    /// method, his "bonus words", as the phrases authors use for it — "In
+    /// this paper we …", "in the present note", "This vignette describes
+    /// …", "We propose …", "The aim of this study is …" (and other
+    /// languages' "in diesem Artikel", "nous présentons", "en este
+    /// trabajo"). Such a sentence restates the abstract: on the summary
+    /// benchmark's tuning half its ROUGE-2 precision against the abstract
+    /// is 1.8× other sentences'. On bytes (it runs on every sentence a
+    /// summary reads): a word is a run of ASCII letters, lower-cased, or of
+    /// other bytes (UTF-8 letters, taken as they are).
+    static func statesItsAim(_ bytes: some Collection<UInt8>) -> Bool {
+        var words: [UInt64] = []
+        var hash = CanonicalForm.offsetBasis, inside = false
+        for b in bytes {
+            if NonProseLines.isASCIILetter(b) || b >= 0x80 {
+                hash = (hash ^ UInt64(b >= 0x80 ? b : b | 0x20)) &* CanonicalForm.prime
+                inside = true
+            } else if inside {
+                words.append(hash)
+                (hash, inside) = (CanonicalForm.offsetBasis, false)
+            }
+        }
+        if inside { words.append(hash) }
+        func at(_ i: Int) -> UInt64 { i < words.count ? words[i] : 0 }
+        for i in words.indices {
+            switch words[i] {
+            case Self.inWord:
+                // "in this paper", "in the present note"
+                if at(i + 1) == thisWord && aimNouns.contains(at(i + 2))
+                    || at(i + 1) == theWord && at(i + 2) == presentWord && aimNouns.contains(at(i + 3)) { return true }
+            case thisWord:
+                // "this vignette describes", "this package provides"
+                if aimNouns.contains(at(i + 1)) && aimVerbs.contains(at(i + 2)) { return true }
+            case weWord, hereWord:
+                // "we propose", "we also describe", "here we present"
+                if aimVerbs.contains(at(i + 1))
+                    || (aimAdverbs.contains(at(i + 1)) || at(i + 1) == weWord) && aimVerbs.contains(at(i + 2)) { return true }
+            case let w where aimWords.contains(w):
+                // "the aim of this study", "the purpose of the present note"
+                if at(i + 1) == ofWord && [thisWord, theWord, ourWord].contains(at(i + 2)) { return true }
+            default:
+                break
+            }
+        }
+        return aimPhrases.contains { phrase in
+            words.count >= phrase.count && (0...(words.count - phrase.count)).contains { i in words[i..<(i + phrase.count)].elementsEqual(phrase) }
+        }
+    }
+
     /// What one summary chose, and the balanced matrix it chose from.
     struct Choice {
         var units: [Int32]
@@ -275,7 +365,7 @@ public enum Summarizer {
 
     /// `sentences` units of `range` for one summary.
     static func choose(in range: Range<Int32>, sentences: Int, parameters p: SummaryParameters, input: Input, space: VectorSpace,
-                       candidates: [Bool], concluding: [Range<Int32>] = []) -> Choice {
+                       candidates: [Bool], concluding: [Range<Int32>] = [], bytes: UnsafeBufferPointer<UInt8>) -> Choice {
         let engine = input.index.parameters
         let pool = range.filter { candidates[Int($0)] }
         guard sentences > 0, !pool.isEmpty else { return Choice(units: [], balance: nil, probes: 0, read: []) }
@@ -328,7 +418,8 @@ public enum Summarizer {
                concluding[s].lowerBound >= range.lowerBound {
                 lead = max(lead, p.concludingWeight * exp(-p.leadWeight * Double(u - concluding[s].lowerBound) / Double(max(1, range.count))))
             }
-            return prior * central * lead
+            let aim = p.aimWeight != 1 && statesItsAim(bytes[Int(input.index.unitStarts[Int(u)])..<Int(input.index.unitEnds[Int(u)])]) ? p.aimWeight : 1
+            return prior * central * lead * aim
         }
         let balance = Sinkhorn.balance(logits: logits, rows: m, columns: n, iterations: p.sinkhornIterations, epsilon: engine.sinkhornEpsilon)
 

@@ -29,11 +29,12 @@ import Testing
     }
 
     func analyse(_ text: String, workers: Int = 2, outline: [Int] = [], sentences: Int = 3, leadWeight: Double? = nil,
-                 concludingWeight: Double? = nil) throws -> Analysis {
+                 concludingWeight: Double? = nil, aimWeight: Double? = nil) throws -> Analysis {
         var summary = SummaryParameters()
         summary.sentences = sentences
         if let leadWeight { summary.leadWeight = leadWeight }
         if let concludingWeight { summary.concludingWeight = concludingWeight }
+        if let aimWeight { summary.aimWeight = aimWeight }
         summary.sectionMinTokens = 60
         return try DocumentAnalyzer(workers: workers, summary: summary).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
     }
@@ -131,6 +132,36 @@ import Testing
         }
     }
 
+    /// A sentence in the body that says what the paper does is taken, over
+    /// the introduction's first sentence, when its weight is raised; not
+    /// with the weight off (1).
+    @Test func aSentenceThatStatesThePapersAimIsFavoured() throws {
+        let aim = "In this paper we chart the readings that the crew logged at slack water, week by week, at each quay of the port."
+        let text = Self.paper(heading: "5 Further methods").replacingOccurrences(of: "In week 3 the crew", with: aim + " In week 3 the crew")
+        func chosen(_ weight: Double) throws -> [String] {
+            let analysis = try analyse(text, sentences: 3, aimWeight: weight)
+            return analysis.summary.units.map { self.text(of: $0, in: analysis, text) }
+        }
+        let (on, off) = (try chosen(8), try chosen(1))
+        #expect(on.contains(aim), "\(on)")
+        #expect(!off.contains(aim), "\(off)")
+    }
+
+    @Test func whatStatesADocumentsAim() {
+        for sentence in ["In this paper we propose a test of fit.", "In the present note, the tides are charted.",
+                         "This vignette describes the package's main functions.", "This package provides tools for survey data.",
+                         "We present an R package for harbour surveys.", "Here we briefly illustrate its use.",
+                         "The aim of this study is to chart the tides.", "Dans cet article, nous décrivons la marée.",
+                         "In diesem Beitrag wird die Methode vorgestellt.", "En este trabajo presentamos un paquete."] {
+            #expect(Summarizer.statesItsAim(sentence.utf8), "\(sentence)")
+        }
+        for sentence in ["The paper was printed in 1912.", "In this case the tide turns early.", "This package is large.",
+                         "The crew presented the results to the harbour master.", "We went to the north quay at noon.",
+                         "Western presentations were held in this room.", ""] {
+            #expect(!Summarizer.statesItsAim(sentence.utf8), "\(sentence)")
+        }
+    }
+
     @Test func theSameSummaryWhateverTheWorkers() throws {
         let long = (0..<40).map(Self.report).joined(separator: "\n\n")
         let one = try analyse(long, workers: 1, sentences: 5)
@@ -167,7 +198,8 @@ import Testing
         let choice = bytes.withUnsafeBufferPointer { buffer in
             Summarizer.choose(in: 0..<Int32(analysis.index.unitCount), sentences: 3, parameters: parameters, input: input,
                               space: VectorSpace(input, dims: parameters.dims),
-                              candidates: Summarizer.candidateFlags(input, bytes: buffer, parameters: parameters, lines: Summarizer.NonProseLines(buffer)))
+                              candidates: Summarizer.candidateFlags(input, bytes: buffer, parameters: parameters, lines: Summarizer.NonProseLines(buffer)),
+                              bytes: buffer)
         }
         let balance = try #require(choice.balance)
         let (m, n) = (choice.probes, choice.read.count)
