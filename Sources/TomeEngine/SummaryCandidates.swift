@@ -113,11 +113,13 @@ extension Summarizer {
         return SentenceSplitter.newlines(bytes, from: from, to: to) >= 2 || SentenceSplitter.containsFormFeed(bytes, from: from, to: to)
     }
 
-    /// Whether only spaces or tabs stand between the line's start and `offset`.
+    /// Whether only spaces or tabs stand between the line's start and
+    /// `offset`. A form feed starts a line too: extracted PDF text puts one
+    /// before a page's first line ("\u{0C}1. Introduction").
     static func startsALine<Bytes: RandomAccessCollection<UInt8>>(at offset: Int, in bytes: Bytes) -> Bool where Bytes.Index == Int {
         var start = offset
         while start > bytes.startIndex && (bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09) { start -= 1 }
-        return start == bytes.startIndex || bytes[start - 1] == 0x0A
+        return start == bytes.startIndex || bytes[start - 1] == 0x0A || bytes[start - 1] == 0x0C
     }
 
     /// Lines that are not prose, which a unit of extracted text can run

@@ -77,6 +77,10 @@ extension Store {
             let pages = try Row.fetchAll(db, sql: "SELECT number, start FROM pages WHERE document_id = ? ORDER BY start", arguments: [id])
                 .map { (number: $0["number"] as Int, start: $0["start"] as Int) }
             func page(_ offset: Int) -> Int? { Store.page(of: offset, in: pages) }
+            // The outline's titles by where they stand in the text: a section's title is the outline's, not its unit's text.
+            let outline = try Row.fetchAll(db, sql: """
+                SELECT title, "offset" FROM outline WHERE document_id = ? AND "offset" IS NOT NULL ORDER BY "offset", position
+                """, arguments: [id]).map { (title: $0["title"] as String, offset: $0["offset"] as Int) }
             func slice(_ start: Int, _ end: Int) -> String {
                 guard start >= 0, start <= end, end <= text.count else { return "" }
                 return String(decoding: text[start..<end], as: UTF8.self)
@@ -92,9 +96,13 @@ extension Store {
                     summary.sections[summary.sections.count - 1].sentences.append(sentence)
                 } else {
                     let (headingStart, headingEnd): (Int, Int) = (row["heading_start"], row["heading_end"])
-                    // A Markdown heading's marks are not part of its title.
-                    let title = slice(headingStart, headingEnd).drop { $0 == "#" || $0 == " " }
-                    summary.sections.append(StoredSummary.Section(title: String(title), page: page(headingStart),
+                    // The outline's entries inside the heading's unit (a PDF's unit may hold a console line before the
+                    // title, or a chapter's title and its first section's): their titles. Else the unit's text, less a
+                    // Markdown heading's marks.
+                    let entries = outline.filter { $0.offset >= headingStart && $0.offset < headingEnd }
+                    let title = entries.isEmpty ? String(slice(headingStart, headingEnd).drop { $0 == "#" || $0 == " " })
+                        : entries.map(\.title).joined(separator: " — ")
+                    summary.sections.append(StoredSummary.Section(title: title, page: page(entries.first?.offset ?? headingStart),
                                                                   start: headingStart, sentences: [sentence]))
                 }
             }

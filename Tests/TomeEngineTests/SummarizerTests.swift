@@ -258,6 +258,19 @@ import Testing
         #expect(try self.verdicts(licence).values.contains(true), "a licence alone keeps its sentences")
     }
 
+    /// A numbered heading on a page's first line (after the form feed that
+    /// starts the page in extracted PDF text) run into the sentence under
+    /// it is no candidate, as it is on any other line (bzip2's section
+    /// summary had opened with "1. Introduction / bzip2 compresses files …").
+    @Test func aHeadingAtAPagesTopRunIntoASentenceIsNoCandidate() throws {
+        let page1 = (1...4).map { "The harbour tool reads tide table \($0) from standard input when no file is named." }.joined(separator: "\n")
+        let run = "1. Introduction\ntidepack compresses tide tables into small files that load quickly on board."
+        let text = page1 + "\n\u{0C}" + run + "\nIt reads them back at sea, where it needs no network at all."
+        let verdicts = try verdicts(text)
+        #expect(verdicts[run] == false, "\(verdicts)")
+        #expect(verdicts["It reads them back at sea, where it needs no network at all."] == true, "\(verdicts)")
+    }
+
     /// Extracted PDF text runs a sentence over a page break (its running
     /// head in the middle), a command at a prompt or a row of figures into
     /// the sentence around it: none is a candidate, though each starts with

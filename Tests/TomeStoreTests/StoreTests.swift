@@ -188,6 +188,30 @@ import TomeTestSupport
         #expect(try store.document(id: documentID)?.errorCode == nil)
     }
 
+    /// A section's title is its outline entry's, not the text of the unit
+    /// that holds it (in a PDF, a console line before the title may be part
+    /// of that unit), and its page is the entry's.
+    @Test func aSectionIsTitledByItsOutlineEntry() throws {
+        let body = (0..<20).map { "Octave solves the equation number \($0 + 1) with the lsode function and prints the result at each step." }
+        let text = "A short preface about the harbour tool.\n\u{0C}octave:1> A = [ 2, 0; 0, 2 ];\n1.2.5 Integrating Differential Equations\n"
+            + body.joined(separator: " ")
+        let offset = try #require(text.utf8.firstRange(of: "1.2.5".utf8)).lowerBound
+        let utf8 = Array(text.utf8), at = text.utf8.distance(from: text.utf8.startIndex, to: offset)
+        let pageBreak = try #require(utf8.firstIndex(of: 0x0C)) + 1
+        let document = ExtractedDocument(type: .pdf, text: text,
+                                         pages: [PageSpan(number: 1, start: 0, end: pageBreak - 1), PageSpan(number: 2, start: pageBreak, end: utf8.count)],
+                                         metadata: DocumentMetadata(), outline: [OutlineEntry(title: "Integrating Differential Equations", level: 3, page: 2, offset: at)])
+        var summary = SummaryParameters()
+        summary.sectionMinTokens = 50
+        let analysis = try DocumentAnalyzer(workers: 1, summary: summary).analyze(text, outline: [OutlineItem(title: "Integrating Differential Equations", level: 3, offset: at)])
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(now: now)
+        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: analysis, now: now)
+        let sections = try #require(try store.summary(documentID: documentID)).sections
+        #expect(sections.map(\.title) == ["Integrating Differential Equations"], "\(sections)")
+        #expect(sections.first?.page == 2)
+    }
+
     @Test func deleteRemovesEverythingAndFreesTheContent() throws {
         let (documentID, jobID) = try enqueueNew()
         // Queued (its file is still in the spool) and processing: refused.
