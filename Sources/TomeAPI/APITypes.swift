@@ -175,9 +175,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var version: String
     public var storage: StorageStatus
     public var memory: MemoryStatus
+    /// The pipelines loaded (their names, sorted): a spool subfolder or an
+    /// upload under one of these names runs it; any other runs `default`.
+    public var pipelines: [String]
 
     public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String,
-                storage: StorageStatus, memory: MemoryStatus) {
+                storage: StorageStatus, memory: MemoryStatus, pipelines: [String]) {
+        self.pipelines = pipelines
         self.documents = documents
         self.queueLength = queueLength
         self.workersBusy = workersBusy
@@ -189,7 +193,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, workers, version, storage, memory
+        case documents, workers, version, storage, memory, pipelines
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
     }
 }

@@ -82,6 +82,7 @@ struct ControlAPI: Sendable {
     let lanes: Lanes
     let storage: StorageMonitor
     let answerer: PipelineAnswerer
+    let disposer: Disposer
     static let version = "0.1.0"
 
     typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
@@ -140,7 +141,7 @@ struct ControlAPI: Sendable {
             queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
             uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
             storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem),
-            memory: memory.status
+            memory: memory.status, pipelines: settings.pipelines.keys.sorted()
         )
     }
 
@@ -187,7 +188,7 @@ struct ControlAPI: Sendable {
     private func doneDocument(_ id: Int64, what: String) throws -> DocumentRecord {
         guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
         guard record.status == .done else {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); its \(what) is there once it is done",
+            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); ask for its \(what) once it is done",
                            retryable: record.status != .failed)
         }
         return record
@@ -209,6 +210,11 @@ struct ControlAPI: Sendable {
             throw APIError.badRequest("the file's name is required: POST /v1/documents?name=FILE")
         }
         try Self.validate(name: name)
+        // A form (curl -F) would be stored with its boundaries and headers as the file's first and last lines.
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") {
+            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
+                           message: "send the file's bytes as the body (curl --data-binary @FILE), not a form (curl -F)")
+        }
         guard await intake.hasRoom() else {
             throw APIError(status: .tooManyRequests, code: "queue_full", message: "the queue is full; try again later", retryable: true)
         }
@@ -241,11 +247,12 @@ struct ControlAPI: Sendable {
             // The store and the corpus memory change together: one commit at a time.
             // Its stored counts come out of the memory: no text is read again.
             let (store, memory, logger) = (self.store, self.memory, self.logger)
-            let found = try await lanes.commits.run {
-                try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) != nil }, logger: logger)
+            let deletion = try await lanes.commits.run {
+                try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) }, logger: logger)
             }
-            guard found else { throw APIError.notFound("no document \(id)") }
+            guard let deletion else { throw APIError.notFound("no document \(id)") }
             asker.forget(id)
+            disposer.discard(keptFiles: deletion.keptFiles)
         } catch StoreError.busy {
             throw APIError.busy(id)
         }
@@ -388,6 +395,8 @@ struct ControlAPI: Sendable {
         case let other?:
             throw APIError.badRequest("stage must be all or answers (got \(other))")
         }
+        // Queued or processing: its file is in the spool, not yet kept; the store would say busy too, after the wrong check.
+        guard document.status == .done || document.status == .failed else { throw APIError.busy(id) }
         guard let source = try store.keptSourcePath(documentID: id), FileStat(source) != nil else {
             throw APIError(status: .conflict, code: "source_gone",
                            message: "document \(id)'s source file was not kept (on_success = delete) or has been removed; add the file again")
@@ -408,12 +417,22 @@ struct ControlAPI: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: Self.maxQuestionBytes)
         let question: AskRequest
+        let shape = "{\"question\": \"…\", \"k\": 5, \"mode\": \"sparse\"}"
         do {
             question = try JSONDecoder().decode(AskRequest.self, from: Data(body.readableBytesView))
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            // JSON, but a field of the wrong type ("k": "3", "question": 5): say which.
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest("\(field.isEmpty ? "the body" : field) has the wrong type: the body is \(shape) (question a string, k a whole number)")
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw APIError.badRequest("\(key.stringValue) is missing: the body is \(shape)")
         } catch {
-            throw APIError.badRequest("the body must be JSON: {\"question\": \"…\", \"k\": 5, \"mode\": \"sparse\"}")
+            throw APIError.badRequest("the body must be JSON: \(shape)")
         }
         guard !question.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.badRequest("question is empty") }
+        guard question.question.contains(where: { $0.isLetter || $0.isNumber }) else {
+            throw APIError.badRequest("the question has no word to look for")
+        }
         let k = question.k ?? 5
         guard (1...50).contains(k) else { throw APIError.badRequest("k must be between 1 and 50") }
         let mode = question.mode ?? "sparse"

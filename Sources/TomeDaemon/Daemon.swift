@@ -75,7 +75,7 @@ public struct Daemon: Sendable {
         let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
         let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
                              metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes,
-                             storage: storage, answerer: answerer)
+                             storage: storage, answerer: answerer, disposer: disposer)
         let peers = PeerConnections()
 
         let notifier = SystemdNotifier()

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import TomeAPI
 import TomeStore
 
 /// Moves a finished job's source file out of the spool, once its results are
@@ -43,7 +44,7 @@ final class Disposer: Sendable {
                 case (.failed, _):
                     let target = try Self.move(source, into: config.resolvedFailedDir, relative: relative)
                     // One field per line: a name or message with a line break cannot add a field.
-                    let escape: (String) -> String = OneLineLogHandler.escape
+                    let escape = OneLine.escaped
                     let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(escape(job.errorMessage ?? ""))\n"
                         + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(escape(relative))\ntime: \(iso8601(Date()))\n"
                     try Data(reason.utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
@@ -64,6 +65,28 @@ final class Disposer: Sendable {
             }
             onFailure(error)
         }
+    }
+
+    /// Removes a deleted document's kept files (`Store.Deletion.keptFiles`)
+    /// that Tome owns: those in the archive, and those in the failed folder
+    /// with their `.error` sidecars. A file left in the spool
+    /// (`on_success = leave`) is the user's and stays. Without this, a
+    /// deleted document would come back with the next `tomed rebuild`.
+    func discard(keptFiles: [String]) {
+        let config = settings.current
+        for path in keptFiles {
+            let failed = Self.isInside(path, config.resolvedFailedDir)
+            guard failed || Self.isInside(path, config.resolvedArchiveDir) else { continue }
+            for file in failed ? [path, path + ".error"] : [path] where unlink(file) != 0 && errno != ENOENT {
+                logger.error("cannot remove a deleted document's file", metadata: ["path": "\(file)", "error": "\(SystemError("unlink", errno))"])
+            }
+        }
+    }
+
+    /// Whether `path` lies under `folder`.
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        let base = folder.hasSuffix("/") ? folder : folder + "/"
+        return path.hasPrefix(base)
     }
 
     /// Moves `source` to `folder/relative`, adding ` (2)`, ` (3)`… before the

@@ -53,7 +53,14 @@ final class SpoolWatcher: Service {
                 guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
                 for name in entries.sorted() where !Self.isIgnored(name: name) {
                     let path = dir + "/" + name
-                    guard !excluded(path), let info = FileStat(path) else { continue }
+                    guard !excluded(path) else { continue }
+                    guard let info = FileStat(path) else {
+                        // A name that is not UTF-8 comes back with U+FFFD in it and cannot be opened by that name.
+                        if name.unicodeScalars.contains("\u{FFFD}"), leftAlone.insert(path).inserted {
+                            logger.warning("left alone: the file name is not valid UTF-8; rename it", metadata: ["path": "\(path)"])
+                        }
+                        continue
+                    }
                     if info.isDirectory {
                         stack.append(path)
                     } else if info.isRegular {

@@ -428,25 +428,42 @@ public final class Store: Sendable {
         }
     }
 
+    /// What deleting a document did.
+    public struct Deletion: Sendable {
+        /// Takes the document's Engram counts out of the corpus memory.
+        public var change: EngramChange
+        /// Where its jobs' source files were kept (archived, moved to the
+        /// failed folder, or left), and its refused duplicates' files: the
+        /// caller removes those Tome owns.
+        public var keptFiles: [String]
+    }
+
     /// Deletes a document and everything it produced. Nil when there is no
     /// such document; throws `StoreError.busy` while it is queued or a worker
     /// holds it.
     /// The change takes the document's stored Engram counts out of the
     /// corpus memory when it was counted there (done); `beforeCommit` as in `complete`.
     @discardableResult
-    public func delete(documentID id: Int64, beforeCommit: (EngramChange) throws -> Void = { _ in }) throws -> EngramChange? {
+    public func delete(documentID id: Int64, beforeCommit: (EngramChange) throws -> Void = { _ in }) throws -> Deletion? {
         try pool.write { db in
             guard let document = try DocumentRecord.fetchOne(db, key: id) else { return nil }
             // A queued document's file is still in the spool: deleting the row would
             // let the next scan take the file again as a new document.
             guard document.status == .done || document.status == .failed else { throw StoreError.busy(id) }
             let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
+            // Its jobs go with it (ON DELETE CASCADE), and those of the files refused as its duplicates:
+            // read first where their files went.
+            let kept = try String.fetchAll(db, sql: """
+                SELECT DISTINCT disposed_path FROM jobs WHERE (document_id = ? OR duplicate_of = ?) AND disposed_path IS NOT NULL
+                ORDER BY disposed_path
+                """, arguments: [id, id])
+            try db.execute(sql: "DELETE FROM jobs WHERE duplicate_of = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             try SentenceSearch.remove(documentID: id, db: db)
             let generation = counted != nil ? try bumpGeneration(db) : try Int64.fetchOne(db, sql: "SELECT generation FROM engram_state") ?? 0
             let change = EngramChange(generation: generation, removing: counted, adding: nil)
             try beforeCommit(change)
-            return change
+            return Deletion(change: change, keptFiles: kept)
         }
     }
 

@@ -7,7 +7,7 @@ struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Send files to the daemon (it writes them into its spool).")
     @OptionGroup var connection: Connection
     @Argument(help: "The files to add.") var files: [String]
-    @Option(help: "Send them into this spool subfolder, which names the pipeline.") var pipeline: String?
+    @Option(help: "Run them through this pipeline (into the spool subfolder of its name); refused when tomed has no such pipeline.") var pipeline: String?
     @Flag(help: "Wait until each is processed, with a progress bar per file; exit 1 if any failed.") var wait = false
     @Flag(help: "Print JSON (one object per file).") var json = false
 
@@ -23,6 +23,14 @@ struct Add: AsyncParsableCommand {
         let client = connection.client
         var added: [Added] = []
         try await reporting {
+            // A subfolder with no pipeline of its name runs `default`: a mistyped --pipeline would do that quietly.
+            if let pipeline {
+                let loaded = try await client.json(DaemonStatus.self, .GET, "/v1/status").pipelines
+                guard loaded.contains(pipeline) else {
+                    throw Client.Failure(description: "tomed has no pipeline \(pipeline) (it has: \(loaded.joined(separator: ", "))); "
+                                         + "add \(pipeline).toml to its pipelines folder, or leave --pipeline out")
+                }
+            }
             for file in files {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw Client.Failure(description: "cannot read \(file)")
@@ -125,20 +133,22 @@ enum Format {
         if duplicate && info.status == "done" { detail = "already document \(info.id)" }
         if let progress = info.progress, info.status == "processing" { detail = Format.progress(progress) }
         if let error = info.error, info.status == "failed" { detail = "failed: \(error.code): \(error.message)" }
-        return "[\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(name) #\(info.id) \(detail)"
+        return "[\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(OneLine.escaped(name)) #\(info.id) \(OneLine.escaped(detail))"
     }
 
     static func event(_ e: Event) -> String {
         let time = e.time.count >= 19 ? String(e.time.dropFirst(11).prefix(8)) : e.time
-        var line = "\(time) \(e.event.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(e.name)"
+        var line = "\(time) \(e.event.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(OneLine.escaped(e.name))"
         if let p = e.progress { line += " " + progress(p) }
         if let error = e.error { line += " (\(error.code): \(error.message))" }
         if let of = e.duplicateOf { line += " (already document \(of))" }
         return line
     }
 
+    /// Columns padded to their widest cell; control characters in a cell
+    /// (a file named with a line break) escaped, so that a row stays a row.
     static func table(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(OneLine.escaped) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in

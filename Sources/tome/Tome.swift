@@ -49,6 +49,7 @@ struct Status: AsyncParsableCommand {
             let counts = ["done", "failed", "processing", "queued"].map { "\(status.documents[$0] ?? 0) \($0)" }.joined(separator: ", ")
             print("documents: \(counts)")
             print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
+            print("pipelines: \(status.pipelines.joined(separator: ", "))")
             if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
                 print("corpus memory: rebuilding, \(done) of \(total) documents")
             } else if status.memory.state != "ready" {
@@ -103,7 +104,7 @@ struct Show: AsyncParsableCommand {
             ]
             lines.removeAll { $0.1 == nil }
             let width = lines.map(\.0.count).max() ?? 0
-            for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (value ?? "")) }
+            for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + OneLine.escaped(value ?? "")) }
         }
     }
 }

@@ -220,7 +220,7 @@ import TomeTestSupport
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try complete(jobID, documentID)
         let deleted = try #require(try store.delete(documentID: documentID))
-        #expect(deleted.removing == Self.analysis.engram)
+        #expect(deleted.change.removing == Self.analysis.engram)
         #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") } == 0)

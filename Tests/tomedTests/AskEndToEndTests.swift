@@ -65,6 +65,14 @@ import TomeTestSupport
         // Bad requests are 400s, an unknown document 404.
         #expect(try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array("not json".utf8)).status == 400)
         #expect(try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "x", "k": 0}"#.utf8)).status == 400)
+        // A question with no word at all, and a field of the wrong type, say so.
+        for (body, says) in [(#"{"question": "???"}"#, "no word"), (#"{"question": "-- !!"}"#, "no word"),
+                             (#"{"question": "x", "k": "3"}"#, "k has the wrong type"),
+                             (#"{"question": 5}"#, "question has the wrong type"), (#"{"k": 3}"#, "question is missing")] {
+            let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(body.utf8))
+            #expect(refused.status == 400, "\(body)")
+            #expect(refused.text.contains(says), "\(body): \(refused.text)")
+        }
         #expect(try daemon.request("POST", "/v1/documents/999/ask", body: Array(#"{"question": "x"}"#.utf8)).status == 404)
     }
 

@@ -66,6 +66,12 @@ import TomeTestSupport
         let cli = try runProcess(daemon.tome, ["answers", "--socket", daemon.socket, String(lease)])
         #expect(cli.status == 0, "\(cli.stderr)")
         #expect(String(decoding: cli.stdout, as: UTF8.self).contains("Who is the tenant?\n   [page 1"))
+        // The pipelines loaded are in the status; `tome add --pipeline` refuses one that is not (it would run `default`).
+        #expect(try daemon.get("/v1/status").json["pipelines"] as? [String] == ["default", "leases"])
+        let typo = try runProcess(daemon.tome, ["add", "--pipeline", "lease", "--socket", daemon.socket,
+                                                  daemon.scratch.write("typo.txt", "A lease sent to a pipeline that is not there.\n")])
+        #expect(typo.status == 1)
+        #expect(typo.stderr.contains("tomed has no pipeline lease (it has: default, leases)"), "\(typo.stderr)")
 
         // A broken definition on SIGHUP: reported with its line and key, the last good one stays.
         daemon.scratch.write("pipelines/leases.toml", "description = \"Leases\"\nquestions = \"Who is the tenant?\"\n")

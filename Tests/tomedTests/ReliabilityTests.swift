@@ -36,7 +36,8 @@ import TomeTestSupport
     }
 
     /// DELETE of a queued document is refused (its file is still in the
-    /// spool, and deleting the row would let the next scan take it again).
+    /// spool, and deleting the row would let the next scan take it again),
+    /// and so is a reprocess, as busy.
     @Test func deletingAQueuedDocumentIsRefusedAndNothingComesBack() throws {
         let daemon = DaemonFixture(jobs: "workers = 1")
         try daemon.start()
@@ -51,6 +52,10 @@ import TomeTestSupport
         let refused = try daemon.request("DELETE", "/v1/documents/\(queued)")
         #expect(refused.status == 409)
         #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "busy")
+        // So is reprocessing it (it used to say its file was gone: the file is in the spool, not yet kept).
+        let reprocess = try daemon.request("POST", "/v1/documents/\(queued)/reprocess")
+        #expect(reprocess.status == 409)
+        #expect((reprocess.json["error"] as? [String: Any])?["code"] as? String == "busy", "\(reprocess.text)")
         let done = try daemon.waitForSettled(count: 2, timeout: 120)
         try daemon.stop()
         try daemon.start()
@@ -59,8 +64,8 @@ import TomeTestSupport
         #expect(try daemon.request("DELETE", "/v1/documents/\(queued)").status == 204)
     }
 
-    /// Symbolic links, FIFOs and sockets in the spool are left alone with a
-    /// log line; an upload whose name goes through a link is refused and
+    /// Symbolic links, FIFOs, sockets and names that are not UTF-8 in the
+    /// spool are left alone with a log line; an upload whose name goes through a link is refused and
     /// writes nothing outside the spool.
     @Test func linksAndFIFOsInTheSpoolAreLeftAlone() throws {
         let daemon = DaemonFixture()
@@ -71,11 +76,17 @@ import TomeTestSupport
         #expect(symlink(elsewhere, daemon.spool + "/link") == 0)
         #expect(symlink(elsewhere + "/secret.txt", daemon.spool + "/secret-link.txt") == 0)
         #expect(mkfifo(daemon.spool + "/pipe.txt", 0o600) == 0)
+        // A name that is not UTF-8 ("bad\xFFname.txt"): it cannot be taken by name, so it is named in the log.
+        let badName = Array((daemon.spool + "/bad").utf8) + [0xFF] + Array("name.txt".utf8) + [0]
+        let fd = badName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o600) }
+        #expect(fd >= 0)
+        close(fd)
         daemon.scratch.write("spool/real.txt", "A real file.\n")
         let documents = try daemon.waitForSettled(count: 1)
         #expect(documents.first?["name"] as? String == "real.txt")
-        try waitUntil(timeout: 10, "the links and the FIFO named in the log") {
+        try waitUntil(timeout: 10, "the links, the FIFO and the bad name named in the log") {
             daemon.log.contains("left alone") && daemon.log.contains("symbolic link") && daemon.log.contains("FIFO")
+                && daemon.log.contains("not valid UTF-8")
         }
         usleep(1_200_000)
         #expect(try daemon.documents().count == 1)
@@ -133,6 +144,41 @@ import TomeTestSupport
         #expect(after.allSatisfy { $0["status"] as? String == "done" })
         try daemon.waitForMemoryReady()
         #expect(try daemon.get("/v1/engram?q=Sea+Lantern").json["documents"] as? Int == 1)
+    }
+
+    /// DELETE removes the document's file from the archive (and a refused
+    /// duplicate's), and a failed document's file with its `.error` sidecar:
+    /// a `tomed rebuild` afterwards brings back only what was not deleted.
+    /// (They used to stay, and the rebuild ingested them again.)
+    @Test func aDeletedDocumentStaysDeletedThroughARebuild() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let archive = daemon.state + "/archive", failed = daemon.state + "/failed"
+        daemon.scratch.write("spool/gone.txt", "The harbour log that will be deleted names the pilot Idris Maalouf.")
+        daemon.scratch.write("spool/kept.txt", "The harbour log that stays names the tanker Sea Lantern.")
+        daemon.scratch.write("spool/empty.txt", "")
+        let settled = try daemon.waitForSettled(count: 3)
+        daemon.scratch.write("spool/gone again.txt", "The harbour log that will be deleted names the pilot Idris Maalouf.")
+        try waitUntil(timeout: 30, "the duplicate archived") {
+            FileManager.default.fileExists(atPath: archive + "/gone again.txt") && FileManager.default.fileExists(atPath: failed + "/empty.txt.error")
+        }
+        let id = { (name: String) in settled.first { $0["name"] as? String == name }?["id"] as? Int ?? 0 }
+        #expect(try daemon.request("DELETE", "/v1/documents/\(id("gone.txt"))").status == 204)
+        #expect(try daemon.request("DELETE", "/v1/documents/\(id("empty.txt"))").status == 204)
+        for file in [archive + "/gone.txt", archive + "/gone again.txt", failed + "/empty.txt", failed + "/empty.txt.error"] {
+            #expect(!FileManager.default.fileExists(atPath: file), "\(file)")
+        }
+        #expect(FileManager.default.fileExists(atPath: archive + "/kept.txt"))
+
+        try daemon.stop()
+        let rebuilt = try runProcess(daemon.tomed, ["rebuild", "--config", daemon.configPath])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(String(decoding: rebuilt.stdout, as: UTF8.self).contains("1 archived file moved back"), "\(String(decoding: rebuilt.stdout, as: UTF8.self))")
+        try daemon.start()
+        let after = try daemon.waitForSettled(count: 1)
+        usleep(1_500_000)  // a few scans: nothing else comes
+        #expect(try daemon.documents().compactMap { $0["name"] as? String } == ["kept.txt"])
+        withExtendedLifetime(after) {}
     }
 
     /// `tomed rebuild` refuses while a daemon runs on the state dir.
@@ -348,6 +394,13 @@ import TomeTestSupport
         let sidecar = String(decoding: daemon.scratch.read("state/failed/\(name).error"), as: UTF8.self)
         #expect(sidecar.split(separator: "\n").map { $0.split(separator: ":").first ?? "" } == ["error", "message", "document", "file", "time"],
                 "\(sidecar)")
+        // `tome ls` and `tome show`: one row, one line for the name.
+        let ls = String(decoding: try runProcess(daemon.tome, ["ls", "--socket", daemon.socket]).stdout, as: UTF8.self)
+        #expect(ls.split(separator: "\n").count == 2, "\(ls)")
+        #expect(ls.contains("empty\\nerror tomed: [TomeDaemon] forged.txt"), "\(ls)")
+        let id = try #require(documents.first?["id"] as? Int)
+        let show = String(decoding: try runProcess(daemon.tome, ["show", String(id), "--socket", daemon.socket]).stdout, as: UTF8.self)
+        #expect(!show.split(separator: "\n").contains { $0.hasPrefix("error tomed") }, "\(show)")
     }
 
     /// An upload goes to the spool as it arrives, never whole into memory:
