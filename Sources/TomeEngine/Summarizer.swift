@@ -147,7 +147,7 @@ public enum Summarizer {
         let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
                               concluding: concluding, bytes: bytes).units
         var sections: [DocumentSummary.Section] = []
-        let starts = sectionStarts(input, lines: lines)
+        let starts = sectionStarts(input, bytes: bytes, lines: lines)
         for (s, start) in starts.enumerated() {
             let end = s + 1 < starts.count ? starts[s + 1] : Int32(input.index.unitCount)
             let tokens = (start..<end).reduce(0) { $0 + Int(input.unitTokens[Int($1)]) }
@@ -163,13 +163,17 @@ public enum Summarizer {
     /// Markdown headings); without an outline, the headings the analysis
     /// detected, less those that are page furniture (`lines`: a running
     /// head such as the authors' names, repeated on every page, is no
-    /// section). A section shorter than `sectionMinTokens` gets no summary,
-    /// so short lines taken for headings only leave their stretch out.
-    static func sectionStarts(_ input: Input, lines: NonProseLines) -> [Int32] {
+    /// section) and those that cannot title one (a page number such as
+    /// "iii": `OutlineExpert.namesASection`, the outline's own rule). A
+    /// section shorter than `sectionMinTokens` gets no summary, so short
+    /// lines taken for headings only leave their stretch out.
+    static func sectionStarts(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, lines: NonProseLines) -> [Int32] {
         let index = input.index
         guard index.sectionStarts.isEmpty else { return index.sectionStarts }
         return (0..<Int32(index.unitCount)).filter { u in
-            index.unitKinds[Int(u)] == UnitKind.heading.rawValue && !lines.crosses(Int(index.unitStarts[Int(u)])..<Int(index.unitEnds[Int(u)]))
+            let range = Int(index.unitStarts[Int(u)])..<Int(index.unitEnds[Int(u)])
+            return index.unitKinds[Int(u)] == UnitKind.heading.rawValue && !lines.crosses(range)
+                && OutlineExpert.namesASection(Asker.text(bytes, range.lowerBound, range.upperBound).trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 

@@ -346,6 +346,11 @@ import Testing
                 (0..<12).map { "\(sentence) \($0 + 12 * page)." }.joined(separator: " ") + "\n\(head)"
             }).joined(separator: "\n")
         }.joined(separator: "\n")
+        // Nor does a page number in Roman numerals on a line of its own.
+        let firstFoot = try #require(text.range(of: head + "\n"))
+        let pageNumbered = text.replacingCharacters(in: firstFoot, with: head + "\n\niii\n\u{0C}")
+        let numbered = try analyse(pageNumbered)
+        #expect(numbered.summary.sections.map { self.text(of: $0.heading, in: numbered, pageNumbered) } == ["Harbour", "Bakery"])
         let analysis = try analyse(text)
         let headings = analysis.summary.sections.map { self.text(of: $0.heading, in: analysis, text) }
         #expect(headings == ["Harbour", "Bakery"], "\(headings)")

@@ -55,11 +55,27 @@ enum NameExpert {
         return text.bytes[Int(text.tokens[t].start)..<Int(text.tokens[t].end)].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
     }
 
+    /// A word without a lower-case ASCII letter: `A`, `OF`, `MERCHANTABILITY`.
+    static func hasNoLowerCase(_ text: ExpertText, _ t: Int) -> Bool {
+        text.tokens[t].kind == .word && !text.bytes[Int(text.tokens[t].start)..<Int(text.tokens[t].end)].contains { $0 >= 0x61 && $0 <= 0x7A }
+    }
+
+    /// Where a run ends without its possessive: `Mark Adler’s` is `Mark Adler`.
+    static func endWithoutPossessive(_ text: ExpertText, _ b: Int) -> Int32 {
+        let (start, end) = (Int(text.tokens[b].start), Int(text.tokens[b].end))
+        guard end - start > 3, text.bytes[end - 1] == 0x73 else { return Int32(end) }  // …s
+        if text.bytes[end - 2] == 0x27 { return Int32(end - 2) }  // 's
+        if text.bytes[(end - 4)..<(end - 1)].elementsEqual([0xE2, 0x80, 0x99]) { return Int32(end - 4) }  // ’s
+        return Int32(end)
+    }
+
     /// Runs in the block's units; `common`: the ids the document writes in lower case more often than not.
     static func scan(_ text: ExpertText, units: Range<Int>, common: Set<UInt64>, into out: inout [Occurrence]) {
         for u in units where text.kind(u) == .prose || text.kind(u) == .listItem {
             let range = text.unitTokens[u]
             let firstWord = range.first { text.tokens[$0].kind == .word }
+            let unitStart = out.count
+            defer { dropCitedWordsInsideNames(&out, from: unitStart) }
             citations(text, unit: range, firstWord: firstWord, into: &out)
             var t = range.lowerBound
             while t < range.upperBound {
@@ -93,19 +109,36 @@ enum NameExpert {
                 }
                 defer { t = max(next, t + 1) }
                 guard let a = words.first, let b = words.last else { continue }
-                let value = normalised(text, from: a, to: b)
-                let caps = words.allSatisfy { isAllCaps(text, $0) }
+                var value = normalised(text, from: a, to: b)
+                let end = endWithoutPossessive(text, b)
+                if end < text.tokens[b].end { value = String(value.utf8.dropLast(Int(text.tokens[b].end - end))) ?? value }
+                // Capitals only, one-letter words too: a licence's shouting ("THE IMPLIED WARRANTIES … FOR A PARTICULAR PURPOSE").
+                let caps = words.allSatisfy { hasNoLowerCase(text, $0) } && words.contains { isAllCaps(text, $0) }
                 // Every word one the document mostly writes in lower case ("Covered Software", "Source Code Form"): a term, not a name.
                 let ordinary = words.allSatisfy { common.contains(text.tokens[$0].id) || connectors.contains(text.string(token: $0)) }
                 let acronym = words.count >= 2 ? acronymAfter(text, b, words: words, in: range) : nil
                 if words.count >= 2, !caps, !ordinary || acronym != nil {
-                    out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[b].end, value: value, partner: acronym, isAcronym: false))
+                    out.append(Occurrence(start: text.tokens[a].start, end: end, value: value, partner: acronym, isAcronym: false))
                 } else if words.count == 1, isAllCaps(text, a), text.tokens[a].end - text.tokens[a].start <= 8 {
                     out.append(Occurrence(start: text.tokens[a].start, end: text.tokens[a].end, value: value,
                                           partner: expansionAfter(text, a, in: range), isAcronym: true))
                 }
             }
         }
+    }
+
+    /// A word a citation took alone that is part of a longer name found in
+    /// the same unit is no name of its own: `Data`, `Compression` and
+    /// `Conference` before the year in "Proceedings of the IEEE Data
+    /// Compression Conference, 1997".
+    static func dropCitedWordsInsideNames(_ out: inout [Occurrence], from first: Int) {
+        let found = out[first...]
+        let longer = found.filter { !$0.isAcronym && $0.value.contains(" ") }
+        guard !longer.isEmpty else { return }
+        let kept = found.filter { r in
+            r.isAcronym || r.value.contains(" ") || !longer.contains { $0.start <= r.start && r.end <= $0.end }
+        }
+        out.replaceSubrange(first..., with: kept)
     }
 
     /// A single capital and its full stop: `A.` in `A. Zeileis`.
