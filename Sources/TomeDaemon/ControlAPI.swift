@@ -146,6 +146,7 @@ struct ControlAPI: Sendable {
     }
 
     private func list(_ request: Request) throws -> Response {
+        try Self.onlyKnown(request, ["status", "limit", "before"])
         let query = request.uri.queryParameters
         var status: JobStatus? = nil
         if let raw = query["status"] {
@@ -196,6 +197,7 @@ struct ControlAPI: Sendable {
 
     private func text(_ request: Request, id: Int64) throws -> Response {
         let record = try doneDocument(id, what: "text")
+        try Self.onlyKnown(request, ["page"])
         var page: Int? = nil
         if let raw = request.uri.queryParameters["page"] { page = try positiveInt(raw, name: "page") }
         guard let text = try store.text(documentID: id, page: page) else {
@@ -278,6 +280,7 @@ struct ControlAPI: Sendable {
     /// What the experts found in the document, by kind (`?kind=` for one).
     private func extractions(_ request: Request, id: Int64) throws -> ExtractionsResponse {
         _ = try doneDocument(id, what: "extractions")
+        try Self.onlyKnown(request, ["kind"])
         let kind = try request.uri.queryParameters["kind"].map { try Self.extractionKind($0) }
         guard let stored = try store.extractions(documentID: id, kind: kind) else {
             throw APIError(status: .conflict, code: "needs_reprocess",
@@ -298,10 +301,7 @@ struct ControlAPI: Sendable {
             throw APIError.badRequest("the kind is required: GET /v1/extractions?kind=K (K: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kind = try Self.extractionKind(raw)
-        let known: Set<Substring> = ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"]
-        if let unknown = parameters.map(\.key).first(where: { !known.contains($0) }) {
-            throw APIError.badRequest("unknown parameter \(unknown.prefix(40).debugDescription) (known: \(known.sorted().joined(separator: ", ")))")
-        }
+        try Self.onlyKnown(request, ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"])
         let limit = try parameters["limit"].map { try positiveInt($0, name: "limit") } ?? 100
         guard limit <= 1000 else { throw APIError.badRequest("limit must be at most 1000") }
         var query = Store.ExtractionQuery(kind: kind, limit: limit)
@@ -483,6 +483,7 @@ struct ControlAPI: Sendable {
 
     /// Keyword search (FTS5) over every done document's sentences, or one's.
     private func search(_ request: Request) async throws -> Response {
+        try Self.onlyKnown(request, ["q", "limit", "document"])
         let parameters = request.uri.queryParameters
         guard let query = parameters["q"].map({ $0.replacingOccurrences(of: "+", with: " ") }),
               !query.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -557,6 +558,14 @@ struct ControlAPI: Sendable {
             throw APIError.badRequest("the document id must be a positive integer")
         }
         return id
+    }
+
+    /// Refuses a query parameter the endpoint does not read: a typo
+    /// (`limt=5`, `staus=done`) would otherwise be ignored without a word.
+    static func onlyKnown(_ request: Request, _ known: Set<Substring>) throws {
+        if let unknown = request.uri.queryParameters.map(\.key).first(where: { !known.contains($0) }) {
+            throw APIError.badRequest("unknown parameter \(unknown.prefix(40).debugDescription) (known: \(known.sorted().joined(separator: ", ")))")
+        }
     }
 
     private func positiveInt(_ raw: Substring, name: String) throws -> Int {

@@ -96,7 +96,8 @@ public enum SentenceSearch {
                            start: row["start"], end: row["end"], text: row["text"], snippet: row["snippet"], score: -(row["rank"] as Double))
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
-            throw BadQuery(description: "cannot read the query \(query.debugDescription): \(error.message ?? "syntax error")")
+            throw BadQuery(description: "cannot read the query \(query.debugDescription): \(error.message ?? "syntax error")"
+                           + " (the syntax: words, \"a phrase\", prefix*, AND, OR, NOT, NEAR(a b), parentheses; is a quote or a bracket left open?)")
         }
     }
 

@@ -82,7 +82,7 @@ struct Add: AsyncParsableCommand {
 }
 
 struct Watch: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Follow the queue live: one line per event, until interrupted.")
+    static let configuration = CommandConfiguration(abstract: "Follow the queue live: one line per event, until interrupted or the daemon stops (exit 1).")
     @OptionGroup var connection: Connection
     @Flag(help: "Print the events as they come (newline-delimited JSON).") var json = false
 
@@ -101,6 +101,8 @@ struct Watch: AsyncParsableCommand {
                 }
                 fflush(nil)  // every line at once, also into a pipe
             }
+            // The stream ends only when the daemon does (a stop, a restart): say so, and exit 1.
+            throw Client.Failure(description: "tomed closed the event stream (it stopped or restarted)")
         }
     }
 }

@@ -392,8 +392,9 @@ import TomeTestSupport
         let kinds = events.filter { $0["name"] as? String == "streamed.txt" }.compactMap { $0["event"] as? String }
         #expect(kinds.first == "queued")
         #expect(kinds.last == "done")
-        // A graceful stop ends the stream, and with it the client.
+        // A graceful stop ends the stream, and with it the client, which says so (exit 1).
         try daemon.stop()
         try waitUntil(timeout: 10, "tome watch ending") { !watch.isRunning }
+        #expect(watch.terminationStatus == 1)
     }
 }

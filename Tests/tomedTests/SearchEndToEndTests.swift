@@ -47,7 +47,13 @@ import TomeTestSupport
         let bad = try daemon.get("/v1/search?q=%22unbalanced")
         #expect(bad.status == 400)
         #expect((bad.json["error"] as? [String: Any])?["code"] as? String == "bad_query")
+        #expect(((bad.json["error"] as? [String: Any])?["message"] as? String)?.contains("a quote or a bracket left open") == true, "\(bad.text)")
         #expect(try daemon.get("/v1/search").status == 400)
+        // A parameter no endpoint reads is a 400 that names it, not ignored (a typo of limit would return 20 hits).
+        for path in ["/v1/search?q=Tome&limt=5", "/v1/documents?staus=done", "/v1/documents/\(pdf)/text?pgae=2", "/v1/documents/\(pdf)/extractions?knd=dates"] {
+            let typo = try daemon.get(path)
+            #expect(typo.status == 400 && typo.text.contains("unknown parameter"), "\(path): \(typo.text)")
+        }
 
         // The CLI.
         let cli = try runProcess(daemon.tome, ["search", "--socket", daemon.socket, "--json", "\"due on\""])
