@@ -196,6 +196,20 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         case documents, workers, version, storage, memory, pipelines
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
     }
+
+    /// `pipelines` may be missing: a daemon older than this client does not send it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        documents = try c.decode([String: Int].self, forKey: .documents)
+        queueLength = try c.decode(Int.self, forKey: .queueLength)
+        workersBusy = try c.decode(Int.self, forKey: .workersBusy)
+        workers = try c.decode(Int.self, forKey: .workers)
+        uptimeSeconds = try c.decode(Double.self, forKey: .uptimeSeconds)
+        version = try c.decode(String.self, forKey: .version)
+        storage = try c.decode(StorageStatus.self, forKey: .storage)
+        memory = try c.decode(MemoryStatus.self, forKey: .memory)
+        pipelines = try c.decodeIfPresent([String].self, forKey: .pipelines) ?? []
+    }
 }
 
 /// Whether the daemon can write (`GET /v1/status`): false while the state

@@ -87,30 +87,35 @@ struct ControlAPI: Sendable {
 
     typealias Handler = @Sendable (Request, TomeRequestContext) async throws -> Response
 
-    /// Every endpoint: the router is built from this list, and so is the 405
-    /// answer for a known path asked with another method.
-    func endpoints() -> [(path: String, method: HTTPRequest.Method, handler: Handler)] {
+    /// Every endpoint, with the query parameters it reads: the router is
+    /// built from this list, and so is the 405 answer for a known path
+    /// asked with another method, and the 400 for a parameter the endpoint
+    /// does not read (a typo such as `limt=5` or `stag=answers` would
+    /// otherwise be ignored without a word).
+    func endpoints() -> [(path: String, method: HTTPRequest.Method, query: Set<Substring>, handler: Handler)] {
         [
-            ("/v1/health", .get, { _, _ in try health() }),
-            ("/v1/status", .get, { _, _ in try JSONBody.response(try status()) }),
-            ("/v1/documents", .get, { request, _ in try list(request) }),
-            ("/v1/documents", .post, { request, context in try await add(request, context: context) }),
-            ("/v1/documents/:id", .get, { _, context in try JSONBody.response(try info(try documentID(context))) }),
-            ("/v1/documents/:id", .delete, { _, context in try await delete(try documentID(context)) }),
-            ("/v1/documents/:id/text", .get, { request, context in try text(request, id: try documentID(context)) }),
-            ("/v1/documents/:id/reprocess", .post, { request, context in try await reprocess(request, id: try documentID(context)) }),
-            ("/v1/documents/:id/answers", .get, { _, context in try JSONBody.response(try answers(try documentID(context))) }),
-            ("/v1/documents/:id/summary", .get, { _, context in try JSONBody.response(try summary(try documentID(context))) }),
-            ("/v1/documents/:id/extractions", .get, { request, context in
+            ("/v1/health", .get, [], { _, _ in try health() }),
+            ("/v1/status", .get, [], { _, _ in try JSONBody.response(try status()) }),
+            ("/v1/documents", .get, ["status", "limit", "before"], { request, _ in try list(request) }),
+            ("/v1/documents", .post, ["name"], { request, context in try await add(request, context: context) }),
+            ("/v1/documents/:id", .get, [], { _, context in try JSONBody.response(try info(try documentID(context))) }),
+            ("/v1/documents/:id", .delete, [], { _, context in try await delete(try documentID(context)) }),
+            ("/v1/documents/:id/text", .get, ["page"], { request, context in try text(request, id: try documentID(context)) }),
+            ("/v1/documents/:id/reprocess", .post, ["stage"], { request, context in try await reprocess(request, id: try documentID(context)) }),
+            ("/v1/documents/:id/answers", .get, [], { _, context in try JSONBody.response(try answers(try documentID(context))) }),
+            ("/v1/documents/:id/summary", .get, [], { _, context in try JSONBody.response(try summary(try documentID(context))) }),
+            ("/v1/documents/:id/extractions", .get, ["kind"], { request, context in
                 try JSONBody.response(try extractions(request, id: try documentID(context)))
             }),
-            ("/v1/extractions", .get, { request, _ in try JSONBody.response(try findExtractions(request)) }),
-            ("/v1/documents/:id/ask", .post, { request, context in try await ask(request, context: context, id: try documentID(context)) }),
-            ("/v1/ask", .post, { request, context in try await ask(request, context: context, id: nil) }),
-            ("/v1/engram", .get, { request, _ in try JSONBody.response(try engram(request)) }),
-            ("/v1/search", .get, { request, _ in try await search(request) }),
-            ("/v1/events", .get, { _, context in try await eventStream(context) }),
-            ("/metrics", .get, { _, _ in try metricsText() }),
+            ("/v1/extractions", .get, ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"], { request, _ in
+                try JSONBody.response(try findExtractions(request))
+            }),
+            ("/v1/documents/:id/ask", .post, [], { request, context in try await ask(request, context: context, id: try documentID(context)) }),
+            ("/v1/ask", .post, [], { request, context in try await ask(request, context: context, id: nil) }),
+            ("/v1/engram", .get, ["q"], { request, _ in try JSONBody.response(try engram(request)) }),
+            ("/v1/search", .get, ["q", "limit", "document"], { request, _ in try await search(request) }),
+            ("/v1/events", .get, [], { _, context in try await eventStream(context) }),
+            ("/metrics", .get, [], { _, _ in try metricsText() }),
         ]
     }
 
@@ -120,7 +125,11 @@ struct ControlAPI: Sendable {
         router.add(middleware: ErrorMiddleware(routes: RouteTable(endpoints.map { ($0.path, $0.method) })))
         router.add(middleware: AccessMiddleware(settings: settings))
         for endpoint in endpoints {
-            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            let (known, handler) = (endpoint.query, endpoint.handler)
+            router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context in
+                try Self.onlyKnown(request, known)
+                return try await handler(request, context)
+            }
         }
         return router
     }
@@ -146,7 +155,6 @@ struct ControlAPI: Sendable {
     }
 
     private func list(_ request: Request) throws -> Response {
-        try Self.onlyKnown(request, ["status", "limit", "before"])
         let query = request.uri.queryParameters
         var status: JobStatus? = nil
         if let raw = query["status"] {
@@ -197,7 +205,6 @@ struct ControlAPI: Sendable {
 
     private func text(_ request: Request, id: Int64) throws -> Response {
         let record = try doneDocument(id, what: "text")
-        try Self.onlyKnown(request, ["page"])
         var page: Int? = nil
         if let raw = request.uri.queryParameters["page"] { page = try positiveInt(raw, name: "page") }
         guard let text = try store.text(documentID: id, page: page) else {
@@ -213,7 +220,7 @@ struct ControlAPI: Sendable {
         }
         try Self.validate(name: name)
         // A form (curl -F) would be stored with its boundaries and headers as the file's first and last lines.
-        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/") {
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
             throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
                            message: "send the file's bytes as the body (curl --data-binary @FILE), not a form (curl -F)")
         }
@@ -249,6 +256,8 @@ struct ControlAPI: Sendable {
             // The store and the corpus memory change together: one commit at a time.
             // Its stored counts come out of the memory: no text is read again.
             let (store, memory, logger) = (self.store, self.memory, self.logger)
+            // Files of its finished jobs still waiting to be moved: moved now, so that the delete sees where they are.
+            disposer.disposePending(documentID: id)
             let deletion = try await lanes.commits.run {
                 try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) }, logger: logger)
             }
@@ -280,7 +289,6 @@ struct ControlAPI: Sendable {
     /// What the experts found in the document, by kind (`?kind=` for one).
     private func extractions(_ request: Request, id: Int64) throws -> ExtractionsResponse {
         _ = try doneDocument(id, what: "extractions")
-        try Self.onlyKnown(request, ["kind"])
         let kind = try request.uri.queryParameters["kind"].map { try Self.extractionKind($0) }
         guard let stored = try store.extractions(documentID: id, kind: kind) else {
             throw APIError(status: .conflict, code: "needs_reprocess",
@@ -301,7 +309,6 @@ struct ControlAPI: Sendable {
             throw APIError.badRequest("the kind is required: GET /v1/extractions?kind=K (K: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kind = try Self.extractionKind(raw)
-        try Self.onlyKnown(request, ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"])
         let limit = try parameters["limit"].map { try positiveInt($0, name: "limit") } ?? 100
         guard limit <= 1000 else { throw APIError.badRequest("limit must be at most 1000") }
         var query = Store.ExtractionQuery(kind: kind, limit: limit)
@@ -483,7 +490,6 @@ struct ControlAPI: Sendable {
 
     /// Keyword search (FTS5) over every done document's sentences, or one's.
     private func search(_ request: Request) async throws -> Response {
-        try Self.onlyKnown(request, ["q", "limit", "document"])
         let parameters = request.uri.queryParameters
         guard let query = parameters["q"].map({ $0.replacingOccurrences(of: "+", with: " ") }),
               !query.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -507,8 +513,7 @@ struct ControlAPI: Sendable {
             }
             return try JSONBody.response(response)
         } catch let bad as SentenceSearch.BadQuery {
-            throw APIError(status: .badRequest, code: "bad_query", message: bad.description
-                + " (words, \"a phrase\", prefix*, AND, OR, NOT, NEAR(a b), parentheses)")
+            throw APIError(status: .badRequest, code: "bad_query", message: bad.description)
         } catch is ComputeLane.Busy {
             throw APIError(status: .serviceUnavailable, code: "busy", message: "too many searches and asks are waiting; try again shortly", retryable: true)
         }
@@ -560,10 +565,10 @@ struct ControlAPI: Sendable {
         return id
     }
 
-    /// Refuses a query parameter the endpoint does not read: a typo
-    /// (`limt=5`, `staus=done`) would otherwise be ignored without a word.
+    /// Refuses a query parameter the endpoint does not read (`endpoints()`).
+    /// An empty one (`?a=1&&b=2`) is no parameter.
     static func onlyKnown(_ request: Request, _ known: Set<Substring>) throws {
-        if let unknown = request.uri.queryParameters.map(\.key).first(where: { !known.contains($0) }) {
+        if let unknown = request.uri.queryParameters.map(\.key).first(where: { !$0.isEmpty && !known.contains($0) }) {
             throw APIError.badRequest("unknown parameter \(unknown.prefix(40).debugDescription) (known: \(known.sorted().joined(separator: ", ")))")
         }
     }

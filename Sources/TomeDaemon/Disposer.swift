@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 import TomeAPI
 import TomeStore
 
@@ -15,6 +16,9 @@ final class Disposer: Sendable {
     private let logger: Logger
     /// Told when a move fails (the storage monitor, to notice a full disk).
     private let onFailure: @Sendable (any Error) -> Void
+    /// One disposal at a time: a worker and a DELETE may dispose of the same
+    /// job, and the second must see the first's result, not move again.
+    private let turn = Mutex<Void>(())
 
     init(store: Store, settings: SettingsBox, logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.store = store
@@ -25,12 +29,24 @@ final class Disposer: Sendable {
 
     /// Disposes of every finished job's file still waiting (after a crash).
     func disposeAllPending() {
-        for job in (try? store.jobsAwaitingDisposal()) ?? [] { dispose(job) }
+        for job in (try? store.jobsAwaitingDisposal()) ?? [] { dispose(jobID: job.id) }
     }
 
     func dispose(jobID: Int64) {
-        guard let job = try? store.job(id: jobID), !job.sourceDisposed else { return }
-        dispose(job)
+        turn.withLock { _ in
+            guard let job = try? store.job(id: jobID), !job.sourceDisposed else { return }
+            dispose(job)
+        }
+    }
+
+    /// Before document `id` is deleted: moves the files of its finished
+    /// jobs (and its duplicates') that are still waiting, as `on_success`
+    /// says. A worker disposes only after the pipeline's questions are
+    /// answered; a DELETE in between would otherwise cascade the job away
+    /// first, and its file would stay in the spool to come back as a new
+    /// document (or land in the archive with no row, for a rebuild to bring back).
+    func disposePending(documentID id: Int64) {
+        for job in (try? store.jobsAwaitingDisposal(documentID: id)) ?? [] { dispose(jobID: job.id) }
     }
 
     private func dispose(_ job: JobRecord) {

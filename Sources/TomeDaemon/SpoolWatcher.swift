@@ -37,12 +37,12 @@ final class SpoolWatcher: Service {
         var tracker = SettleTracker(settle: Double(config.settleMilliseconds) / 1000)
         var lastScan = -Double.infinity
         var watched: Set<String> = []
-        /// Symbolic links, FIFOs, sockets and devices already named in the log.
+        /// Symbolic links, FIFOs, sockets, devices and names that are not UTF-8 already named in the log.
         var leftAlone: Set<String> = []
 
         func excluded(_ path: String) -> Bool {
             let current = settings.current
-            return [current.resolvedArchiveDir, current.resolvedFailedDir].contains { path == $0 || path.hasPrefix($0 + "/") }
+            return [current.resolvedArchiveDir, current.resolvedFailedDir].contains { path == $0 || Disposer.isInside(path, $0) }
         }
         /// Adds watches below `directory` and returns the regular files found there.
         func scan(_ directory: String) -> [String] {

@@ -325,6 +325,17 @@ public final class Store: Sendable {
         }
     }
 
+    /// The finished jobs of document `id` (and of the files refused as its
+    /// duplicates) whose file is still waiting to be moved: a delete moves
+    /// them first, so that it knows where they went.
+    public func jobsAwaitingDisposal(documentID id: Int64) throws -> [JobRecord] {
+        try pool.read { db in
+            try JobRecord.fetchAll(db, sql: """
+                SELECT * FROM jobs WHERE (document_id = ? OR duplicate_of = ?) AND status IN ('done', 'failed') AND source_disposed = 0 ORDER BY id
+                """, arguments: [id, id])
+        }
+    }
+
     /// Records that the job's source file was dealt with; `path` is where it
     /// now is (nil when it was deleted or had gone).
     public func markSourceDisposed(jobID: Int64, path: String?) throws {

@@ -99,7 +99,7 @@ extension Store {
                     // The outline's entries inside the heading's unit (a PDF's unit may hold a console line before the
                     // title, or a chapter's title and its first section's): their titles. Else the unit's text, less a
                     // Markdown heading's marks.
-                    let entries = outline.filter { $0.offset >= headingStart && $0.offset < headingEnd }
+                    let entries = outline.filter { $0.offset >= headingStart && $0.offset < headingEnd && !$0.title.isEmpty }
                     let title = entries.isEmpty ? String(slice(headingStart, headingEnd).drop { $0 == "#" || $0 == " " })
                         : entries.map(\.title).joined(separator: " — ")
                     summary.sections.append(StoredSummary.Section(title: title, page: page(entries.first?.offset ?? headingStart),

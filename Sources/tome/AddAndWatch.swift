@@ -26,9 +26,11 @@ struct Add: AsyncParsableCommand {
             // A subfolder with no pipeline of its name runs `default`: a mistyped --pipeline would do that quietly.
             if let pipeline {
                 let loaded = try await client.json(DaemonStatus.self, .GET, "/v1/status").pipelines
-                guard loaded.contains(pipeline) else {
-                    throw Client.Failure(description: "tomed has no pipeline \(pipeline) (it has: \(loaded.joined(separator: ", "))); "
-                                         + "add \(pipeline).toml to its pipelines folder, or leave --pipeline out")
+                // The first folder names the pipeline ("leases/2024" runs leases).
+                guard let first = pipeline.split(separator: "/").first, loaded.contains(String(first)) else {
+                    let name = pipeline.split(separator: "/").first.map(String.init) ?? pipeline
+                    throw Client.Failure(description: "tomed has no pipeline \(name) (it has: \(loaded.joined(separator: ", "))); "
+                                         + "add \(name).toml to its pipelines folder, or leave --pipeline out")
                 }
             }
             for file in files {
@@ -142,7 +144,7 @@ enum Format {
         let time = e.time.count >= 19 ? String(e.time.dropFirst(11).prefix(8)) : e.time
         var line = "\(time) \(e.event.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(OneLine.escaped(e.name))"
         if let p = e.progress { line += " " + progress(p) }
-        if let error = e.error { line += " (\(error.code): \(error.message))" }
+        if let error = e.error { line += " (\(error.code): \(OneLine.escaped(error.message)))" }
         if let of = e.duplicateOf { line += " (already document \(of))" }
         return line
     }

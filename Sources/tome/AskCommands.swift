@@ -47,8 +47,9 @@ struct Ask: AsyncParsableCommand {
 
 extension Ask {
     /// White-space runs (line breaks of the page) as single spaces.
+    /// A document's text for one line: white-space runs as one space, other control characters escaped (`OneLine`).
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        OneLine.escaped(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
     }
 }
 
@@ -94,7 +95,7 @@ struct Search: AsyncParsableCommand {
             if response.hits.isEmpty { print("no match") }
             for hit in response.hits {
                 let page = hit.page.map { ", page \($0)" } ?? ""
-                print("\(hit.name) (document \(hit.document)\(page), bytes \(hit.start)-\(hit.end)): \(Ask.oneLine(Self.plain(hit.snippet)))")
+                print("\(OneLine.escaped(hit.name)) (document \(hit.document)\(page), bytes \(hit.start)-\(hit.end)): \(Ask.oneLine(Self.plain(hit.snippet)))")
             }
         }
     }

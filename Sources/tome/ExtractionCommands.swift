@@ -31,7 +31,7 @@ struct Extract: AsyncParsableCommand {
     /// One value on one line: the normalised value, what it says beside it, and where.
     static func line(_ item: ExtractionItem) -> String {
         var parts: [String] = []
-        if let document = item.document { parts.append("\(item.name ?? "") (document \(document))") }
+        if let document = item.document { parts.append("\(OneLine.escaped(item.name ?? "")) (document \(document))") }
         var value = item.value
         if let currency = item.currency { value += " \(currency)" }
         if let level = item.level { value = String(repeating: "  ", count: max(0, level - 1)) + value }

@@ -136,6 +136,7 @@ import Testing
             Today Tome reads the files. Yesterday Anna Berg wrote the notes for Psychology Today.
             THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED.
             It uses Mark Adler's code and Kunihiko Sadakane’s tables; see Proceedings of the IEEE Data Compression Conference 1997.
+            The phones were made by AT&T in the first years.
             """
         let names = try extract(text, .names)
         let byValue = Dictionary(uniqueKeysWithValues: names.map { ($0.value, $0) })
@@ -152,6 +153,7 @@ import Testing
         // A possessive is not part of the name; a title before a year is one name, not a citation of each word.
         #expect(byValue["Mark Adler"] != nil && byValue["Kunihiko Sadakane"] != nil && byValue["Proceedings of the IEEE Data Compression Conference"] != nil,
                 "\(byValue.keys.sorted())")
+        #expect(byValue["AT&T"] != nil, "a short name in capitals with a one-letter part is a name")
         let adler = try #require(byValue["Mark Adler"])
         #expect(cited(adler, in: text) == "Mark Adler")
         for miss in ["However", "US", "PDF", "HTML", "TERMS AND CONDITIONS", "March", "Each", "The World Health Organization", "Cameron and Miller",
@@ -203,6 +205,8 @@ import Testing
         let plain = "Setup\n\nThe tool installs in a minute.\n\n914704\n\n877703\n\niii\n\n7\n\nUsage\n\nRun it with one file."
         let detected = try DocumentAnalyzer(workers: 1).analyze(plain).extractions.filter { $0.kind == .outline }
         #expect(detected.map(\.value) == ["Setup", "Usage"], "\(detected.map(\.value))")
+        for title in ["C", "R", "lid", "civil", "XIV", "Go"] { #expect(OutlineExpert.namesASection(title), "\(title)") }
+        for title in ["iii", "xiv", "7", "914704", "", "—"] { #expect(!OutlineExpert.namesASection(title), "\(title)") }
     }
 
     // MARK: The run

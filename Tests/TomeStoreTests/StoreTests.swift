@@ -219,7 +219,15 @@ import TomeTestSupport
         _ = try store.claimNextJob(now: now)
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try complete(jobID, documentID)
+        // Its file and a refused duplicate's wait to be moved: a delete moves them first (the daemon's Disposer).
+        guard case let .duplicate(_, copyJob) = try store.enqueue(sha256: "aa", name: "copy.pdf", pipeline: "default", bytes: 10,
+                                                                  sourcePath: "/spool/copy.pdf", now: now) else { Issue.record("a duplicate"); return }
+        #expect(try store.jobsAwaitingDisposal(documentID: documentID).map(\.id) == [jobID, copyJob])
+        try store.markSourceDisposed(jobID: jobID, path: "/archive/a.pdf")
+        try store.markSourceDisposed(jobID: copyJob, path: "/archive/copy.pdf")
+        #expect(try store.jobsAwaitingDisposal(documentID: documentID).isEmpty)
         let deleted = try #require(try store.delete(documentID: documentID))
+        #expect(deleted.keptFiles == ["/archive/a.pdf", "/archive/copy.pdf"])
         #expect(deleted.change.removing == Self.analysis.engram)
         #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)

@@ -54,6 +54,8 @@ import TomeTestSupport
             let typo = try daemon.get(path)
             #expect(typo.status == 400 && typo.text.contains("unknown parameter"), "\(path): \(typo.text)")
         }
+        // A typo of stage=answers does not reprocess the whole document.
+        #expect(try daemon.request("POST", "/v1/documents/\(pdf)/reprocess?stag=answers").status == 400)
 
         // The CLI.
         let cli = try runProcess(daemon.tome, ["search", "--socket", daemon.socket, "--json", "\"due on\""])

@@ -112,8 +112,9 @@ enum NameExpert {
                 var value = normalised(text, from: a, to: b)
                 let end = endWithoutPossessive(text, b)
                 if end < text.tokens[b].end { value = String(value.utf8.dropLast(Int(text.tokens[b].end - end))) ?? value }
-                // Capitals only, one-letter words too: a licence's shouting ("THE IMPLIED WARRANTIES … FOR A PARTICULAR PURPOSE").
-                let caps = words.allSatisfy { hasNoLowerCase(text, $0) } && words.contains { isAllCaps(text, $0) }
+                // Capitals only, one-letter words too: a licence's shouting ("THE IMPLIED WARRANTIES … FOR A PARTICULAR PURPOSE"),
+                // but not a short name in capitals with a one-letter part ("AT&T").
+                let caps = words.allSatisfy { hasNoLowerCase(text, $0) } && (words.count >= 3 || words.allSatisfy { isAllCaps(text, $0) })
                 // Every word one the document mostly writes in lower case ("Covered Software", "Source Code Form"): a term, not a name.
                 let ordinary = words.allSatisfy { common.contains(text.tokens[$0].id) || connectors.contains(text.string(token: $0)) }
                 let acronym = words.count >= 2 ? acronymAfter(text, b, words: words, in: range) : nil

@@ -8,8 +8,8 @@
 /// the text does not repeat it (a running head repeats); when the extracted
 /// outline has three or more entries, only numbered headings join
 /// (`3.2 Memory use`), since the outline already names the rest; a heading
-/// of fewer than two letters ("914704", "7") or a Roman page number ("iii")
-/// never does. A detected heading's level is the depth of its number
+/// without a letter ("914704", "7") or a Roman page number ("iii") never
+/// does. A detected heading's level is the depth of its number
 /// (`3.2` → 2), else 1.
 enum OutlineExpert {
     static func extract(_ text: ExpertText, outline: [OutlineItem], unitStarts: [Int32], unitEnds: [Int32]) -> [Extraction] {
@@ -48,14 +48,13 @@ enum OutlineExpert {
         return out.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
     }
 
-    /// Whether a detected heading's text can title a section: two letters
-    /// or more, and not a page number in lower-case Roman numerals. A row
-    /// of a table ("914704"), a page number ("7", "iii") or a bare section
-    /// number is a short line without a stop too, so the analysis calls it
-    /// a heading.
+    /// Whether a detected heading's text can title a section: a letter at
+    /// least ("C" and "R" are headings in manuals), and not a page number in
+    /// lower-case Roman numerals. A row of a table ("914704"), a page number
+    /// ("7", "iii") or a bare section number is a short line without a stop
+    /// too, so the analysis calls it a heading.
     static func namesASection(_ title: String) -> Bool {
-        let letters = title.filter(\.isLetter)
-        return letters.count >= 2 && !(letters.count == title.count && letters.allSatisfy { "ivxlc".contains($0) })
+        title.contains(where: \.isLetter) && !(title == title.lowercased() && RomanNumeral.matches(title))
     }
 
     /// The heading's text with white-space runs as one space.
