@@ -37,6 +37,12 @@ import TomeEngine
         #expect(config.retryBackoffSeconds == 0.5)
         #expect(config.socketMode == 0o600)
         #expect(config.readGroups == ["auditors"])
+        // Folders are absolute and normalised, so the daemon's "is this file in the archive" test agrees with itself.
+        let relative = try DaemonConfig.parse("state_dir = \"var/./state/\"\n[spool]\ndir = \"var/x/../spool\"\narchive_dir = \"/srv/a//b/\"\n", file: "t.toml")
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(relative.stateDir == cwd + "/var/state")
+        #expect(relative.spoolDir == cwd + "/var/spool")
+        #expect(relative.resolvedArchiveDir == "/srv/a/b")
     }
 
     @Test func syntaxErrorNamesTheLine() {
