@@ -206,7 +206,8 @@ import Testing
         let detected = try DocumentAnalyzer(workers: 1).analyze(plain).extractions.filter { $0.kind == .outline }
         #expect(detected.map(\.value) == ["Setup", "Usage"], "\(detected.map(\.value))")
         for title in ["C", "R", "lid", "civil", "XIV", "Go"] { #expect(OutlineExpert.namesASection(title), "\(title)") }
-        for title in ["iii", "xiv", "7", "914704", "", "—"] { #expect(!OutlineExpert.namesASection(title), "\(title)") }
+        for title in ["iii", "xiv", "7", "914704", "", "—", "Next state = FINISHING; Return value = BZ_FINISH_OK", "Julian Seward, jseward@acm.org",
+                      "int main(void) {"] { #expect(!OutlineExpert.namesASection(title), "\(title)") }
     }
 
     // MARK: The run

@@ -49,12 +49,16 @@ enum OutlineExpert {
     }
 
     /// Whether a detected heading's text can title a section: a letter at
-    /// least ("C" and "R" are headings in manuals), and not a page number in
-    /// lower-case Roman numerals. A row of a table ("914704"), a page number
-    /// ("7", "iii") or a bare section number is a short line without a stop
+    /// least ("C" and "R" are headings in manuals), not a page number in
+    /// lower-case Roman numerals, and none of the marks of code or an address
+    /// (`=`, `;`, `@`, braces, angle brackets, `|`, a backslash). A row of a
+    /// table ("914704"), a page number ("7", "iii"), a bare section number,
+    /// a line of code ("Next state = FINISHING;") or an author's address
+    /// ("Julian Seward, jseward@acm.org") is a short line without a stop
     /// too, so the analysis calls it a heading.
     static func namesASection(_ title: String) -> Bool {
         title.contains(where: \.isLetter) && !(title == title.lowercased() && RomanNumeral.matches(title))
+            && !title.unicodeScalars.contains { "=;@{}<>|\\".unicodeScalars.contains($0) }
     }
 
     /// The heading's text with white-space runs as one space.
