@@ -20,6 +20,7 @@ struct Ask: AsyncParsableCommand {
         } else {
             guard words.count >= 2, Int64(words[0]) != nil else { throw ValidationError("give a document id and the question (or --all and the question)") }
         }
+        guard (1...50).contains(k) else { throw ValidationError("-k must be between 1 and 50") }
     }
 
     func run() async throws {

@@ -13,6 +13,8 @@ struct Extract: AsyncParsableCommand {
     @Option(help: "Only this kind (\(ExtractionsResponse.kinds.joined(separator: ", "))).") var kind: String?
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws { try Find.validate(kind: kind) }
+
     func run() async throws {
         try await reporting {
             var path = "/v1/documents/\(id)/extractions"
@@ -67,6 +69,17 @@ struct Find: AsyncParsableCommand {
     @Option(help: "Only this document.") var document: Int64?
     @Option(help: "How many (1…1000).") var limit = 50
     @Flag(help: "Print JSON.") var json = false
+
+    /// A kind the daemon knows, checked before asking it: a usage error (exit 64), not a failure.
+    static func validate(kind: String?) throws {
+        guard let kind, !ExtractionsResponse.kinds.contains(kind) else { return }
+        throw ValidationError("no kind \(kind) (kinds: \(ExtractionsResponse.kinds.joined(separator: ", ")))")
+    }
+
+    func validate() throws {
+        try Self.validate(kind: kind)
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+    }
 
     static func encoded(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s

@@ -320,6 +320,11 @@ import TomeTestSupport
         #expect(String(decoding: text.stdout, as: UTF8.self) == "# Report\n\nThe figures are in.\n")
         let missing = try runProcess(daemon.tome, ["show", "999", "--socket", daemon.socket])
         #expect(missing.status == 1)
+        // Usage errors the CLI can see itself are usage errors (exit 64), before it asks the daemon.
+        for arguments in [["find", "--kind", "bogus"], ["extract", "1", "--kind", "bogus"], ["ask", "1", "What?", "-k", "0"], ["find", "--kind", "names", "--limit", "0"]] {
+            let usage = try runProcess(daemon.tome, arguments + ["--socket", daemon.socket])
+            #expect(usage.status == 64, "\(arguments): \(usage.stderr)")
+        }
         #expect(missing.stderr == "tome: no document 999\n")
         let badRequest = try daemon.request("POST", "/v1/documents?name=../escape.txt", body: [0x41])
         #expect(badRequest.status == 400)
