@@ -123,12 +123,13 @@ extension DaemonConfig {
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
-    /// A folder setting as one absolute path: a relative one is taken from
-    /// the working directory (as the daemon would open it), `.`, `..` and a
-    /// trailing `/` are resolved away. Whether a file lies in the archive,
-    /// the failed folder or the spool is then one prefix test
-    /// (`Disposer.isInside`), whichever way the config spelt the folder.
-    static func folder(_ path: String) -> String {
+    /// A folder (or the socket) as one absolute path, from the config or
+    /// the command line: a relative one is taken from the working directory
+    /// (as the daemon would open it), `.`, `..`, `//` and a trailing `/` are
+    /// resolved away. Whether a file lies in the archive, the failed folder
+    /// or the spool is then one prefix test (`Disposer.isInside`), whichever
+    /// way the folder was spelt.
+    public static func absolutePath(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
@@ -143,10 +144,10 @@ extension DaemonConfig {
         let reader = ConfigReader(file: file)
         var config = DaemonConfig()
         try reader.section(table, path: "") { r, t in
-            try r.string(t, "state_dir") { config.stateDir = Self.folder($0) }
-            try r.string(t, "pipelines_dir") { config.pipelinesDir = Self.folder($0) }
+            try r.string(t, "state_dir") { config.stateDir = Self.absolutePath($0) }
+            try r.string(t, "pipelines_dir") { config.pipelinesDir = Self.absolutePath($0) }
             try r.table(t, "spool") { r, t in
-                try r.string(t, "dir") { config.spoolDir = Self.folder($0) }
+                try r.string(t, "dir") { config.spoolDir = Self.absolutePath($0) }
                 try r.int(t, "settle_ms", min: 0) { config.settleMilliseconds = $0 }
                 try r.number(t, "scan_interval_s", min: 0.1) { config.scanIntervalSeconds = $0 }
                 try r.string(t, "on_success") { value in
@@ -155,8 +156,8 @@ extension DaemonConfig {
                     }
                     config.onSuccess = disposition
                 }
-                try r.string(t, "archive_dir") { config.archiveDir = $0.isEmpty ? nil : Self.folder($0) }
-                try r.string(t, "failed_dir") { config.failedDir = $0.isEmpty ? nil : Self.folder($0) }
+                try r.string(t, "archive_dir") { config.archiveDir = $0.isEmpty ? nil : Self.absolutePath($0) }
+                try r.string(t, "failed_dir") { config.failedDir = $0.isEmpty ? nil : Self.absolutePath($0) }
             }
             try r.table(t, "jobs") { r, t in
                 try r.int(t, "workers", min: 0) { config.workers = $0 }

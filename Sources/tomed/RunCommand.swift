@@ -31,9 +31,9 @@ struct DaemonOptions: ParsableArguments {
             } else {
                 loaded = DaemonConfig()
             }
-            if let spool { loaded.spoolDir = RunCommand.absolute(spool) }
-            if let stateDir { loaded.stateDir = RunCommand.absolute(stateDir) }
-            if let socket { loaded.socketPath = RunCommand.absolute(socket) }
+            if let spool { loaded.spoolDir = DaemonConfig.absolutePath(spool) }
+            if let stateDir { loaded.stateDir = DaemonConfig.absolutePath(stateDir) }
+            if let socket { loaded.socketPath = DaemonConfig.absolutePath(socket) }
             return loaded
         }
     }
@@ -70,10 +70,6 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tomed: cannot start: \(error)\n".utf8))
             throw ExitCode.failure
         }
-    }
-
-    static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 
