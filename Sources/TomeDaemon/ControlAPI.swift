@@ -255,11 +255,12 @@ struct ControlAPI: Sendable {
         do {
             // The store and the corpus memory change together: one commit at a time.
             // Its stored counts come out of the memory: no text is read again.
-            let (store, memory, logger) = (self.store, self.memory, self.logger)
-            // Files of its finished jobs still waiting to be moved: moved now, so that the delete sees where they are.
-            disposer.disposePending(documentID: id)
+            let (store, memory, logger, disposer) = (self.store, self.memory, self.logger, self.disposer)
             let deletion = try await lanes.commits.run {
-                try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) }, logger: logger)
+                // Files of its finished jobs still waiting to be moved (a copy across file systems, maybe): moved
+                // first, off the request threads, so that the delete sees where they are.
+                disposer.disposePending(documentID: id)
+                return try memory.follow({ beforeCommit in try store.delete(documentID: id, beforeCommit: beforeCommit) }, logger: logger)
             }
             guard let deletion else { throw APIError.notFound("no document \(id)") }
             asker.forget(id)

@@ -324,19 +324,7 @@ public enum Summarizer {
         guard bytes.allSatisfy({ $0 < 0x80 }) else {
             return String(decoding: bytes, as: UTF8.self).lowercased().split { !$0.isLetter }.map { CanonicalForm.fnv1a($0.utf8) }
         }
-        var words: [UInt64] = []
-        var hash = CanonicalForm.offsetBasis, inside = false
-        for b in bytes {
-            if NonProseLines.isASCIILetter(b) {
-                hash = (hash ^ UInt64(b | 0x20)) &* CanonicalForm.prime
-                inside = true
-            } else if inside {
-                words.append(hash)
-                (hash, inside) = (CanonicalForm.offsetBasis, false)
-            }
-        }
-        if inside { words.append(hash) }
-        return words
+        return bytes.split { !NonProseLines.isASCIILetter($0) }.map { CanonicalForm.fnv1a($0.lazy.map { $0 | 0x20 }) }
     }
 
     /// Whether a sentence states what the document does: Edmundson's cue

@@ -30,15 +30,11 @@ extension Summarizer {
     /// The words of copyright and licence notices, as term ids (stemmed:
     /// "licensing", "warrants" and "reserves" are among them): a unit with
     /// none of them is not looked at for `noticePhrases`.
-    static let noticeTerms: [UInt64] = {
-        var terms = TermKey.terms(of: """
-            copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
-            redistributions redistribute reserved liable liability merchantability disclaimer disclaimed
-            vorbehalten réservés reservados
-            """)
-        terms.sortAndRemoveDuplicates()
-        return terms
-    }()
+    static let noticeTerms = Set(TermKey.terms(of: """
+        copyright copyrights licence licences license licenses licensed warranty warranties warranted redistribution
+        redistributions redistribute reserved liable liability merchantability disclaimer disclaimed
+        vorbehalten réservés reservados
+        """))
 
     /// The set phrases of notices (lower case, white space as one space):
     /// what tells "Copyright © 1996 …" and "… WITHOUT ANY WARRANTY …" from a

@@ -27,8 +27,8 @@ struct Add: AsyncParsableCommand {
             if let pipeline {
                 let loaded = try await client.json(DaemonStatus.self, .GET, "/v1/status").pipelines
                 // The first folder names the pipeline ("leases/2024" runs leases).
-                guard let first = pipeline.split(separator: "/").first, loaded.contains(String(first)) else {
-                    let name = pipeline.split(separator: "/").first.map(String.init) ?? pipeline
+                let name = pipeline.split(separator: "/").first.map(String.init) ?? pipeline
+                guard loaded.contains(name) else {
                     throw Client.Failure(description: "tomed has no pipeline \(name) (it has: \(loaded.joined(separator: ", "))); "
                                          + "add \(name).toml to its pipelines folder, or leave --pipeline out")
                 }

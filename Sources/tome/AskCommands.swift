@@ -47,7 +47,6 @@ struct Ask: AsyncParsableCommand {
 }
 
 extension Ask {
-    /// White-space runs (line breaks of the page) as single spaces.
     /// A document's text for one line: white-space runs as one space, other control characters escaped (`OneLine`).
     static func oneLine(_ text: String) -> String {
         OneLine.escaped(text.split(whereSeparator: \.isWhitespace).joined(separator: " "))
