@@ -28,6 +28,7 @@ enum Retrieval {
         var documents: [(String, String)] = []
         var questionsPath = ""
         var lift: Double?
+        var documentNames = true
         var i = 0
         while i < args.count {
             if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
@@ -36,6 +37,7 @@ enum Retrieval {
                 i += 2
                 continue
             }
+            if args[i] == "--set", i + 1 < args.count, args[i + 1] == "documentNames=0" { documentNames = false; i += 2; continue }
             if args[i] == "--set", i + 1 < args.count { try set(&parameters, args[i + 1]); i += 2; continue }
             if questionsPath.isEmpty { questionsPath = args[i] } else {
                 let parts = args[i].split(separator: "=", maxSplits: 1).map(String.init)
@@ -59,7 +61,9 @@ enum Retrieval {
             }
             guard let analysis else { continue }
             let index = analysis.index
-            let document = TextDocument(index: index, text: bytes)
+            // As the daemon asks: with the names its name expert found.
+            let names = analysis.extractions.filter { $0.kind == .names }.map(\.value)
+            let document = TextDocument(index: index, text: bytes, names: documentNames && !names.isEmpty ? DocumentNames(names) : nil)
             let fts = try FTS(blocks: (0..<index.blockCount).map { b in
                 let units = index.units(ofBlock: b)
                 return String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self)

@@ -17,14 +17,17 @@ final class AskService: Sendable {
         let text: [UInt8]
         let hasText: Bool
         let pageStarts: [Int]
-        var bytes: Int { index.byteSize + text.count + pageStarts.count * 8 }
+        /// The names its name expert found (nil when it found none or did not run).
+        let names: DocumentNames?
+        var bytes: Int { index.byteSize + text.count + pageStarts.count * 8 + (names?.byteSize ?? 0) }
 
-        init(id: Int64, index: DocumentIndex, text: [UInt8]?, pageStarts: [Int]) {
+        init(id: Int64, index: DocumentIndex, text: [UInt8]?, pageStarts: [Int], names: DocumentNames?) {
             self.id = id
             self.index = index
             self.text = text ?? []
             self.hasText = text != nil
             self.pageStarts = pageStarts
+            self.names = names
         }
 
         /// The page (from 1) holding byte `offset`.
@@ -43,6 +46,7 @@ final class AskService: Sendable {
         let service: AskService
         let loaded: Loaded
         var index: DocumentIndex { loaded.index }
+        var names: DocumentNames? { loaded.names }
 
         func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
             let full = loaded.hasText ? loaded : try service.load(loaded.id, text: true)
@@ -103,7 +107,8 @@ final class AskService: Sendable {
             text = Array(stored.utf8)
         }
         let pageStarts = try cached?.pageStarts ?? (try store.pages(documentID: id).map(\.start))
-        let loaded = Loaded(id: id, index: index, text: text, pageStarts: pageStarts)
+        let names = try cached.map(\.names) ?? DocumentNames((try store.extractions(documentID: id, kind: .names) ?? []).map(\.value))
+        let loaded = Loaded(id: id, index: index, text: text, pageStarts: pageStarts, names: names?.isEmpty == false ? names : nil)
         cache.withLock { c in
             c.clock += 1
             if let old = c.entries[id] { c.bytes -= old.loaded.bytes }

@@ -62,17 +62,26 @@ public struct Question: Sendable {
 /// daemon loads text only for the documents whose blocks are selected).
 public protocol AskableDocument {
     var index: DocumentIndex { get }
+    /// The document's names, when its name expert ran (else nil: for a "who"
+    /// question each sentence is scanned for names on its own).
+    var names: DocumentNames? { get }
     func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R
+}
+
+extension AskableDocument {
+    public var names: DocumentNames? { nil }
 }
 
 /// A document held in memory (tests, benchmarks).
 public struct TextDocument: AskableDocument, Sendable {
     public var index: DocumentIndex
     public var text: [UInt8]
+    public var names: DocumentNames?
 
-    public init(index: DocumentIndex, text: [UInt8]) {
+    public init(index: DocumentIndex, text: [UInt8], names: DocumentNames? = nil) {
         self.index = index
         self.text = text
+        self.names = names
     }
 
     public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
@@ -83,7 +92,8 @@ public struct TextDocument: AskableDocument, Sendable {
 public struct Answer: Sendable, Equatable {
     /// Position of the answer's document in the documents asked.
     public var document: Int
-    /// The answering unit (sentence), and the passage around it cut at unit boundaries.
+    /// The answering sentence (all its pieces, when it was cut at block
+    /// length), and the passage around it cut at sentence bounds.
     public var text: String
     public var context: String
     /// The attention probability of this unit among the candidates.
@@ -91,7 +101,7 @@ public struct Answer: Sendable, Equatable {
     /// cov · prior (or a heading's credit), times the answer expert's lift
     /// when it reordered the answers: equal in sparse and dense mode.
     public var similarity: Double
-    /// UTF-8 byte ranges of the unit and of its passage in the document text.
+    /// UTF-8 byte ranges of the sentence and of its passage in the document text.
     public var start: Int
     public var end: Int
     public var contextStart: Int
@@ -302,15 +312,16 @@ struct Attention {
         }
     }
 
-    /// The answer expert's factor for unit u: the question's lift when u
-    /// holds the kind of value it asks for, else 1.
-    func lift(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> Double {
+    /// The answer expert's factor for unit u: the question's lift when u's
+    /// sentence holds the kind of value it asks for, else 1.
+    func lift(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, names: DocumentNames?) -> Double {
         guard let kind = question.answerKind, question.lift != 1 else { return 1 }
         let index = indexes[d]
         var tokenizer = Tokenizer()
         var tokens: [Token] = []
-        tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
-        return AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes) ? question.lift : 1
+        let sentence = index.sentence(of: u)
+        tokenizer.tokenize(bytes, range: Int(index.unitStarts[sentence.lowerBound])..<Int(index.unitEnds[sentence.upperBound]), into: &tokens)
+        return AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) ? question.lift : 1
     }
 
     /// Keeps the better of a unit's own score and the credits it gets; on a
@@ -375,11 +386,25 @@ struct Attention {
     func threshold(_ k: Int, reach: Double) -> Double {
         var heap = BoundedHeap(capacity: k)
         var best = 0.0
-        for (key, c) in candidates where c.score > 0 {
-            heap.offer(score: c.score, id: key)
-            best = max(best, c.score)
+        for (key, score) in bestPerSentence() {
+            heap.offer(score: score, id: key)
+            best = max(best, score)
         }
         return max(heap.floor?.score ?? 0, best - reach)
+    }
+
+    /// The candidates that answer: for each sentence (the pieces of one cut
+    /// at block length are one answer), its best-scored unit; on a tie the
+    /// first, so the order units were read in does not matter.
+    func bestPerSentence() -> [(key: Int, score: Double)] {
+        var best: [Int: (key: Int, score: Double)] = [:]
+        for (key, c) in candidates where c.score > 0 {
+            let d = key >> 32, u = key & 0xFFFF_FFFF
+            let sentence = Self.key(d, indexes[d].sentence(of: u).lowerBound)
+            if let known = best[sentence], known.score > c.score || known.score == c.score && known.key < key { continue }
+            best[sentence] = (key, c.score)
+        }
+        return Array(best.values)
     }
 
     /// The best k candidates within `reach` of the best, best first (ties:
@@ -388,16 +413,16 @@ struct Attention {
     func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
         var heap = BoundedHeap(capacity: depth)
-        for (key, c) in candidates where c.score > 0 {
-            softmax.add(beta * c.score)
-            heap.offer(score: c.score, id: key)
+        for (key, score) in bestPerSentence() {
+            softmax.add(beta * score)
+            heap.offer(score: score, id: key)
         }
         let best = heap.sortedDescending().first?.score ?? 0
         var pool = heap.sortedDescending().filter { $0.score >= best - reach }.map { (score: $0.score, id: $0.id, raw: $0.score) }
         if depth > k {
             let lifted = try pool.map { item in
                 let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
-                return (score: item.score * (try documents[d].withText { lift(d, u, bytes: $0) }), id: item.id, raw: item.raw)
+                return (score: item.score * (try documents[d].withText { lift(d, u, bytes: $0, names: documents[d].names) }), id: item.id, raw: item.raw)
             }
             // Stable: equal lifted scores keep attention's order.
             pool = lifted.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
@@ -407,8 +432,9 @@ struct Attention {
             let index = indexes[d]
             let heading = candidates[item.id]?.heading
             return try documents[d].withText { bytes in
-                let (first, last) = Self.passage(of: u, heading: heading, index: index)
-                let start = Int(index.unitStarts[u]), end = Int(index.unitEnds[u])
+                let sentence = index.sentence(of: u)
+                let (first, last) = Self.passage(of: sentence, heading: heading, index: index)
+                let start = Int(index.unitStarts[sentence.lowerBound]), end = Int(index.unitEnds[sentence.upperBound])
                 let from = Int(index.unitStarts[first]), to = Int(index.unitEnds[last])
                 return Answer(document: d, text: Asker.text(bytes, start, end), context: Asker.text(bytes, from, to),
                               score: softmax.probability(beta * item.raw), similarity: item.score,
@@ -417,16 +443,21 @@ struct Attention {
         }
     }
 
-    /// The units of an answer's passage: back towards its section's heading
-    /// at most `passageBefore` bytes, forward at most `passageAfter` bytes and
-    /// not past the next heading (a credited answer starts at its heading).
-    static func passage(of u: Int, heading: Int?, index: DocumentIndex) -> (Int, Int) {
+    /// The units of an answer's passage around its sentence's units: back
+    /// towards its section's heading at most `passageBefore` bytes, forward
+    /// at most `passageAfter` bytes and not past the next heading (a credited
+    /// answer starts at its heading), cut at sentence bounds: a sentence that
+    /// does not fit whole is left out, never cut.
+    static func passage(of sentence: ClosedRange<Int>, heading: Int?, index: DocumentIndex) -> (Int, Int) {
         let before = Int32(index.parameters.passageBefore), after = Int32(index.parameters.passageAfter)
-        var first = u
-        while first > 0, index.kind(first) != .heading, index.unitStarts[u] - index.unitStarts[first - 1] <= before { first -= 1 }
+        let start = index.unitStarts[sentence.lowerBound], end = index.unitEnds[sentence.upperBound]
+        var first = sentence.lowerBound
+        while first > 0, index.kind(first) != .heading, start - index.unitStarts[first - 1] <= before { first -= 1 }
+        while first < sentence.lowerBound, case let whole = index.sentence(of: first), whole.lowerBound < first { first = whole.upperBound + 1 }
         if let heading, heading < first { first = heading }
-        var last = u
-        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - index.unitEnds[u] <= after { last += 1 }
+        var last = sentence.upperBound
+        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - end <= after { last += 1 }
+        while last > sentence.upperBound, case let whole = index.sentence(of: last), whole.upperBound > last { last = whole.lowerBound - 1 }
         return (first, last)
     }
 }

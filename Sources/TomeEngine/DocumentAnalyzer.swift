@@ -57,26 +57,33 @@ public struct DocumentAnalyzer: Sendable {
         let engram = Self.count(ids: ids, boundaries: boundaries, hasher: hasher, workers: workers)
         let terms = Self.termIDs(units, tokens: tokens, bytes: bytes, count: ids.count)
 
-        // Kinds and priors, each unit on its own.
-        var kinds = [UInt8](repeating: 0, count: units.count), priors = [UInt8](repeating: 0, count: units.count)
+        // Kinds, each unit on its own; priors by the unit's kind and its whole
+        // sentence's length (a sentence cut at block length is answered whole).
+        var kinds = [UInt8](repeating: 0, count: units.count), contents = [Int32](repeating: 0, count: units.count)
         kinds.withUnsafeMutableBufferPointer { kindsOut in
-            priors.withUnsafeMutableBufferPointer { priorsOut in
-                nonisolated(unsafe) let kindsOut = kindsOut, priorsOut = priorsOut
+            contents.withUnsafeMutableBufferPointer { contentsOut in
+                nonisolated(unsafe) let kindsOut = kindsOut, contentsOut = contentsOut
                 nonisolated(unsafe) let bytes = bytes
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let range = (units.count * w / workers)..<(units.count * (w + 1) / workers)
                     for u in range {
                         let (kind, content) = UnitKind.classify(units[u], tokens: tokens, bytes: bytes)
                         kindsOut[u] = kind.rawValue
-                        priorsOut[u] = UnitKind.prior(kind: kind, contentTokens: content, tokens: Int(units[u].tokenCount), parameters: p)
+                        contentsOut[u] = Int32(content)
                     }
                 }
             }
         }
+        let continues: [UInt8] = units.map { $0.continuesSentence ? 1 : 0 }
+        let priors = units.indices.map { u in
+            let sentence = DocumentIndex.sentence(of: u, continues: continues)
+            return UnitKind.prior(kind: UnitKind(rawValue: kinds[u]) ?? .prose, contentTokens: sentence.reduce(0) { $0 + Int(contents[$1]) },
+                                  tokens: sentence.reduce(0) { $0 + Int(units[$1].tokenCount) }, parameters: p)
+        }
 
         var index = DocumentIndex(
             parameters: p, tokenCount: tokens.count, unitStarts: units.map(\.start), unitEnds: units.map(\.end), unitKinds: kinds,
-            unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), sectionStarts: Self.sectionStarts(outline.compactMap(\.offset), units: units),
+            unitContinues: continues, unitPriors: priors, blockFirstUnit: blocks.map(\.firstSentence), sectionStarts: Self.sectionStarts(outline.compactMap(\.offset), units: units),
             signatures: BlockSignatures(blockCount: 0, sharedRows: p.signatureRows, hashes: p.signatureHashes, commonTerms: [], words: []))
 
         // Signatures over the distinct terms of every unit in the context of a block's units.

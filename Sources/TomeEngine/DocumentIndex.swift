@@ -6,7 +6,15 @@ public struct DocumentIndex: Sendable, Equatable {
     /// Bumped whenever what is stored changes meaning; an index of another
     /// format is refused with `EngineError.Code.outdated` (reprocess it).
     /// 1: int8 hashed keys. 2: block signatures, unit kinds and priors.
-    public static let format = 2
+    /// 3: which units continue a sentence cut into pieces.
+    public static let format = 3
+
+    /// The most pieces a sentence may have and still be read, cited and
+    /// answered as one (4 × 64 tokens: a long legal or technical sentence).
+    /// A longer run without a sentence end — a table, a listing, text with no
+    /// full stops — is no sentence a reader would take whole: each of its
+    /// pieces stands alone, as every unit did before format 3.
+    public static let maxSentencePieces = 4
 
     public var parameters: EngineParameters
     public var tokenCount: Int
@@ -15,6 +23,9 @@ public struct DocumentIndex: Sendable, Equatable {
     public var unitEnds: [Int32]
     /// `UnitKind` raw values.
     public var unitKinds: [UInt8]
+    /// 1 where the unit is a later piece of a sentence longer than a block
+    /// (the sentence began in the unit before), else 0.
+    public var unitContinues: [UInt8]
     /// Each unit's prior in 1/255 steps (see `UnitKind.prior`): attention
     /// multiplies its coverage by it, and the indexer's bound uses the largest.
     public var unitPriors: [UInt8]
@@ -34,12 +45,13 @@ public struct DocumentIndex: Sendable, Equatable {
     public private(set) var unitSections: [Int32]
 
     public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], unitKinds: [UInt8],
-                unitPriors: [UInt8], blockFirstUnit: [Int32], sectionStarts: [Int32], signatures: BlockSignatures) {
+                unitContinues: [UInt8], unitPriors: [UInt8], blockFirstUnit: [Int32], sectionStarts: [Int32], signatures: BlockSignatures) {
         self.parameters = parameters
         self.tokenCount = tokenCount
         self.unitStarts = unitStarts
         self.unitEnds = unitEnds
         self.unitKinds = unitKinds
+        self.unitContinues = unitContinues
         self.unitPriors = unitPriors
         self.blockFirstUnit = blockFirstUnit
         self.sectionStarts = sectionStarts
@@ -55,6 +67,19 @@ public struct DocumentIndex: Sendable, Equatable {
 
     public func units(ofBlock b: Int) -> Range<Int> {
         Int(blockFirstUnit[b])..<(b + 1 < blockFirstUnit.count ? Int(blockFirstUnit[b + 1]) : unitCount)
+    }
+
+    /// The units of u's sentence: the pieces of a sentence cut at block
+    /// length, when there are at most `maxSentencePieces` of them; else
+    /// (and for every whole sentence) u alone. Safe on unvalidated arrays.
+    public func sentence(of u: Int) -> ClosedRange<Int> { Self.sentence(of: u, continues: unitContinues) }
+
+    static func sentence(of u: Int, continues flags: [UInt8]) -> ClosedRange<Int> {
+        func continues(_ v: Int) -> Bool { v > 0 && v < flags.count && flags[v] != 0 }
+        var first = u, last = u
+        while continues(first), u - first < Self.maxSentencePieces { first -= 1 }
+        while continues(last + 1), last - u < Self.maxSentencePieces { last += 1 }
+        return last - first < Self.maxSentencePieces ? first...last : u...u
     }
 
     public func kind(_ u: Int) -> UnitKind { u < unitKinds.count ? UnitKind(rawValue: unitKinds[u]) ?? .prose : .prose }
@@ -80,19 +105,23 @@ public struct DocumentIndex: Sendable, Equatable {
     }
 
     /// The units whose terms count for unit u's coverage, with the level they
-    /// count at: u itself (1), its neighbours (`contextWeight`^distance), its
-    /// heading and its outline section's title (`sectionWeight`). Attention
+    /// count at: u itself and the other pieces of its sentence (1: a sentence
+    /// cut at block length is still one sentence), the units before and after
+    /// that sentence (`contextWeight`^distance), its heading and its outline
+    /// section's title (`sectionWeight`). Attention
     /// scores with exactly these, and a block's signature holds the terms of
     /// every unit in the context of one of its units: that is the bound.
     public func context(of u: Int) -> [(unit: Int, level: Double)] {
+        let sentence = self.sentence(of: u)
         var out = [(u, 1.0)]
+        for v in sentence where v != u { out.append((v, 1.0)) }
         let lambda = parameters.contextWeight, mu = parameters.sectionWeight
         if lambda > 0 {
             var level = 1.0
             for distance in 1...max(1, parameters.contextUnits) {
                 level *= lambda
-                if u - distance >= 0 { out.append((u - distance, level)) }
-                if u + distance < unitCount { out.append((u + distance, level)) }
+                if sentence.lowerBound - distance >= 0 { out.append((sentence.lowerBound - distance, level)) }
+                if sentence.upperBound + distance < unitCount { out.append((sentence.upperBound + distance, level)) }
             }
         }
         if mu > 0 {
@@ -131,7 +160,7 @@ public struct DocumentIndex: Sendable, Equatable {
 
     /// Bytes this index takes in memory (for caches bounded by size).
     public var byteSize: Int {
-        unitCount * 18 + blockCount * 12 + sectionStarts.count * 4 + signatures.words.count * 8 + signatures.commonTerms.count * 8
+        unitCount * 19 + blockCount * 12 + sectionStarts.count * 4 + signatures.words.count * 8 + signatures.commonTerms.count * 8
     }
 
     /// Checks that the arrays hold together and fit a text of `textBytes`
@@ -143,13 +172,16 @@ public struct DocumentIndex: Sendable, Equatable {
               p.topK >= 1, p.maxBlocks >= 1, p.commonTermDivisor >= 1, p.maxCommonTerms >= 0
         else { throw .damaged("parameters out of range") }
         let n = unitCount
-        guard unitEnds.count == n, unitKinds.count == n, unitPriors.count == n else { throw .damaged("unit arrays of different lengths") }
+        guard unitEnds.count == n, unitKinds.count == n, unitContinues.count == n, unitPriors.count == n else {
+            throw .damaged("unit arrays of different lengths")
+        }
         var previousEnd: Int32 = 0
         for u in 0..<n {
             guard unitStarts[u] >= previousEnd, unitEnds[u] > unitStarts[u], Int(unitEnds[u]) <= textBytes else {
                 throw .damaged("unit \(u)'s byte range is out of order or past the text")
             }
             guard UnitKind(rawValue: unitKinds[u]) != nil else { throw .damaged("unit \(u) has an unknown kind") }
+            guard unitContinues[u] <= (u == 0 ? 0 : 1) else { throw .damaged("unit \(u) continues no sentence") }
             previousEnd = unitEnds[u]
         }
         guard (n == 0) == blockFirstUnit.isEmpty, blockFirstUnit.first ?? 0 == 0 else { throw .damaged("blocks do not start at unit 0") }
@@ -173,6 +205,7 @@ public struct DocumentIndex: Sendable, Equatable {
         mix(unitStarts)
         mix(unitEnds)
         mix(unitKinds)
+        mix(unitContinues)
         mix(unitPriors)
         mix(blockFirstUnit)
         mix(sectionStarts)

@@ -9,7 +9,7 @@ import Foundation
 ///
 ///     "TOMEIDX" format:u8  params:u32 len + JSON  tokens:u64
 ///     units:u64 blocks:u64 sections:u64 common:u64 words:u64
-///     unitStarts:i32[units] unitEnds:i32[units] unitKinds:u8[units] unitPriors:u8[units]
+///     unitStarts:i32[units] unitEnds:i32[units] unitKinds:u8[units] unitContinues:u8[units] unitPriors:u8[units]
 ///     blockFirstUnit:i32[blocks] sectionStarts:i32[sections] commonTerms:u64[common] words:u64[words]
 ///
 /// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
@@ -33,6 +33,7 @@ public enum IndexArchive {
         w.array(index.unitStarts)
         w.array(index.unitEnds)
         w.array(index.unitKinds)
+        w.array(index.unitContinues)
         w.array(index.unitPriors)
         w.array(index.blockFirstUnit)
         w.array(index.sectionStarts)
@@ -63,7 +64,7 @@ public enum IndexArchive {
         let index = DocumentIndex(
             parameters: parameters, tokenCount: tokens,
             unitStarts: try r.array(Int32.self, units), unitEnds: try r.array(Int32.self, units),
-            unitKinds: try r.array(UInt8.self, units), unitPriors: try r.array(UInt8.self, units),
+            unitKinds: try r.array(UInt8.self, units), unitContinues: try r.array(UInt8.self, units), unitPriors: try r.array(UInt8.self, units),
             blockFirstUnit: try r.array(Int32.self, blocks), sectionStarts: try r.array(Int32.self, sections),
             signatures: BlockSignatures(blockCount: blocks, sharedRows: parameters.signatureRows, hashes: parameters.signatureHashes,
                                         commonTerms: try r.array(UInt64.self, common), words: try r.array(UInt64.self, words)))

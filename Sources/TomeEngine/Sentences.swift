@@ -7,6 +7,9 @@ public struct Sentence: Sendable, Equatable {
     /// Its tokens: `tokens[firstToken ..< firstToken + tokenCount]`.
     public var firstToken: Int32
     public var tokenCount: Int32
+    /// This unit is a later piece of a sentence longer than a block: the
+    /// sentence began in the unit before it.
+    public var continuesSentence = false
 }
 
 /// Rule-based sentence segmentation over tokens and the white space between
@@ -195,7 +198,8 @@ public enum BlockPacker {
             while first < last {
                 let count = min(blockTokens, last - first)
                 let a = tokens[first - tokenOffset], b = tokens[first + count - 1 - tokenOffset]
-                out.append(Sentence(start: a.start, end: b.end, firstToken: Int32(first), tokenCount: Int32(count)))
+                out.append(Sentence(start: a.start, end: b.end, firstToken: Int32(first), tokenCount: Int32(count),
+                                    continuesSentence: first > Int(sentence.firstToken)))
                 first += count
             }
         }

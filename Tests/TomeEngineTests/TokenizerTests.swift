@@ -110,5 +110,6 @@ import Testing
         #expect(blocks.map(\.sentenceCount) == [2, 2, 2, 2, 2])
         let long = BlockPacker.limit([Sentence(start: 0, end: 10, firstToken: 0, tokenCount: 50)], tokens: Array(repeating: tokens[0], count: 50), tokenOffset: 0, blockTokens: 20)
         #expect(long.map(\.tokenCount) == [20, 20, 10])
+        #expect(long.map(\.continuesSentence) == [false, true, true])
     }
 }

@@ -110,6 +110,47 @@ import TomeTestSupport
         #expect(texts(try answers(daemon, id))["Who is the landlord?"]?.contains("Harbour Holdings Ltd") == true)
     }
 
+    /// The shipped contracts pipeline on a contract whose defined terms are
+    /// capitalised ("the Effective Date", "the Parties"), whose parties are
+    /// named in a sentence longer than a block, and whose "who" question
+    /// shares only "agreement" with that sentence: each of its questions is
+    /// answered by the sentence that holds the fact.
+    @Test func theShippedContractsPipelineAnswersAContract() throws {
+        let daemon = DaemonFixture()
+        daemon.scratch.write("pipelines/contracts.toml", try String(contentsOfFile: Self.root + "/Pipelines/contracts.toml", encoding: .utf8))
+        try daemon.start()
+        try FileManager.default.createDirectory(atPath: daemon.spool + "/contracts", withIntermediateDirectories: true)
+        daemon.scratch.write("spool/contracts/consulting.txt", """
+            CONSULTING SERVICES AGREEMENT
+
+            This Consulting Services Agreement (the "Agreement") is made and entered into as of 1 March 2024 (the "Effective Date") by and between Acme Widgets GmbH, a company organised under the laws of Germany, with its registered office at Hauptstrasse 5, 10115 Berlin ("Client"), and Bob Smith Consulting Ltd, a company registered in England and Wales ("Consultant"). Client and Consultant are each referred to as a "Party" and together as the "Parties".
+
+            1. Services. Consultant shall provide the software architecture review services described in Schedule A (the "Services").
+
+            2. Term. This Agreement commences on the Effective Date and shall continue until 28 February 2025, unless terminated earlier in accordance with Section 6.
+
+            3. Fees. Client shall pay Consultant a fixed fee of EUR 48,000, payable in twelve monthly instalments of EUR 4,000. Invoices are payable within 30 days of receipt.
+
+            4. Confidentiality. Each Party shall keep confidential all information received from the other Party and shall not disclose it to any third party without prior written consent.
+
+            6. Termination. Either Party may terminate this Agreement by giving the other Party not less than sixty (60) days' written notice. Either Party may terminate this Agreement with immediate effect if the other Party commits a material breach.
+
+            7. Governing Law. This Agreement shall be governed by and construed in accordance with the laws of England and Wales.
+
+            IN WITNESS WHEREOF, the Parties have executed this Agreement on the Effective Date.
+            """)
+        let documents = try daemon.waitForSettled(count: 1)
+        let id = try #require(documents.first?["id"] as? Int)
+        try waitUntil(timeout: 10, "answered") { (try? answers(daemon, id)["answers"] as? [Any])?.count == 5 }
+        let found = texts(try answers(daemon, id))
+        #expect(found["Who are the parties to this agreement?"]?.contains("between Acme Widgets GmbH") == true, "\(found)")
+        #expect(found["Who are the parties to this agreement?"]?.hasSuffix("(\"Consultant\").") == true, "the whole sentence: \(found)")
+        #expect(found["When does the agreement start and when does it end?"]?.contains("28 February 2025") == true, "\(found)")
+        #expect(found["What is the total amount payable?"]?.contains("EUR 48,000") == true, "\(found)")
+        #expect(found["How much notice is needed to terminate the agreement?"]?.contains("sixty (60) days") == true, "\(found)")
+        #expect(found["Which law governs the agreement?"]?.contains("laws of England and Wales") == true, "\(found)")
+    }
+
     /// The pipelines shipped in Pipelines/ are valid.
     @Test func theShippedPipelinesAreValid() throws {
         let config = Scratch()

@@ -80,9 +80,12 @@ public enum AnswerExpert {
         return nil
     }
 
-    /// Whether the unit whose tokens are `tokens` (of `bytes`) holds a value of `kind`.
-    static func holds(_ kind: AnswerKind, tokens: [Token], unitKind: UInt8, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether the unit whose tokens are `tokens` (of `bytes`) holds a value
+    /// of `kind`. A name is one of the document's `names` when they are known.
+    static func holds(_ kind: AnswerKind, tokens: [Token], unitKind: UInt8, bytes: UnsafeBufferPointer<UInt8>,
+                      names: DocumentNames? = nil) -> Bool {
         guard !tokens.isEmpty else { return false }
+        if kind == .name, let names, !names.isEmpty { return names.occur(in: tokens) }
         let text = ExpertText(bytes: bytes, tokens: tokens, unitTokens: [0..<tokens.count], unitKinds: [unitKind])
         switch kind {
         case .date:
@@ -100,5 +103,38 @@ public enum AnswerExpert {
             DefinitionExpert.scan(text, units: 0..<1, glossary: [false], into: &found)
             return !found.isEmpty
         }
+    }
+}
+
+/// The names a document's name expert found (`NameExpert` after its
+/// aggregation, which drops the document's defined terms and the words it
+/// also writes in lower case), as sequences of word ids. For a "who"
+/// question `ask` lifts the sentences that hold one of them: a sentence
+/// scanned on its own cannot tell a contract's defined terms ("the
+/// Effective Date", "IN WITNESS WHEREOF") from the parties' names.
+public struct DocumentNames: Sendable {
+    let sequences: [[UInt64]]
+    let firsts: Set<UInt64>
+
+    public init(_ names: [String]) {
+        var tokenizer = Tokenizer()
+        sequences = names.map { tokenizer.tokenize($0).filter(\.isContent).map(\.id) }.filter { !$0.isEmpty }
+        firsts = Set(sequences.map { $0[0] })
+    }
+
+    public var isEmpty: Bool { sequences.isEmpty }
+    /// Bytes it takes in memory, roughly (for caches bounded by size).
+    public var byteSize: Int { sequences.reduce(0) { $0 + 8 * $1.count + 16 } + 8 * firsts.count }
+
+    /// Whether `tokens` hold one of the names, word for word (punctuation and
+    /// white space between the words do not count; case does not either).
+    func occur(in tokens: [Token]) -> Bool {
+        let words = tokens.filter(\.isContent).map(\.id)
+        for i in words.indices where firsts.contains(words[i]) {
+            for name in sequences where name[0] == words[i] && words.count - i >= name.count && words[i..<(i + name.count)].elementsEqual(name) {
+                return true
+            }
+        }
+        return false
     }
 }
