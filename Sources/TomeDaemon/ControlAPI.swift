@@ -411,6 +411,7 @@ struct ControlAPI: Sendable {
         }
         do {
             guard try store.requeue(documentID: id, sourcePath: source, now: Date()) != nil else { throw APIError.notFound("no document \(id)") }
+            asker.forget(id)  // its index, pages and names are about to be replaced
         } catch StoreError.busy {
             throw APIError.busy(id)
         }

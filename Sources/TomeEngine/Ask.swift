@@ -10,8 +10,9 @@ import Foundation
 ///
 ///     score(u) = cov(u) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
 ///
-/// where level_u(t) is 1 when u holds t, `contextWeight` when only the unit
-/// before or after it does, 0 otherwise
+/// where level_u(t) is 1 when u (or another piece of its sentence, when a
+/// sentence longer than a block was cut) holds t, `contextWeight` when only
+/// the unit before or after its sentence does, 0 otherwise
 /// (prior: `UnitKind`), and a heading hands `headingCredit · cov(h) · prior(p)`
 /// to the prose p under it, which keeps the better of its own score and the
 /// credit. Attention is then z = β(n) · score with β(n) = s · ln n (n: units
@@ -96,7 +97,7 @@ public struct Answer: Sendable, Equatable {
     /// length), and the passage around it cut at sentence bounds.
     public var text: String
     public var context: String
-    /// The attention probability of this unit among the candidates.
+    /// The attention probability of this sentence among the candidates.
     public var score: Double
     /// cov · prior (or a heading's credit), times the answer expert's lift
     /// when it reordered the answers: equal in sparse and dense mode.
@@ -404,7 +405,8 @@ struct Attention {
             if let known = best[sentence], known.score > c.score || known.score == c.score && known.key < key { continue }
             best[sentence] = (key, c.score)
         }
-        return Array(best.values)
+        // In key order: the softmax sums them, and a sum's last bits depend on its order.
+        return best.values.sorted { $0.key < $1.key }
     }
 
     /// The best k candidates within `reach` of the best, best first (ties:

@@ -124,6 +124,16 @@ import Testing
         for u in runPieces { #expect(index.sentence(of: u) == u...u) }
     }
 
+    /// No heading or list item starts inside a sentence: the last piece of a
+    /// cut sentence, alone on its line without a full stop, is prose.
+    @Test func aPieceOfACutSentenceIsProse() throws {
+        let text = Array(repeating: "word", count: 64).joined(separator: " ") + "\nShort Title Line\n\nNext paragraph starts here."
+        let index = try DocumentAnalyzer(workers: 1).analyze(text).index
+        #expect(index.unitContinues.prefix(2) == [0, 1])
+        #expect(index.kind(1) == .prose)
+        #expect(index.sentence(of: 1) == 0...1)
+    }
+
     /// A "who" question lifts the sentences holding one of the document's
     /// names as its name expert found them, not its capitalised defined terms.
     @Test func aWhoQuestionLiftsTheDocumentsNamesNotItsDefinedTerms() throws {
@@ -142,11 +152,18 @@ import Testing
         let document = TextDocument(index: analysis.index, text: Array(text.utf8), names: DocumentNames(names))
         let result = try Asker.ask(Asker.prepare("Who are the parties to this agreement?", memory: nil), documents: [document], k: 3)
         #expect(result.answers.first?.text.contains("between Harbour Holdings Ltd of Leeds") == true, "\(result.answers.map(\.text))")
-        // Word for word, whatever the punctuation and line breaks between the words.
-        var tokenizer = Tokenizer()
+        // Word for word, whatever the punctuation and line breaks between the words; a possessive holds the name.
+        func holds(_ names: DocumentNames, _ text: String) -> Bool {
+            var tokenizer = Tokenizer()
+            let tokens = tokenizer.tokenize(text)
+            return Array(text.utf8).withUnsafeBufferPointer { names.occur(in: tokens, bytes: $0) }
+        }
         let foundation = DocumentNames(["Free Software Foundation, Inc."])
-        #expect(foundation.occur(in: tokenizer.tokenize("Copyright the Free Software\nFoundation Inc. 2007")))
-        #expect(!foundation.occur(in: tokenizer.tokenize("the Free Software movement")))
+        #expect(holds(foundation, "Copyright the Free Software\nFoundation Inc. 2007"))
+        #expect(holds(foundation, "the Free Software Foundation Inc’s licence"))
+        #expect(!holds(foundation, "the Free Software movement"))
+        // A one-word name that is a function word matches nothing.
+        #expect(!holds(DocumentNames(["WHO", "US"]), "Who told us?") && holds(DocumentNames(["UNESCO"]), "Ask Unesco."))
     }
 
     @Test func aContentsLineLosesToTheSentenceWithTheSameWords() throws {

@@ -85,7 +85,7 @@ public enum AnswerExpert {
     static func holds(_ kind: AnswerKind, tokens: [Token], unitKind: UInt8, bytes: UnsafeBufferPointer<UInt8>,
                       names: DocumentNames? = nil) -> Bool {
         guard !tokens.isEmpty else { return false }
-        if kind == .name, let names, !names.isEmpty { return names.occur(in: tokens) }
+        if kind == .name, let names, !names.isEmpty { return names.occur(in: tokens, bytes: bytes) }
         let text = ExpertText(bytes: bytes, tokens: tokens, unitTokens: [0..<tokens.count], unitKinds: [unitKind])
         switch kind {
         case .date:
@@ -118,7 +118,9 @@ public struct DocumentNames: Sendable {
 
     public init(_ names: [String]) {
         var tokenizer = Tokenizer()
-        sequences = names.map { tokenizer.tokenize($0).filter(\.isContent).map(\.id) }.filter { !$0.isEmpty }
+        // A one-word name that is also a function word ("WHO", "US", "IT") would match "who", "us", "it" anywhere.
+        sequences = names.map { tokenizer.tokenize($0).filter(\.isContent).map(\.id) }
+            .filter { !$0.isEmpty && !($0.count == 1 && StopWords.all.contains($0[0])) }
         firsts = Set(sequences.map { $0[0] })
     }
 
@@ -126,10 +128,14 @@ public struct DocumentNames: Sendable {
     /// Bytes it takes in memory, roughly (for caches bounded by size).
     public var byteSize: Int { sequences.reduce(0) { $0 + 8 * $1.count + 16 } + 8 * firsts.count }
 
-    /// Whether `tokens` hold one of the names, word for word (punctuation and
-    /// white space between the words do not count; case does not either).
-    func occur(in tokens: [Token]) -> Bool {
-        let words = tokens.filter(\.isContent).map(\.id)
+    /// Whether `tokens` (of `bytes`) hold one of the names, word for word
+    /// (punctuation and white space between the words do not count, case does
+    /// not either, and "Acme Ltd's" holds "Acme Ltd").
+    func occur(in tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let words = tokens.filter(\.isContent).map { token in
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(token.start)..<Int(token.end)]), as: UTF8.self)
+            return text.hasSuffix("'s") || text.hasSuffix("’s") ? CanonicalForm.id(of: String(text.dropLast(2))) : token.id
+        }
         for i in words.indices where firsts.contains(words[i]) {
             for name in sequences where name[0] == words[i] && words.count - i >= name.count && words[i..<(i + name.count)].elementsEqual(name) {
                 return true
