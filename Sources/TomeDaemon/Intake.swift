@@ -21,6 +21,8 @@ final class Intake: Sendable {
     /// Files already handed over, by path, with the size and mtime they had:
     /// a rescan does not hash them again unless they changed.
     private let known = Mutex<[String: FileSignature]>([:])
+    /// Spool folders already reported as naming no loaded pipeline (once each, until restart).
+    private let unknownFolders = Mutex<Set<String>>([])
 
     struct FileSignature: Equatable {
         var size: Int64
@@ -83,6 +85,13 @@ final class Intake: Sendable {
         let config = settings.current
         let relative = Self.relativePath(sourcePath, in: config.spoolDir)
         let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelineNames)
+        if pipeline == "default", relative.contains("/"), let folder = relative.split(separator: "/").first.map(String.init),
+           !settings.pipelineNames.contains(folder), unknownFolders.withLock({ $0.insert(folder).inserted }) {
+            // A user who made spool/contracts/ most likely meant the contracts pipeline: say why it does not run.
+            logger.notice("the spool folder names no loaded pipeline; its files run the default pipeline",
+                          metadata: ["folder": "\(folder)", "pipelines": "\(settings.pipelineNames.sorted().joined(separator: ","))",
+                                     "pipelines_dir": "\(config.pipelinesDir)"])
+        }
         let intake = try store.enqueue(sha256: hash, name: relative, pipeline: pipeline, bytes: bytes, sourcePath: sourcePath, now: Date())
         switch intake {
         case let .queued(documentID, _):

@@ -151,6 +151,20 @@ import TomeTestSupport
         #expect(found["Which law governs the agreement?"]?.contains("laws of England and Wales") == true, "\(found)")
     }
 
+    /// A spool folder that names no loaded pipeline (a typo, or no
+    /// pipelines_dir) runs `default`, and the log says so once.
+    @Test func aFolderThatNamesNoPipelineIsReportedOnce() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        try FileManager.default.createDirectory(atPath: daemon.spool + "/contracs", withIntermediateDirectories: true)
+        daemon.scratch.write("spool/contracs/a.txt", "A first contract.\n")
+        daemon.scratch.write("spool/contracs/b.txt", "A second contract.\n")
+        let documents = try daemon.waitForSettled(count: 2)
+        #expect(documents.allSatisfy { $0["pipeline"] as? String == "default" })
+        #expect(daemon.log.components(separatedBy: "names no loaded pipeline").count == 2, "\(daemon.log)")
+        #expect(daemon.log.contains("folder=contracs"))
+    }
+
     /// The pipelines shipped in Pipelines/ are valid.
     @Test func theShippedPipelinesAreValid() throws {
         let config = Scratch()
