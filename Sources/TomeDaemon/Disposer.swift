@@ -55,6 +55,7 @@ final class Disposer: Sendable {
         let relative = Intake.relativePath(source, in: config.spoolDir)
         do {
             var kept: String? = nil
+            var owned = true
             if FileStat(source) != nil {
                 switch (job.status, config.onSuccess) {
                 case (.failed, _):
@@ -71,9 +72,10 @@ final class Disposer: Sendable {
                     if unlink(source) != 0 && errno != ENOENT { throw SystemError("unlink \(source)", errno) }
                 case (_, .leave):
                     kept = source
+                    owned = false
                 }
             }
-            try store.markSourceDisposed(jobID: job.id, path: kept)
+            try store.markSourceDisposed(jobID: job.id, path: kept, owned: owned)
         } catch {
             // Out of space, the storage monitor says so once and the move is done again when space returns.
             if !StorageMonitor.isOutOfSpace(error) {
@@ -84,15 +86,19 @@ final class Disposer: Sendable {
     }
 
     /// Removes a deleted document's kept files (`Store.Deletion.keptFiles`)
-    /// that Tome owns: those in the archive, and those in the failed folder
-    /// with their `.error` sidecars. A file left in the spool
-    /// (`on_success = leave`) is the user's and stays. Without this, a
+    /// that Tome owns: those it moved into its archive or failed folder (the
+    /// latter with their `.error` sidecars), wherever those folders are
+    /// configured now. A file left in the spool (`on_success = leave`) is the
+    /// user's and stays. A file kept before ownership was recorded is Tome's
+    /// when it lies in today's archive or failed folder. Without this, a
     /// deleted document would come back with the next `tomed rebuild`.
-    func discard(keptFiles: [String]) {
+    func discard(keptFiles: [Store.KeptFile]) {
         let config = settings.current
-        for path in keptFiles {
-            let failed = Self.isInside(path, config.resolvedFailedDir)
-            guard failed || Self.isInside(path, config.resolvedArchiveDir) else { continue }
+        for kept in keptFiles {
+            let path = kept.path
+            let inFailed = Self.isInside(path, config.resolvedFailedDir)
+            guard kept.owned ?? (inFailed || Self.isInside(path, config.resolvedArchiveDir)) else { continue }
+            let failed = kept.owned == nil ? inFailed : kept.failed
             for file in failed ? [path, path + ".error"] : [path] where unlink(file) != 0 && errno != ENOENT {
                 logger.error("cannot remove a deleted document's file", metadata: ["path": "\(file)", "error": "\(SystemError("unlink", errno))"])
             }

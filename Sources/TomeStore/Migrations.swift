@@ -160,6 +160,11 @@ enum Migrations {
             // Documents stored before get theirs when they are analysed again (the daemon re-queues them).
             try StoredExtraction.createTables(db)
         }
+        migrator.registerMigration("v9: whether Tome owns a job's kept file") { db in
+            // 1: Tome moved it into a folder of its own (archive, failed); 0: it was left in the spool,
+            // the user's; NULL: kept before v9 (the folders configured at deletion decide, as before).
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN disposed_owned INTEGER")
+        }
         return migrator
     }
 }

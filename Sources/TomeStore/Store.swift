@@ -337,10 +337,12 @@ public final class Store: Sendable {
     }
 
     /// Records that the job's source file was dealt with; `path` is where it
-    /// now is (nil when it was deleted or had gone).
-    public func markSourceDisposed(jobID: Int64, path: String?) throws {
+    /// now is (nil when it was deleted or had gone), `owned` whether Tome put
+    /// it in a folder of its own (archive, failed) rather than left it.
+    public func markSourceDisposed(jobID: Int64, path: String?, owned: Bool) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE jobs SET source_disposed = 1, disposed_path = ? WHERE id = ?", arguments: [path, jobID])
+            try db.execute(sql: "UPDATE jobs SET source_disposed = 1, disposed_path = ?, disposed_owned = ? WHERE id = ?",
+                           arguments: [path, path == nil ? nil : owned, jobID])
         }
     }
 
@@ -446,7 +448,23 @@ public final class Store: Sendable {
         /// Where its jobs' source files were kept (archived, moved to the
         /// failed folder, or left), and its refused duplicates' files: the
         /// caller removes those Tome owns.
-        public var keptFiles: [String]
+        public var keptFiles: [KeptFile]
+    }
+
+    /// A deleted document's file that was kept.
+    public struct KeptFile: Sendable, Equatable {
+        public var path: String
+        /// Tome moved it into its archive or failed folder (true), left it in
+        /// the spool (false), or it was kept before that was recorded (nil).
+        public var owned: Bool?
+        /// Its job failed: a `.error` sidecar lies beside it.
+        public var failed: Bool
+
+        public init(path: String, owned: Bool?, failed: Bool) {
+            self.path = path
+            self.owned = owned
+            self.failed = failed
+        }
     }
 
     /// Deletes a document and everything it produced. Nil when there is no
@@ -464,10 +482,12 @@ public final class Store: Sendable {
             let counted = document.status == .done ? try Self.engram(documentID: id, db: db) : nil
             // Its jobs go with it (ON DELETE CASCADE), and those of the files refused as its duplicates:
             // read first where their files went.
-            let kept = try String.fetchAll(db, sql: """
-                SELECT DISTINCT disposed_path FROM jobs WHERE (document_id = ? OR duplicate_of = ?) AND disposed_path IS NOT NULL
-                ORDER BY disposed_path
-                """, arguments: [id, id])
+            let kept = try Row.fetchAll(db, sql: """
+                SELECT disposed_path, MAX(disposed_owned) AS owned, MAX(status = 'failed') AS failed FROM jobs
+                WHERE (document_id = ? OR duplicate_of = ?) AND disposed_path IS NOT NULL GROUP BY disposed_path ORDER BY disposed_path
+                """, arguments: [id, id]).map { row in
+                KeptFile(path: row["disposed_path"], owned: (row["owned"] as Int?).map { $0 != 0 }, failed: (row["failed"] as Int? ?? 0) != 0)
+            }
             try db.execute(sql: "DELETE FROM jobs WHERE duplicate_of = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM documents WHERE id = ?", arguments: [id])
             try SentenceSearch.remove(documentID: id, db: db)

@@ -223,11 +223,12 @@ import TomeTestSupport
         guard case let .duplicate(_, copyJob) = try store.enqueue(sha256: "aa", name: "copy.pdf", pipeline: "default", bytes: 10,
                                                                   sourcePath: "/spool/copy.pdf", now: now) else { Issue.record("a duplicate"); return }
         #expect(try store.jobsAwaitingDisposal(documentID: documentID).map(\.id) == [jobID, copyJob])
-        try store.markSourceDisposed(jobID: jobID, path: "/archive/a.pdf")
-        try store.markSourceDisposed(jobID: copyJob, path: "/archive/copy.pdf")
+        try store.markSourceDisposed(jobID: jobID, path: "/archive/a.pdf", owned: true)
+        try store.markSourceDisposed(jobID: copyJob, path: "/spool/copy.pdf", owned: false)
         #expect(try store.jobsAwaitingDisposal(documentID: documentID).isEmpty)
         let deleted = try #require(try store.delete(documentID: documentID))
-        #expect(deleted.keptFiles == ["/archive/a.pdf", "/archive/copy.pdf"])
+        #expect(deleted.keptFiles == [Store.KeptFile(path: "/archive/a.pdf", owned: true, failed: false),
+                                      Store.KeptFile(path: "/spool/copy.pdf", owned: false, failed: false)])
         #expect(deleted.change.removing == Self.analysis.engram)
         #expect(try store.delete(documentID: documentID) == nil)
         #expect(try store.text(documentID: documentID) == nil)

@@ -181,6 +181,36 @@ import TomeTestSupport
         withExtendedLifetime(after) {}
     }
 
+    /// Whether a kept file is Tome's is recorded when it is kept: after the
+    /// archive and failed folders move (SIGHUP), a DELETE still removes the
+    /// files Tome put in the old ones, and never a file left in the spool.
+    @Test func aDeleteRemovesTheFilesTomeKeptAfterItsFoldersMoved() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let archive = daemon.state + "/archive", failed = daemon.state + "/failed"
+        daemon.scratch.write("spool/log.txt", "The harbour log names the pilot Idris Maalouf.")
+        daemon.scratch.write("spool/empty.txt", "")
+        let first = try daemon.waitForSettled(count: 2)
+        try waitUntil(timeout: 30, "archived and failed") {
+            FileManager.default.fileExists(atPath: archive + "/log.txt") && FileManager.default.fileExists(atPath: failed + "/empty.txt.error")
+        }
+        daemon.writeConfig(spoolSection: "on_success = \"leave\"\narchive_dir = \"\(daemon.state)/archive2\"\nfailed_dir = \"\(daemon.state)/failed2\"")
+        kill(daemon.pid, SIGHUP)
+        try waitUntil(timeout: 10, "reload logged") { daemon.log.contains("reloaded") }
+        daemon.scratch.write("spool/left.txt", "The tanker Sea Lantern's log, left where it was written.")
+        let all = try daemon.waitForSettled(count: 3)
+        usleep(500_000)
+        let id = { (name: String) in all.first { $0["name"] as? String == name }?["id"] as? Int ?? 0 }
+        for name in ["log.txt", "empty.txt", "left.txt"] {
+            #expect(try daemon.request("DELETE", "/v1/documents/\(id(name))").status == 204, "\(name)")
+        }
+        for file in [archive + "/log.txt", failed + "/empty.txt", failed + "/empty.txt.error"] {
+            #expect(!FileManager.default.fileExists(atPath: file), "\(file)")
+        }
+        #expect(FileManager.default.fileExists(atPath: daemon.spool + "/left.txt"))  // the user's
+        withExtendedLifetime(first) {}
+    }
+
     /// `tomed rebuild` refuses while a daemon runs on the state dir.
     @Test func rebuildIsRefusedWhileTheDaemonRuns() throws {
         let daemon = DaemonFixture()
