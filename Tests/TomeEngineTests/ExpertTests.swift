@@ -208,6 +208,13 @@ import Testing
         for title in ["C", "R", "lid", "civil", "XIV", "Go"] { #expect(OutlineExpert.namesASection(title), "\(title)") }
         for title in ["iii", "xiv", "7", "914704", "", "—", "Next state = FINISHING; Return value = BZ_FINISH_OK", "Julian Seward, jseward@acm.org",
                       "int main(void) {"] { #expect(!OutlineExpert.namesASection(title), "\(title)") }
+        // A text that numbers its headings: after the first numbered one, only numbered headings join (bzip2's manual).
+        let manual = "bzip2 and libbzip2\n\nA program and library for data compression\n\n1.1. Introduction\n\nIt compresses files.\n\n"
+            + "2.1. How to use bzip2\n\nRun it on a file.\n\nSize\n\nThe table above lists sizes.\n\n3.2. Error handling\n\nEach call returns a code.\n\n"
+            + "BZ_OK\n\nThe call succeeded.\n\n3.3. Low-level summary\n\nSix routines make up the interface."
+        let numbered = try DocumentAnalyzer(workers: 1).analyze(manual).extractions.filter { $0.kind == .outline }
+        #expect(numbered.map(\.value) == ["bzip2 and libbzip2", "A program and library for data compression", "1.1. Introduction",
+                                          "2.1. How to use bzip2", "3.2. Error handling", "3.3. Low-level summary"], "\(numbered.map(\.value))")
     }
 
     // MARK: The run

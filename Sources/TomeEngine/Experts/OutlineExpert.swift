@@ -7,7 +7,12 @@
 /// them). A detected heading joins when it is not an entry's own line and
 /// the text does not repeat it (a running head repeats); when the extracted
 /// outline has three or more entries, only numbered headings join
-/// (`3.2 Memory use`), since the outline already names the rest; a heading
+/// (`3.2 Memory use`), since the outline already names the rest. Likewise
+/// when the text numbers three or more of its headings: after the first
+/// numbered one only numbered headings join, since a document that numbers
+/// its sections numbers them all, and the short lines between are a
+/// table's column heads ("Size"), a list of error codes ("BZ_OK") or a
+/// form's labels; before it the title page's lines stay. A heading
 /// without a letter ("914704", "7") or a Roman page number ("iii") never
 /// does. A detected heading's level is the depth of its number
 /// (`3.2` → 2), else 1.
@@ -38,10 +43,12 @@ enum OutlineExpert {
         var seen: [String: Int] = [:]
         let headings = text.unitKinds.indices.filter { text.kind($0) == .heading }
         for u in headings { seen[collapsed(text, u), default: 0] += 1 }
+        let numbered = headings.filter { numberDepth(text, $0) > 0 && seen[collapsed(text, $0)] == 1 }
+        let numberedFrom = numbered.count >= 3 ? numbered[0] : Int.max
         for u in headings where !taken.contains(u) {
             let title = collapsed(text, u)
             let depth = numberDepth(text, u)
-            guard seen[title] == 1, outline.count < 3 || depth > 0, namesASection(title) else { continue }
+            guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title) else { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: title, number: Double(max(1, depth))))
         }
