@@ -26,7 +26,8 @@ public struct Sentence: Sendable, Equatable {
 /// - at a blank line or a page break;
 /// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), at a
 ///   line break after a short line without final punctuation followed by a
-///   capital (headings, which have no full stop), and after a contents line.
+///   capital (headings, which have no full stop) or opening with a section
+///   number ("2.3. DESCRIPTION"), and after a contents line.
 public enum SentenceSplitter {
     static let abbreviations: Set<UInt64> = Set([
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "figs", "eq",
@@ -96,8 +97,9 @@ public enum SentenceSplitter {
                 } else if breaks == 1 {
                     let lineLength = t - lineStart + 1
                     let endsOpen = token.kind != .punctuation || byte(bytes, token) == 0x3A  // a colon introduces what follows
-                    if isListMarker(bytes, tokens, at: t + 1) || (lineLength <= 8 && endsOpen && token.kind != .punctuation && startsSentence(bytes, next))
-                        || isLeaderLine(bytes, tokens, lineStart...t) {
+                    let heading = lineLength <= 8 && endsOpen && token.kind != .punctuation
+                        && (startsSentence(bytes, next) || opensWithSectionNumber(bytes, tokens, lineStart...t))
+                    if isListMarker(bytes, tokens, at: t + 1) || heading || isLeaderLine(bytes, tokens, lineStart...t) {
                         close(through: t)
                     }
                     lineStart = t + 1
@@ -150,6 +152,16 @@ public enum SentenceSplitter {
         guard i + 1 < tokens.count, token.kind == .number || (token.kind == .word && token.end - token.start == 1) else { return false }
         let marker = tokens[i + 1]
         return marker.start == token.end && (byte(bytes, marker) == 0x2E || byte(bytes, marker) == 0x29)
+    }
+
+    /// The line opens with a section number of two or more parts and its
+    /// stop ("2.3. DESCRIPTION", "3.3.2. BZ2_bzCompress"): a heading even
+    /// when the line after it starts in lower case ("bzip2 compresses …").
+    static func opensWithSectionNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], _ line: ClosedRange<Int>) -> Bool {
+        let first = tokens[line.lowerBound]
+        guard first.kind == .number, line.count >= 3, bytes[Int(first.start)..<Int(first.end)].contains(0x2E) else { return false }
+        let stop = tokens[line.lowerBound + 1]
+        return stop.start == first.end && byte(bytes, stop) == 0x2E
     }
 
     /// A contents line: three or more full stops standing alone (". . . .") before its end.

@@ -86,6 +86,10 @@ import Testing
             ["Introduction", "This paper describes a method.", "Results", "• first finding", "• second finding", "1. numbered item"])
         // A wrapped line inside a paragraph is not a boundary.
         #expect(sentences("The quick brown fox jumps over\nthe lazy dog.") == ["The quick brown fox jumps over\nthe lazy dog."])
+        // A numbered section heading ends its line even before a lower-case word; a number in a wrapped line does not.
+        #expect(sentences("2.3. DESCRIPTION\nbzip2 compresses files.") == ["2.3. DESCRIPTION", "bzip2 compresses files."])
+        let wrapped = "The ratio of a circle's length to its diameter is close to\n3.14 in the first\ncase and more later."
+        #expect(sentences(wrapped) == [wrapped])
     }
 
     /// A full stop at a line end ends the sentence even before a lower-case
