@@ -237,6 +237,9 @@ struct Attention {
         var score: Double
         /// The heading whose credit gave the score, when it beat the unit's own.
         var heading: Int?
+        /// The unit of the sentence that scored it (a sentence cut at block
+        /// length is one candidate, scored by its best piece).
+        var unit: Int
     }
 
     let question: Question
@@ -246,7 +249,7 @@ struct Attention {
     let totals: [Double]
     /// term key → position in the question.
     let table: [UInt64: Int]
-    /// (document, unit) → candidate.
+    /// (document, first unit of the sentence) → candidate: one per sentence.
     private(set) var candidates: [Int: Candidate] = [:]
     private var attendedUnits = Set<Int>()
     var attended: Int { attendedUnits.count }
@@ -325,23 +328,18 @@ struct Attention {
         return AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) ? question.lift : 1
     }
 
-    /// Keeps the better of a unit's own score and the credits it gets; on a
-    /// tie its own, then the earliest heading's (so the order units are read
-    /// in does not matter).
+    /// Keeps, for each sentence, the best of its units' own scores and the
+    /// credits they get; on a tie a unit's own score, then the earliest
+    /// heading's, then the earliest unit (so the order units are read in
+    /// does not matter).
     private mutating func offer(_ d: Int, _ u: Int, score: Double, heading: Int?) {
         guard score > 0 else { return }
-        let key = Self.key(d, u)
+        let key = Self.key(d, indexes[d].sentence(of: u).lowerBound)
         if let c = candidates[key] {
             if c.score > score { return }
-            if c.score == score {
-                switch (c.heading, heading) {
-                case (nil, _): return
-                case (_, nil): break
-                case let (old?, new?): if new >= old { return }
-                }
-            }
+            if c.score == score && (c.heading ?? -1, c.unit) <= (heading ?? -1, u) { return }
         }
-        candidates[key] = Candidate(score: score, heading: heading)
+        candidates[key] = Candidate(score: score, heading: heading, unit: u)
     }
 
     /// cov(u): for each question term, its weight times the highest level at
@@ -387,26 +385,11 @@ struct Attention {
     func threshold(_ k: Int, reach: Double) -> Double {
         var heap = BoundedHeap(capacity: k)
         var best = 0.0
-        for (key, score) in bestPerSentence() {
-            heap.offer(score: score, id: key)
-            best = max(best, score)
+        for (key, c) in candidates {
+            heap.offer(score: c.score, id: key)
+            best = max(best, c.score)
         }
         return max(heap.floor?.score ?? 0, best - reach)
-    }
-
-    /// The candidates that answer: for each sentence (the pieces of one cut
-    /// at block length are one answer), its best-scored unit; on a tie the
-    /// first, so the order units were read in does not matter.
-    func bestPerSentence() -> [(key: Int, score: Double)] {
-        var best: [Int: (key: Int, score: Double)] = [:]
-        for (key, c) in candidates where c.score > 0 {
-            let d = key >> 32, u = key & 0xFFFF_FFFF
-            let sentence = Self.key(d, indexes[d].sentence(of: u).lowerBound)
-            if let known = best[sentence], known.score > c.score || known.score == c.score && known.key < key { continue }
-            best[sentence] = (key, c.score)
-        }
-        // In key order: the softmax sums them, and a sum's last bits depend on its order.
-        return best.values.sorted { $0.key < $1.key }
     }
 
     /// The best k candidates within `reach` of the best, best first (ties:
@@ -415,22 +398,23 @@ struct Attention {
     func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
         var heap = BoundedHeap(capacity: depth)
-        for (key, score) in bestPerSentence() {
-            softmax.add(beta * score)
-            heap.offer(score: score, id: key)
+        // In key order: the softmax sums them, and a sum's last bits depend on its order.
+        for (key, c) in candidates.sorted(by: { $0.key < $1.key }) {
+            softmax.add(beta * c.score)
+            heap.offer(score: c.score, id: key)
         }
         let best = heap.sortedDescending().first?.score ?? 0
         var pool = heap.sortedDescending().filter { $0.score >= best - reach }.map { (score: $0.score, id: $0.id, raw: $0.score) }
         if depth > k {
             let lifted = try pool.map { item in
-                let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
+                let d = item.id >> 32, u = candidates[item.id]?.unit ?? item.id & 0xFFFF_FFFF
                 return (score: item.score * (try documents[d].withText { lift(d, u, bytes: $0, names: documents[d].names) }), id: item.id, raw: item.raw)
             }
             // Stable: equal lifted scores keep attention's order.
             pool = lifted.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
         }
         return try pool.prefix(k).map { item in
-            let d = item.id >> 32, u = item.id & 0xFFFF_FFFF
+            let d = item.id >> 32, u = candidates[item.id]?.unit ?? item.id & 0xFFFF_FFFF
             let index = indexes[d]
             let heading = candidates[item.id]?.heading
             return try documents[d].withText { bytes in
