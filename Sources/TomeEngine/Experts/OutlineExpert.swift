@@ -57,15 +57,16 @@ enum OutlineExpert {
 
     /// Whether a detected heading's text can title a section: a letter at
     /// least ("C" and "R" are headings in manuals), not a page number in
-    /// lower-case Roman numerals, and none of the marks of code or an address
-    /// (`=`, `;`, `@`, braces, angle brackets, `|`, a backslash). A row of a
-    /// table ("914704"), a page number ("7", "iii"), a bare section number,
-    /// a line of code ("Next state = FINISHING;") or an author's address
-    /// ("Julian Seward, jseward@acm.org") is a short line without a stop
-    /// too, so the analysis calls it a heading.
+    /// lower-case Roman numerals, and none of the marks of code, an address
+    /// or a notice (`=`, `;`, `@`, braces, angle brackets, `|`, a backslash,
+    /// `://`, `©`). A row of a table ("914704"), a page number ("7", "iii"),
+    /// a bare section number, a line of code ("Next state = FINISHING;"), an
+    /// author's address ("Julian Seward, jseward@acm.org", "Julian Seward,
+    /// https://sourceware.org/bzip2/") or a title page's copyright line is a
+    /// short line without a stop too, so the analysis calls it a heading.
     static func namesASection(_ title: String) -> Bool {
         title.contains(where: \.isLetter) && !(title == title.lowercased() && RomanNumeral.matches(title))
-            && !title.unicodeScalars.contains { "=;@{}<>|\\".unicodeScalars.contains($0) }
+            && !title.unicodeScalars.contains { "=;@{}<>|\\©".unicodeScalars.contains($0) } && !title.contains("://")
     }
 
     /// The heading's text with white-space runs as one space.
