@@ -76,7 +76,7 @@ public struct DocumentAnalyzer: Sendable {
         }
         let continues: [UInt8] = units.map { $0.continuesSentence ? 1 : 0 }
         // A piece of a cut sentence is prose, however short its last line: no heading or list item starts inside a sentence.
-        for u in units.indices where continues[u] != 0 || u + 1 < units.count && continues[u + 1] != 0 {
+        for u in units.indices where DocumentIndex.isPiece(u, continues: continues) {
             if kinds[u] == UnitKind.heading.rawValue || kinds[u] == UnitKind.listItem.rawValue { kinds[u] = UnitKind.prose.rawValue }
         }
         let priors = units.indices.map { u in

@@ -74,6 +74,14 @@ public struct DocumentIndex: Sendable, Equatable {
     /// (and for every whole sentence) u alone. Safe on unvalidated arrays.
     public func sentence(of u: Int) -> ClosedRange<Int> { Self.sentence(of: u, continues: unitContinues) }
 
+    /// Whether unit u is a piece of a sentence cut at block length (any
+    /// piece, the first included), however many pieces the sentence has.
+    public func isPiece(_ u: Int) -> Bool { Self.isPiece(u, continues: unitContinues) }
+
+    static func isPiece(_ u: Int, continues flags: [UInt8]) -> Bool {
+        u < flags.count && flags[u] != 0 || u + 1 < flags.count && flags[u + 1] != 0
+    }
+
     static func sentence(of u: Int, continues flags: [UInt8]) -> ClosedRange<Int> {
         func continues(_ v: Int) -> Bool { v > 0 && v < flags.count && flags[v] != 0 }
         var first = u, last = u

@@ -18,8 +18,7 @@ extension Summarizer {
         let notices = noticeUnits(input, bytes: bytes)
         return (0..<index.unitCount).map { u in
             // A piece of a sentence cut at block length is no whole sentence.
-            let cut = index.unitContinues[u] != 0 || u + 1 < index.unitCount && index.unitContinues[u + 1] != 0
-            guard !cut, index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1, !notices[u],
+            guard !index.isPiece(u), index.unitKinds[u] == UnitKind.prose.rawValue, seen[digests[u]] == 1, !notices[u],
                   (p.minTokens...p.maxTokens).contains(Int(input.unitTokens[u])),
                   input.termEnds[u] - (u == 0 ? 0 : input.termEnds[u - 1]) >= 4 else { return false }
             let range = Int(index.unitStarts[u])..<Int(index.unitEnds[u])

@@ -133,8 +133,9 @@ public struct DocumentNames: Sendable {
     /// not either, and "Acme Ltd's" holds "Acme Ltd").
     func occur(in tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let words = tokens.filter(\.isContent).map { token in
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(token.start)..<Int(token.end)]), as: UTF8.self)
-            return text.hasSuffix("'s") || text.hasSuffix("’s") ? CanonicalForm.id(of: String(text.dropLast(2))) : token.id
+            let end = NameExpert.endWithoutPossessive(token, in: bytes)
+            guard end < token.end else { return token.id }
+            return CanonicalForm.id(of: String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(token.start)..<Int(end)]), as: UTF8.self))
         }
         for i in words.indices where firsts.contains(words[i]) {
             for name in sequences where name[0] == words[i] && words.count - i >= name.count && words[i..<(i + name.count)].elementsEqual(name) {

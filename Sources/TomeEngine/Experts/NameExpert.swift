@@ -62,10 +62,15 @@ enum NameExpert {
 
     /// Where a run ends without its possessive: `Mark Adler’s` is `Mark Adler`.
     static func endWithoutPossessive(_ text: ExpertText, _ b: Int) -> Int32 {
-        let (start, end) = (Int(text.tokens[b].start), Int(text.tokens[b].end))
-        guard end - start > 3, text.bytes[end - 1] == 0x73 else { return Int32(end) }  // …s
-        if text.bytes[end - 2] == 0x27 { return Int32(end - 2) }  // 's
-        if text.bytes[(end - 4)..<(end - 1)].elementsEqual([0xE2, 0x80, 0x99]) { return Int32(end - 4) }  // ’s
+        endWithoutPossessive(text.tokens[b], in: text.bytes)
+    }
+
+    /// Where a word ends without its possessive ('s or ’s).
+    static func endWithoutPossessive(_ token: Token, in bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let (start, end) = (Int(token.start), Int(token.end))
+        guard end - start > 3, bytes[end - 1] == 0x73 else { return Int32(end) }  // …s
+        if bytes[end - 2] == 0x27 { return Int32(end - 2) }  // 's
+        if bytes[(end - 4)..<(end - 1)].elementsEqual([0xE2, 0x80, 0x99]) { return Int32(end - 4) }  // ’s
         return Int32(end)
     }
 

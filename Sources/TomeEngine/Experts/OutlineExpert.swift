@@ -42,12 +42,12 @@ enum OutlineExpert {
         }
         var seen: [String: Int] = [:]
         let headings = text.unitKinds.indices.filter { text.kind($0) == .heading }
-        for u in headings { seen[collapsed(text, u), default: 0] += 1 }
-        let numbered = headings.filter { numberDepth(text, $0) > 0 && seen[collapsed(text, $0)] == 1 }
-        let numberedFrom = numbered.count >= 3 ? numbered[0] : Int.max
-        for u in headings where !taken.contains(u) {
-            let title = collapsed(text, u)
-            let depth = numberDepth(text, u)
+        let titles = headings.map { collapsed(text, $0) }, depths = headings.map { numberDepth(text, $0) }
+        for title in titles { seen[title, default: 0] += 1 }
+        let numbered = headings.indices.filter { depths[$0] > 0 && seen[titles[$0]] == 1 }
+        let numberedFrom = numbered.count >= 3 ? headings[numbered[0]] : Int.max
+        for h in headings.indices where !taken.contains(headings[h]) {
+            let (u, title, depth) = (headings[h], titles[h], depths[h])
             guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title) else { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: title, number: Double(max(1, depth))))
