@@ -136,7 +136,10 @@ import TomeTestSupport
         try daemon.start()
         daemon.scratch.write("spool/a.txt", (Self.filler(60, seed: 3) + [Self.needle]).joined(separator: " "))
         let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
-        let queue = try DatabaseQueue(path: daemon.state + "/tome.sqlite")
+        // The daemon may still be writing (the file's disposal after "done"): wait for its lock, as a second writer must.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: daemon.state + "/tome.sqlite", configuration: configuration)
         try queue.write { db in try db.execute(sql: "DELETE FROM document_analysis") }
         let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "Zarquon launch code?"}"#.utf8))
         #expect(refused.status == 409)
