@@ -4,7 +4,9 @@
 enum RomanNumeral {
     /// Whether `word`, all lower case or all upper case, is a Roman numeral (1–3999).
     static func matches(_ word: some StringProtocol) -> Bool {
-        guard !word.isEmpty, word == word.lowercased() || word == word.uppercased() else { return false }
+        // Letters first: the regular expression is slow, and most words asked about hold other letters.
+        guard !word.isEmpty, word.utf8.allSatisfy({ "ivxlcdmIVXLCDM".utf8.contains($0) }),
+              word == word.lowercased() || word == word.uppercased() else { return false }
         return word.lowercased().wholeMatch(of: /m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})/) != nil
     }
 }

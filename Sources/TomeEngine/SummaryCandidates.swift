@@ -244,7 +244,10 @@ extension Summarizer {
     /// first, a stop last, mostly letters, not code, a citation or an
     /// address, and no heading run into it.
     static func readsAsASentence(_ raw: String, atLineStart: Bool = true) -> Bool {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trimmed without Foundation's CharacterSet (7% of a whole analysis, measured with perf).
+        func blank(_ s: Unicode.Scalar) -> Bool { s.isASCII ? s == " " || (0x09...0x0D).contains(s.value) : s.properties.isWhitespace }
+        let all = raw.unicodeScalars
+        let text = all.firstIndex { !blank($0) }.flatMap { from in all.lastIndex { !blank($0) }.map { String(all[from...$0]) } } ?? ""
         // After any opening quote, bracket, Markdown emphasis or block quote, ¿ ¡, or a dialogue dash before
         // one of them; not a bullet or a list dash. (A command at a prompt is `NonProseLines`' to refuse.)
         let opening = "\"'“‘„‚«»‹(¿¡*_>".unicodeScalars
