@@ -16,7 +16,7 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
 	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
-	$(shell cat Benchmarks/summaries/packages.txt 2>/dev/null)
+	$(shell cat Benchmarks/summaries/packages.txt Benchmarks/summaries/packages-b.txt 2>/dev/null)
 # The summary and extraction benchmarks' references, from PyPI.
 BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2 dateparser==1.5.0 price-parser==0.5.1 yake==0.7.3
 
@@ -93,6 +93,7 @@ bench: deps bench-deps build
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl
 	python3 Benchmarks/search.py --build .build/release --work $(BENCH_WORK)
 	python3 Benchmarks/summaries.py --build .build/release --set report --scale --work $(BENCH_WORK)
+	python3 Benchmarks/summaries.py --build .build/release --corpus Benchmarks/summaries/corpus-b.json --set all
 	python3 Benchmarks/extractions.py --build .build/release --set report --work $(BENCH_WORK)
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
