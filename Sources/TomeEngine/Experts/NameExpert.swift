@@ -138,11 +138,14 @@ enum NameExpert {
     /// `Conference` before the year in "Proceedings of the IEEE Data
     /// Compression Conference, 1997".
     static func dropCitedWordsInsideNames(_ out: inout [Occurrence], from first: Int) {
+        guard out.count - first > 1 else { return }
         let found = out[first...]
-        let longer = found.filter { !$0.isAcronym && $0.value.contains(" ") }
+        // Bytes, not `String.contains(_:)` (which searches as Foundation does: 6% of an analysis, perf).
+        func words(_ r: Occurrence) -> Bool { r.value.utf8.contains(0x20) }
+        let longer = found.filter { !$0.isAcronym && words($0) }
         guard !longer.isEmpty else { return }
         let kept = found.filter { r in
-            r.isAcronym || r.value.contains(" ") || !longer.contains { $0.start <= r.start && r.end <= $0.end }
+            r.isAcronym || words(r) || !longer.contains { $0.start <= r.start && r.end <= $0.end }
         }
         out.replaceSubrange(first..., with: kept)
     }
