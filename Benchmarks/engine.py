@@ -49,7 +49,7 @@ def main():
                 with open(corpus, "rb") as f:
                     shutil.copyfileobj(f, out)
 
-        print(f"Analysis (tokens → sentences → blocks → Engram counts → unit kinds → block signatures, {os.cpu_count()} cores)")
+        print(f"Analysis (tokens → sentences → blocks → Engram counts → unit kinds → block signatures → extraction experts → summaries, {os.cpu_count()} cores)")
         print("beside SQLite FTS5 indexing the same text one sentence per row, same process; best of 3 each:\n")
         print("| tokens | Tome wall s | Tome CPU s | Tome 1 worker s | FTS5 s | wall/FTS5 | CPU/FTS5 | 1 worker/FTS5 | tokens/s | peak RSS MiB | text |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
