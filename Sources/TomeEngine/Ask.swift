@@ -19,12 +19,14 @@ import Foundation
 /// of the documents asked), normalised by a streaming softmax over the
 /// candidates.
 ///
-/// When the question asks for a kind of value (`AnswerExpert`: when → a
-/// date, how much → a quantity, who → a name, what does X mean → a
-/// definition), attention's best max(2k, 10) plausible candidates are
-/// reordered by `lift · score(u)` for the units that hold one, and the
-/// first k kept: the expert reorders what attention found, it does not
-/// find what attention would not.
+/// Attention's best max(2k, 10) plausible candidates are then reordered,
+/// and the first k kept: by `phrase(u) · score(u)`, phrase(u) = 1 + w ·
+/// (the question's pairs of adjacent content words u holds) / (its pairs)
+/// (`PhraseMatch`), and, when the question asks for a kind of value
+/// (`AnswerExpert`: when → a date, how much → a quantity, who → a name,
+/// what does X mean → a definition), times `lift` for the units that hold
+/// one. Reordering finds nothing attention would not: it only changes the
+/// order of what attention found plausible.
 ///
 /// An answer is a unit attention gives at least `answerFloor` of the weight
 /// of the best one: e^{β·(score − best)} ≥ floor, so a score within
@@ -35,7 +37,7 @@ import Foundation
 /// the top `topK` blocks are read; then, in bound order, every block whose
 /// bound reaches the k-th best score found so far (and the answer floor),
 /// up to `maxBlocks`.
-/// (With an answer kind, the k-th is the last candidate the expert reorders.)
+/// (When the candidates are reordered, the k-th is the last of them.)
 /// Since no unit can score above its block's bound, the answers are then
 /// exactly those of reading every block (dense), ties included; `exact`
 /// says whether the bound was met within `maxBlocks`.
@@ -51,10 +53,14 @@ public struct Question: Sendable {
     /// a unit holding one is lifted (1: not at all).
     public var answerKind: AnswerKind?
     public var lift: Double = 1
+    /// The question's phrases: each two content words next to each other
+    /// once stop words are left out (`PhraseMatch.pairs`).
+    public var pairs: Set<UInt64> = []
 
-    /// How many of attention's best candidates the answer expert reorders
-    /// when `k` answers are asked for (k itself for a question of no kind).
-    func depth(_ k: Int) -> Int { answerKind == nil || lift == 1 ? k : max(2 * k, AnswerExpert.minimumDepth) }
+    /// How many of attention's best candidates are reordered (by phrases, by
+    /// the answer expert) when `k` answers are asked for: max(2k, 10), or
+    /// k itself when nothing reorders them.
+    func depth(_ k: Int) -> Int { (answerKind == nil || lift == 1) && pairs.isEmpty ? k : max(2 * k, AnswerExpert.minimumDepth) }
 
     public var isEmpty: Bool { terms.isEmpty }
 }
@@ -99,8 +105,9 @@ public struct Answer: Sendable, Equatable {
     public var context: String
     /// The attention probability of this sentence among the candidates.
     public var score: Double
-    /// cov · prior (or a heading's credit), times the answer expert's lift
-    /// when it reordered the answers: equal in sparse and dense mode.
+    /// cov · prior (or a heading's credit), times the factors that
+    /// reordered the answers (phrases, the answer expert's lift): equal in
+    /// sparse and dense mode.
     public var similarity: Double
     /// UTF-8 byte ranges of the sentence and of its passage in the document text.
     public var start: Int
@@ -149,7 +156,9 @@ public enum Asker {
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
         let kind = AnswerExpert.kind(of: text)
-        return Question(text: text, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind))
+        let pairs = copy.withUTF8 { PhraseMatch.pairs(tokens, bytes: $0) }
+        return Question(text: text, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind),
+                        pairs: pairs)
     }
 
     /// Asks `documents` (one or many): the best `k` answers over all of them.
@@ -316,16 +325,22 @@ struct Attention {
         }
     }
 
-    /// The answer expert's factor for unit u: the question's lift when u's
-    /// sentence holds the kind of value it asks for, else 1.
-    func lift(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, names: DocumentNames?) -> Double {
-        guard let kind = question.answerKind, question.lift != 1 else { return 1 }
+    /// The factor that reorders unit u: its sentence's phrases
+    /// (`PhraseMatch.factor`), times the question's lift when the sentence
+    /// holds the kind of value the question asks for.
+    func reorderFactor(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, names: DocumentNames?) -> Double {
+        let expert = question.answerKind != nil && question.lift != 1
+        guard expert || !question.pairs.isEmpty else { return 1 }
         let index = indexes[d]
         var tokenizer = Tokenizer()
         var tokens: [Token] = []
         let sentence = index.sentence(of: u)
         tokenizer.tokenize(bytes, range: Int(index.unitStarts[sentence.lowerBound])..<Int(index.unitEnds[sentence.upperBound]), into: &tokens)
-        return AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) ? question.lift : 1
+        var factor = PhraseMatch.factor(question.pairs, tokens: tokens, bytes: bytes)
+        if let kind = question.answerKind, expert, AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) {
+            factor *= question.lift
+        }
+        return factor
     }
 
     /// Keeps, for each sentence, the best of its units' own scores and the
@@ -393,8 +408,8 @@ struct Attention {
     }
 
     /// The best k candidates within `reach` of the best, best first (ties:
-    /// document, then unit, in order). With an answer kind, the best `depth`
-    /// within reach are reordered by score · lift first.
+    /// document, then unit, in order). When they are reordered, the best
+    /// `depth` within reach are reordered by score · `reorderFactor` first.
     func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
         var heap = BoundedHeap(capacity: depth)
@@ -408,7 +423,7 @@ struct Attention {
         if depth > k {
             let lifted = try pool.map { item in
                 let d = item.id >> 32, u = candidates[item.id]?.unit ?? item.id & 0xFFFF_FFFF
-                return (score: item.score * (try documents[d].withText { lift(d, u, bytes: $0, names: documents[d].names) }), id: item.id, raw: item.raw)
+                return (score: item.score * (try documents[d].withText { reorderFactor(d, u, bytes: $0, names: documents[d].names) }), id: item.id, raw: item.raw)
             }
             // Stable: equal lifted scores keep attention's order.
             pool = lifted.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)

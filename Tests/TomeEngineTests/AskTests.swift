@@ -174,6 +174,40 @@ import Testing
         #expect(result.answers.first?.text == sentence)
     }
 
+    /// Attention prefers the sentence that holds one more of the question's
+    /// terms ("used"), its words scattered; the one that holds the others as
+    /// the question puts them together ("release year", "year of the
+    /// version") is reordered above it. Sparse is dense's.
+    @Test func theSentenceHoldingTheQuestionsPhrasesComesFirst() throws {
+        let scattered = "You find the year in the notes, and the release of each version used there."
+        let phrased = "You find the release year of a version in the notes over there."
+        let text = Corpus.inserting([(scattered, 0.3), (phrased, 0.7)], into: Corpus.prose(tokens: 20_000, seed: 14))
+        let question = "How do I find the release year of the version I used?"
+        let (sparse, _) = try Self.ask(text, question, k: 5)
+        let (dense, _) = try Self.ask(text, question, k: 5, dense: true)
+        #expect(sparse.answers.first?.text == phrased)
+        let other = try #require(sparse.answers.first { $0.text == scattered })
+        let first = try #require(sparse.answers.first)
+        #expect(other.score > first.score)  // attention's own order
+        #expect(first.similarity > other.similarity)
+        #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+        #expect(sparse.stats.exact)
+    }
+
+    @Test func phrasesAreAdjacentContentWords() {
+        func pairs(_ text: String) -> Set<UInt64> {
+            var tokenizer = Tokenizer()
+            let tokens = tokenizer.tokenize(text)
+            var copy = text
+            return copy.withUTF8 { PhraseMatch.pairs(tokens, bytes: $0) }
+        }
+        #expect(pairs("What is the exit status of a pipeline?").count == 2)
+        #expect(pairs("the exit status of a pipeline").isSuperset(of: pairs("exit status")))
+        #expect(pairs("exit the status") == pairs("Exit status"))
+        #expect(pairs("status exit").isDisjoint(with: pairs("exit status")))
+        #expect(pairs("What is it?").isEmpty && pairs("pipeline").isEmpty)
+    }
+
     /// A heading that matches best hands its score to the prose under it; the passage starts at the heading.
     @Test func aMatchingHeadingAnswersWithItsSectionsProse() throws {
         let section = "\n\nDetach Objects from the Search Path\n\nIt removes a database or environment from the list of places searched, so that its names are no longer visible.\n\n"
