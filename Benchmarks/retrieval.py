@@ -105,7 +105,7 @@ def main():
     kinds = sorted({r["answer_kind"] for r in rows}, key=lambda k: (k == "", k))
     for kind in kinds + ["all"]:
         group = [r for r in rows if kind == "all" or r["answer_kind"] == kind]
-        print(f"| {kind or 'none (asked as before)'} | {len(group)} | {sum(r['sparse_passage'] for r in group)} | "
+        print(f"| {kind or 'none (phrases alone)'} | {len(group)} | {sum(r['sparse_passage'] for r in group)} | "
               f"{sum(plain[r['id']]['sparse_passage'] for r in group)} | {sum(r['agree'] for r in group)}/{len(group)} | "
               f"{benchlib.percentile([r['sparse_ms'] for r in group], .5):.2f} / {benchlib.percentile([plain[r['id']]['sparse_ms'] for r in group], .5):.2f} |")
 

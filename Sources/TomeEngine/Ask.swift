@@ -19,8 +19,9 @@ import Foundation
 /// of the documents asked), normalised by a streaming softmax over the
 /// candidates.
 ///
-/// Attention's best max(2k, 10) plausible candidates are then reordered,
-/// and the first k kept: by `phrase(u) · score(u)`, phrase(u) = 1 + w ·
+/// When the question has phrases or asks for a kind of value, attention's
+/// best plausible candidates (`Question.depth`) are then reordered, and the
+/// first k kept: by `phrase(u) · score(u)`, phrase(u) = 1 + w ·
 /// (the question's pairs of adjacent content words u holds) / (its pairs)
 /// (`PhraseMatch`), and, when the question asks for a kind of value
 /// (`AnswerExpert`: when → a date, how much → a quantity, who → a name,
@@ -57,10 +58,14 @@ public struct Question: Sendable {
     /// once stop words are left out (`PhraseMatch.pairs`).
     public var pairs: Set<UInt64> = []
 
-    /// How many of attention's best candidates are reordered (by phrases, by
-    /// the answer expert) when `k` answers are asked for: max(2k, 10), or
-    /// k itself when nothing reorders them.
-    func depth(_ k: Int) -> Int { (answerKind == nil || lift == 1) && pairs.isEmpty ? k : max(2 * k, AnswerExpert.minimumDepth) }
+    /// How many of attention's best candidates are reordered when `k`
+    /// answers are asked for: max(2k, 10) by the answer expert, max(k, 10)
+    /// by phrases alone (a large k reads no more blocks for them), k itself
+    /// when nothing reorders them.
+    func depth(_ k: Int) -> Int {
+        if answerKind != nil && lift != 1 { return max(2 * k, AnswerExpert.minimumDepth) }
+        return pairs.isEmpty ? k : max(k, AnswerExpert.minimumDepth)
+    }
 
     public var isEmpty: Bool { terms.isEmpty }
 }
@@ -201,7 +206,7 @@ public enum Asker {
             try attention.read(batch, of: documents)
             for d in documents.indices { selected[d] += batch[d] }
             // Quest's rule: go on while a block's bound could beat the k-th answer
-            // (with an answer kind, the last of the candidates the answer expert reorders).
+            // (when the candidates are reordered, the last of those reordered: `Question.depth`).
             let depth = question.depth(k)
             var threshold = attention.threshold(depth, reach: reach)
             var rest: [(score: Double, id: Int)] = []

@@ -1,5 +1,6 @@
-/// Phrases the question and a sentence share: Engram's 2-grams of content
-/// words. Attention scores a sentence by the question's terms it holds, in
+/// Phrases the question and a sentence share: 2-grams, as Engram counts
+/// them, but of stemmed content words (`TermKey`) with stop words left out.
+/// Attention scores a sentence by the question's terms it holds, in
 /// any order; among the candidates it finds plausible, one that holds the
 /// question's words as the question puts them together ("release year",
 /// "hook scripts", "could not initialize database directory") more likely

@@ -11,7 +11,8 @@
 /// - `what does X mean`, `what is meant by`, `define …`, `definition of`,
 ///   `stands for` → a definition (`DefinitionExpert`).
 ///
-/// Any other question has no answer kind and is asked as before. With one,
+/// Any other question has no answer kind (its candidates are reordered by
+/// phrases alone, `PhraseMatch`). With one,
 /// attention's best max(2k, `minimumDepth`) plausible candidates are
 /// reordered by `lift ×` their score where they hold a value of the kind:
 /// the expert reorders what attention found (exactly, as in dense mode: the
