@@ -34,7 +34,7 @@ enum PhraseMatch {
     }
 
     static func factor(_ question: Set<UInt64>, tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Double {
-        guard !question.isEmpty, weight > 0 else { return 1 }
+        guard !question.isEmpty else { return 1 }
         let shared = pairs(tokens, bytes: bytes).intersection(question).count
         return 1 + weight * Double(shared) / Double(question.count)
     }
