@@ -42,11 +42,11 @@ struct Add: AsyncParsableCommand {
                 do {
                     let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)", body: Array(data))
                     added.append(Added(file: file, id: accepted.id, duplicate: false, status: accepted.status))
-                    if !json && !wait { print("\(file): document \(accepted.id), queued") }
+                    if !json && !wait { Output.line("\(file): document \(accepted.id), queued") }
                 } catch let failure as Client.Failure where failure.code == "duplicate" {
                     guard let id = failure.id else { throw failure }
                     added.append(Added(file: file, id: id, duplicate: true, status: "duplicate"))
-                    if !json && !wait { print("\(file): already document \(id)") }
+                    if !json && !wait { Output.line("\(file): already document \(id)") }
                 }
             }
             if wait { try await follow(&added, client: client) }
@@ -70,12 +70,12 @@ struct Add: AsyncParsableCommand {
             }
             let finished = added.allSatisfy { $0.status == "done" || $0.status == "failed" }
             if tty {
-                if drawn > 0 { FileHandle.standardError.write(Data("\u{1B}[\(drawn)A".utf8)) }
-                FileHandle.standardError.write(Data(lines.map { "\u{1B}[2K" + $0 + "\n" }.joined().utf8))
+                if drawn > 0 { Output.error("\u{1B}[\(drawn)A") }
+                Output.error(lines.map { "\u{1B}[2K" + $0 + "\n" }.joined())
                 drawn = lines.count
             }
             if finished {
-                if !tty && !json { for line in lines { print(line) } }
+                if !tty && !json { for line in lines { Output.line(line) } }
                 return
             }
             try await Task.sleep(for: .milliseconds(200))
@@ -93,15 +93,14 @@ struct Watch: AsyncParsableCommand {
             let client = connection.client
             let status = try await client.json(DaemonStatus.self, .GET, "/v1/status")
             if !json {
-                print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · watching (Ctrl-C to stop)")
+                Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · watching (Ctrl-C to stop)")
             }
             for try await line in try await client.lines("/v1/events") where !line.contains(#""event":"heartbeat""#) {
                 if json {
-                    print(line)
+                    Output.line(line)
                 } else if let event = try? JSONDecoder().decode(Event.self, from: Data(line.utf8)) {
-                    print(Format.event(event))
+                    Output.line(Format.event(event))
                 }
-                fflush(nil)  // every line at once, also into a pipe
             }
             // The stream ends only when the daemon does (a stop, a restart): say so, and exit 1.
             throw Client.Failure(description: "tomed closed the event stream (it stopped or restarted)")

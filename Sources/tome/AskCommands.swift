@@ -30,17 +30,17 @@ struct Ask: AsyncParsableCommand {
             let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? "dense" : "sparse"))
             let response = try await connection.client.json(AskResponse.self, .POST, path, body: Array(body))
             if json { return try printJSON(response) }
-            if response.answers.isEmpty { print("no answer found") }
+            if response.answers.isEmpty { Output.line("no answer found") }
             for (n, answer) in response.answers.enumerated() {
                 let source = all ? "document \(answer.document), page \(answer.page)" : "page \(answer.page)"
-                print("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(Self.oneLine(answer.text))")
+                Output.line("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(Self.oneLine(answer.text))")
                 // The passage around it, as the reader would look for it in the document.
-                if answer.context != answer.text { print("   \(Self.oneLine(answer.context))") }
+                if answer.context != answer.text { Output.line("   \(Self.oneLine(answer.context))") }
             }
             let s = response.stats
-            print("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
+            Output.line("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
             if !s.needReprocess.isEmpty {
-                print("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
+                Output.line("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
             }
         }
     }
@@ -65,7 +65,7 @@ struct Engram: AsyncParsableCommand {
             let encoded = text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? text
             let estimate = try await connection.client.json(EngramEstimate.self, .GET, "/v1/engram?q=\(encoded)")
             if json { return try printJSON(estimate) }
-            print("\"\(estimate.phrase)\": in ~\(estimate.documents) of \(estimate.corpusDocuments) documents, ~\(estimate.occurrences) occurrences, salience \(String(format: "%.2f", estimate.salience))")
+            Output.line("\"\(estimate.phrase)\": in ~\(estimate.documents) of \(estimate.corpusDocuments) documents, ~\(estimate.occurrences) occurrences, salience \(String(format: "%.2f", estimate.salience))")
         }
     }
 }
@@ -92,10 +92,10 @@ struct Search: AsyncParsableCommand {
             if let document { path += "&document=\(document)" }
             let response = try await connection.client.json(SearchResponse.self, .GET, path)
             if json { return try printJSON(response) }
-            if response.hits.isEmpty { print("no match") }
+            if response.hits.isEmpty { Output.line("no match") }
             for hit in response.hits {
                 let page = hit.page.map { ", page \($0)" } ?? ""
-                print("\(OneLine.escaped(hit.name)) (document \(hit.document)\(page), bytes \(hit.start)-\(hit.end)): \(Ask.oneLine(Self.plain(hit.snippet)))")
+                Output.line("\(OneLine.escaped(hit.name)) (document \(hit.document)\(page), bytes \(hit.start)-\(hit.end)): \(Ask.oneLine(Self.plain(hit.snippet)))")
             }
         }
     }
@@ -123,15 +123,15 @@ struct Answers: AsyncParsableCommand {
                 ? try await connection.client.json(AnswersResponse.self, .POST, "/v1/documents/\(id)/reprocess?stage=answers")
                 : try await connection.client.json(AnswersResponse.self, .GET, "/v1/documents/\(id)/answers")
             if json { return try printJSON(response) }
-            if response.answers.isEmpty { print("pipeline \(response.pipeline) asks no questions") }
-            if !response.current { print("(being answered again: the pipeline's questions changed)") }
+            if response.answers.isEmpty { Output.line("pipeline \(response.pipeline) asks no questions") }
+            if !response.current { Output.line("(being answered again: the pipeline's questions changed)") }
             for item in response.answers {
-                print(item.question)
+                Output.line(item.question)
                 guard let answer = item.answer else {
-                    print("   no answer found")
+                    Output.line("   no answer found")
                     continue
                 }
-                print("   [page \(answer.page), score \(String(format: "%.3f", answer.score))] \(Ask.oneLine(answer.text))")
+                Output.line("   [page \(answer.page), score \(String(format: "%.3f", answer.score))] \(Ask.oneLine(answer.text))")
             }
         }
     }
@@ -148,11 +148,11 @@ struct Summary: AsyncParsableCommand {
         try await reporting {
             let response = try await connection.client.json(SummaryResponse.self, .GET, "/v1/documents/\(id)/summary")
             if json { return try printJSON(response) }
-            if response.summary.sentences.isEmpty { print("no sentence of this document reads as prose to summarise") }
+            if response.summary.sentences.isEmpty { Output.line("no sentence of this document reads as prose to summarise") }
             Self.show(response.summary, indent: "")
             guard sections else { return }
             for section in response.sections {
-                print("\n\(Ask.oneLine(section.title))" + (section.page.map { " (page \($0))" } ?? ""))
+                Output.line("\n\(Ask.oneLine(section.title))" + (section.page.map { " (page \($0))" } ?? ""))
                 Self.show(section.summary, indent: "  ")
             }
         }
@@ -160,7 +160,7 @@ struct Summary: AsyncParsableCommand {
 
     static func show(_ summary: SummaryResponse.Summary, indent: String) {
         for sentence in summary.sentences {
-            print(indent + (sentence.page.map { "[p. \($0)] " } ?? "") + Ask.oneLine(sentence.text))
+            Output.line(indent + (sentence.page.map { "[p. \($0)] " } ?? "") + Ask.oneLine(sentence.text))
         }
     }
 }

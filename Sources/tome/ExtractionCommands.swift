@@ -23,10 +23,10 @@ struct Extract: AsyncParsableCommand {
             if json { return try printJSON(response) }
             for kind in ExtractionsResponse.kinds {
                 guard let items = response[kind], !items.isEmpty else { continue }
-                print("\(kind) (\(items.count))")
-                for item in items { print("  " + Self.line(item)) }
+                Output.line("\(kind) (\(items.count))")
+                for item in items { Output.line("  " + Self.line(item)) }
             }
-            if ExtractionsResponse.kinds.allSatisfy({ response[$0]?.isEmpty ?? true }) { print("nothing found") }
+            if ExtractionsResponse.kinds.allSatisfy({ response[$0]?.isEmpty ?? true }) { Output.line("nothing found") }
         }
     }
 
@@ -93,8 +93,8 @@ struct Find: AsyncParsableCommand {
             for case let (key, value?) in options { path += "&\(key)=\(Self.encoded(value))" }
             let response = try await connection.client.json(ExtractionSearchResponse.self, .GET, path)
             if json { return try printJSON(response) }
-            if response.items.isEmpty { print("nothing found") }
-            for item in response.items { print(Extract.line(item)) }
+            if response.items.isEmpty { Output.line("nothing found") }
+            for item in response.items { Output.line(Extract.line(item)) }
         }
     }
 }

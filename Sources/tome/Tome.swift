@@ -26,7 +26,7 @@ func reporting(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let failure as Client.Failure {
-        FileHandle.standardError.write(Data("tome: \(failure)\n".utf8))
+        Output.error("tome: \(failure)\n")
         throw ExitCode.failure
     }
 }
@@ -34,7 +34,7 @@ func reporting(_ body: () async throws -> Void) async throws {
 func printJSON(_ value: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    Output.line(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 struct Status: AsyncParsableCommand {
@@ -47,13 +47,13 @@ struct Status: AsyncParsableCommand {
             let status = try await connection.client.json(DaemonStatus.self, .GET, "/v1/status")
             if json { return try printJSON(status) }
             let counts = ["done", "failed", "processing", "queued"].map { "\(status.documents[$0] ?? 0) \($0)" }.joined(separator: ", ")
-            print("documents: \(counts)")
-            print("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
-            print("pipelines: \(status.pipelines.joined(separator: ", "))")
+            Output.line("documents: \(counts)")
+            Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
+            Output.line("pipelines: \(status.pipelines.joined(separator: ", "))")
             if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
-                print("corpus memory: rebuilding, \(done) of \(total) documents")
+                Output.line("corpus memory: rebuilding, \(done) of \(total) documents")
             } else if status.memory.state != "ready" {
-                print("corpus memory: \(status.memory.state)")
+                Output.line("corpus memory: \(status.memory.state)")
             }
         }
     }
@@ -74,11 +74,11 @@ struct List: AsyncParsableCommand {
             if let before { query.append("before=\(before)") }
             let list = try await connection.client.json(DocumentList.self, .GET, "/v1/documents?" + query.joined(separator: "&"))
             if json { return try printJSON(list) }
-            print(Format.table(header: ["ID", "STATUS", "PAGES", "TOKENS", "NAME"], rows: list.documents.map { d in
+            Output.line(Format.table(header: ["ID", "STATUS", "PAGES", "TOKENS", "NAME"], rows: list.documents.map { d in
                 [String(d.id), d.status, d.pages.map(String.init) ?? "-", d.tokens.map(String.init) ?? "-",
                  d.name + (d.error.map { "  (\($0.code): \($0.message))" } ?? "")]
             }))
-            if let next = list.nextBefore { print("more: tome ls --before \(next)") }
+            if let next = list.nextBefore { Output.line("more: tome ls --before \(next)") }
         }
     }
 }
@@ -104,7 +104,7 @@ struct Show: AsyncParsableCommand {
             ]
             lines.removeAll { $0.1 == nil }
             let width = lines.map(\.0.count).max() ?? 0
-            for (key, value) in lines { print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + OneLine.escaped(value ?? "")) }
+            for (key, value) in lines { Output.line(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + OneLine.escaped(value ?? "")) }
         }
     }
 }
@@ -119,8 +119,8 @@ struct Text: AsyncParsableCommand {
         try await reporting {
             let (status, data) = try await connection.client.send(.GET, "/v1/documents/\(id)/text" + (page.map { "?page=\($0)" } ?? ""))
             try Client.check(status: status, data: data)
-            FileHandle.standardOutput.write(data)
-            if data.last != 0x0A { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            Output.bytes(data)
+            if data.last != 0x0A { Output.text("\n") }
         }
     }
 }
@@ -134,7 +134,7 @@ struct Remove: AsyncParsableCommand {
         try await reporting {
             let (status, data) = try await connection.client.send(.DELETE, "/v1/documents/\(id)")
             try Client.check(status: status, data: data)
-            print("deleted \(id)")
+            Output.line("deleted \(id)")
         }
     }
 }
@@ -147,7 +147,7 @@ struct Reprocess: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let accepted = try await connection.client.json(Accepted.self, .POST, "/v1/documents/\(id)/reprocess")
-            print("queued \(accepted.id) again")
+            Output.line("queued \(accepted.id) again")
         }
     }
 }

@@ -402,4 +402,31 @@ import TomeTestSupport
         try waitUntil(timeout: 10, "tome watch ending") { !watch.isRunning }
         #expect(watch.terminationStatus == 1)
     }
+
+    /// `tome text 1 | head`, `tome watch | head -1`: a reader that stops
+    /// early ends the CLI at once, quietly (SwiftNIO ignores SIGPIPE, so
+    /// without `Output` the first trapped in Foundation and the second never
+    /// ended).
+    @Test func aReaderThatStopsEarlyEndsTheCLIQuietly() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        let file = daemon.scratch.write("long.txt", String(repeating: "A line of a long document to print.\n", count: 5_000))
+        let add = try runProcess(daemon.tome, ["add", "--wait", "--socket", daemon.socket, file])
+        #expect(add.status == 0, "\(add.stderr)")
+        for arguments in [["text", "1"], ["watch"]] {
+            let tome = Process()
+            tome.executableURL = URL(fileURLWithPath: daemon.tome)
+            tome.arguments = arguments + ["--socket", daemon.socket]
+            let out = Pipe(), err = Pipe()
+            tome.standardOutput = out
+            tome.standardError = err
+            try tome.run()
+            defer { if tome.isRunning { tome.terminate() } }
+            // Nobody reads its output any more: its first write finds the pipe closed.
+            try out.fileHandleForReading.close()
+            try waitUntil(timeout: 30, "tome \(arguments[0]) ending") { !tome.isRunning }
+            #expect(tome.terminationReason == .exit && tome.terminationStatus == 0, "tome \(arguments[0])")
+            #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "", "tome \(arguments[0])")
+        }
+    }
 }
