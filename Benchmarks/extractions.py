@@ -70,7 +70,9 @@ def key(kind, item):
     if kind == "emails":
         return fold(item.get("text", item.get("value", ""))).lower()
     if kind == "urls":
-        return fold(item.get("text", item.get("value", "")))
+        # A URL holds no white space: a label is its text as printed, line breaks
+        # included; a find's value is joined again where a line broke it.
+        return re.sub(r"\s+", "", item.get("value", item.get("text", "")))
     if kind == "phones":
         text = item.get("text", item.get("value", "")).replace("(0)", "")
         return re.sub(r"\D", "", text)

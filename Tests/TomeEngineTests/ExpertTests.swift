@@ -113,6 +113,29 @@ import Testing
                                             "ftp://ftp.gnu.org/gnu/", "http://quoted.example.com/"])
     }
 
+    @Test func aURLAPDFBrokeAcrossLinesIsJoinedAgain() throws {
+        let text = """
+            [Bla93] Richard Black. Fast CRC32 in software. http://www.cl.cam.ac.
+            uk/research/srg/bluebook/21/crc/crc.html, 1993. Bates et al. https://doi.org/
+            10.18637/jss.v067.i01 and https://
+            rpubs.com/bbolker/lme4trouble1 are cited.
+            Indented: http://www.econ.uiuc.edu/
+                ~roger/courses/476/L10.pdf and https://
+                alioth.debian.org hosted it.
+            Not joined: see https://example.org/.
+            Then/else is a new line, as after https://example.org/docs
+            and/or this one, and https://www.gnome.org/
+            →\u{A0}https://kde.org/ are two.
+            """
+        #expect(try values(text, .urls) == ["http://www.cl.cam.ac.uk/research/srg/bluebook/21/crc/crc.html",
+                                            "https://doi.org/10.18637/jss.v067.i01", "https://rpubs.com/bbolker/lme4trouble1",
+                                            "http://www.econ.uiuc.edu/~roger/courses/476/L10.pdf", "https://alioth.debian.org",
+                                            "https://example.org/", "https://example.org/docs", "https://www.gnome.org/", "https://kde.org/"])
+        // The citation covers both lines: it slices the text to the URL as printed.
+        let first = try #require(try extract(text, .urls).first)
+        #expect(cited(first, in: text) == "http://www.cl.cam.ac.\nuk/research/srg/bluebook/21/crc/crc.html")
+    }
+
     @Test func phonesNeedAMarkAndAreKeptApartFromAmountsAndDates() throws {
         let text = """
             Tel.: 030 1234567. Fax +49 (0)30 1234-568. Call (555) 123-4567 or 555.123.4568 today.
