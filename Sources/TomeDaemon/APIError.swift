@@ -23,6 +23,16 @@ struct APIError: HTTPResponseError {
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
     static func forbidden(_ message: String) -> APIError { APIError(status: .forbidden, code: "forbidden", message: message) }
+    /// 409 `not_ready` for a document that is not done: retryable while it is
+    /// queued or processing (`request`: what to do once it is done); a failed
+    /// one will not become done by waiting, so it says how to try it again.
+    static func notReady(_ id: Int64, status: String, request: String) -> APIError {
+        guard status != "failed" else {
+            return APIError(status: .conflict, code: "not_ready",
+                            message: "document \(id) failed (tome show \(id) says why); once its file is mended, tome reprocess \(id) tries it again")
+        }
+        return APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(status); \(request) once it is done", retryable: true)
+    }
     static func busy(_ id: Int64) -> APIError {
         APIError(status: .conflict, code: "busy", message: "document \(id) is queued or being processed; try again when it is done", retryable: true)
     }

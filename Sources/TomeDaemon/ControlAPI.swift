@@ -193,12 +193,11 @@ struct ControlAPI: Sendable {
         )
     }
 
-    /// Document `id`, done: 404 when there is none, 409 `not_ready` (retryable unless it failed) until it is done.
+    /// Document `id`, done: 404 when there is none, 409 `not_ready` (`APIError.notReady`) until it is done.
     private func doneDocument(_ id: Int64, what: String) throws -> DocumentRecord {
         guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
         guard record.status == .done else {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(record.status.rawValue); ask for its \(what) once it is done",
-                           retryable: record.status != .failed)
+            throw APIError.notReady(id, status: record.status.rawValue, request: "ask for its \(what)")
         }
         return record
     }
@@ -460,7 +459,7 @@ struct ControlAPI: Sendable {
         } catch AskService.Failure.notFound(let id) {
             throw APIError.notFound("no document \(id)")
         } catch AskService.Failure.notReady(let id, let status) {
-            throw APIError(status: .conflict, code: "not_ready", message: "document \(id) is \(status); ask it once it is done", retryable: status != "failed")
+            throw APIError.notReady(id, status: status, request: "ask it")
         } catch AskService.Failure.needsReprocess(let id, let why) {
             throw APIError(status: .conflict, code: "needs_reprocess", message: "\(why); reprocess it: tome reprocess \(id)", id: id)
         }

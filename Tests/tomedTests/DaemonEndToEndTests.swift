@@ -110,6 +110,14 @@ import TomeTestSupport
             #expect(sidecar.contains("error: \(code)"))
             #expect(FileManager.default.fileExists(atPath: daemon.state + "/failed/\(name)"))
         }
+        // A failed document has nothing to read or ask, and waiting will not change that: not retryable, and says what will.
+        let failed = try #require(Self.document(named: "broken.pdf", in: documents)?["id"] as? Int)
+        for (method, target, body) in [("POST", "/v1/documents/\(failed)/ask", #"{"question": "What?"}"#), ("GET", "/v1/documents/\(failed)/summary", "")] {
+            let response = try daemon.request(method, target, body: Array(body.utf8))
+            let error = try #require(response.json["error"] as? [String: Any])
+            #expect(response.status == 409 && error["code"] as? String == "not_ready" && error["retryable"] as? Bool == false, "\(target)")
+            #expect((error["message"] as? String ?? "").contains("tome reprocess \(failed)"), "\(target)")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
     }
 
