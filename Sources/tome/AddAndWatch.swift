@@ -34,9 +34,7 @@ struct Add: AsyncParsableCommand {
                 }
             }
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw Client.Failure(description: "cannot read \(file)")
-                }
+                guard let data = FileManager.default.contents(atPath: file) else { throw Self.unreadable(file) }
                 let name = (pipeline.map { $0 + "/" } ?? "") + (file as NSString).lastPathComponent
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
                 do {
@@ -53,6 +51,18 @@ struct Add: AsyncParsableCommand {
             if json { try printJSON(added) }
         }
         if added.contains(where: { $0.status == "failed" }) { throw ExitCode.failure }
+    }
+
+    /// Why `file` could not be read, said so that the fix is plain.
+    static func unreadable(_ file: String) -> Client.Failure {
+        var folder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &folder), folder.boolValue {
+            return Client.Failure(description: "\(file) is a folder: add its files (tome add \(file)/*), or drop it into the spool")
+        }
+        let descriptor = open(file, O_RDONLY)
+        let reason = descriptor < 0 ? String(cString: strerror(errno)).lowercased() : "read failed"
+        if descriptor >= 0 { close(descriptor) }
+        return Client.Failure(description: "cannot read \(file): \(reason)")
     }
 
     /// Polls each document until it is done or failed, drawing a bar per file.

@@ -334,6 +334,11 @@ import TomeTestSupport
             #expect(usage.status == 64, "\(arguments): \(usage.stderr)")
         }
         #expect(missing.stderr == "tome: no document 999\n")
+        // A file it cannot read says why: a folder, a name that is not there.
+        let folder = try runProcess(daemon.tome, ["add", "--socket", daemon.socket, daemon.scratch.file("spool")])
+        #expect(folder.status == 1 && folder.stderr.contains("is a folder: add its files"), "\(folder.stderr)")
+        let absent = try runProcess(daemon.tome, ["add", "--socket", daemon.socket, daemon.scratch.file("absent.md")])
+        #expect(absent.status == 1 && absent.stderr.hasSuffix("absent.md: no such file or directory\n"), "\(absent.stderr)")
         let badRequest = try daemon.request("POST", "/v1/documents?name=../escape.txt", body: [0x41])
         #expect(badRequest.status == 400)
         // A form (curl -F) is a 415 that stores nothing: its boundaries would have become the file's text.
