@@ -5,7 +5,9 @@ import Foundation
 /// document and for a corpus; each index is read with its own parameters.
 ///
 /// The question's terms (the term ids of its words, `TermKey`, without
-/// question words such as "what" or "does") are weighted by Engram salience
+/// question words such as "what" or "does"; a word no document holds that
+/// joins parts with underscores, as the longest runs of them one does:
+/// `knownParts`) are weighted by Engram salience
 /// raised to p (`salienceExponent`): w_t = salience(t)^p. A unit u scores
 ///
 ///     score(u) = cov(u) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
@@ -147,7 +149,8 @@ public enum Asker {
     ].map(CanonicalForm.id(of:)))
 
     /// Prepares a question once (it may then be asked of many documents).
-    public static func prepare(_ text: String, memory: EngramMemory?) -> Question {
+    public static func prepare(_ question: String, memory: EngramMemory?) -> Question {
+        let text = memory.map { knownParts(of: question, memory: $0) } ?? question
         var tokenizer = Tokenizer()
         let tokens = tokenizer.tokenize(text).filter(\.isContent)
         var copy = text
@@ -162,8 +165,37 @@ public enum Asker {
         }
         let kind = AnswerExpert.kind(of: text)
         let pairs = copy.withUTF8 { PhraseMatch.pairs(tokens, bytes: $0) }
-        return Question(text: text, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind),
+        return Question(text: question, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind),
                         pairs: pairs)
+    }
+
+    /// `text` with each word that joins parts with underscores and that the
+    /// corpus holds nowhere ("nettle_memeql_sec") put as the longest runs of
+    /// its parts the corpus does hold ("memeql_sec"): a manual often names a
+    /// symbol without the prefix its library gives it. Count-min never
+    /// under-counts, so a word it finds in no document is in none.
+    static func knownParts(of text: String, memory: EngramMemory) -> String {
+        var tokenizer = Tokenizer()
+        var result: [UInt8] = []
+        let utf8 = Array(text.utf8)
+        var copied = 0
+        for token in tokenizer.tokenize(text) where token.kind == .word && memory.estimate([token.id]).documents == 0 {
+            let word = String(decoding: utf8[Int(token.start)..<Int(token.end)], as: UTF8.self)
+            let parts = word.split(separator: "_")
+            guard parts.count > 1 else { continue }
+            for n in stride(from: parts.count - 1, through: 1, by: -1) {
+                let runs = (0...(parts.count - n)).map { parts[$0..<($0 + n)].joined(separator: "_") }
+                    .filter { memory.estimate([CanonicalForm.id(of: $0)]).documents > 0 }
+                guard !runs.isEmpty else { continue }
+                result.append(contentsOf: utf8[copied..<Int(token.start)])
+                result.append(contentsOf: runs.joined(separator: " ").utf8)
+                copied = Int(token.end)
+                break
+            }
+        }
+        guard copied > 0 else { return text }
+        result.append(contentsOf: utf8[copied...])
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// Asks `documents` (one or many): the best `k` answers over all of them.

@@ -178,6 +178,21 @@ import Testing
     /// terms ("used"), its words scattered; the one that holds the others as
     /// the question puts them together ("release year", "year of the
     /// version") is reordered above it. Sparse is dense's.
+    /// A symbol asked with the prefix its library gives it, which the manual
+    /// leaves out, is looked for as the parts the document holds.
+    @Test func anIdentifierTheDocumentHoldsOnlyInPartIsAskedByItsParts() throws {
+        let sentence = "The function memeql_sec (const void *a, const void *b, size_t n) compares the n bytes at a and b without side channels."
+        let text = Corpus.inserting([(sentence, 0.6)], into: Corpus.prose(tokens: 20_000, seed: 7))
+        let (result, _) = try Self.ask(text, "What does nettle_memeql_sec do?")
+        #expect(result.answers.first?.text == sentence)
+        // Without the corpus memory nothing says which parts are there: the word is looked for whole, and found nowhere.
+        let whole = try Asker.ask(Asker.prepare("What does nettle_memeql_sec do?", memory: nil),
+                                  documents: [TextDocument(index: try DocumentAnalyzer(workers: 1).analyze(text).index, text: Array(text.utf8))], k: 3)
+        #expect(whole.answers.isEmpty)
+        // A word the corpus holds is asked as it is, even with underscores in it.
+        #expect(try Self.ask(text, "What does memeql_sec do?").0.answers.first?.text == sentence)
+    }
+
     @Test func theSentenceHoldingTheQuestionsPhrasesComesFirst() throws {
         let scattered = "You find the year in the notes, and the release of each version used there."
         let phrased = "You find the release year of a version in the notes over there."
