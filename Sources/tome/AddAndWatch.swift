@@ -34,11 +34,14 @@ struct Add: AsyncParsableCommand {
                 }
             }
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { throw Self.unreadable(file) }
+                // Checked before anything is sent: a folder, a missing or unreadable file is said so at once.
+                var info = stat()
+                guard stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(file, R_OK) == 0 else { throw Self.unreadable(file) }
                 let name = (pipeline.map { $0 + "/" } ?? "") + (file as NSString).lastPathComponent
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
                 do {
-                    let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)", body: Array(data))
+                    let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)",
+                                                         body: .stream(FileChunks(path: file), length: .known(Int64(info.st_size))))
                     added.append(Added(file: file, id: accepted.id, duplicate: false, status: accepted.status))
                     if !json && !wait { Output.line("\(file): document \(accepted.id), queued") }
                 } catch let failure as Client.Failure where failure.code == "duplicate" {

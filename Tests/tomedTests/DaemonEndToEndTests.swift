@@ -339,6 +339,8 @@ import TomeTestSupport
         #expect(folder.status == 1 && folder.stderr.contains("is a folder: add its files"), "\(folder.stderr)")
         let absent = try runProcess(daemon.tome, ["add", "--socket", daemon.socket, daemon.scratch.file("absent.md")])
         #expect(absent.status == 1 && absent.stderr.hasSuffix("absent.md: no such file or directory\n"), "\(absent.stderr)")
+        let nowhere = try runProcess(daemon.tome, ["status", "--socket", daemon.scratch.file("absent.sock")])
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("absent.sock: no socket there (is tomed running?"), "\(nowhere.stderr)")
         let badRequest = try daemon.request("POST", "/v1/documents?name=../escape.txt", body: [0x41])
         #expect(badRequest.status == 400)
         // A form (curl -F) is a 415 that stores nothing: its boundaries would have become the file's text.
