@@ -113,6 +113,19 @@ import Testing
                                             "ftp://ftp.gnu.org/gnu/", "http://quoted.example.com/"])
     }
 
+    @Test func aURLEndsWhereItsHostCannotGoOnAndMayRunPastItsBlock() throws {
+        // ping's output: a host is never written with a bracket.
+        let ping = """
+            PING www.debian.org(mirror-csail.debian.org (2603:400a::801f:3e)) 1452 data bytes. See http://[::1]:8080/a(b),
+            http://localhost/v1/status and https://bücher.example/x.
+            """
+        #expect(try values(ping, .urls) == ["www.debian.org", "http://[::1]:8080/a(b)", "http://localhost/v1/status", "https://bücher.example/x"])
+        // A sentence longer than a block is cut into pieces; a URL across the cut is still whole.
+        let words = (1...60).map { "word\($0)" }.joined(separator: " ")
+        let long = "Fetch it with \(words) from https://example.org/releases/2024/archive.tar.gz today."
+        #expect(try values(long, .urls) == ["https://example.org/releases/2024/archive.tar.gz"])
+    }
+
     @Test func aURLAPDFBrokeAcrossLinesIsJoinedAgain() throws {
         let text = """
             [Bla93] Richard Black. Fast CRC32 in software. http://www.cl.cam.ac.

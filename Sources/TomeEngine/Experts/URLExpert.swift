@@ -1,6 +1,9 @@
-/// URLs: `http://`, `https://`, `ftp://`, `ftps://` or a word starting
-/// `www.`, up to white space or a character that cannot stand in one
-/// (`<>"` and the like). What ends the sentence around it is not part of
+/// URLs: `http://`, `https://`, `ftp://`, `ftps://` and a host
+/// (`http://localhost/` too), or a word starting `www.`, up to white space
+/// or a character that cannot stand in one (`<>"` and the like), and in the
+/// host up to one no host is written with (`hostEnd`). A URL may run past
+/// its block: a sentence longer than a block is cut, not its URLs. What
+/// ends the sentence around it is not part of
 /// it: trailing `.,;:!?'"` and a closing bracket that nothing in the URL
 /// opened (`(see https://x.org/a_(b))` keeps its `)`, `(https://x.org)`
 /// loses it). The value is the URL as written, joined again where a PDF
@@ -21,9 +24,9 @@ enum URLExpert {
     }
 
     /// Where a URL starts at token `t`, if one does.
-    static func starts(_ text: ExpertText, at t: Int, in range: Range<Int>) -> Bool {
+    static func starts(_ text: ExpertText, at t: Int) -> Bool {
         guard text.tokens[t].kind == .word else { return false }
-        if t > range.lowerBound, text.touching(t - 1, t), text.tokens[t - 1].kind != .punctuation || text.isChar(t - 1, 0x2F) || text.isChar(t - 1, 0x2E) {
+        if t > 0, text.touching(t - 1, t), text.tokens[t - 1].kind != .punctuation || text.isChar(t - 1, 0x2F) || text.isChar(t - 1, 0x2E) {
             return false  // inside something else ("xwww.", "a/www.")
         }
         let word = text.string(token: t).lowercased()
@@ -58,12 +61,34 @@ enum URLExpert {
         return slash || afterScheme && dot ? next : nil
     }
 
+    /// Where the URL in `start..<end` ends when its host holds a character
+    /// no host is written with: `www.debian.org(mirror-csail.debian.org`
+    /// (ping's output) is `www.debian.org`. A host is letters, digits and
+    /// `. - _ ~ %`, a port's `:`, a user's `@`, an IPv6 address's brackets,
+    /// and any non-ASCII letter (an internationalised name).
+    static func hostEnd(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int {
+        // The host starts after the scheme's "://", when there is one.
+        var i = start
+        while i < end, (0x61...0x7A).contains(bytes[i] | 0x20) { i += 1 }
+        if i + 2 < end, bytes[i] == 0x3A, bytes[i + 1] == 0x2F, bytes[i + 2] == 0x2F { i += 3 } else { i = start }
+        while i < end {
+            let b = bytes[i]
+            if b == 0x2F || b == 0x3F || b == 0x23 { return end }  // the path, query or fragment: anything goes there
+            let host = b >= 0x80 || (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+                || "-._~%:@[]\n\r\t ".utf8.contains(b)
+            if !host { return i }
+            i += 1
+        }
+        return end
+    }
+
     /// URLs in `tokens` (one block), appended in text order.
     static func scan(_ text: ExpertText, tokens range: Range<Int>, into out: inout [Extraction]) {
         guard !range.isEmpty else { return }
-        let high = Int(text.tokens[range.upperBound - 1].end)
+        // A URL may run past the block: a sentence longer than a block is cut into pieces, and the URL with it.
+        let high = text.bytes.count
         var after = 0
-        for t in range where Int(text.tokens[t].start) >= after && starts(text, at: t, in: range) {
+        for t in range where Int(text.tokens[t].start) >= after && starts(text, at: t) {
             let start = Int(text.tokens[t].start)
             var end = start
             while end < high, !stops(text.bytes[end]) { end += 1 }
@@ -71,6 +96,7 @@ enum URLExpert {
                 end = next
                 while end < high, !stops(text.bytes[end]) { end += 1 }
             }
+            end = hostEnd(text.bytes, start: start, end: end)
             // Trailing punctuation, and closing brackets nothing inside opened.
             while end > start {
                 let b = text.bytes[end - 1]
@@ -85,7 +111,8 @@ enum URLExpert {
                 break
             }
             let value = String(text.string(start, end).filter { !$0.isWhitespace })  // a URL holds none: line breaks and indentation
-            guard value.contains("."), !value.hasSuffix("://") else { continue }
+            // A scheme and a host ("http://localhost:8080/"), or a name with a dot ("www.debian.org").
+            guard !value.hasSuffix("://"), value.contains("://") || value.contains(".") else { continue }
             out.append(Extraction(kind: .urls, start: Int32(start), end: Int32(end), value: value))
             after = end
         }
