@@ -120,10 +120,12 @@ import Testing
             http://localhost/v1/status and https://bücher.example/x.
             """
         #expect(try values(ping, .urls) == ["www.debian.org", "http://[::1]:8080/a(b)", "http://localhost/v1/status", "https://bücher.example/x"])
-        // A sentence longer than a block is cut into pieces; a URL across the cut is still whole.
-        let words = (1...60).map { "word\($0)" }.joined(separator: " ")
-        let long = "Fetch it with \(words) from https://example.org/releases/2024/archive.tar.gz today."
-        #expect(try values(long, .urls) == ["https://example.org/releases/2024/archive.tar.gz"])
+        // A sentence longer than a block is cut into pieces; a URL across the cut (wherever it falls) is still whole.
+        for n in 48...62 {
+            let words = (1...n).map { "word\($0)" }.joined(separator: " ")
+            let long = "Fetch it with \(words) from https://example.org/releases/2024/archive.tar.gz today."
+            #expect(try values(long, .urls) == ["https://example.org/releases/2024/archive.tar.gz"], "\(n) words before it")
+        }
     }
 
     @Test func aURLAPDFBrokeAcrossLinesIsJoinedAgain() throws {
