@@ -74,6 +74,15 @@ public struct DocumentIndex: Sendable, Equatable {
     /// (and for every whole sentence) u alone. Safe on unvalidated arrays.
     public func sentence(of u: Int) -> ClosedRange<Int> { Self.sentence(of: u, continues: unitContinues) }
 
+    /// `units` (a block's), with the piece before them when the first is
+    /// the rest of a sentence cut at block length, and the piece after them
+    /// when the sentence of the last goes on.
+    public func piecesAround(_ units: Range<Int>) -> Range<Int> {
+        guard !units.isEmpty else { return units }
+        func continues(_ v: Int) -> Bool { v > 0 && v < unitContinues.count && unitContinues[v] != 0 }
+        return (continues(units.lowerBound) ? units.lowerBound - 1 : units.lowerBound)..<(continues(units.upperBound) ? units.upperBound + 1 : units.upperBound)
+    }
+
     /// Whether unit u is a piece of a sentence cut at block length (any
     /// piece, the first included), however many pieces the sentence has.
     public func isPiece(_ u: Int) -> Bool { Self.isPiece(u, continues: unitContinues) }

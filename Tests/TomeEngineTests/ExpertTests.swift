@@ -113,6 +113,27 @@ import Testing
                                             "ftp://ftp.gnu.org/gnu/", "http://quoted.example.com/"])
     }
 
+    /// A sentence longer than a block is cut into pieces; a value the cut
+    /// falls in ("12 March" | "2024", "$2.5" | "million") is read whole, once,
+    /// wherever the cut falls, routed or not, with any number of workers.
+    @Test func aValueAtTheCutOfALongSentenceIsReadWhole() throws {
+        for n in 48...64 {
+            let words = (1...n).map { "word\($0)" }.joined(separator: " ")
+            let text = "The parties, \(words), agreed on 12 March 2024 to pay $2.5 million to the seller."
+            #expect(try values(text, .dates) == ["2024-03-12"], "\(n) words before it")
+            #expect(try values(text, .amounts) == ["2500000"], "\(n) words before it")
+            let analysis = try DocumentAnalyzer(workers: 1).analyze(text)
+            var copy = text
+            copy.withUTF8 { bytes in
+                var tokenizer = Tokenizer()
+                var tokens: [Token] = []
+                tokenizer.tokenize(bytes, range: 0..<bytes.count, into: &tokens)
+                let unrouted = ExtractionRun.extract(bytes: bytes, tokens: tokens, index: analysis.index, workers: 3, routed: false)
+                #expect(unrouted.extractions == analysis.extractions, "\(n) words before it")
+            }
+        }
+    }
+
     @Test func aURLEndsWhereItsHostCannotGoOnAndMayRunPastItsBlock() throws {
         // ping's output: a host is never written with a bracket.
         let ping = """

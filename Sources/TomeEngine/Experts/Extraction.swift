@@ -166,6 +166,14 @@ struct ExpertText {
         guard let first = units.first, let last = units.last else { return 0..<0 }
         return unitTokens[first].lowerBound..<unitTokens[last].upperBound
     }
+
+    /// The bytes units start in: from the first one's first token up to the
+    /// token after the last one (the text's end after the last unit).
+    func bytes(ofUnits units: Range<Int>) -> Range<Int> {
+        let range = tokens(ofUnits: units)
+        guard !range.isEmpty else { return 0..<0 }
+        return Int(tokens[range.lowerBound].start)..<(range.upperBound < tokens.count ? Int(tokens[range.upperBound].start) : bytes.count)
+    }
 }
 
 /// Word sets the experts share, as canonical ids (`CanonicalForm`).

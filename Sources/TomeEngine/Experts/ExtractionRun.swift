@@ -61,22 +61,28 @@ public enum ExtractionRun {
                 var mine = BlockFindings()
                 for b in (blocks * c / chunks)..<(blocks * (c + 1) / chunks) {
                     let units = index.units(ofBlock: b)
-                    let tokens = text.tokens(ofUnits: units)
-                    let features = routed ? ExpertRouter.features(text, units: units, glossary: glossary) : []
+                    // A sentence longer than a block is cut into pieces, and a value at the cut ("12 March" | "2024")
+                    // with it: the value experts read the piece on each side too, and keep what starts in the block.
+                    let reach = index.piecesAround(units)
+                    let tokens = text.tokens(ofUnits: reach)
+                    let own = text.bytes(ofUnits: units)
+                    let features = routed ? ExpertRouter.features(text, units: reach, glossary: glossary) : []
+                    var values: [Extraction] = []
                     for kind in ExpertRouter.routed where kinds.contains(kind) {
                         mine.work.calls += 1
                         guard !routed || ExpertRouter.mayFind(kind, features) else { mine.work.skipped += 1; continue }
                         switch kind {
-                        case .dates: DateExpert.scan(text, tokens: tokens, into: &mine.found)
-                        case .amounts: MoneyExpert.scan(text, tokens: tokens, into: &mine.found)
-                        case .percentages: PercentageExpert.scan(text, tokens: tokens, into: &mine.found)
-                        case .emails: EmailExpert.scan(text, tokens: tokens, into: &mine.found)
-                        case .urls: URLExpert.scan(text, tokens: tokens, into: &mine.found)
-                        case .phones: PhoneExpert.scan(text, tokens: tokens, into: &mine.found)
+                        case .dates: DateExpert.scan(text, tokens: tokens, into: &values)
+                        case .amounts: MoneyExpert.scan(text, tokens: tokens, into: &values)
+                        case .percentages: PercentageExpert.scan(text, tokens: tokens, into: &values)
+                        case .emails: EmailExpert.scan(text, tokens: tokens, into: &values)
+                        case .urls: URLExpert.scan(text, tokens: tokens, into: &values)
+                        case .phones: PhoneExpert.scan(text, tokens: tokens, into: &values)
                         case .definitions: DefinitionExpert.scan(text, units: units, glossary: glossary, into: &mine.found)
                         case .names, .keyphrases, .outline: break
                         }
                     }
+                    mine.found += values.filter { own.contains(Int($0.start)) }
                     if kinds.contains(.names) {
                         mine.work.calls += 1
                         NameExpert.scan(text, units: units, common: common, into: &mine.names)
