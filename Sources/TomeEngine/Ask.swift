@@ -180,9 +180,11 @@ public enum Asker {
         let utf8 = Array(text.utf8)
         var copied = 0
         for token in tokenizer.tokenize(text) where token.kind == .word && memory.estimate([token.id]).documents == 0 {
+            // A symbol has a few parts; a question is not made to cost runs of thousands ("a_a_a_…").
+            guard token.end - token.start <= 128 else { continue }
             let word = String(decoding: utf8[Int(token.start)..<Int(token.end)], as: UTF8.self)
             let parts = word.split(separator: "_")
-            guard parts.count > 1 else { continue }
+            guard parts.count > 1, parts.count <= 8 else { continue }
             for n in stride(from: parts.count - 1, through: 1, by: -1) {
                 let runs = (0...(parts.count - n)).map { parts[$0..<($0 + n)].joined(separator: "_") }
                     .filter { memory.estimate([CanonicalForm.id(of: $0)]).documents > 0 }

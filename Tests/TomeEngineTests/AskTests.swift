@@ -191,6 +191,9 @@ import Testing
         #expect(whole.answers.isEmpty)
         // A word the corpus holds is asked as it is, even with underscores in it.
         #expect(try Self.ask(text, "What does memeql_sec do?").0.answers.first?.text == sentence)
+        // A word of thousands of parts is asked whole, at once (its runs would number millions).
+        let (many, _) = try Self.ask(text, "What is " + String(repeating: "memeql_", count: 5_000) + "sec?")
+        #expect(many.answers.isEmpty)
     }
 
     @Test func theSentenceHoldingTheQuestionsPhrasesComesFirst() throws {

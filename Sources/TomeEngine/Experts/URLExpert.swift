@@ -18,6 +18,8 @@
 /// range then covers both lines.
 enum URLExpert {
     static let schemes: Set<String> = ["http", "https", "ftp", "ftps"]
+    /// The longest URL read, in bytes (browsers and servers stop near 8 KiB too).
+    static let maxLength = 8192
 
     static func stops(_ b: UInt8) -> Bool {
         b <= 0x20 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x60 || b == 0x7B || b == 0x7D || b == 0x7C || b == 0x5C || b == 0x5E
@@ -85,11 +87,12 @@ enum URLExpert {
     /// URLs in `tokens` (one block), appended in text order.
     static func scan(_ text: ExpertText, tokens range: Range<Int>, into out: inout [Extraction]) {
         guard !range.isEmpty else { return }
-        // A URL may run past the block: a sentence longer than a block is cut into pieces, and the URL with it.
-        let high = text.bytes.count
         var after = 0
         for t in range where Int(text.tokens[t].start) >= after && starts(text, at: t) {
             let start = Int(text.tokens[t].start)
+            // A URL may run past the block (a sentence longer than a block is cut into pieces, and the URL with it),
+            // not past `maxLength`: a line of URLs joined by commas is not read again from each block to its end.
+            let high = min(text.bytes.count, start + maxLength)
             var end = start
             while end < high, !stops(text.bytes[end]) { end += 1 }
             while let next = continuation(text.bytes, after: end, high: high) {
