@@ -35,13 +35,18 @@ struct Add: AsyncParsableCommand {
             }
             for file in files {
                 // Checked before anything is sent: a folder, a missing or unreadable file is said so at once.
+                // A pipe (`tome add <(curl …)`) is sent as it comes, its length unknown.
                 var info = stat()
-                guard stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(file, R_OK) == 0 else { throw Self.unreadable(file) }
+                guard stat(file, &info) == 0 else { throw Self.unreadable(file, errno) }
+                guard info.st_mode & S_IFMT != S_IFDIR else { throw Self.folder(file) }
+                guard access(file, R_OK) == 0 else { throw Self.unreadable(file, errno) }
+                let regular = info.st_mode & S_IFMT == S_IFREG
                 let name = (pipeline.map { $0 + "/" } ?? "") + (file as NSString).lastPathComponent
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
                 do {
                     let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)",
-                                                         body: .stream(FileChunks(path: file), length: .known(Int64(info.st_size))))
+                                                         body: regular ? .stream(FileChunks(path: file, size: Int(info.st_size)), length: .known(Int64(info.st_size)))
+                                                             : .stream(FileChunks(path: file, size: nil), length: .unknown))
                     added.append(Added(file: file, id: accepted.id, duplicate: false, status: accepted.status))
                     if !json && !wait { Output.line("\(file): document \(accepted.id), queued") }
                 } catch let failure as Client.Failure where failure.code == "duplicate" {
@@ -56,16 +61,13 @@ struct Add: AsyncParsableCommand {
         if added.contains(where: { $0.status == "failed" }) { throw ExitCode.failure }
     }
 
-    /// Why `file` could not be read, said so that the fix is plain.
-    static func unreadable(_ file: String) -> Client.Failure {
-        var folder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: file, isDirectory: &folder), folder.boolValue {
-            return Client.Failure(description: "\(file) is a folder: add its files (tome add \(file)/*), or drop it into the spool")
-        }
-        let descriptor = open(file, O_RDONLY)
-        let reason = descriptor < 0 ? String(cString: strerror(errno)).lowercased() : "read failed"
-        if descriptor >= 0 { close(descriptor) }
-        return Client.Failure(description: "cannot read \(file): \(reason)")
+    /// `file` could not be read: the system's reason (`code`, an errno).
+    static func unreadable(_ file: String, _ code: Int32) -> Client.Failure {
+        Client.Failure(description: "cannot read \(file): \(String(cString: strerror(code)).lowercased())")
+    }
+
+    static func folder(_ file: String) -> Client.Failure {
+        Client.Failure(description: "\(file) is a folder: add its files (tome add \(file)/*), or drop it into the spool")
     }
 
     /// Polls each document until it is done or failed, drawing a bar per file.
@@ -108,7 +110,12 @@ struct Watch: AsyncParsableCommand {
             if !json {
                 Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · watching (Ctrl-C to stop)")
             }
-            for try await line in try await client.lines("/v1/events") where !line.contains(#""event":"heartbeat""#) {
+            for try await line in try await client.lines("/v1/events") {
+                // A heartbeat is not shown; it is when a reader that went away while all was quiet is noticed.
+                if line.contains(#""event":"heartbeat""#) {
+                    Output.endIfNobodyReads()
+                    continue
+                }
                 if json {
                     Output.line(line)
                 } else if let event = try? JSONDecoder().decode(Event.self, from: Data(line.utf8)) {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import TomeAPI
@@ -28,6 +29,7 @@ struct Client {
 
     /// Sends a request and returns status and body (the whole body, up to `limit`).
     func send(_ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body? = nil, limit: Int = 1 << 30) async throws -> (status: Int, body: Data) {
+        try probe()
         var request = HTTPClientRequest(url: url(path))
         request.method = method
         if let body { request.body = body }
@@ -46,15 +48,40 @@ struct Client {
     /// Why the daemon could not be reached, in words: the socket's path, and
     /// what the system said of it.
     func unreachable(_ error: Error) -> Failure {
+        unreachable(code: (error as? IOError)?.errnoCode, otherwise: "\(error)")
+    }
+
+    func unreachable(code: Int32?, otherwise: String) -> Failure {
         let hint = "is tomed running? set --socket or TOME_SOCKET"
         let reason: String
-        switch (error as? IOError)?.errnoCode {
+        switch code {
         case ENOENT: reason = "no socket there (\(hint))"
         case ECONNREFUSED: reason = "nothing is listening on it (\(hint))"
         case EACCES: reason = "permission denied (members of the socket's group may use it)"
-        default: reason = "\(error) (\(hint))"
+        default: reason = "\(otherwise) (\(hint))"
         }
         return Failure(description: "cannot reach tomed at \(socket): \(reason)")
+    }
+
+    /// Connects to the socket once and closes it, so that a daemon that is
+    /// not there is said at once: AsyncHTTPClient tries a socket that is
+    /// missing or refuses again and again until its connect timeout, 90 s.
+    func probe() throws {
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return }  // the request will say what is wrong
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socket.utf8)
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if connected != 0 {
+            let code = errno
+            throw unreachable(code: code, otherwise: String(cString: strerror(code)).lowercased())
+        }
     }
 
     /// Sends a request expecting JSON `T`; an error status becomes a `Failure`
@@ -79,6 +106,7 @@ struct Client {
 
     /// The lines of a streaming response (`GET /v1/events`), as they arrive.
     func lines(_ path: String) async throws -> AsyncThrowingStream<String, Error> {
+        try probe()
         var request = HTTPClientRequest(url: url(path))
         request.method = .GET
         let response: HTTPClientResponse
@@ -114,21 +142,31 @@ struct Client {
 /// A file's bytes as a request body, read a chunk at a time while it is
 /// sent: an upload takes a chunk of memory, not the file's size (reading it
 /// whole took 950 MB for a 300 MB file).
+///
+/// `size`: the length the request announced (a regular file's, when it was
+/// checked); exactly that much is sent, and a file that got shorter since is
+/// an error that says so. nil: a pipe, sent to its end.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     static let chunk = 1 << 20
     let path: String
+    let size: Int?
 
-    func makeAsyncIterator() -> Iterator { Iterator(path: path) }
+    func makeAsyncIterator() -> Iterator { Iterator(path: path, size: size) }
 
     /// Owns the open file; closes it at the end, on an error, or when the upload is dropped.
     final class Iterator: AsyncIteratorProtocol {
         let path: String
         var descriptor: Int32
+        let openError: Int32
+        /// Bytes still to send, when the length was announced.
+        var left: Int?
 
-        init(path: String) {
+        init(path: String, size: Int?) {
             self.path = path
+            left = size
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            openError = descriptor < 0 ? errno : 0
         }
 
         deinit { finish() }
@@ -139,26 +177,32 @@ struct FileChunks: AsyncSequence, Sendable {
         }
 
         func next() async throws -> ByteBuffer? {
-            guard descriptor != -2 else { return nil }
-            guard descriptor >= 0 else { throw failure(errno) }
-            var buffer = ByteBufferAllocator().buffer(capacity: FileChunks.chunk)
+            guard descriptor != -2, left != 0 else { finish(); return nil }
+            guard descriptor >= 0 else { throw failure("cannot read \(path): \(String(cString: strerror(openError)).lowercased())") }
+            let want = Swift.min(FileChunks.chunk, left ?? FileChunks.chunk)
+            var buffer = ByteBufferAllocator().buffer(capacity: want)
             var error: Int32 = 0
             let fd = descriptor
-            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: FileChunks.chunk) { raw in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
                 while true {
-                    let n = read(fd, raw.baseAddress, raw.count)
+                    let n = read(fd, raw.baseAddress, want)
                     if n >= 0 { return n }
                     if errno != EINTR { error = errno; return 0 }
                 }
             }
-            if error != 0 { throw failure(error) }
-            guard buffer.readableBytes > 0 else { finish(); return nil }
+            if error != 0 { throw failure("cannot read \(path): \(String(cString: strerror(error)).lowercased())") }
+            guard buffer.readableBytes > 0 else {
+                if left != nil { throw failure("\(path) got shorter while it was sent; add it again once it is written") }
+                finish()
+                return nil
+            }
+            left = left.map { $0 - buffer.readableBytes }
             return buffer
         }
 
-        private func failure(_ code: Int32) -> Client.Failure {
+        private func failure(_ description: String) -> Client.Failure {
             finish()
-            return Client.Failure(description: "cannot read \(path): \(String(cString: strerror(code)).lowercased())")
+            return Client.Failure(description: description)
         }
     }
 }

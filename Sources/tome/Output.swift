@@ -27,6 +27,13 @@ enum Output {
         write(bytes, to: STDOUT_FILENO)
     }
 
+    /// Exits 0, as a write would, when standard output is a pipe nobody
+    /// reads any more (a watch on a quiet daemon writes nothing to find out).
+    static func endIfNobodyReads() {
+        var state = pollfd(fd: STDOUT_FILENO, events: 0, revents: 0)
+        if poll(&state, 1, 0) > 0, state.revents & Int16(POLLERR) != 0 { exit(0) }
+    }
+
     /// Writes `text` to standard error (a failure there has nowhere to be reported).
     static func error(_ text: String) {
         write(text, to: STDERR_FILENO)
@@ -48,8 +55,11 @@ enum Output {
             let n = Glibc.write(descriptor, base + offset, buffer.count - offset)
             if n >= 0 {
                 offset += n
-            } else if errno == EINTR || errno == EAGAIN {
+            } else if errno == EINTR {
                 continue
+            } else if errno == EAGAIN {
+                var ready = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)  // a non-blocking output: wait until it takes more
             } else if errno == EPIPE && descriptor == STDOUT_FILENO {
                 exit(0)
             } else {
