@@ -10,6 +10,14 @@ struct Add: AsyncParsableCommand {
     @Option(help: "Run them through this pipeline (into the spool subfolder of its name); refused when tomed has no such pipeline.") var pipeline: String?
     @Flag(help: "Wait until each is processed, with a progress bar per file; exit 1 if any failed.") var wait = false
     @Flag(help: "Print JSON (one object per file).") var json = false
+    @Option(help: "The document's name, for one file (a pipe's own is a number: tome add --name report.pdf <(curl -s URL)).") var name: String?
+
+    func validate() throws {
+        if let name {
+            guard files.count == 1 else { throw ValidationError("--name names one file; \(files.count) were given") }
+            guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name is a file name, without a folder (use --pipeline for that)") }
+        }
+    }
 
     struct Added: Encodable {
         var file: String
@@ -41,7 +49,7 @@ struct Add: AsyncParsableCommand {
                 guard info.st_mode & S_IFMT != S_IFDIR else { throw Self.folder(file) }
                 guard access(file, R_OK) == 0 else { throw Self.unreadable(file, errno) }
                 let regular = info.st_mode & S_IFMT == S_IFREG
-                let name = (pipeline.map { $0 + "/" } ?? "") + (file as NSString).lastPathComponent
+                let name = (pipeline.map { $0 + "/" } ?? "") + (self.name ?? (file as NSString).lastPathComponent)
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
                 do {
                     let accepted = try await client.json(Accepted.self, .POST, "/v1/documents?name=\(encoded)",

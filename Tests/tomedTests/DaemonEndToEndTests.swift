@@ -329,7 +329,8 @@ import TomeTestSupport
         let missing = try runProcess(daemon.tome, ["show", "999", "--socket", daemon.socket])
         #expect(missing.status == 1)
         // Usage errors the CLI can see itself are usage errors (exit 64), before it asks the daemon.
-        for arguments in [["find", "--kind", "bogus"], ["extract", "1", "--kind", "bogus"], ["ask", "1", "What?", "-k", "0"], ["find", "--kind", "names", "--limit", "0"]] {
+        for arguments in [["find", "--kind", "bogus"], ["extract", "1", "--kind", "bogus"], ["ask", "1", "What?", "-k", "0"], ["find", "--kind", "names", "--limit", "0"],
+                          ["add", "--name", "x.txt", file, file], ["add", "--name", "a/b.txt", file]] {
             let usage = try runProcess(daemon.tome, arguments + ["--socket", daemon.socket])
             #expect(usage.status == 64, "\(arguments): \(usage.stderr)")
         }
@@ -342,7 +343,7 @@ import TomeTestSupport
         // A pipe is sent as it comes (`tome add <(curl …)`), its length unknown.
         let piped = Process()
         piped.executableURL = URL(fileURLWithPath: daemon.tome)
-        piped.arguments = ["add", "--wait", "--json", "--socket", daemon.socket, "/dev/stdin"]
+        piped.arguments = ["add", "--wait", "--json", "--name", "piped.txt", "--socket", daemon.socket, "/dev/stdin"]
         let input = Pipe(), output = Pipe()
         piped.standardInput = input
         piped.standardOutput = output
@@ -355,6 +356,7 @@ import TomeTestSupport
         let pipedID = try #require((try JSONSerialization.jsonObject(with: reply) as? [[String: Any]])?.first?["id"] as? Int)
         #expect(String(decoding: try runProcess(daemon.tome, ["text", String(pipedID), "--socket", daemon.socket]).stdout, as: UTF8.self)
                 == "Piped in from another program.\n")
+        #expect(Self.document(named: "piped.txt", in: try daemon.documents())?["id"] as? Int == pipedID)
         // No daemon there is said at once (AsyncHTTPClient alone tried a missing socket again and again for 90 s).
         let nowhere = Process()
         nowhere.executableURL = URL(fileURLWithPath: daemon.tome)
