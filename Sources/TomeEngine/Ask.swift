@@ -65,9 +65,12 @@ public struct Question: Sendable {
     /// by phrases alone (a large k reads no more blocks for them), k itself
     /// when nothing reorders them.
     func depth(_ k: Int) -> Int {
-        if answerKind != nil && lift != 1 { return max(2 * k, AnswerExpert.minimumDepth) }
+        if lifts { return max(2 * k, AnswerExpert.minimumDepth) }
         return pairs.isEmpty ? k : max(k, AnswerExpert.minimumDepth)
     }
+
+    /// The answer expert lifts the sentences holding the kind of value asked for.
+    var lifts: Bool { answerKind != nil && lift != 1 }
 
     public var isEmpty: Bool { terms.isEmpty }
 }
@@ -368,15 +371,14 @@ struct Attention {
     /// (`PhraseMatch.factor`), times the question's lift when the sentence
     /// holds the kind of value the question asks for.
     func reorderFactor(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, names: DocumentNames?) -> Double {
-        let expert = question.answerKind != nil && question.lift != 1
-        guard expert || !question.pairs.isEmpty else { return 1 }
+        guard question.lifts || !question.pairs.isEmpty else { return 1 }
         let index = indexes[d]
         var tokenizer = Tokenizer()
         var tokens: [Token] = []
         let sentence = index.sentence(of: u)
         tokenizer.tokenize(bytes, range: Int(index.unitStarts[sentence.lowerBound])..<Int(index.unitEnds[sentence.upperBound]), into: &tokens)
         var factor = PhraseMatch.factor(question.pairs, tokens: tokens, bytes: bytes)
-        if let kind = question.answerKind, expert, AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) {
+        if question.lifts, let kind = question.answerKind, AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) {
             factor *= question.lift
         }
         return factor

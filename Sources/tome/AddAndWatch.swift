@@ -45,9 +45,9 @@ struct Add: AsyncParsableCommand {
                 // Checked before anything is sent: a folder, a missing or unreadable file is said so at once.
                 // A pipe (`tome add <(curl …)`) is sent as it comes, its length unknown.
                 var info = stat()
-                guard stat(file, &info) == 0 else { throw Self.unreadable(file, errno) }
+                guard stat(file, &info) == 0 else { throw Client.Failure.cannotRead(file, errno) }
                 guard info.st_mode & S_IFMT != S_IFDIR else { throw Self.folder(file) }
-                guard access(file, R_OK) == 0 else { throw Self.unreadable(file, errno) }
+                guard access(file, R_OK) == 0 else { throw Client.Failure.cannotRead(file, errno) }
                 let regular = info.st_mode & S_IFMT == S_IFREG
                 let name = (pipeline.map { $0 + "/" } ?? "") + (self.name ?? (file as NSString).lastPathComponent)
                 let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? name
@@ -67,11 +67,6 @@ struct Add: AsyncParsableCommand {
             if json { try printJSON(added) }
         }
         if added.contains(where: { $0.status == "failed" }) { throw ExitCode.failure }
-    }
-
-    /// `file` could not be read: the system's reason (`code`, an errno).
-    static func unreadable(_ file: String, _ code: Int32) -> Client.Failure {
-        Client.Failure(description: "cannot read \(file): \(String(cString: strerror(code)).lowercased())")
     }
 
     static func folder(_ file: String) -> Client.Failure {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import TomeAPI
 
 /// Talks to `tomed` over its Unix socket (`http+unix://`), turning its JSON
@@ -20,6 +21,14 @@ struct Client {
         /// The API's error code, when the daemon answered.
         var code: String? = nil
         var id: Int64? = nil
+
+        /// `path` could not be read, and the system's reason (`code`, an errno).
+        static func cannotRead(_ path: String, _ code: Int32) -> Failure {
+            Failure(description: "cannot read \(path): \(reason(code))")
+        }
+
+        /// What the system says of errno `code`, as the rest of a sentence.
+        static func reason(_ code: Int32) -> String { String(cString: strerror(code)).lowercased() }
     }
 
     func url(_ path: String) -> String {
@@ -63,10 +72,14 @@ struct Client {
         return Failure(description: "cannot reach tomed at \(socket): \(reason)")
     }
 
+    /// The sockets this process has reached: each is probed once, not before every request (`tome add --wait` polls).
+    private static let reached = Mutex<Set<String>>([])
+
     /// Connects to the socket once and closes it, so that a daemon that is
     /// not there is said at once: AsyncHTTPClient tries a socket that is
     /// missing or refuses again and again until its connect timeout, 90 s.
     func probe() throws {
+        guard !Self.reached.withLock({ $0.contains(socket) }) else { return }
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return }  // the request will say what is wrong
         defer { close(descriptor) }
@@ -80,8 +93,9 @@ struct Client {
         }
         if connected != 0 {
             let code = errno
-            throw unreachable(code: code, otherwise: String(cString: strerror(code)).lowercased())
+            throw unreachable(code: code, otherwise: Failure.reason(code))
         }
+        Self.reached.withLock { _ = $0.insert(socket) }
     }
 
     /// Sends a request expecting JSON `T`; an error status becomes a `Failure`
@@ -178,7 +192,7 @@ struct FileChunks: AsyncSequence, Sendable {
 
         func next() async throws -> ByteBuffer? {
             guard descriptor != -2, left != 0 else { finish(); return nil }
-            guard descriptor >= 0 else { throw failure("cannot read \(path): \(String(cString: strerror(openError)).lowercased())") }
+            guard descriptor >= 0 else { throw failure(.cannotRead(path, openError)) }
             let want = Swift.min(FileChunks.chunk, left ?? FileChunks.chunk)
             var buffer = ByteBufferAllocator().buffer(capacity: want)
             var error: Int32 = 0
@@ -190,9 +204,9 @@ struct FileChunks: AsyncSequence, Sendable {
                     if errno != EINTR { error = errno; return 0 }
                 }
             }
-            if error != 0 { throw failure("cannot read \(path): \(String(cString: strerror(error)).lowercased())") }
+            if error != 0 { throw failure(.cannotRead(path, error)) }
             guard buffer.readableBytes > 0 else {
-                if left != nil { throw failure("\(path) got shorter while it was sent; add it again once it is written") }
+                if left != nil { throw failure(Client.Failure(description: "\(path) got shorter while it was sent; add it again once it is written")) }
                 finish()
                 return nil
             }
@@ -200,9 +214,10 @@ struct FileChunks: AsyncSequence, Sendable {
             return buffer
         }
 
-        private func failure(_ description: String) -> Client.Failure {
+        /// Closes the file and hands `error` back to be thrown.
+        private func failure(_ error: Client.Failure) -> Client.Failure {
             finish()
-            return Client.Failure(description: description)
+            return error
         }
     }
 }

@@ -2,7 +2,8 @@
 /// (`http://localhost/` too), or a word starting `www.`, up to white space
 /// or a character that cannot stand in one (`<>"` and the like), and in the
 /// host up to one no host is written with (`hostEnd`). A URL may run past
-/// its block: a sentence longer than a block is cut, not its URLs. What
+/// the block's pieces (`maxLength` at most): sentences and pieces do not cut
+/// URLs. What
 /// ends the sentence around it is not part of
 /// it: trailing `.,;:!?'"` and a closing bracket that nothing in the URL
 /// opened (`(see https://x.org/a_(b))` keeps its `)`, `(https://x.org)`
@@ -90,8 +91,9 @@ enum URLExpert {
         var after = 0
         for t in range where Int(text.tokens[t].start) >= after && starts(text, at: t) {
             let start = Int(text.tokens[t].start)
-            // A URL may run past the block (a sentence longer than a block is cut into pieces, and the URL with it),
-            // not past `maxLength`: a line of URLs joined by commas is not read again from each block to its end.
+            // A URL may run past the pieces it is given: it can be longer than a piece, and a line broken after
+            // "ac." reads as a sentence's end. Not past `maxLength`: a line of URLs joined by commas is not read
+            // again from each block to its end.
             let high = min(text.bytes.count, start + maxLength)
             var end = start
             while end < high, !stops(text.bytes[end]) { end += 1 }
