@@ -37,6 +37,9 @@ let package = Package(
         // Only the tests write PDFs (cairo is already a dependency of poppler-glib).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo-pdf", providers: [.apt(["libcairo2-dev"])]),
 
+        // Linux calls Swift cannot import (GNU extensions, variadic functions), one wrapper each.
+        .target(name: "CTomeSystem"),
+
         // file -> ExtractedDocument. Knows nothing of the engine or the store.
         .target(name: "TomeExtract", dependencies: ["CPoppler", "CLibXML2", "CZlib"]),
 
@@ -53,7 +56,7 @@ let package = Package(
         .target(
             name: "TomeDaemon",
             dependencies: [
-                "TomeExtract", "TomeEngine", "TomeStore", "TomeAPI",
+                "TomeExtract", "TomeEngine", "TomeStore", "TomeAPI", "CTomeSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "tomed",
             dependencies: [
-                "TomeExtract", "TomeDaemon",
+                "TomeExtract", "TomeDaemon", "CTomeSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

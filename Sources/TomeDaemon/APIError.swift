@@ -14,10 +14,24 @@ struct APIError: HTTPResponseError {
     var retryable: Bool = false
     /// The existing document, for `duplicate`.
     var id: Int64? = nil
+    /// Seconds after which a retry is likely to be admitted: the `Retry-After` header.
+    var retryAfter: Int? = nil
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ErrorResponse(code: code, message: message, retryable: retryable, id: id)
-        return try JSONBody.response(body, status: status)
+        var response = try JSONBody.response(body, status: status)
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        return response
+    }
+
+    /// 503 for work a compute lane could not admit: the lane is full, or
+    /// the peer's share of it is.
+    static func laneFull(_ busy: ComputeLane.Busy) -> APIError {
+        let what = busy.lane == "sparse" ? "asks and searches" : "\(busy.lane) asks"
+        let message = busy.ownerShare
+            ? "you already have as many \(what) waiting or running as one user may; try again in \(busy.retryAfter) s"
+            : "too many \(what) are waiting; try again in \(busy.retryAfter) s"
+        return APIError(status: .serviceUnavailable, code: "busy", message: message, retryable: true, retryAfter: busy.retryAfter)
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
@@ -68,6 +82,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let busy as ComputeLane.Busy {
+            return try APIError.laneFull(busy).response(from: request, context: context)
         } catch let unavailable as CorpusMemory.Unavailable {
             return try APIError(status: .serviceUnavailable, code: "rebuilding", message: unavailable.description, retryable: true)
                 .response(from: request, context: context)

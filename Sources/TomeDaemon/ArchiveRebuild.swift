@@ -54,7 +54,7 @@ public struct ArchiveRebuild: Sendable {
 
         var kept: String? = nil
         if let database = FileStat(config.databasePath), database.size > 0 {
-            let aside = Disposer.freeName(config.databasePath + ".before-rebuild") { FileStat($0) != nil }
+            let aside = config.stateDir + "/" + FolderMoves.freeName("tome.sqlite.before-rebuild") { FileStat(config.stateDir + "/" + $0) != nil }
             // The WAL holds committed transactions not yet in the main file: it goes with it.
             for suffix in ["-wal", "-shm"] where FileStat(config.databasePath + suffix) != nil {
                 guard rename(config.databasePath + suffix, aside + suffix) == 0 else { throw SystemError("rename \(config.databasePath + suffix)", errno) }
@@ -70,8 +70,10 @@ public struct ArchiveRebuild: Sendable {
 
         var requeued = 0
         for relative in Self.files(under: config.resolvedArchiveDir) {
-            _ = try Disposer.move(config.resolvedArchiveDir + "/" + relative, into: config.spoolDir,
-                                  relative: relative)
+            guard let (folder, name) = try FolderMoves.openParent(of: config.resolvedArchiveDir + "/" + relative, under: config.resolvedArchiveDir)
+            else { continue }
+            defer { close(folder) }
+            _ = try Disposer.move(folder, name, into: config.spoolDir, relative: relative, folderMode: 0o2770)
             requeued += 1
         }
         let failed = Self.files(under: config.resolvedFailedDir).filter { !$0.hasSuffix(".error") }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NIOCore
 import NIOHTTPTypes
@@ -24,14 +25,19 @@ final class PeerConnections: Sendable {
     }
 }
 
-/// Two bounds on each connection of the control socket, so that no client
-/// can hold the API for others:
+/// Bounds on each connection of the control socket, so that no client can
+/// hold the API for others, and a request cut short still gets an answer:
 /// - a peer user (SO_PEERCRED) has at most `perPeer` connections open;
 ///   root and the daemon's own user are exempt (the watchdog's probe is one);
 /// - a client has `headerTimeout` after connecting, and after each answer,
 ///   to send a whole request head, else the connection is closed (a client
 ///   that trickles its headers, "slowloris", would otherwise hold it until
-///   the idle timeout, which a trickle keeps resetting).
+///   the idle timeout, which a trickle keeps resetting) — with a 408 JSON
+///   error when it is the connection's first request (a bare `GET /` line),
+///   silently when an idle kept-alive connection is closed;
+/// - a body that stops arriving for `bodyTimeout` gets a 408 JSON error
+///   before the connection is closed (Hummingbird's own idle timeout, a
+///   moment later, would close it without a word).
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -41,14 +47,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let peers: PeerConnections
     private let perPeer: Int
     private let headerTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
     private let exempt: Set<UInt32>
     private var counted: UInt32?
     private var deadline: Scheduled<Void>?
+    /// Answers written on this connection.
+    private var answered = 0
+    /// A response has begun: the guard does not answer in its place.
+    private var responding = false
 
-    init(peers: PeerConnections, perPeer: Int, headerTimeout: TimeAmount, exempt: Set<UInt32>) {
+    init(peers: PeerConnections, perPeer: Int, headerTimeout: TimeAmount, bodyTimeout: TimeAmount, exempt: Set<UInt32>) {
         self.peers = peers
         self.perPeer = perPeer
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
         self.exempt = exempt
     }
 
@@ -76,7 +88,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
+        switch unwrapInboundIn(data) {
+        case .head, .body:
+            // The body's clock starts with the head and restarts with each part.
+            arm(context, in: bodyTimeout, answer: "the request's body stopped arriving")
+        case .end:
             deadline?.cancel()
             deadline = nil
         }
@@ -84,14 +100,37 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { awaitHead(context) }
+        switch unwrapOutboundIn(data) {
+        case .head: responding = true
+        case .body: break
+        case .end:
+            responding = false
+            answered += 1
+            awaitHead(context)
+        }
         context.write(data, promise: promise)
     }
 
     /// Closes the connection unless a request head arrives in time.
     private func awaitHead(_ context: ChannelHandlerContext) {
+        arm(context, in: headerTimeout, answer: answered == 0 ? "no whole request head arrived" : nil)
+    }
+
+    /// At the deadline: a 408 with the JSON error saying `answer` (unless a
+    /// response has begun, or `answer` is nil), then the connection closes.
+    private func arm(_ context: ChannelHandlerContext, in delay: TimeAmount, answer: String?) {
         deadline?.cancel()
-        let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: headerTimeout) { channel.close(promise: nil) }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let seconds = Double(delay.nanoseconds) / 1e9
+        deadline = context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context) = loopBound.value
+            guard let answer, !handler.responding else {
+                context.close(promise: nil)
+                return
+            }
+            let message = "\(answer) within \(String(format: "%g", seconds)) s; the connection is closed"
+            handler.responding = true
+            MalformedRequestResponder.answer(context, status: .requestTimeout, code: "request_timeout", message: message, retryable: true)
+        }
     }
 }

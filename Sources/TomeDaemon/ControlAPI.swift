@@ -12,6 +12,8 @@ import TomeStore
 struct TomeRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// The peer's user, once `AccessMiddleware` has read it.
+    var peerUID: UInt32?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -35,6 +37,8 @@ struct AccessMiddleware: RouterMiddleware {
                 ? "uid \(peer.uid) may read but not \(request.method) (not in write_groups)"
                 : "uid \(peer.uid) is not allowed here (not in read_groups or write_groups)")
         }
+        var context = context
+        context.peerUID = peer.uid
         return try await next(request, context)
     }
 
@@ -393,11 +397,7 @@ struct ControlAPI: Sendable {
         case nil, "all": break
         case "answers":
             guard document.status == .done else { throw APIError.busy(id) }
-            do {
-                try await answerer.answer(documentID: id)
-            } catch is ComputeLane.Busy {
-                throw APIError(status: .serviceUnavailable, code: "busy", message: "too many asks are waiting; try again shortly", retryable: true)
-            }
+            try await answerer.answer(documentID: id)
             return try JSONBody.response(try answers(id))
         case let other?:
             throw APIError.badRequest("stage must be all or answers (got \(other))")
@@ -449,13 +449,11 @@ struct ControlAPI: Sendable {
         do {
             // The engine computes for a millisecond (dense: a good part of a second
             // per million tokens): on its own lane, never on the threads serving requests.
-            let response = try await (mode == "dense" ? lanes.dense : lanes.asks).run {
+            // A peer user has its share of the dense lane only: one reader cannot fill it for the others.
+            let response = try await (mode == "dense" ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
                 try asker.ask(documentID: id, question: question.question, k: k, dense: mode == "dense")
             }
             return try JSONBody.response(response)
-        } catch let busy as ComputeLane.Busy {
-            throw APIError(status: .serviceUnavailable, code: "busy",
-                           message: "too many \(busy.lane) asks are waiting; try again shortly", retryable: true)
         } catch AskService.Failure.notFound(let id) {
             throw APIError.notFound("no document \(id)")
         } catch AskService.Failure.notReady(let id, let status) {
@@ -515,8 +513,6 @@ struct ControlAPI: Sendable {
             return try JSONBody.response(response)
         } catch let bad as SentenceSearch.BadQuery {
             throw APIError(status: .badRequest, code: "bad_query", message: bad.description)
-        } catch is ComputeLane.Busy {
-            throw APIError(status: .serviceUnavailable, code: "busy", message: "too many searches and asks are waiting; try again shortly", retryable: true)
         }
     }
 

@@ -34,6 +34,11 @@ public struct Daemon: Sendable {
         for dir in [config.stateDir, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        // The spool's writers (its group) may read what Tome keeps, never change it.
+        for dir in [config.resolvedArchiveDir, config.resolvedFailedDir] where FileStat(dir)?.isDirectory == true {
+            var info = stat()
+            if stat(dir, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o022 != 0 { chmod(dir, info.st_mode & 0o7755) }
+        }
         let lock = try PIDLock(path: config.stateDir + "/tomed.lock", guarding: "the state dir \(config.stateDir)")
         // Hummingbird removes an existing socket file before it binds: a second
         // daemon with another state dir must not take a live one over.
@@ -50,19 +55,24 @@ public struct Daemon: Sendable {
                          metadata: ["jobs": "\(recovered.failed)"])
         }
 
-        let abandoned = Intake.removeAbandonedUploads(in: config.spoolDir)
-        if abandoned > 0 { logger.notice("removed uploads a stop cut short", metadata: ["files": "\(abandoned)"]) }
-
         let pipelines = Pipelines.load(directory: config.pipelinesDir)
         for problem in pipelines.problems { logger.error("pipeline ignored", metadata: ["problem": "\(problem)"]) }
         let settings = SettingsBox(config, pipelines: pipelines.pipelines)
         let events = EventHub()
         let metrics = Metrics()
         let storage = StorageMonitor(settings: settings, store: store, events: events, logger: logger)
-        let disposer = Disposer(store: store, settings: settings, logger: logger) { storage.noteFailure($0) }
-        storage.whenSpaceReturns { disposer.disposeAllPending() }
+        let claims = ClaimFolder(stateDir: config.stateDir)
+        try claims.prepare()
+        let disposer = Disposer(store: store, settings: settings, claims: claims, logger: logger) { storage.noteFailure($0) }
+        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, storage: storage, claims: claims, logger: logger)
+        // Files of jobs that ended just before the stop, files claimed but not recorded, jobs of an earlier version.
+        intake.adoptSpoolSources()
         disposer.disposeAllPending()
-        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, storage: storage, logger: logger)
+        intake.recoverClaims(atStart: true)
+        storage.whenSpaceReturns {
+            disposer.disposeAllPending()
+            intake.recoverClaims(atStart: false)
+        }
         let workers = config.resolvedWorkers
         let started = monotonicNow()
         let memory = try CorpusMemory(path: config.engramPath)
@@ -86,7 +96,9 @@ public struct Daemon: Sendable {
             server: .http1(configuration: .init(
                 additionalChannelHandlers: [ConnectionGuard(
                     peers: peers, perPeer: bound.maxConnectionsPerPeer,
-                    headerTimeout: .milliseconds(Int64(bound.headerTimeoutSeconds * 1000)), exempt: [0, geteuid()]),
+                    headerTimeout: .milliseconds(Int64(bound.headerTimeoutSeconds * 1000)),
+                    // A moment before Hummingbird's idle timeout closes the connection without a word.
+                    bodyTimeout: .milliseconds(Int64(max(0.5, bound.requestTimeoutSeconds - 0.5) * 1000)), exempt: [0, geteuid()]),
                     MalformedRequestResponder()],
                 idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
             configuration: .init(
@@ -106,9 +118,9 @@ public struct Daemon: Sendable {
         }
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger) { answerer.catchUp() }
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
-                              memory: memory, commits: lanes.commits, storage: storage, answerer: answerer,
+                              memory: memory, commits: lanes.commits, storage: storage, answerer: answerer, claims: claims,
                               executable: try Self.executablePath(), workers: workers, logger: logger)
-        let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, logger: logger)
+        let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, claims: claims, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the
         // watcher (no new files), the workers (a running child is killed and

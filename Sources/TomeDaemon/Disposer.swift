@@ -3,16 +3,20 @@ import Glibc
 import Logging
 import Synchronization
 import TomeAPI
+import TomeExtract
 import TomeStore
 
-/// Moves a finished job's source file out of the spool, once its results are
-/// committed: done files (and duplicates) to the archive, or deleted, or left,
-/// as `on_success` says; failed files to the failed folder beside a
-/// `NAME.error` sidecar that says why. The job is marked disposed afterwards,
-/// so a crash in between only repeats the move.
+/// Disposes of a finished job's file once its results are committed: done
+/// files (and duplicates) to the archive, or deleted, as `on_success` says;
+/// failed files to the failed folder beside a `NAME.error` sidecar that says
+/// why. The file is the claimed one (`ClaimFolder`), never a name in the
+/// spool: with `on_success = leave` Tome worked on a copy, which goes, and
+/// the spool's file stays. The job is marked disposed afterwards, so a crash
+/// in between only repeats the move.
 final class Disposer: Sendable {
     private let store: Store
     private let settings: SettingsBox
+    private let claims: ClaimFolder
     private let logger: Logger
     /// Told when a move fails (the storage monitor, to notice a full disk).
     private let onFailure: @Sendable (any Error) -> Void
@@ -20,9 +24,10 @@ final class Disposer: Sendable {
     /// job, and the second must see the first's result, not move again.
     private let turn = Mutex<Void>(())
 
-    init(store: Store, settings: SettingsBox, logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
+    init(store: Store, settings: SettingsBox, claims: ClaimFolder, logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.store = store
         self.settings = settings
+        self.claims = claims
         self.logger = logger
         self.onFailure = onFailure
     }
@@ -43,8 +48,8 @@ final class Disposer: Sendable {
     /// jobs (and its duplicates') that are still waiting, as `on_success`
     /// says. A worker disposes only after the pipeline's questions are
     /// answered; a DELETE in between would otherwise cascade the job away
-    /// first, and its file would stay in the spool to come back as a new
-    /// document (or land in the archive with no row, for a rebuild to bring back).
+    /// first, and its claimed file would stay behind with no row (to be
+    /// recorded again at the next start).
     func disposePending(documentID id: Int64) {
         for job in (try? store.jobsAwaitingDisposal(documentID: id)) ?? [] { dispose(jobID: job.id) }
     }
@@ -52,30 +57,44 @@ final class Disposer: Sendable {
     private func dispose(_ job: JobRecord) {
         let config = settings.current
         let source = job.sourcePath
-        let relative = Intake.relativePath(source, in: config.spoolDir)
+        // A claimed file, or (a job recorded before claims that could not be adopted) one in the spool.
+        let slot = claims.slot(of: source)
+        let root = slot == nil ? config.spoolDir : claims.root
+        let relative = slot?.relative ?? BeneathPath.components(of: source, under: config.spoolDir)?.joined(separator: "/")
+            ?? (source as NSString).lastPathComponent
         do {
             var kept: String? = nil
             var owned = true
-            if FileStat(source) != nil {
-                switch (job.status, config.onSuccess) {
-                case (.failed, _):
-                    let target = try Self.move(source, into: config.resolvedFailedDir, relative: relative)
-                    // One field per line: a name or message with a line break cannot add a field.
-                    let escape = OneLine.escaped
-                    let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(escape(job.errorMessage ?? ""))\n"
-                        + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(escape(relative))\ntime: \(iso8601(Date()))\n"
-                    try Data(reason.utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
-                    kept = target
-                case (_, .archive):
-                    kept = try Self.move(source, into: config.resolvedArchiveDir, relative: relative)
-                case (_, .delete):
-                    if unlink(source) != 0 && errno != ENOENT { throw SystemError("unlink \(source)", errno) }
-                case (_, .leave):
-                    kept = source
-                    owned = false
+            if let (folder, name) = try FolderMoves.openParent(of: source, under: root) {
+                defer { close(folder) }
+                if FolderMoves.status(folder, name) != nil {
+                    switch (job.status, slot?.kind, config.onSuccess) {
+                    case (.failed, _, _):
+                        let target = try Self.move(folder, name, into: config.resolvedFailedDir, relative: relative)
+                        // One field per line: a name or message with a line break cannot add a field.
+                        let escape = OneLine.escaped
+                        let reason = "error: \(job.errorCode ?? "unknown")\nmessage: \(escape(job.errorMessage ?? ""))\n"
+                            + "document: \(job.documentId.map(String.init) ?? "-")\nfile: \(escape(relative))\ntime: \(iso8601(Date()))\n"
+                        try Data(reason.utf8).write(to: URL(fileURLWithPath: target + ".error"), options: .atomic)
+                        kept = target
+                    case (_, .copy?, _):
+                        // Tome's copy of a file left in the spool: the spool's file is the one kept.
+                        guard unlinkat(folder, name, 0) == 0 || errno == ENOENT else { throw SystemError("unlink \(source)", errno) }
+                        kept = config.spoolDir + "/" + relative
+                        owned = false
+                    case (_, nil, .leave):
+                        kept = source
+                        owned = false
+                    case (_, _, .delete):
+                        guard unlinkat(folder, name, 0) == 0 || errno == ENOENT else { throw SystemError("unlink \(source)", errno) }
+                    case (_, _, .archive), (_, _, .leave):
+                        // An upload, or a file taken before `leave` was set: Tome holds it, so it is kept in the archive.
+                        kept = try Self.move(folder, name, into: config.resolvedArchiveDir, relative: relative)
+                    }
                 }
             }
             try store.markSourceDisposed(jobID: job.id, path: kept, owned: owned)
+            if slot != nil { claims.release(source) }
         } catch {
             // Out of space, the storage monitor says so once and the move is done again when space returns.
             if !StorageMonitor.isOutOfSpace(error) {
@@ -99,9 +118,25 @@ final class Disposer: Sendable {
             let inFailed = Self.isInside(path, config.resolvedFailedDir)
             guard kept.owned ?? (inFailed || Self.isInside(path, config.resolvedArchiveDir)) else { continue }
             let failed = kept.owned == nil ? inFailed : kept.failed
-            for file in failed ? [path, path + ".error"] : [path] where unlink(file) != 0 && errno != ENOENT {
-                logger.error("cannot remove a deleted document's file", metadata: ["path": "\(file)", "error": "\(SystemError("unlink", errno))"])
+            for file in failed ? [path, path + ".error"] : [path] {
+                do {
+                    try Self.remove(file, roots: [config.resolvedArchiveDir, config.resolvedFailedDir])
+                } catch {
+                    logger.error("cannot remove a deleted document's file", metadata: ["path": "\(file)", "error": "\(error)"])
+                }
             }
+        }
+    }
+
+    /// Unlinks `path`: through its folders opened without following a link
+    /// when it lies in one of `roots` (a file kept in a folder configured
+    /// before it moved is unlinked by name). A file already gone is no error.
+    static func remove(_ path: String, roots: [String]) throws {
+        if let root = roots.first(where: { isInside(path, $0) }), let (folder, name) = try FolderMoves.openParent(of: path, under: root) {
+            defer { close(folder) }
+            guard unlinkat(folder, name, 0) == 0 || errno == ENOENT else { throw SystemError("unlink \(path)", errno) }
+        } else {
+            guard unlink(path) == 0 || errno == ENOENT else { throw SystemError("unlink \(path)", errno) }
         }
     }
 
@@ -111,61 +146,18 @@ final class Disposer: Sendable {
         return path.hasPrefix(base)
     }
 
-    /// Moves `source` to `folder/relative`, adding ` (2)`, ` (3)`… before the
-    /// extension when the name is taken; returns the new path. Across file
-    /// systems the copy goes to a hidden `.part` file, is synced, and is
-    /// renamed into place before the original is removed: a copy cut short
-    /// (a full disk) leaves no partial file under the real name, and the
-    /// move is simply tried again.
-    static func move(_ source: String, into folder: String, relative: String) throws -> String {
-        let target = freeName(folder + "/" + relative) { FileStat($0) != nil }
-        let directory = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if rename(source, target) != 0 {
-            guard errno == EXDEV else { throw SystemError("rename \(source) -> \(target)", errno) }
-            let part = directory + "/." + (target as NSString).lastPathComponent + ".part"
-            do {
-                try copySynced(source, to: part)
-                guard rename(part, target) == 0 else { throw SystemError("rename \(part) -> \(target)", errno) }
-            } catch {
-                unlink(part)
-                throw error
-            }
-            guard unlink(source) == 0 || errno == ENOENT else { throw SystemError("unlink \(source)", errno) }
-        }
-        return target
-    }
-
-    /// Copies a file and syncs the copy.
-    static func copySynced(_ source: String, to target: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SystemError("open \(source)", errno) }
-        defer { close(input) }
-        let output = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard output >= 0 else { throw SystemError("open \(target)", errno) }
-        defer { close(output) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw SystemError("read \(source)", errno) }
-            if n == 0 { break }
-            try buffer.withUnsafeBytes { try writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<n]), name: target) }
-        }
-        guard fsync(output) == 0 else { throw SystemError("fsync \(target)", errno) }
-    }
-
-    /// `name`, or `name (2).ext`, `name (3).ext`… the first that `isTaken` says is free.
-    static func freeName(_ name: String, isTaken: (String) -> Bool) -> String {
-        guard isTaken(name) else { return name }
-        let ns = name as NSString
-        let ext = ns.pathExtension
-        let stem = ext.isEmpty ? name : ns.deletingPathExtension
-        var n = 2
-        while true {
-            let candidate = ext.isEmpty ? "\(stem) (\(n))" : "\(stem) (\(n)).\(ext)"
-            if !isTaken(candidate) { return candidate }
-            n += 1
-        }
+    /// Moves `name` from the open folder `source` to `folder/relative`,
+    /// adding ` (2)`, ` (3)`… before the extension when the name is taken;
+    /// returns the new path. Every folder on the way to the target is opened
+    /// (and made, with `folderMode`: readable, not writable, by the group) without following a link; across file systems the copy is
+    /// made under a hidden name and renamed into place (`FolderMoves.move`).
+    static func move(_ source: Int32, _ name: String, into folder: String, relative: String, folderMode: mode_t = 0o750) throws -> String {
+        let parts = relative.split(separator: "/").map(String.init)
+        guard let file = parts.last else { throw SystemError("move \(name): an empty target name", EINVAL) }
+        let target = try FolderMoves.openFolder(Array(parts.dropLast()), under: folder, creating: folderMode)
+        defer { close(target) }
+        let free = FolderMoves.freeName(file) { FolderMoves.status(target, $0) != nil }
+        try FolderMoves.move(from: source, name, to: target, as: free)
+        return ([folder] + parts.dropLast() + [free]).joined(separator: "/")
     }
 }

@@ -31,7 +31,8 @@ struct ExtractionRunner: Sendable {
     var memoryMB: Int
     var maxBytes: Int
     var workers: Int
-    /// The spool: a file there is read without following a symbolic link (nil for files elsewhere).
+    /// The folder the file lies in (the claim folder, the spool, the archive): it is read
+    /// through no symbolic link below it (nil for a file elsewhere).
     var beneath: String?
     /// Sentences in the document's summary and in each section's (its pipeline's).
     var summarySentences = 5
@@ -68,7 +69,7 @@ struct ExtractionRunner: Sendable {
     static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
 
     var arguments: [String] {
-        var arguments = ["extract", "--record", "--progress", "--max-bytes", String(maxBytes), "--workers", String(workers)]
+        var arguments = ["extract", "--record", "--progress", "--parent", String(getpid()), "--max-bytes", String(maxBytes), "--workers", String(workers)]
         if let beneath { arguments += ["--beneath", beneath] }
         arguments += ["--memory-limit-mb", String(memoryMB)]
         arguments += ["--summary-sentences", String(summarySentences), "--section-sentences", String(sectionSentences)]

@@ -9,18 +9,24 @@ import TomeExtract
 import TomeStore
 
 /// The one way a file becomes a job, for the spool watcher and for uploads:
-/// hash the content, record it in the store (new, duplicate, or a failed one
-/// queued again), announce it, and dispose of a duplicate's file at once.
+/// claim it (`ClaimFolder`: moved, or copied, out of the spool's reach, and
+/// hashed), record it in the store (new, duplicate, or a failed one queued
+/// again), announce it, and dispose of a duplicate's file at once.
 final class Intake: Sendable {
     private let store: Store
     private let settings: SettingsBox
     private let events: EventHub
     private let disposer: Disposer
     private let storage: StorageMonitor
+    private let claims: ClaimFolder
     private let logger: Logger
-    /// Files already handed over, by path, with the size and mtime they had:
-    /// a rescan does not hash them again unless they changed.
+    /// Spool files copied rather than moved (`on_success = leave`), by path,
+    /// with the size and mtime they had: a rescan does not take them again
+    /// unless they changed.
     private let known = Mutex<[String: FileSignature]>([:])
+    /// Spool files left where they are (a hard link, unreadable…), with the
+    /// size and mtime they had: said once in the log, until they change.
+    private let refused = Mutex<[String: FileSignature]>([:])
     /// Spool folders already reported as naming no loaded pipeline (once each, until restart).
     private let unknownFolders = Mutex<Set<String>>([])
 
@@ -29,19 +35,21 @@ final class Intake: Sendable {
         var mtime: Double
     }
 
-    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, storage: StorageMonitor, logger: Logger) {
+    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, storage: StorageMonitor, claims: ClaimFolder, logger: Logger) {
         self.storage = storage
         self.store = store
         self.settings = settings
         self.events = events
         self.disposer = disposer
+        self.claims = claims
         self.logger = logger
     }
 
-    /// True when `path` was taken before and has not changed since.
+    /// True when `path` was copied or refused before and has not changed since.
     func isKnown(_ path: String) -> Bool {
         guard let info = FileStat(path) else { return false }
-        return known.withLock { $0[path] } == FileSignature(size: info.size, mtime: info.mtime)
+        let signature = FileSignature(size: info.size, mtime: info.mtime)
+        return known.withLock { $0[path] } == signature || refused.withLock { $0[path] } == signature
     }
 
     /// Whether the queue has room for another job.
@@ -49,41 +57,85 @@ final class Intake: Sendable {
         ((try? store.queueLength()) ?? 0) < settings.current.queueLimit
     }
 
-    /// Paths an upload is writing: the watcher leaves them to it.
-    private let reserved = Mutex<Set<String>>([])
-
-    /// Takes a settled file from the spool.
+    /// Takes a settled file from the spool: claims it, then records it.
     func take(path: String) async {
-        guard !reserved.withLock({ $0.contains(path) }), let info = FileStat(path), info.isRegular else { return }
-        let hash: String
+        let config = settings.current
+        guard let parts = BeneathPath.components(of: path, under: config.spoolDir), let info = FileStat(path), info.isRegular else { return }
+        let signature = FileSignature(size: info.size, mtime: info.mtime)
+        let copy = config.onSuccess == .leave
+        let claimed: ClaimFolder.Claimed
         do {
-            hash = try Self.sha256(ofFile: path)
-        } catch {
-            logger.warning("cannot read spool file", metadata: ["path": "\(path)", "error": "\(error)"])
+            claimed = try claims.claim(parts, in: config.spoolDir, copy: copy)
+        } catch let refusal as ClaimFolder.Refused {
+            if refused.withLock({ $0.updateValue(signature, forKey: path) }) != signature {
+                logger.warning("left alone", metadata: ["path": "\(OneLine.escaped(path))", "why": "\(refusal)"])
+            }
             return
-        }
-        known.withLock { $0[path] = FileSignature(size: info.size, mtime: info.mtime) }
-        // A file some job already holds: in work, or finished but not yet moved.
-        if let job = try? store.latestJob(sourcePath: path), job.sha256 == hash {
-            if (job.status == .done || job.status == .failed) && !job.sourceDisposed {
-                disposer.dispose(jobID: job.id)
+        } catch {
+            storage.noteFailure(error)
+            if !StorageMonitor.isOutOfSpace(error) {
+                logger.error("cannot take a spool file", metadata: ["path": "\(OneLine.escaped(path))", "error": "\(error)"])
             }
             return
         }
+        refused.withLock { _ = $0.removeValue(forKey: path) }
+        if copy { known.withLock { $0[path] = signature } }
+        _ = record(claimed)
+    }
+
+    /// Records a claimed file; nil when the store cannot take it now (out of
+    /// space: the storage monitor says so once, and `recoverClaims` records
+    /// the file when space returns).
+    @discardableResult
+    private func record(_ claimed: ClaimFolder.Claimed) -> Enqueued? {
         do {
-            _ = try record(sha256: hash, bytes: info.size, sourcePath: path)
+            return try record(sha256: claimed.sha256, bytes: claimed.bytes, name: claimed.relative, sourcePath: claimed.path)
         } catch {
-            // Out of space: the storage monitor says so once; the file is offered again when space returns.
             storage.noteFailure(error)
-            known.withLock { _ = $0.removeValue(forKey: path) }
-            if !StorageMonitor.isOutOfSpace(error) { logger.error("cannot record spool file", metadata: ["path": "\(path)", "error": "\(error)"]) }
+            if !StorageMonitor.isOutOfSpace(error) {
+                logger.error("cannot record a claimed file", metadata: ["path": "\(claimed.path)", "error": "\(error)"])
+            }
+            return nil
         }
     }
 
-    /// Records content that is at `sourcePath`; returns what became of it.
-    func record(sha256 hash: String, bytes: Int64, sourcePath: String) throws -> Enqueued {
+    /// Records claimed files no job names: those a kill or a full disk left
+    /// between their claim and their record (at start, and when space
+    /// returns). At start (`atStart`), the slots of uploads and claims a kill
+    /// cut short are removed too.
+    func recoverClaims(atStart: Bool) {
+        let (files, removed) = claims.sweep(removingPartials: atStart)
+        if removed > 0 { logger.notice("removed uploads and claims a stop cut short", metadata: ["files": "\(removed)"]) }
+        for path in files where (try? store.latestJob(sourcePath: path)) == nil {
+            guard let slot = claims.slot(of: path) else { continue }
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard let digest = try? FolderMoves.readAll(fd) else { continue }
+            logger.notice("recorded a file claimed before the last stop", metadata: ["name": "\(OneLine.escaped(slot.relative))"])
+            record(ClaimFolder.Claimed(path: path, relative: slot.relative, kind: slot.kind, sha256: digest.sha256, bytes: digest.bytes))
+        }
+    }
+
+    /// Jobs recorded before files were claimed name their file in the spool:
+    /// each not yet disposed of is claimed now and its job pointed at the claim,
+    /// so that nothing in the spool is moved or deleted by name afterwards.
+    func adoptSpoolSources() {
         let config = settings.current
-        let relative = Self.relativePath(sourcePath, in: config.spoolDir)
+        for job in (try? store.jobsNamingSources(under: config.spoolDir)) ?? [] {
+            guard let parts = BeneathPath.components(of: job.sourcePath, under: config.spoolDir) else { continue }
+            do {
+                let claimed = try claims.claim(parts, in: config.spoolDir, copy: config.onSuccess == .leave)
+                try store.moveSource(jobID: job.id, to: claimed.path)
+            } catch {
+                logger.warning("cannot claim the file of a job recorded before this version", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Records content at `sourcePath` (a claimed file) as `name`; returns what became of it.
+    func record(sha256 hash: String, bytes: Int64, name relative: String, sourcePath: String) throws -> Enqueued {
+        let config = settings.current
         let pipeline = Pipelines.pipeline(forRelativePath: relative, known: settings.pipelineNames)
         if pipeline == "default", relative.contains("/"), let folder = relative.split(separator: "/").first.map(String.init),
            !settings.pipelineNames.contains(folder), unknownFolders.withLock({ $0.insert(folder).inserted }) {
@@ -105,30 +157,26 @@ final class Intake: Sendable {
         return intake
     }
 
-    /// Writes an upload into the spool as `name` (a free variant of it, when
-    /// taken) and records it. The body is streamed, chunk by chunk, to a
-    /// `.part` file while it is hashed — an upload is never held whole in
-    /// memory — then synced and renamed into place, so the spool never shows
-    /// half a file, and a crash leaves either nothing or a whole file the next
-    /// scan will take. A body over `maxBytes` or a client gone mid-upload
-    /// leaves nothing. Every folder on the way is opened without following a
-    /// symbolic link (`BeneathPath`): a link in the spool cannot send an
-    /// upload elsewhere.
+    /// Writes an upload, as `name`, into a slot of the claim folder and
+    /// records it. The body is streamed, chunk by chunk, to a hidden `.part`
+    /// file while it is hashed — an upload is never held whole in memory —
+    /// then synced and renamed into place, so a crash leaves either nothing
+    /// or a whole file the next start records. A body over `maxBytes` or a
+    /// client gone mid-upload leaves nothing. The spool is not touched: an
+    /// upload goes through no folder a spool writer can change.
     func upload<Body: AsyncSequence>(_ body: Body, name: String, maxBytes: Int) async throws -> Enqueued where Body.Element == ByteBuffer {
         guard storage.isWritable else { throw NoSpace(problem: storage.snapshot.problem ?? "disk full") }
-        let spool = settings.current.spoolDir
         let parts = name.split(separator: "/").map(String.init)
         guard let file = parts.last else { throw UploadRefused(message: "the name is empty") }
-        let folder: Int32
-        do {
-            folder = try BeneathPath.openFolder(Array(parts.dropLast()), under: spool, creating: 0o2770)
-        } catch {
-            throw UploadRefused(message: "the name goes through a path the spool does not allow: \(error.message)")
-        }
+        let (folder, path) = try claims.makeSlot(.upload, parts)
         defer { close(folder) }
-        let part = Self.uploadPrefix + UUID().uuidString + ".part"
+        let part = "." + file + ".part"
         let fd = openat(folder, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SystemError("open \(part)", errno) }
+        guard fd >= 0 else {
+            let code = errno
+            claims.release(path)
+            throw SystemError("open \(part)", code)
+        }
         var hasher = SHA256()
         var count = 0
         do {
@@ -143,44 +191,13 @@ final class Intake: Sendable {
             }
             guard count > 0 else { throw UploadRefused(message: "the body is empty: send the file's bytes") }
             guard fsync(fd) == 0 else { throw SystemError("fsync \(part)", errno) }
+            guard renameat(folder, part, folder, file) == 0 else { throw SystemError("rename \(part) -> \(file)", errno) }
         } catch {
             unlinkat(folder, part, 0)
+            claims.release(path)
             throw error
         }
-        // Two uploads of one name at once: the second rename finds the name taken and picks the next.
-        var info = stat()
-        var target = file
-        var targetPath = ""
-        while true {
-            target = Disposer.freeName(file) { fstatat(folder, $0, &info, AT_SYMLINK_NOFOLLOW) == 0 }
-            targetPath = spool + "/" + (parts.dropLast() + [target]).joined(separator: "/")
-            reserved.withLock { _ = $0.insert(targetPath) }
-            // link + unlink: unlike rename, link never replaces a file that is there.
-            if linkat(folder, part, folder, target, 0) == 0 {
-                unlinkat(folder, part, 0)
-                break
-            }
-            let code = errno
-            reserved.withLock { _ = $0.remove(targetPath) }
-            guard code == EEXIST else {
-                unlinkat(folder, part, 0)
-                throw SystemError("rename \(part) -> \(target)", code)
-            }
-        }
-        defer { reserved.withLock { _ = $0.remove(targetPath) } }
-        if let info = FileStat(targetPath) { known.withLock { $0[targetPath] = FileSignature(size: info.size, mtime: info.mtime) } }
-        return try record(sha256: Self.hex(hasher.finalize()), bytes: Int64(count), sourcePath: targetPath)
-    }
-
-    /// An upload in progress is written to `<folder>/.tome-upload-<uuid>.part`.
-    static let uploadPrefix = ".tome-upload-"
-
-    /// Removes the `.part` files of uploads a kill cut short (at start, when
-    /// no upload is in progress); returns how many.
-    static func removeAbandonedUploads(in spool: String) -> Int {
-        let abandoned = FileStat.regularFiles(under: spool) { $0.hasPrefix(uploadPrefix) && $0.hasSuffix(".part") }
-        for relative in abandoned { unlink(spool + "/" + relative) }
-        return abandoned.count
+        return try record(sha256: FolderMoves.hex(hasher.finalize()), bytes: Int64(count), name: name, sourcePath: path)
     }
 
     /// An upload's body is over the limit: nothing was kept.
@@ -203,26 +220,5 @@ final class Intake: Sendable {
     static func relativePath(_ path: String, in root: String) -> String {
         let prefix = root.hasSuffix("/") ? root : root + "/"
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : (path as NSString).lastPathComponent
-    }
-
-    /// SHA-256 of a file, read in 1 MiB chunks, as lowercase hex.
-    static func sha256(ofFile path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open \(path)", errno) }
-        defer { close(fd) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw SystemError("read \(path)", errno) }
-            if n == 0 { break }
-            hasher.update(data: buffer[0..<n])
-        }
-        return hex(hasher.finalize())
-    }
-
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

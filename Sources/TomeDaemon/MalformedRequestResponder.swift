@@ -36,22 +36,22 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
             return
         }
         betweenRequests = false
-        let body = Self.body(for: parse)
-        var head = HTTPResponse(status: .badRequest)
+        Self.answer(context, status: .badRequest, code: "bad_request", message: "malformed HTTP request: \(parse)", retryable: false)
+    }
+
+    /// Writes the API's JSON error as a whole response, then closes the connection.
+    static func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, code: String, message: String, retryable: Bool) {
+        let response = ErrorResponse(code: code, message: message, retryable: retryable)
+        var data = (try? JSONBody.encoder().encode(response)) ?? Data(#"{"error":{"code":"\#(code)","message":"","retryable":false}}"#.utf8)
+        data.append(0x0A)
+        let body = ByteBuffer(bytes: data)
+        var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "application/json"
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.connection] = "close"
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.write(NIOAny(HTTPResponsePart.head(head)), promise: nil)
+        context.write(NIOAny(HTTPResponsePart.body(body)), promise: nil)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    /// The JSON error for a request the parser refused.
-    static func body(for error: HTTPParserError) -> ByteBuffer {
-        let response = ErrorResponse(code: "bad_request", message: "malformed HTTP request: \(error)", retryable: false)
-        var data = (try? JSONBody.encoder().encode(response)) ?? Data(#"{"error":{"code":"bad_request","message":"malformed HTTP request","retryable":false}}"#.utf8)
-        data.append(0x0A)
-        return ByteBuffer(bytes: data)
+        context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

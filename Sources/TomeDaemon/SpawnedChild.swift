@@ -1,7 +1,9 @@
+import CTomeSystem
 import Glibc
 
 /// A child process started with `posix_spawn`, in a process group of its own,
-/// with stdin from /dev/null and stdout and stderr on pipes the parent reads.
+/// with stdin from /dev/null, stdout and stderr on pipes the parent reads,
+/// and no other descriptor of the parent's.
 struct SpawnedChild {
     struct SpawnError: Error, CustomStringConvertible {
         var call: String
@@ -32,6 +34,15 @@ struct SpawnedChild {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Only 0, 1 and 2: the daemon's listening socket, its epoll and event
+        // descriptors (some opened without close-on-exec by the libraries) must
+        // not outlive it in a child — a child left running after a kill -9
+        // would hold the socket, and clients would hang on it.
+        let closing = tome_spawn_close_from(&actions, 3)
+        guard closing == 0 else {
+            close(outPipe[0]); close(errPipe[0])
+            throw SpawnError(call: "posix_spawn_file_actions_addclosefrom_np", code: closing)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

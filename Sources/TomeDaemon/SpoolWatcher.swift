@@ -8,18 +8,20 @@ import ServiceLifecycle
 /// inotify gives prompt notice; a full scan at start and every
 /// `scan_interval_s` finds what inotify cannot see (files already there,
 /// network file systems, overflowed event queues). Dot-files, `*.part`,
-/// `*.tmp` and `*~` are never taken; nor is anything under the archive or
-/// failed folders, should they be configured inside the spool.
+/// `*.tmp` and `*~` are never taken; nor is anything under the archive,
+/// failed or claim folders, should they be configured inside the spool.
 final class SpoolWatcher: Service {
     private let settings: SettingsBox
     private let intake: Intake
     private let storage: StorageMonitor
+    private let claims: ClaimFolder
     private let logger: Logger
     /// How often the loop wakes to read events and check settling files.
     private let tick: Duration = .milliseconds(50)
 
-    init(settings: SettingsBox, intake: Intake, storage: StorageMonitor, logger: Logger) {
+    init(settings: SettingsBox, intake: Intake, storage: StorageMonitor, claims: ClaimFolder, logger: Logger) {
         self.storage = storage
+        self.claims = claims
         self.settings = settings
         self.intake = intake
         self.logger = logger
@@ -42,7 +44,7 @@ final class SpoolWatcher: Service {
 
         func excluded(_ path: String) -> Bool {
             let current = settings.current
-            return [current.resolvedArchiveDir, current.resolvedFailedDir].contains { path == $0 || Disposer.isInside(path, $0) }
+            return [current.resolvedArchiveDir, current.resolvedFailedDir, claims.root].contains { path == $0 || Disposer.isInside(path, $0) }
         }
         /// Adds watches below `directory` and returns the regular files found there.
         func scan(_ directory: String) -> [String] {
@@ -110,8 +112,11 @@ final class SpoolWatcher: Service {
                     takeNow.append(event.path)
                 } else if event.mask & UInt32(IN_CLOSE_WRITE) != 0 {
                     tracker.closed(event.path, size: info.size, mtime: info.mtime, now: now)
-                } else if event.mask & UInt32(IN_MODIFY | IN_CREATE) != 0 {
+                } else if event.mask & UInt32(IN_MODIFY) != 0 || (event.mask & UInt32(IN_CREATE) != 0 && info.links == 1) {
                     tracker.written(event.path, size: info.size, mtime: info.mtime, now: now)
+                } else if event.mask & UInt32(IN_CREATE) != 0 {
+                    // A new name for a file that exists (a hard link): nothing writes it through this name.
+                    tracker.observe(event.path, size: info.size, mtime: info.mtime, now: now)
                 }
             }
             // Re-stat waiting files so that scan-found ones settle on their own.
@@ -140,6 +145,8 @@ struct FileStat {
     var isRegular: Bool
     var isDirectory: Bool
     var mode: mode_t
+    /// Hard links to the file.
+    var links: Int
 
     init?(_ path: String) {
         var info = stat()
@@ -149,6 +156,7 @@ struct FileStat {
         mode = info.st_mode & S_IFMT
         isRegular = mode == S_IFREG
         isDirectory = mode == S_IFDIR
+        links = Int(info.st_nlink)
     }
 
     /// What a non-regular entry is, for the log.

@@ -23,6 +23,7 @@ final class WorkerPool: Service {
     private let commits: ComputeLane
     private let storage: StorageMonitor
     private let answerer: PipelineAnswerer
+    private let claims: ClaimFolder
     private let executable: String
     private let workers: Int
     private let logger: Logger
@@ -30,8 +31,10 @@ final class WorkerPool: Service {
     private let idlePoll: Duration = .milliseconds(100)
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
-         commits: ComputeLane, storage: StorageMonitor, answerer: PipelineAnswerer, executable: String, workers: Int, logger: Logger) {
+         commits: ComputeLane, storage: StorageMonitor, answerer: PipelineAnswerer, claims: ClaimFolder, executable: String, workers: Int,
+         logger: Logger) {
         self.memory = memory
+        self.claims = claims
         self.answerer = answerer
         self.commits = commits
         self.storage = storage
@@ -88,7 +91,8 @@ final class WorkerPool: Service {
         let runner = ExtractionRunner(
             executable: executable, timeoutSeconds: config.extractTimeoutSeconds, memoryMB: config.extractMemoryMB,
             maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount,
-            beneath: BeneathPath.components(of: job.sourcePath, under: config.spoolDir) != nil ? config.spoolDir : nil,
+            beneath: [claims.root, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir]
+                .first { BeneathPath.components(of: job.sourcePath, under: $0) != nil },
             summarySentences: pipeline.summarySentences, sectionSentences: pipeline.sectionSentences, extraction: pipeline.extraction
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
@@ -105,6 +109,11 @@ final class WorkerPool: Service {
         }
 
         switch outcome {
+        case .document(let processed) where processed.sourceSHA256 != job.sha256:
+            // What the child read is not what was claimed and hashed: a writer kept the file open and changed it.
+            await retryOrFail(job, documentID: documentID, name: document.name, code: "changed",
+                              message: "the file changed after Tome took it (a writer still had it open); write it under a dot-name "
+                                + "or as *.part and rename it into the spool once it is whole, or add it again", transient: false)
         case .document(let processed):
             let parsed = monotonicNow()
             events.publish(Event(event: "progress", id: documentID, name: name, progress: DocumentProgress(stage: "storing"), time: iso8601(Date())))

@@ -38,8 +38,7 @@ public struct Extractor: Sendable {
 
     /// Extracts the file at `path`.
     public func extract(fileAt path: String) async throws(ExtractionError) -> ExtractedDocument {
-        let bytes = try readFile(path)
-        return try await extract(bytes: bytes, name: path)
+        try await extract(bytes: try read(fileAt: path), name: path)
     }
 
     /// Extracts a document held in memory; `name` only breaks ties the
@@ -70,7 +69,7 @@ public struct Extractor: Sendable {
     /// Reads a regular file whole, refusing it before reading when it is over
     /// the limit. Opened without blocking, so a FIFO is refused at once
     /// rather than waited on for a writer.
-    private func readFile(_ path: String) throws(ExtractionError) -> [UInt8] {
+    public func read(fileAt path: String) throws(ExtractionError) -> [UInt8] {
         let fd: Int32
         if let root = options.beneath {
             do {
@@ -94,7 +93,7 @@ public struct Extractor: Sendable {
         var filled = 0
         while filled < size {
             let n = bytes.withUnsafeMutableBytes { buffer in
-                buffer.baseAddress.map { read(fd, $0 + filled, size - filled) } ?? 0
+                buffer.baseAddress.map { Glibc.read(fd, $0 + filled, size - filled) } ?? 0
             }
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { throw ExtractionError(.unreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }

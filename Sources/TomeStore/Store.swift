@@ -366,6 +366,24 @@ public final class Store: Sendable {
         }
     }
 
+    /// Jobs whose file has not been disposed of and lies below `folder`
+    /// (jobs recorded before files were claimed name the spool).
+    public func jobsNamingSources(under folder: String) throws -> [JobRecord] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        return try pool.read { db in
+            try JobRecord.fetchAll(db, sql: """
+                SELECT * FROM jobs WHERE source_disposed = 0 AND substr(CAST(source_path AS BLOB), 1, ?) = CAST(? AS BLOB) ORDER BY id
+                """, arguments: [prefix.utf8.count, prefix])
+        }
+    }
+
+    /// Points job `id` at its file's new place (claimed after it was recorded).
+    public func moveSource(jobID id: Int64, to path: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE jobs SET source_path = ? WHERE id = ?", arguments: [path, id])
+        }
+    }
+
     /// The newest job that names `sourcePath`.
     public func latestJob(sourcePath: String) throws -> JobRecord? {
         try pool.read { db in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTomeSystem
 import Foundation
 import Synchronization
 import TomeDaemon
@@ -35,6 +36,10 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @Flag(help: .hidden)
     var record = false
+
+    /// The daemon that spawned this child: the child dies with it (an orphan would work for nothing).
+    @Option(help: .hidden)
+    var parent: Int32?
 
     @Flag(help: "Write `tome-progress DONE TOTAL` lines to stderr while reading pages.")
     var progress = false
@@ -80,14 +85,22 @@ struct ExtractCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let parent {
+            // Killed when the daemon's spawning thread ends; a daemon already gone before that was set: stop now.
+            _ = tome_die_with_parent()
+            if getppid() != parent { throw ExitCode.failure }
+        }
         if let memoryLimitMb { try Self.limit(RLIMIT_AS, to: UInt64(memoryLimitMb) << 20, name: "RLIMIT_AS") }
         if let cpuLimitS { try Self.limit(RLIMIT_CPU, to: UInt64(cpuLimitS), name: "RLIMIT_CPU") }
         var options = ExtractionOptions(maxBytes: maxBytes, workers: workers, beneath: beneath)
         if progress { options.progress = ProgressReporter().report }
         let extractor = Extractor(options: options)
         let document: ExtractedDocument
+        var sha256 = ""
         do {
-            document = try await extractor.extract(fileAt: file)
+            let bytes = try extractor.read(fileAt: file)
+            if record { sha256 = ProcessedDocument.sha256(bytes) }
+            document = try await extractor.extract(bytes: bytes, name: file)
         } catch {
             if json || record {
                 try write(Self.encoder.encode(ExtractionFailureReport(error: error)))
@@ -97,7 +110,7 @@ struct ExtractCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         if record {
-            try writeRecord(document)
+            try writeRecord(document, sourceSHA256: sha256)
         } else if json {
             try write(Self.encoder.encode(document))
             write(Data("\n".utf8))
@@ -108,7 +121,7 @@ struct ExtractCommand: AsyncParsableCommand {
     }
 
     /// Analyses the document and writes the record the daemon stores.
-    private func writeRecord(_ document: ExtractedDocument) throws {
+    private func writeRecord(_ document: ExtractedDocument, sourceSHA256: String) throws {
         if progress { FileHandle.standardError.write(Data("tome-stage analysing\n".utf8)) }
         // A test hook (tests/AnalysisCrashTests): a document holding this marker crashes its analysis.
         if let marker = ProcessInfo.processInfo.environment["TOME_TEST_CRASH_ON"], !marker.isEmpty, document.text.contains(marker) {
@@ -131,7 +144,7 @@ struct ExtractCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("tomed extract: \(file): \(failure.code): \(failure.message)\n".utf8))
             throw ExitCode.failure
         }
-        write(Data(try ProcessedDocument(document: document, analysis: analysis).encoded()))
+        write(Data(try ProcessedDocument(document: document, analysis: analysis, sourceSHA256: sourceSHA256).encoded()))
     }
 
     /// Lowers a resource limit of this process (soft and hard).

@@ -10,7 +10,12 @@ must hold:
 - the corpus memory's counters and figures equal those of a clean daemon
   that took the same files without a kill, and no start rebuilt it after a
   plain kill (only after the loss or damage, or to finish such a rebuild);
-- `PRAGMA integrity_check` is ok; the spool is empty; no `.part` file is left.
+- `PRAGMA integrity_check` is ok; the spool is empty; no `.part` file is left;
+- what a hostile spool writer did moved, changed or deleted nothing outside
+  the spool: a folder swapped for a link to an outside folder (holding a
+  file of the same name) while its file is processed, hard links to
+  outside files (left alone); every kept file hashes to its document's
+  hash; no extraction child outlives a killed daemon.
 
 Usage: Tests/Chaos/chaos.py [--build .build/release] [--seed 1] [--files 300] [--kills 25]
        (`make chaos`; `--files 40 --kills 6` is the fast version `make test` runs)
@@ -96,12 +101,21 @@ class Daemon:
         sys.exit("tomed did not answer")
 
     def kill(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        # The parsers run in process groups of their own and outlive a killed daemon: kill them
-        # too, as a crash of the machine would.
-        subprocess.run(["pkill", "-KILL", "-f", f"extract --record.*{self.spool}"], capture_output=True)
+        """SIGKILL; returns the extraction children still alive 2 s later (they must die with the daemon)."""
+        if not self.process or self.process.poll() is not None:
+            return []
+        pid = self.process.pid
+        self.process.kill()
+        self.process.wait()
+        pattern = f"extract --record --progress --parent {pid} "
+        deadline = time.time() + 2
+        while True:
+            left = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+            if not left or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        subprocess.run(["pkill", "-KILL", "-f", pattern], capture_output=True)
+        return left
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -152,10 +166,34 @@ def make_files(rng, count):
     return files
 
 
-def drop(rng, daemon, name, body):
-    """Into the spool by one of the ways users do it: written in place, slowly, renamed in, or uploaded."""
+def drop(rng, daemon, name, body, outside):
+    """Into the spool by one of the ways users do it: written in place, slowly, renamed in, or uploaded;
+    or as a hostile writer does: renamed into a folder that is then swapped for a link to `outside`."""
     how = rng.random()
     target = os.path.join(daemon.spool, name)
+    if how < 0.08 and body:
+        # The folder is renamed away (its file is taken from there, if the daemon has not claimed it yet)
+        # and replaced by a link to a folder outside the spool that holds a file of the same name.
+        folder = os.path.join(daemon.spool, "race-" + name)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "." + name + ".part"), "wb") as f:
+            f.write(body)
+        os.rename(os.path.join(folder, "." + name + ".part"), os.path.join(folder, name))
+        time.sleep(rng.uniform(0, 0.3))
+        os.rename(folder, folder + ".moved")
+        with open(os.path.join(outside, name), "wb") as f:
+            f.write(b"VICTIM " + name.encode())
+        os.symlink(outside, folder)
+        return "swap"
+    if how < 0.12:
+        # A hard link to a file outside: left alone, never a document (the file itself is dropped too).
+        victim = os.path.join(outside, "linked-" + name)
+        with open(victim, "wb") as f:
+            f.write(b"VICTIM " + name.encode())
+        os.link(victim, os.path.join(daemon.spool, "linked-" + name))
+        hostile = "link"
+    else:
+        hostile = None
     if how < 0.4:
         with open(target, "wb") as f:
             f.write(body)
@@ -175,6 +213,7 @@ def drop(rng, daemon, name, body):
         except OSError:
             with open(target, "wb") as f:  # the daemon was down: the file goes in by hand
                 f.write(body)
+    return hostile
 
 
 def main():
@@ -189,7 +228,11 @@ def main():
     files = make_files(rng, args.files)
     work = tempfile.mkdtemp(prefix="tome-chaos-")
     chaos = Daemon(args.build, os.path.join(work, "chaos"))
+    outside = os.path.join(work, "outside")
+    os.makedirs(outside)
     kills = {"start": 0, "rebuild": 0, "work": 0}
+    hostile = {"swap": 0, "link": 0, None: 0}
+    orphans = []
     try:
         chaos.start()
         chaos.wait_ready()
@@ -198,21 +241,21 @@ def main():
             batch = rng.randint(3, 12)
             for name, body, _ in pending[:batch]:
                 try:
-                    drop(rng, chaos, name, body)
+                    hostile[drop(rng, chaos, name, body, outside)] += 1
                 except OSError:
                     pass
             pending = pending[batch:]
             if sum(kills.values()) >= args.kills:
                 continue
             time.sleep(rng.uniform(0.05, 1.5))
-            chaos.kill()
+            orphans += chaos.kill()
             kills["work"] += 1
             moment = rng.random()
             if moment < 0.2:
                 # Killed again while it starts.
                 chaos.start()
                 time.sleep(rng.uniform(0.0, 0.3))
-                chaos.kill()
+                orphans += chaos.kill()
                 kills["start"] += 1
             elif moment < 0.35:
                 # Killed while it rebuilds a corpus memory lost or damaged (4 MB of 0xFF over its counters).
@@ -228,7 +271,7 @@ def main():
                         f.write(b"\xff" * (4 << 20))
                 chaos.start(forced_rebuild=True)
                 time.sleep(rng.uniform(0.05, 0.4))
-                chaos.kill()
+                orphans += chaos.kill()
                 kills["rebuild"] += 1
             chaos.start()
             chaos.wait_ready()
@@ -236,12 +279,14 @@ def main():
         for name, body, broken in files:
             distinct.setdefault(hashlib.sha256(body).hexdigest(), (name, body, broken))
         docs = chaos.settle(len(distinct))
-        problems = check(args, chaos, files, distinct, docs, work)
+        problems = check(args, chaos, files, distinct, docs, work, outside)
+        if orphans:
+            problems.append(f"extraction children outlived a killed daemon: {orphans[:5]}")
         rebuilds = sum(log_segments(chaos, lambda segment: REBUILD in segment or DAMAGE in segment))
         print(f"files {len(files)} ({len(distinct)} distinct, {sum(1 for *_, b in distinct.values() if b)} broken), "
               f"SIGKILLs {sum(kills.values())} (while working {kills['work']}, starting {kills['start']}, rebuilding {kills['rebuild']}), "
               f"{len(chaos.starts)} starts, {rebuilds} of them rebuilt the corpus memory ({kills['rebuild']} lost or damaged on purpose), "
-              f"seed {args.seed}")
+              f"{hostile['swap']} folders swapped for links while their file was taken, {hostile['link']} hard links, seed {args.seed}")
         if problems:
             for p in problems[:30]:
                 print("PROBLEM:", p)
@@ -249,7 +294,8 @@ def main():
             args.keep = True
             sys.exit(1)
         print("every check held: one document per content, texts byte-identical to tomed extract, corpus memory equal to a clean "
-              "ingest's and never rebuilt after a plain kill, integrity_check ok, spool empty, no .part files")
+              "ingest's and never rebuilt after a plain kill, integrity_check ok, spool empty, no .part files, nothing outside "
+              "the spool touched, every kept file its document's content, no child outlived a kill")
     finally:
         chaos.stop()
         if not args.keep:
@@ -271,8 +317,13 @@ def log_segments(daemon, predicate):
     return [predicate(data[offsets[i]:offsets[i + 1]].decode(errors="replace")) for i in range(len(daemon.starts))]
 
 
-def check(args, chaos, files, distinct, docs, work):
+def check(args, chaos, files, distinct, docs, work, outside):
     problems = []
+    # Nothing outside the spool was moved, changed or deleted.
+    for victim in sorted(os.listdir(outside)):
+        with open(os.path.join(outside, victim), "rb") as f:
+            if not f.read().startswith(b"VICTIM "):
+                problems.append(f"a file outside the spool changed: {victim}")
     # A kill costs no rebuild of the corpus memory: only a start after it was lost or damaged on
     # purpose rebuilds it, and the start after one whose rebuild was cut short resumes or redoes it.
     unfinished = False
@@ -312,9 +363,25 @@ def check(args, chaos, files, distinct, docs, work):
     if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
         problems.append("integrity_check failed")
     db.close()
-    left = [f for f in os.listdir(chaos.spool) if not f.startswith(".")]
+    # Left in the spool: only what Tome must leave alone (links, hard links) and the folders swapped away.
+    left = []
+    for folder, dirs, names in os.walk(chaos.spool):
+        for name in names:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if not name.startswith(".") and not os.path.islink(path) and info.st_nlink == 1:
+                left.append(os.path.relpath(path, chaos.spool))
     if left:
         problems.append(f"left in the spool: {left[:5]}")
+    # Every kept file is its document's content (a file changed after it was taken would be stored under the old hash).
+    db = sqlite3.connect(os.path.join(chaos.state, "tome.sqlite"))
+    for digest, kept in db.execute("SELECT d.sha256, j.disposed_path FROM documents d JOIN jobs j ON j.document_id = d.id "
+                                   "WHERE j.disposed_path IS NOT NULL"):
+        if os.path.exists(kept):
+            with open(kept, "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != digest:
+                    problems.append(f"the kept file {kept} is not its document's content")
+    db.close()
     parts = [p for p in glob.glob(os.path.join(chaos.state, "**", "*.part"), recursive=True)] + \
             [p for p in glob.glob(os.path.join(chaos.state, "**", ".*.part"), recursive=True)]
     if parts:

@@ -228,7 +228,9 @@ import TomeTestSupport
         #expect(status == 0)
         #expect(Date().timeIntervalSince(stopping) < 5, "a graceful stop must not wait for the document")
         #expect(kill(child, 0) != 0, "the child must be gone")
-        #expect(FileManager.default.fileExists(atPath: daemon.spool + "/big.pdf"), "\(daemon.log)")
+        // The file waits in the daemon's claim folder for the restart.
+        let claimed = try FileManager.default.subpathsOfDirectory(atPath: daemon.state + "/claimed")
+        #expect(claimed.contains { $0.hasSuffix("/big.pdf") }, "\(claimed) \(daemon.log)")
         try daemon.start()
         let documents = try daemon.waitForSettled(count: 1, timeout: 120)
         #expect(documents.first?["status"] as? String == "done")
