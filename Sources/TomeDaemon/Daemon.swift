@@ -100,7 +100,7 @@ public struct Daemon: Sendable {
                     // A moment before Hummingbird's idle timeout closes the connection without a word.
                     bodyTimeout: .milliseconds(Int64(max(0.5, bound.requestTimeoutSeconds - 0.5) * 1000)), exempt: [0, geteuid()]),
                     MalformedRequestResponder()],
-                idleTimeout: .seconds(Int64(max(1, config.requestTimeoutSeconds))))),
+                idleTimeout: .milliseconds(Int64(max(1, config.requestTimeoutSeconds) * 1000)))),
             configuration: .init(
                 address: .unixDomainSocket(path: config.socketPath), serverName: "tomed",
                 availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)

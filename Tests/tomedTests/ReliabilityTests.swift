@@ -335,6 +335,7 @@ import TomeTestSupport
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
+            if n < 0 && errno == EINTR { continue }
             guard n > 0 else { break }
             bytes += buffer[0..<n]
         }
