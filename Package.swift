@@ -6,7 +6,7 @@
 //
 // Dependencies flow one way:
 //   TomeExtract -> TomeStore -> TomeDaemon -> tomed
-//   TomeAPI (the JSON of the control API) -> TomeDaemon, tome
+//   TomeAPI (the JSON of the control API and its vocabulary) -> TomeStore, TomeDaemon, tome
 import PackageDescription
 
 let package = Package(
@@ -47,9 +47,9 @@ let package = Package(
         .target(name: "TomeEngine"),
 
         // SQLite through GRDB: schema, migrations, documents and jobs.
-        .target(name: "TomeStore", dependencies: ["TomeExtract", "TomeEngine", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "TomeStore", dependencies: ["TomeExtract", "TomeEngine", "TomeAPI", .product(name: "GRDB", package: "GRDB.swift")]),
 
-        // The JSON bodies of the control API, shared by the daemon and the CLI.
+        // The JSON bodies of the control API and its vocabulary (codes, statuses, kinds), shared by the daemon, the CLI and the store.
         .target(name: "TomeAPI"),
 
         // Config, spool watcher, jobs, child-process extraction, control API, systemd glue.

@@ -5,11 +5,11 @@
 /// `{"error": {"code", "message", "retryable"}}` — every error response.
 public struct ErrorResponse: Codable, Sendable, Equatable {
     public struct Detail: Codable, Sendable, Equatable {
-        public var code: String
+        public var code: ErrorCode
         public var message: String
         public var retryable: Bool
 
-        public init(code: String, message: String, retryable: Bool) {
+        public init(code: ErrorCode, message: String, retryable: Bool) {
             self.code = code
             self.message = message
             self.retryable = retryable
@@ -20,19 +20,18 @@ public struct ErrorResponse: Codable, Sendable, Equatable {
     /// For `duplicate` (409): the document the content already is.
     public var id: Int64?
 
-    public init(code: String, message: String, retryable: Bool = false, id: Int64? = nil) {
+    public init(code: ErrorCode, message: String, retryable: Bool = false, id: Int64? = nil) {
         error = Detail(code: code, message: message, retryable: retryable)
         self.id = id
     }
 }
 
-/// Why a document failed: the typed code (`empty`, `encrypted`, `corrupt`,
-/// `unsupported_type`, `too_large`, `unreadable`, `timeout`, `crashed`) and a message.
+/// Why a document failed: the typed code (`FailureCode`) and a message.
 public struct DocumentError: Codable, Sendable, Equatable {
-    public var code: String
+    public var code: FailureCode
     public var message: String
 
-    public init(code: String, message: String) {
+    public init(code: FailureCode, message: String) {
         self.code = code
         self.message = message
     }
@@ -40,13 +39,12 @@ public struct DocumentError: Codable, Sendable, Equatable {
 
 /// How far a document in `processing` has come.
 public struct DocumentProgress: Codable, Sendable, Equatable {
-    /// `extracting`, `analysing` or `storing`.
-    public var stage: String
+    public var stage: Stage
     /// Units done and in all (pages for a PDF); nil when not known.
     public var done: Int?
     public var total: Int?
 
-    public init(stage: String, done: Int? = nil, total: Int? = nil) {
+    public init(stage: Stage, done: Int? = nil, total: Int? = nil) {
         self.stage = stage
         self.done = done
         self.total = total
@@ -63,8 +61,7 @@ public struct DocumentProgress: Codable, Sendable, Equatable {
 public struct DocumentInfo: Codable, Sendable, Equatable {
     public var id: Int64
     public var name: String
-    /// `queued`, `processing`, `done` or `failed`.
-    public var status: String
+    public var status: DocumentStatus
     public var pipeline: String
     /// `pdf`, `html`, `text`, `markdown`; nil until extracted.
     public var type: String?
@@ -84,7 +81,7 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public var finishedAt: String?
 
     public init(
-        id: Int64, name: String, status: String, pipeline: String, type: String?, pages: Int?, tokens: Int?,
+        id: Int64, name: String, status: DocumentStatus, pipeline: String, type: String?, pages: Int?, tokens: Int?,
         bytes: Int64, sha256: String, error: DocumentError?, attempts: Int, progress: DocumentProgress?,
         metadata: DocumentMetadataInfo?, createdAt: String, updatedAt: String, finishedAt: String?
     ) {
@@ -155,9 +152,9 @@ public struct DocumentList: Codable, Sendable, Equatable {
 /// `POST /v1/documents` (201) and `POST /v1/documents/{id}/reprocess` (202).
 public struct Accepted: Codable, Sendable, Equatable {
     public var id: Int64
-    public var status: String
+    public var status: DocumentStatus
 
-    public init(id: Int64, status: String) {
+    public init(id: Int64, status: DocumentStatus) {
         self.id = id
         self.status = status
     }
@@ -262,9 +259,7 @@ public struct HealthReport: Codable, Sendable, Equatable {
 
 /// One line of `GET /v1/events` (newline-delimited JSON).
 public struct Event: Codable, Sendable, Equatable {
-    /// `queued`, `progress`, `done`, `failed`, `duplicate`, `deleted`, and
-    /// `heartbeat` (id 0) every few seconds on an idle stream.
-    public var event: String
+    public var event: EventKind
     public var id: Int64
     public var name: String
     public var progress: DocumentProgress?
@@ -273,7 +268,7 @@ public struct Event: Codable, Sendable, Equatable {
     public var duplicateOf: Int64?
     public var time: String
 
-    public init(event: String, id: Int64, name: String, progress: DocumentProgress? = nil, error: DocumentError? = nil, duplicateOf: Int64? = nil, time: String) {
+    public init(event: EventKind, id: Int64, name: String, progress: DocumentProgress? = nil, error: DocumentError? = nil, duplicateOf: Int64? = nil, time: String) {
         self.event = event
         self.id = id
         self.name = name
@@ -294,10 +289,10 @@ public struct AskRequest: Codable, Sendable, Equatable {
     public var question: String
     /// Answers wanted (1…50). The default is 5.
     public var k: Int?
-    /// `sparse` (the default: the indexer selects blocks) or `dense` (every block).
-    public var mode: String?
+    /// The default is `sparse`.
+    public var mode: AskMode?
 
-    public init(question: String, k: Int? = nil, mode: String? = nil) {
+    public init(question: String, k: Int? = nil, mode: AskMode? = nil) {
         self.question = question
         self.k = k
         self.mode = mode
@@ -341,7 +336,7 @@ public struct AskResponse: Codable, Sendable, Equatable {
         public var blocksScanned: Int
         public var blocksSelected: Int
         public var sentencesAttended: Int
-        public var mode: String
+        public var mode: AskMode
         /// The indexer's bound was met: the answers are those dense attention gives.
         public var exact: Bool
         public var documents: Int
@@ -353,7 +348,7 @@ public struct AskResponse: Codable, Sendable, Equatable {
         /// lifted. Absent for other questions.
         public var answerKind: String?
 
-        public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: String, exact: Bool, documents: Int,
+        public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: AskMode, exact: Bool, documents: Int,
                     needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil) {
             self.blocksScanned = blocksScanned
             self.blocksSelected = blocksSelected

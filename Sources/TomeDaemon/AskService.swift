@@ -75,7 +75,7 @@ final class AskService: Sendable {
 
     enum Failure: Error {
         case notFound(Int64)
-        case notReady(Int64, String)
+        case notReady(Int64, DocumentStatus)
         /// The stored index is missing, of an older format, or damaged: reprocess the document.
         case needsReprocess(Int64, String)
     }
@@ -91,7 +91,7 @@ final class AskService: Sendable {
         }
         if let cached, cached.hasText || !needsText { return cached }
         guard let record = try store.document(id: id) else { throw Failure.notFound(id) }
-        guard record.status == .done else { throw Failure.notReady(id, record.status.rawValue) }
+        guard record.status == .done else { throw Failure.notReady(id, record.status) }
         let index: DocumentIndex
         do {
             guard let stored = try cached?.index ?? store.index(documentID: id) else {
@@ -163,7 +163,7 @@ final class AskService: Sendable {
         }
         return AskResponse(answers: answers, stats: AskResponse.Stats(
             blocksScanned: result.stats.blocksScanned, blocksSelected: result.stats.blocksSelected,
-            sentencesAttended: result.stats.sentencesAttended, mode: result.stats.mode, exact: result.stats.exact,
+            sentencesAttended: result.stats.sentencesAttended, mode: result.stats.dense ? .dense : .sparse, exact: result.stats.exact,
             documents: documents.count, needReprocess: needReprocess, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3),
             answerKind: prepared.answerKind?.rawValue))
     }

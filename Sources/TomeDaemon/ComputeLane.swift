@@ -20,7 +20,8 @@ import Synchronization
 final class ComputeLane: Sendable {
     /// The lane is full, or full for this owner: try again in `retryAfter` seconds.
     struct Busy: Error {
-        var lane: String
+        /// What the lane runs, for the message ("dense asks").
+        var work: String
         var retryAfter: Int
         /// The owner's share was full (the lane itself had room).
         var ownerShare: Bool
@@ -48,6 +49,8 @@ final class ComputeLane: Sendable {
     }
 
     let name: String
+    /// What it runs, in words.
+    let work: String
     private let threads: Int
     private let queueLimit: Int
     private let perOwner: Int
@@ -56,8 +59,9 @@ final class ComputeLane: Sendable {
     private let available = DispatchSemaphore(value: 0)
 
     /// `perOwner` 0 means no share per owner.
-    init(name: String, threads: Int, queueLimit: Int = .max, perOwner: Int = 0, nice: Int32 = 0) {
+    init(name: String, work: String, threads: Int, queueLimit: Int = .max, perOwner: Int = 0, nice: Int32 = 0) {
         self.name = name
+        self.work = work
         self.threads = max(1, threads)
         self.queueLimit = queueLimit
         self.perOwner = perOwner
@@ -102,7 +106,7 @@ final class ComputeLane: Sendable {
             guard !full && !ownerFull else {
                 // Roughly when one of the jobs ahead will have left: the queue's work shared by the threads.
                 let wait = s.meanSeconds * Double(s.admitted) / Double(threads)
-                throw Busy(lane: name, retryAfter: max(1, min(60, Int(wait.rounded(.up)))), ownerShare: !full)
+                throw Busy(work: work, retryAfter: max(1, min(60, Int(wait.rounded(.up)))), ownerShare: !full)
             }
             s.admitted += 1
             if let owner { s.perOwner[owner, default: 0] += 1 }
@@ -128,8 +132,8 @@ struct Lanes: Sendable {
     let commits: ComputeLane
 
     init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        asks = ComputeLane(name: "sparse", threads: max(1, cores), queueLimit: 64)
-        dense = ComputeLane(name: "dense", threads: 1, queueLimit: 4, perOwner: 2, nice: 10)
-        commits = ComputeLane(name: "commit", threads: 1)
+        asks = ComputeLane(name: "sparse", work: "asks and searches", threads: max(1, cores), queueLimit: 64)
+        dense = ComputeLane(name: "dense", work: "dense asks", threads: 1, queueLimit: 4, perOwner: 2, nice: 10)
+        commits = ComputeLane(name: "commit", work: "commits", threads: 1)
     }
 }

@@ -130,7 +130,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             let message = "\(answer) within \(String(format: "%g", seconds)) s; the connection is closed"
             handler.responding = true
-            MalformedRequestResponder.answer(context, status: .requestTimeout, code: "request_timeout", message: message, retryable: true)
+            MalformedRequestResponder.answer(context, status: .requestTimeout, code: .requestTimeout, message: message, retryable: true)
         }
     }
 }

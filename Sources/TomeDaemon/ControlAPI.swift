@@ -187,11 +187,11 @@ struct ControlAPI: Sendable {
             creator: record.creator, producer: record.producer, created: record.docCreated, modified: record.docModified
         )
         return DocumentInfo(
-            id: record.id, name: record.name, status: record.status.rawValue, pipeline: record.pipeline, type: record.type,
+            id: record.id, name: record.name, status: record.status, pipeline: record.pipeline, type: record.type,
             pages: record.pages, tokens: record.tokens, bytes: record.bytes, sha256: record.sha256,
-            error: record.errorCode.map { DocumentError(code: $0, message: record.errorMessage ?? "") },
+            error: record.errorCode.map { DocumentError(code: FailureCode(rawValue: $0), message: record.errorMessage ?? "") },
             attempts: attempts,
-            progress: record.status == .processing ? (events.progress(of: record.id) ?? DocumentProgress(stage: "extracting")) : nil,
+            progress: record.status == .processing ? (events.progress(of: record.id) ?? DocumentProgress(stage: .extracting)) : nil,
             metadata: record.status == .done ? metadata : nil,
             createdAt: iso8601(record.createdAt), updatedAt: iso8601(record.updatedAt), finishedAt: record.finishedAt.map(iso8601)
         )
@@ -201,7 +201,7 @@ struct ControlAPI: Sendable {
     private func doneDocument(_ id: Int64, what: String) throws -> DocumentRecord {
         guard let record = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
         guard record.status == .done else {
-            throw APIError.notReady(id, status: record.status.rawValue, request: "ask for its \(what)")
+            throw APIError.notReady(id, status: record.status, request: "ask for its \(what)")
         }
         return record
     }
@@ -224,11 +224,11 @@ struct ControlAPI: Sendable {
         try Self.validate(name: name)
         // A form (curl -F) would be stored with its boundaries and headers as the file's first and last lines.
         if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
-            throw APIError(status: .unsupportedMediaType, code: "unsupported_media_type",
+            throw APIError(status: .unsupportedMediaType, code: .unsupportedMediaType,
                            message: "send the file's bytes as the body (curl --data-binary @FILE), not a form (curl -F)")
         }
         guard await intake.hasRoom() else {
-            throw APIError(status: .tooManyRequests, code: "queue_full", message: "the queue is full; try again later", retryable: true)
+            throw APIError(status: .tooManyRequests, code: .queueFull, message: "the queue is full; try again later", retryable: true)
         }
         let intake: Enqueued
         do {
@@ -236,21 +236,21 @@ struct ControlAPI: Sendable {
         } catch let refused as Intake.UploadRefused {
             throw APIError.badRequest(refused.message)
         } catch let tooLarge as Intake.UploadTooLarge {
-            throw APIError(status: .contentTooLarge, code: "too_large", message: "the upload is over max_body_mb (\(tooLarge.limit >> 20) MiB)")
+            throw APIError(status: .contentTooLarge, code: .tooLarge, message: "the upload is over max_body_mb (\(tooLarge.limit >> 20) MiB)")
         } catch let full as Intake.NoSpace {
-            throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", message: "\(full.problem); try again when space returns", retryable: true)
+            throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .diskFull, message: "\(full.problem); try again when space returns", retryable: true)
         } catch {
             storage.noteFailure(error)
             if StorageMonitor.isOutOfSpace(error) {
-                throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk_full", message: "no space to write the upload: \(error)", retryable: true)
+                throw APIError(status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: .diskFull, message: "no space to write the upload: \(error)", retryable: true)
             }
             throw error
         }
         switch intake {
         case let .queued(documentID, _):
-            return try JSONBody.response(Accepted(id: documentID, status: "queued"), status: .created)
+            return try JSONBody.response(Accepted(id: documentID, status: .queued), status: .created)
         case let .duplicate(of, _):
-            throw APIError(status: .conflict, code: "duplicate", message: "the same content is already document \(of)", id: of)
+            throw APIError(status: .conflict, code: .duplicate, message: "the same content is already document \(of)", id: of)
         }
     }
 
@@ -271,7 +271,7 @@ struct ControlAPI: Sendable {
         } catch StoreError.busy {
             throw APIError.busy(id)
         }
-        events.publish(Event(event: "deleted", id: id, name: "", time: iso8601(Date())))
+        events.publish(Event(event: .deleted, id: id, name: "", time: iso8601(Date())))
         return Response(status: .noContent)
     }
 
@@ -279,7 +279,7 @@ struct ControlAPI: Sendable {
     private func summary(_ id: Int64) throws -> SummaryResponse {
         _ = try doneDocument(id, what: "summary")
         guard let stored = try store.summary(documentID: id) else {
-            throw APIError(status: .conflict, code: "needs_reprocess",
+            throw APIError(status: .conflict, code: .needsReprocess,
                            message: "document \(id) was stored before summaries existed; reprocess it: tome reprocess \(id)", id: id)
         }
         let sentences = { (list: [StoredSummary.Sentence]) in
@@ -295,7 +295,7 @@ struct ControlAPI: Sendable {
         _ = try doneDocument(id, what: "extractions")
         let kind = try request.uri.queryParameters["kind"].map { try Self.extractionKind($0) }
         guard let stored = try store.extractions(documentID: id, kind: kind) else {
-            throw APIError(status: .conflict, code: "needs_reprocess",
+            throw APIError(status: .conflict, code: .needsReprocess,
                            message: "document \(id) was stored before extractions existed; reprocess it: tome reprocess \(id)", id: id)
         }
         var response = ExtractionsResponse(document: id)
@@ -402,20 +402,20 @@ struct ControlAPI: Sendable {
         case let other?:
             throw APIError.badRequest("stage must be all or answers (got \(other))")
         }
-        // Queued or processing: its file is in the spool, not yet kept; the store would say busy too, after the wrong check.
-        guard document.status == .done || document.status == .failed else { throw APIError.busy(id) }
-        guard let source = try store.keptSourcePath(documentID: id), FileStat(source) != nil else {
-            throw APIError(status: .conflict, code: "source_gone",
+        // Queued or processing: its file is not kept yet; the store would say busy too, after the wrong check.
+        guard document.status.isFinished else { throw APIError.busy(id) }
+        do {
+            _ = try intake.requeue(documentID: id)
+            asker.forget(id)  // its index, pages and names are about to be replaced
+        } catch Intake.RequeueRefusal.notFound {
+            throw APIError.notFound("no document \(id)")
+        } catch Intake.RequeueRefusal.inWork {
+            throw APIError.busy(id)
+        } catch Intake.RequeueRefusal.sourceGone {
+            throw APIError(status: .conflict, code: .sourceGone,
                            message: "document \(id)'s source file was not kept (on_success = delete) or has been removed; add the file again")
         }
-        do {
-            guard try store.requeue(documentID: id, sourcePath: source, now: Date()) != nil else { throw APIError.notFound("no document \(id)") }
-            asker.forget(id)  // its index, pages and names are about to be replaced
-        } catch StoreError.busy {
-            throw APIError.busy(id)
-        }
-        events.publish(Event(event: "queued", id: id, name: (try? store.document(id: id)?.name) ?? "", time: iso8601(Date())))
-        return try JSONBody.response(Accepted(id: id, status: "queued"), status: .accepted)
+        return try JSONBody.response(Accepted(id: id, status: .queued), status: .accepted)
     }
 
     /// Questions are short; a body past this is not a question.
@@ -443,15 +443,14 @@ struct ControlAPI: Sendable {
         }
         let k = question.k ?? 5
         guard (1...50).contains(k) else { throw APIError.badRequest("k must be between 1 and 50") }
-        let mode = question.mode ?? "sparse"
-        guard mode == "sparse" || mode == "dense" else { throw APIError.badRequest("mode must be sparse or dense") }
+        let mode = question.mode ?? .sparse
         let asker = self.asker
         do {
             // The engine computes for a millisecond (dense: a good part of a second
             // per million tokens): on its own lane, never on the threads serving requests.
             // A peer user has its share of the dense lane only: one reader cannot fill it for the others.
-            let response = try await (mode == "dense" ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
-                try asker.ask(documentID: id, question: question.question, k: k, dense: mode == "dense")
+            let response = try await (mode == .dense ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
+                try asker.ask(documentID: id, question: question.question, k: k, dense: mode == .dense)
             }
             return try JSONBody.response(response)
         } catch AskService.Failure.notFound(let id) {
@@ -459,7 +458,7 @@ struct ControlAPI: Sendable {
         } catch AskService.Failure.notReady(let id, let status) {
             throw APIError.notReady(id, status: status, request: "ask it")
         } catch AskService.Failure.needsReprocess(let id, let why) {
-            throw APIError(status: .conflict, code: "needs_reprocess", message: "\(why); reprocess it: tome reprocess \(id)", id: id)
+            throw APIError(status: .conflict, code: .needsReprocess, message: "\(why); reprocess it: tome reprocess \(id)", id: id)
         }
     }
 
@@ -512,7 +511,7 @@ struct ControlAPI: Sendable {
             }
             return try JSONBody.response(response)
         } catch let bad as SentenceSearch.BadQuery {
-            throw APIError(status: .badRequest, code: "bad_query", message: bad.description)
+            throw APIError(status: .badRequest, code: .badQuery, message: bad.description)
         }
     }
 
@@ -526,7 +525,7 @@ struct ControlAPI: Sendable {
         let config = settings.current
         let peer = try await PeerCredentials.of(context.channel)
         guard let stream = events.subscribe(peer: peer?.uid ?? 0, limit: config.maxEventStreams, perPeer: config.maxEventStreamsPerPeer) else {
-            throw APIError(status: .serviceUnavailable, code: "too_many_streams",
+            throw APIError(status: .serviceUnavailable, code: .tooManyStreams,
                            message: "\(config.maxEventStreams) event streams are open in all, or \(config.maxEventStreamsPerPeer) for this user; try again later",
                            retryable: true)
         }

@@ -48,7 +48,7 @@ public struct Daemon: Sendable {
         try Self.refuseLiveSocket(config.socketPath)
         try ArchiveRebuild.refuseLostDatabase(config)
         let store = try Store(path: config.databasePath)
-        let recovered = try store.recoverInterrupted(retries: config.retries, now: Date())
+        let recovered = try store.recoverInterrupted(lifecycle: config.jobLifecycle, now: Date())
         if recovered.requeued > 0 { logger.notice("re-queued jobs interrupted by the last stop", metadata: ["jobs": "\(recovered.requeued)"]) }
         if recovered.failed > 0 {
             logger.error("failed documents tomed stopped while storing, each time it tried",
@@ -61,10 +61,13 @@ public struct Daemon: Sendable {
         let events = EventHub()
         let metrics = Metrics()
         let storage = StorageMonitor(settings: settings, store: store, events: events, logger: logger)
+        // Rung when a job may be waiting for a worker: a file queued, space back, a job handed back.
+        let jobsBell = Doorbell()
         let claims = ClaimFolder(stateDir: config.stateDir)
         try claims.prepare()
         let disposer = Disposer(store: store, settings: settings, claims: claims, logger: logger) { storage.noteFailure($0) }
-        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, storage: storage, claims: claims, logger: logger)
+        let intake = Intake(store: store, settings: settings, events: events, disposer: disposer, storage: storage, claims: claims, jobsBell: jobsBell,
+                            logger: logger)
         // Files of jobs that ended just before the stop, files claimed but not recorded, jobs of an earlier version.
         intake.adoptSpoolSources()
         disposer.disposeAllPending()
@@ -72,12 +75,13 @@ public struct Daemon: Sendable {
         storage.whenSpaceReturns {
             disposer.disposeAllPending()
             intake.recoverClaims(atStart: false)
+            jobsBell.ring()
         }
         let workers = config.resolvedWorkers
         let started = monotonicNow()
         let memory = try CorpusMemory(path: config.engramPath)
         let rebuildMemory = memory.recover(storeGeneration: try store.engramGeneration(), logger: logger)
-        Self.requeueUnanalysed(store: store, logger: logger)
+        Self.requeueUnanalysed(store: store, intake: intake, logger: logger)
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
         let lanes = Lanes()
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
@@ -119,8 +123,10 @@ public struct Daemon: Sendable {
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger) { answerer.catchUp() }
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
                               memory: memory, commits: lanes.commits, storage: storage, answerer: answerer, claims: claims,
-                              executable: try Self.executablePath(), workers: workers, logger: logger)
-        let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, claims: claims, logger: logger)
+                              bell: jobsBell, executable: try Self.executablePath(), workers: workers, logger: logger)
+        let watcherBell = Doorbell()
+        storage.whenSpaceReturns { watcherBell.ring() }
+        let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, claims: claims, bell: watcherBell, logger: logger)
 
         // A graceful stop reaches the services one at a time, last first: the
         // watcher (no new files), the workers (a running child is killed and
@@ -141,11 +147,10 @@ public struct Daemon: Sendable {
     /// Documents stored before this engine's index format are analysed again
     /// from the file the daemon kept; those whose file is gone are named (ask
     /// reports them as needing reprocess once the file is added again).
-    static func requeueUnanalysed(store: Store, logger: Logger) {
+    static func requeueUnanalysed(store: Store, intake: Intake, logger: Logger) {
         var gone: [Int64] = []
         for id in (try? store.documentsWithoutAnalysis()) ?? [] {
-            if let source = try? store.keptSourcePath(documentID: id), FileStat(source) != nil,
-               (try? store.requeue(documentID: id, sourcePath: source, now: Date())) != nil {
+            if (try? intake.requeue(documentID: id)) != nil {
                 logger.notice("re-queued for analysis by this engine", metadata: ["document": "\(id)"])
             } else {
                 gone.append(id)

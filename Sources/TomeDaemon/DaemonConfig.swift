@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import TomeStore
 
 /// Everything `tomed` can be told, with the defaults that apply when the
 /// config file (`/etc/tome/tomed.toml`) is absent. `Config/tomed.toml`
@@ -97,6 +98,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var resolvedMaxBodyBytes: Int { maxBodyBytes ?? maxBytes }
     public var databasePath: String { stateDir + "/tome.sqlite" }
     public var engramPath: String { stateDir + "/engram.mem" }
+
+    /// Retries and their backoff (`[jobs] retries`, `retry_backoff_s`).
+    public var jobLifecycle: JobLifecycle { JobLifecycle(retries: retries, backoffSeconds: retryBackoffSeconds) }
 
     /// The number of workers once 0 is resolved to the number of cores.
     public var resolvedWorkers: Int {

@@ -37,15 +37,15 @@ final class EventHub: Sendable {
     /// the write, and one that listens knows the daemon is there.
     func heartbeat() {
         let targets = state.withLock { $0.subscribers.values.map(\.continuation) }
-        let event = Event(event: "heartbeat", id: 0, name: "", time: iso8601(Date()))
+        let event = Event(event: .heartbeat, id: 0, name: "", time: iso8601(Date()))
         for target in targets { target.yield(event) }
     }
 
     func publish(_ event: Event) {
         let targets = state.withLock { state -> [AsyncStream<Event>.Continuation] in
-            if event.event == "progress" {
+            if event.event == .progress {
                 state.progress[event.id] = event.progress
-            } else if ["done", "failed", "deleted", "queued"].contains(event.event) {
+            } else if [.done, .failed, .deleted, .queued].contains(event.event) {
                 state.progress[event.id] = nil
             }
             return state.subscribers.values.map(\.continuation)

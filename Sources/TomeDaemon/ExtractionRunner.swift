@@ -2,26 +2,28 @@ import Foundation
 import Glibc
 import Synchronization
 import TomeEngine
+import TomeAPI
 import TomeExtract
 
-/// Runs `tomed extract --record` on one file in a child process, which
+/// Runs `tomed extract --child` on one file in a child process, which
 /// extracts its text and runs the engine's analysis on it, so that a crash,
 /// a hang or a memory blow-up in poppler, libxml2 or the analysis costs one
-/// document and never the daemon.
+/// document and never the daemon. What it is asked and what it answers is
+/// `ExtractionRequest`'s protocol.
 ///
 /// The child is spawned in its own process group with default signal
-/// dispositions; it applies its own `RLIMIT_AS` and `RLIMIT_CPU` (given as
-/// arguments: Linux offers no pre-exec hook to the parent) and runs with
+/// dispositions and only fds 0-2; it applies its own `RLIMIT_AS` and
+/// `RLIMIT_CPU` (Linux offers no pre-exec hook to the parent) and runs with
 /// `MALLOC_ARENA_MAX=2` so glibc's per-thread arenas stay inside the limit.
-/// The parent drains stdout and stderr while the child runs (progress lines
-/// arrive on stderr) and kills the whole group at the deadline.
+/// The parent drains stdout and stderr while the child runs (progress
+/// reports arrive on stderr) and kills the whole group at the deadline.
 struct ExtractionRunner: Sendable {
     /// What one run ended with.
     enum Outcome: Sendable {
         case document(ProcessedDocument)
         /// `transient` failures (timeouts, crashes) may succeed on a retry;
         /// typed extraction errors will not.
-        case failed(code: String, message: String, transient: Bool)
+        case failed(code: FailureCode, message: String, transient: Bool)
         /// The daemon is stopping: the child was killed, the job should be re-queued.
         case cancelled
     }
@@ -34,21 +36,20 @@ struct ExtractionRunner: Sendable {
     /// The folder the file lies in (the claim folder, the spool, the archive): it is read
     /// through no symbolic link below it (nil for a file elsewhere).
     var beneath: String?
-    /// Sentences in the document's summary and in each section's (its pipeline's).
-    var summarySentences = 5
-    var sectionSentences = 3
-    /// The experts that run, and how (its pipeline's).
+    /// The pipeline's summary lengths and extraction experts.
+    var summary = SummaryParameters()
     var extraction = ExtractionParameters()
 
-    /// What the child reports while it works: pages read, then the analysis.
-    enum Progress: Sendable, Equatable {
-        case pages(done: Int, total: Int)
-        case analysing
+    /// What the child is asked to do with the file at `path`.
+    func request(path: String) -> ExtractionRequest {
+        // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
+        ExtractionRequest(path: path, beneath: beneath, parent: getpid(), maxBytes: maxBytes, workers: workers, memoryMB: memoryMB,
+                          cpuSeconds: Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5, summary: summary, extraction: extraction)
     }
 
     /// Runs the child on a thread of its own (it blocks in poll and waitpid)
     /// and reports its progress as the child prints it.
-    func run(path: String, progress: @escaping @Sendable (Progress) -> Void) async -> Outcome {
+    func run(path: String, progress: @escaping @Sendable (DocumentProgress) -> Void) async -> Outcome {
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -68,26 +69,13 @@ struct ExtractionRunner: Sendable {
     /// seconds symbolicating a crash the daemon reports by its signal anyway.
     static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
 
-    var arguments: [String] {
-        var arguments = ["extract", "--record", "--progress", "--parent", String(getpid()), "--max-bytes", String(maxBytes), "--workers", String(workers)]
-        if let beneath { arguments += ["--beneath", beneath] }
-        arguments += ["--memory-limit-mb", String(memoryMB)]
-        arguments += ["--summary-sentences", String(summarySentences), "--section-sentences", String(sectionSentences)]
-        let experts: [String] = ExtractionKind.allCases.filter { extraction.kinds.contains($0) }.map(\.rawValue)
-        arguments += ["--experts", experts.joined(separator: ","), "--keyphrases", String(extraction.keyphrases)]
-        if let order = extraction.dateOrder { arguments += ["--date-order", order.rawValue] }
-        // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
-        arguments += ["--cpu-limit-s", String(Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5)]
-        return arguments
-    }
-
-    private func runBlocking(path: String, cancelled: CancelFlag, progress: (Progress) -> Void) -> Outcome {
+    private func runBlocking(path: String, cancelled: CancelFlag, progress: (DocumentProgress) -> Void) -> Outcome {
         var child: SpawnedChild
         do {
-            child = try SpawnedChild(executable: executable, arguments: arguments + ["--", path],
-                                     environment: Self.childEnvironment)
+            child = try SpawnedChild(executable: executable, arguments: ["extract", "--child"], environment: Self.childEnvironment,
+                                     input: Array(try JSONEncoder().encode(request(path: path))))
         } catch {
-            return .failed(code: "crashed", message: "cannot start the parser: \(error)", transient: true)
+            return .failed(code: .crashed, message: "cannot start the parser: \(error)", transient: true)
         }
         let pid = child.pid
         var stdout = [UInt8]()
@@ -112,7 +100,7 @@ struct ExtractionRunner: Sendable {
                     }
                 } else {
                     for line in stderrLines.append(bytes) {
-                        if let report = Self.parseProgress(line) {
+                        if let report = ExtractionRequest.progress(in: line) {
                             progress(report)
                         } else if !line.isEmpty {
                             lastError = line
@@ -124,7 +112,7 @@ struct ExtractionRunner: Sendable {
         let status = child.wait()
         if wasCancelled { return .cancelled }
         if timedOut {
-            return .failed(code: "timeout", message: "timeout after \(Self.format(timeoutSeconds)) s", transient: true)
+            return .failed(code: .timeout, message: "timeout after \(Self.format(timeoutSeconds)) s", transient: true)
         }
         return Self.interpret(status: status, stdout: stdout, lastError: lastError, memoryMB: memoryMB)
     }
@@ -134,10 +122,10 @@ struct ExtractionRunner: Sendable {
         if WIFSIGNALED(status) {
             let signal = WTERMSIG(status)
             if signal == SIGXCPU {
-                return .failed(code: "timeout", message: "parser exceeded its CPU time limit", transient: true)
+                return .failed(code: .timeout, message: "parser exceeded its CPU time limit", transient: true)
             }
             let name = signalName(signal)
-            return .failed(code: "crashed", message: "parser crashed: signal \(signal)\(name.map { " (\($0))" } ?? "")", transient: true)
+            return .failed(code: .crashed, message: "parser crashed: signal \(signal)\(name.map { " (\($0))" } ?? "")", transient: true)
         }
         let exit = WEXITSTATUS(status)
         let decoder = JSONDecoder()
@@ -145,27 +133,18 @@ struct ExtractionRunner: Sendable {
             do {
                 return .document(try ProcessedDocument(decoding: stdout))
             } catch {
-                return .failed(code: "crashed", message: "the parser's record did not decode: \(error)", transient: true)
+                return .failed(code: .crashed, message: "the parser's record did not decode: \(error)", transient: true)
             }
         }
         if exit == 1, let report = try? decoder.decode(ExtractionFailureReport.self, from: Data(stdout)) {
-            return .failed(code: report.error.code.rawValue, message: report.error.message, transient: false)
+            return .failed(code: FailureCode(rawValue: report.error.code.rawValue), message: report.error.message, transient: false)
         }
         let lower = lastError.lowercased()
         if lower.contains("memory") || lower.contains("bad_alloc") {
-            return .failed(code: "crashed", message: "parser ran out of memory (limit \(memoryMB) MiB): \(lastError)", transient: true)
+            return .failed(code: .crashed, message: "parser ran out of memory (limit \(memoryMB) MiB): \(lastError)", transient: true)
         }
         let detail = lastError.isEmpty ? "" : ": \(lastError)"
-        return .failed(code: "crashed", message: "parser exited with status \(exit) without a result\(detail)", transient: true)
-    }
-
-    /// `tome-progress DONE TOTAL` and `tome-stage analysing`, the lines
-    /// `tomed extract --progress` writes to stderr.
-    static func parseProgress(_ line: String) -> Progress? {
-        let parts = line.split(separator: " ")
-        if parts.count == 2, parts[0] == "tome-stage", parts[1] == "analysing" { return .analysing }
-        guard parts.count == 3, parts[0] == "tome-progress", let done = Int(parts[1]), let total = Int(parts[2]) else { return nil }
-        return .pages(done: done, total: total)
+        return .failed(code: .crashed, message: "parser exited with status \(exit) without a result\(detail)", transient: true)
     }
 
     static func signalName(_ signal: Int32) -> String? {

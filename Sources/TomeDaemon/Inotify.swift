@@ -1,4 +1,7 @@
+import Dispatch
+import Foundation
 import Glibc
+import Synchronization
 
 /// A non-blocking inotify instance watching a tree of directories.
 ///
@@ -24,6 +27,11 @@ final class Inotify {
     }
 
     deinit { close(fd) }
+
+    /// An alarm that rings `bell` when events are waiting on this instance.
+    func alarm(ringing bell: Doorbell) throws -> ReadableAlarm {
+        try ReadableAlarm(fd: fd, bell: bell)
+    }
 
     /// Watches `directory` (not its subfolders: the caller adds each).
     func watch(_ directory: String) {
@@ -59,6 +67,52 @@ final class Inotify {
             }
         }
         return events
+    }
+}
+
+/// Rings a doorbell when a descriptor has something to read, from a thread
+/// of its own blocked in `poll` (the loop that reads it then sleeps until
+/// the ring, not on a fixed tick). After each ring it waits for `rearm()` —
+/// the loop calls it once it has read what was there — so unread input does
+/// not ring again and again. `stop()` ends the thread.
+final class ReadableAlarm: Sendable {
+    private let stopPipe: (read: Int32, write: Int32)
+    private let waitingForRearm = Atomic<Bool>(false)
+    private let rearmed = DispatchSemaphore(value: 0)
+
+    init(fd: Int32, bell: Doorbell) throws {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw SystemError("pipe", errno) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        stopPipe = (ends[0], ends[1])
+        let thread = Thread { [self] in
+            var polls = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
+            while true {
+                polls[0].revents = 0
+                polls[1].revents = 0
+                guard Glibc.poll(&polls, 2, -1) >= 0 || errno == EINTR else { break }
+                if polls[1].revents != 0 { break }
+                guard polls[0].revents != 0 else { continue }
+                waitingForRearm.store(true, ordering: .sequentiallyConsistent)
+                bell.ring()
+                rearmed.wait()
+            }
+            close(stopPipe.read)
+        }
+        thread.name = "tome-inotify"
+        thread.start()
+    }
+
+    /// The loop has read what was waiting: the next input rings again.
+    func rearm() {
+        if waitingForRearm.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged { rearmed.signal() }
+    }
+
+    func stop() {
+        var byte: UInt8 = 1
+        _ = write(stopPipe.write, &byte, 1)
+        close(stopPipe.write)
+        rearm()
     }
 }
 

@@ -19,6 +19,8 @@ final class Intake: Sendable {
     private let disposer: Disposer
     private let storage: StorageMonitor
     private let claims: ClaimFolder
+    /// Rung when a job is queued: a waiting worker takes it.
+    private let jobsBell: Doorbell
     private let logger: Logger
     /// Spool files copied rather than moved (`on_success = leave`), by path,
     /// with the size and mtime they had: a rescan does not take them again
@@ -35,7 +37,9 @@ final class Intake: Sendable {
         var mtime: Double
     }
 
-    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, storage: StorageMonitor, claims: ClaimFolder, logger: Logger) {
+    init(store: Store, settings: SettingsBox, events: EventHub, disposer: Disposer, storage: StorageMonitor, claims: ClaimFolder, jobsBell: Doorbell,
+         logger: Logger) {
+        self.jobsBell = jobsBell
         self.storage = storage
         self.store = store
         self.settings = settings
@@ -148,13 +152,37 @@ final class Intake: Sendable {
         switch intake {
         case let .queued(documentID, _):
             logger.info("queued", metadata: ["document": "\(documentID)", "name": "\(relative)", "pipeline": "\(pipeline)"])
-            events.publish(Event(event: "queued", id: documentID, name: relative, time: iso8601(Date())))
+            events.publish(Event(event: .queued, id: documentID, name: relative, time: iso8601(Date())))
+            jobsBell.ring()
         case let .duplicate(of, jobID):
             logger.info("duplicate", metadata: ["document": "\(of)", "name": "\(relative)"])
-            events.publish(Event(event: "duplicate", id: of, name: relative, duplicateOf: of, time: iso8601(Date())))
+            events.publish(Event(event: .duplicate, id: of, name: relative, duplicateOf: of, time: iso8601(Date())))
             disposer.dispose(jobID: jobID)
         }
         return intake
+    }
+
+    /// Why document `id` cannot be processed again.
+    enum RequeueRefusal: Error {
+        case notFound, inWork, sourceGone
+    }
+
+    /// Queues document `id` again from the file Tome kept of it (reprocess,
+    /// or analysis by a newer engine), announces it and wakes a worker.
+    func requeue(documentID id: Int64) throws -> Int64 {
+        guard let source = try store.keptSourcePath(documentID: id), FileStat(source) != nil else {
+            throw try store.document(id: id) == nil ? RequeueRefusal.notFound : RequeueRefusal.sourceGone
+        }
+        let job: Int64?
+        do {
+            job = try store.requeue(documentID: id, sourcePath: source, now: Date())
+        } catch StoreError.busy {
+            throw RequeueRefusal.inWork
+        }
+        guard let job else { throw RequeueRefusal.notFound }
+        events.publish(Event(event: .queued, id: id, name: (try? store.document(id: id)?.name) ?? "", time: iso8601(Date())))
+        jobsBell.ring()
+        return job
     }
 
     /// Writes an upload, as `name`, into a slot of the claim folder and

@@ -36,13 +36,13 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
             return
         }
         betweenRequests = false
-        Self.answer(context, status: .badRequest, code: "bad_request", message: "malformed HTTP request: \(parse)", retryable: false)
+        Self.answer(context, status: .badRequest, code: .badRequest, message: "malformed HTTP request: \(parse)", retryable: false)
     }
 
     /// Writes the API's JSON error as a whole response, then closes the connection.
-    static func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, code: String, message: String, retryable: Bool) {
+    static func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, code: ErrorCode, message: String, retryable: Bool) {
         let response = ErrorResponse(code: code, message: message, retryable: retryable)
-        var data = (try? JSONBody.encoder().encode(response)) ?? Data(#"{"error":{"code":"\#(code)","message":"","retryable":false}}"#.utf8)
+        var data = (try? JSONBody.encoder().encode(response)) ?? Data(#"{"error":{"code":"\#(code.rawValue)","message":"","retryable":false}}"#.utf8)
         data.append(0x0A)
         let body = ByteBuffer(bytes: data)
         var head = HTTPResponse(status: status)

@@ -10,8 +10,8 @@ struct Pipeline: Sendable, Equatable {
     /// Asked of every document of the pipeline once it is stored; the best
     /// answer to each, with its citation, is kept with the document.
     var questions: [String] = []
-    /// The extraction experts to run (`ExtractionKind` names; all by default).
-    var experts: [String] = ExtractionKind.allCases.map(\.rawValue)
+    /// The extraction experts to run (all by default).
+    var experts: Set<ExtractionKind> = Set(ExtractionKind.allCases)
     /// How ambiguous numeric dates (`03/04/2025`) are read; nil: as the
     /// document's other dates are written, else day first (and each says so).
     var dateOrder: DateOrder?
@@ -26,9 +26,15 @@ struct Pipeline: Sendable, Equatable {
     static let maxKeyphrases = 200
 
     /// What the analysing child needs of it.
+    var summary: SummaryParameters {
+        var p = SummaryParameters()
+        (p.sentences, p.sectionSentences) = (summarySentences, sectionSentences)
+        return p
+    }
+
     var extraction: ExtractionParameters {
         var p = ExtractionParameters()
-        p.kinds = Set(experts.compactMap(ExtractionKind.init(rawValue:)))
+        p.kinds = experts
         p.dateOrder = dateOrder
         p.keyphrases = keyphrases
         return p
@@ -112,11 +118,11 @@ enum Pipelines {
                 }
                 if key == "summary_sentences" { pipeline.summarySentences = value } else { pipeline.sectionSentences = value }
             case "experts":
-                pipeline.experts = try strings(key)
-                let known = ExtractionKind.allCases.map(\.rawValue)
-                if let unknown = pipeline.experts.first(where: { !known.contains($0) }) {
-                    throw problem(key, "unknown expert \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+                let names = try strings(key)
+                if let unknown = names.first(where: { ExtractionKind(rawValue: $0) == nil }) {
+                    throw problem(key, "unknown expert \"\(unknown)\" (known: \(ExtractionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
+                pipeline.experts = Set(names.compactMap(ExtractionKind.init(rawValue:)))
             case "date_order":
                 guard let value = table[key]?.string, let order = DateOrder(rawValue: value) else {
                     throw problem(key, "must be \"dmy\" or \"mdy\" (a date that starts with a four-digit year is always read year first)")

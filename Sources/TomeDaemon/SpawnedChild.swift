@@ -2,8 +2,8 @@ import CTomeSystem
 import Glibc
 
 /// A child process started with `posix_spawn`, in a process group of its own,
-/// with stdin from /dev/null, stdout and stderr on pipes the parent reads,
-/// and no other descriptor of the parent's.
+/// with `input` on its stdin (then end of file), stdout and stderr on pipes
+/// the parent reads, and no other descriptor of the parent's.
 struct SpawnedChild {
     struct SpawnError: Error, CustomStringConvertible {
         var call: String
@@ -15,23 +15,28 @@ struct SpawnedChild {
     /// Read ends of stdout (index 0) and stderr (index 1); -1 once closed.
     private var fds: [Int32]
 
-    init(executable: String, arguments: [String], environment: [String: String]) throws {
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { throw SpawnError(call: "pipe", code: errno) }
+    init(executable: String, arguments: [String], environment: [String: String], input: [UInt8] = []) throws {
+        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        guard pipe(&inPipe) == 0 else { throw SpawnError(call: "pipe", code: errno) }
+        guard pipe(&outPipe) == 0 else {
+            let code = errno
+            close(inPipe[0]); close(inPipe[1])
+            throw SpawnError(call: "pipe", code: code)
+        }
         guard pipe(&errPipe) == 0 else {
             let code = errno
-            close(outPipe[0]); close(outPipe[1])
+            for fd in inPipe + outPipe { close(fd) }
             throw SpawnError(call: "pipe", code: code)
         }
         // pipe2(O_CLOEXEC) is hidden behind _GNU_SOURCE; close-on-exec keeps these
         // ends out of other children (the child gets its own copies through dup2).
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        defer { close(outPipe[1]); close(errPipe[1]) }
+        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        defer { close(inPipe[0]); close(outPipe[1]); close(errPipe[1]) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         // Only 0, 1 and 2: the daemon's listening socket, its epoll and event
@@ -40,7 +45,7 @@ struct SpawnedChild {
         // would hold the socket, and clients would hang on it.
         let closing = tome_spawn_close_from(&actions, 3)
         guard closing == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw SpawnError(call: "posix_spawn_file_actions_addclosefrom_np", code: closing)
         }
 
@@ -68,9 +73,21 @@ struct SpawnedChild {
             }
         }
         guard result == 0 else {
-            close(outPipe[0]); close(errPipe[0])
+            close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw SpawnError(call: "posix_spawn \(executable)", code: result)
         }
+        // The input is small (a request): written whole, then closed, before the outputs are read.
+        // A child that dies first makes the write fail (EPIPE; SIGPIPE is ignored), which is its own report.
+        input.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let n = write(inPipe[1], bytes.baseAddress.map { $0 + written }, bytes.count - written)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                written += n
+            }
+        }
+        close(inPipe[1])
         self.pid = pid
         fds = [outPipe[0], errPipe[0]]
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }

@@ -10,18 +10,22 @@ import ServiceLifecycle
 /// network file systems, overflowed event queues). Dot-files, `*.part`,
 /// `*.tmp` and `*~` are never taken; nor is anything under the archive,
 /// failed or claim folders, should they be configured inside the spool.
+/// Between events the loop sleeps until its next deadline — the next scan,
+/// or the moment a waiting file will have settled — or until inotify has
+/// something to say (`ReadableAlarm`) or space returns (`bell`).
 final class SpoolWatcher: Service {
     private let settings: SettingsBox
     private let intake: Intake
     private let storage: StorageMonitor
     private let claims: ClaimFolder
+    /// Rung by inotify's alarm and when space returns.
+    private let bell: Doorbell
     private let logger: Logger
-    /// How often the loop wakes to read events and check settling files.
-    private let tick: Duration = .milliseconds(50)
 
-    init(settings: SettingsBox, intake: Intake, storage: StorageMonitor, claims: ClaimFolder, logger: Logger) {
+    init(settings: SettingsBox, intake: Intake, storage: StorageMonitor, claims: ClaimFolder, bell: Doorbell, logger: Logger) {
         self.storage = storage
         self.claims = claims
+        self.bell = bell
         self.settings = settings
         self.intake = intake
         self.logger = logger
@@ -36,6 +40,8 @@ final class SpoolWatcher: Service {
         let root = config.spoolDir
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let inotify = try Inotify()
+        let alarm = try inotify.alarm(ringing: bell)
+        defer { alarm.stop() }
         var tracker = SettleTracker(settle: Double(config.settleMilliseconds) / 1000)
         var lastScan = -Double.infinity
         var watched: Set<String> = []
@@ -76,63 +82,70 @@ final class SpoolWatcher: Service {
         }
 
         var wasWritable = true
-        while !Task.isCancelledOrShuttingDown {
-            let now = monotonicNow()
-            var takeNow: [String] = []
-            let current = settings.current
-            // Space is back: look at the whole spool again for the files left while it was not.
-            let writable = storage.isWritable
-            if writable && !wasWritable { lastScan = -.infinity }
-            wasWritable = writable
-            if now - lastScan >= current.scanIntervalSeconds {
-                lastScan = now
-                for path in scan(root) where !intake.isKnown(path) {
-                    if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) }
-                }
-            }
-            for event in inotify.drain() {
-                if event.path.isEmpty { lastScan = -.infinity; continue }  // overflow: rescan
-                let name = (event.path as NSString).lastPathComponent
-                if Self.isIgnored(name: name) || excluded(event.path) { continue }
-                if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF) != 0 {
-                    tracker.forget(event.path)
-                    if event.isDirectory || event.mask & UInt32(IN_DELETE_SELF) != 0 { watched.remove(event.path) }
-                    continue
-                }
-                if event.isDirectory {
-                    // A new folder: watch it and take what was written before the watch existed.
-                    for path in scan(event.path) {
+        // A stop rings the bell, so the loop need not wait for its next deadline to see it.
+        await withGracefulShutdownHandler {
+            while !Task.isCancelledOrShuttingDown {
+                let now = monotonicNow()
+                var takeNow: [String] = []
+                let current = settings.current
+                // Space is back: look at the whole spool again for the files left while it was not.
+                let writable = storage.isWritable
+                if writable && !wasWritable { lastScan = -.infinity }
+                wasWritable = writable
+                if now - lastScan >= current.scanIntervalSeconds {
+                    lastScan = now
+                    for path in scan(root) where !intake.isKnown(path) {
                         if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) }
                     }
-                    continue
                 }
-                guard let info = FileStat(event.path), info.isRegular else { continue }
-                if event.mask & UInt32(IN_MOVED_TO) != 0 {
-                    tracker.forget(event.path)
-                    takeNow.append(event.path)
-                } else if event.mask & UInt32(IN_CLOSE_WRITE) != 0 {
-                    tracker.closed(event.path, size: info.size, mtime: info.mtime, now: now)
-                } else if event.mask & UInt32(IN_MODIFY) != 0 || (event.mask & UInt32(IN_CREATE) != 0 && info.links == 1) {
-                    tracker.written(event.path, size: info.size, mtime: info.mtime, now: now)
-                } else if event.mask & UInt32(IN_CREATE) != 0 {
-                    // A new name for a file that exists (a hard link): nothing writes it through this name.
-                    tracker.observe(event.path, size: info.size, mtime: info.mtime, now: now)
+                let events = inotify.drain()
+                alarm.rearm()
+                for event in events {
+                    if event.path.isEmpty { lastScan = -.infinity; continue }  // overflow: rescan
+                    let name = (event.path as NSString).lastPathComponent
+                    if Self.isIgnored(name: name) || excluded(event.path) { continue }
+                    if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF) != 0 {
+                        tracker.forget(event.path)
+                        if event.isDirectory || event.mask & UInt32(IN_DELETE_SELF) != 0 { watched.remove(event.path) }
+                        continue
+                    }
+                    if event.isDirectory {
+                        // A new folder: watch it and take what was written before the watch existed.
+                        for path in scan(event.path) {
+                            if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) }
+                        }
+                        continue
+                    }
+                    guard let info = FileStat(event.path), info.isRegular else { continue }
+                    if event.mask & UInt32(IN_MOVED_TO) != 0 {
+                        tracker.forget(event.path)
+                        takeNow.append(event.path)
+                    } else if event.mask & UInt32(IN_CLOSE_WRITE) != 0 {
+                        tracker.closed(event.path, size: info.size, mtime: info.mtime, now: now)
+                    } else if event.mask & UInt32(IN_MODIFY) != 0 || (event.mask & UInt32(IN_CREATE) != 0 && info.links == 1) {
+                        tracker.written(event.path, size: info.size, mtime: info.mtime, now: now)
+                    } else if event.mask & UInt32(IN_CREATE) != 0 {
+                        // A new name for a file that exists (a hard link): nothing writes it through this name.
+                        tracker.observe(event.path, size: info.size, mtime: info.mtime, now: now)
+                    }
                 }
-            }
-            // Re-stat waiting files so that scan-found ones settle on their own.
-            for path in tracker.candidates.keys {
-                if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) } else { tracker.forget(path) }
-            }
-            takeNow += tracker.ready(now: now)
-            for path in takeNow {
-                if await !intake.hasRoom() || !storage.isWritable {
-                    // The queue or the disk is full: leave the file; the next scan offers it again.
-                    continue
+                // Re-stat waiting files so that scan-found ones settle on their own.
+                for path in tracker.candidates.keys {
+                    if let info = FileStat(path) { tracker.observe(path, size: info.size, mtime: info.mtime, now: now) } else { tracker.forget(path) }
                 }
-                await intake.take(path: path)
+                takeNow += tracker.ready(now: now)
+                for path in takeNow {
+                    if await !intake.hasRoom() || !storage.isWritable {
+                        // The queue or the disk is full: leave the file; the next scan offers it again.
+                        continue
+                    }
+                    await intake.take(path: path)
+                }
+                // Asleep until the next scan, the next file that will have settled, an inotify event or space back.
+                let next = min(lastScan + current.scanIntervalSeconds, tracker.nextDeadline() ?? .infinity)
+                await bell.wait(until: .now + .milliseconds(Int64(max(0, next - monotonicNow()) * 1000 + 1)))
             }
-            try? await Task.sleep(for: tick)
-        }
+        } onGracefulShutdown: { [bell] in bell.ring() }
     }
 }
 

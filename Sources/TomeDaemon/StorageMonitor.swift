@@ -96,7 +96,7 @@ final class StorageMonitor: Service, Sendable {
 
     private func resume(free: Int64) {
         // Jobs left in processing by a commit that could not record its failure, and moves that failed.
-        let released = (try? store.releaseOrphans(except: events.activeJobs)) ?? 0
+        let released = (try? store.releaseOrphans(except: events.activeJobs, lifecycle: settings.current.jobLifecycle)) ?? 0
         state.withLock { $0 = Snapshot(writable: true, freeBytes: free, problem: nil) }
         for action in onResume.withLock({ $0 }) { action() }
         logger.notice("space is back: intake and processing resumed", metadata: ["free_mib": "\(free >> 20)", "jobs_requeued": "\(released)"])

@@ -130,8 +130,8 @@ public struct AskStats: Sendable, Equatable {
     public var blocksScanned: Int
     public var blocksSelected: Int
     public var sentencesAttended: Int
-    /// `sparse` or `dense`.
-    public var mode: String
+    /// Every block was read (dense mode), not the indexer's selection.
+    public var dense: Bool
     /// The bound was met: the answers are those of dense attention.
     public var exact: Bool
 }
@@ -273,7 +273,7 @@ public enum Asker {
         let answers = try attention.answers(k: k, depth: question.depth(k), reach: reach, documents: documents, beta: beta)
         return AskResult(answers: answers, stats: AskStats(
             blocksScanned: scanned, blocksSelected: selected.reduce(0) { $0 + $1.count }, sentencesAttended: attention.attended,
-            mode: dense ? "dense" : "sparse", exact: exact))
+            dense: dense, exact: exact))
     }
 
     static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {

@@ -25,7 +25,7 @@ public struct DocumentSummary: Sendable, Equatable {
 }
 
 /// How long summaries are and how they are chosen. Pipelines set the lengths.
-public struct SummaryParameters: Sendable, Equatable {
+public struct SummaryParameters: Sendable, Equatable, Codable {
     /// The most sentences a summary may have (pipelines and `tomed extract` check it).
     public static let maxSentences = 50
 

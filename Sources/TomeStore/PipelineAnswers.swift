@@ -92,8 +92,8 @@ extension Store {
         let digest = questions.isEmpty ? nil : PipelineAnswers.digest(questions)
         return try pool.read { db in
             try Int64.fetchAll(db, sql: """
-                SELECT id FROM documents WHERE status = 'done' AND pipeline = ? AND answered IS NOT ? ORDER BY id
-                """, arguments: [pipeline, digest])
+                SELECT id FROM documents WHERE status = ? AND pipeline = ? AND answered IS NOT ? ORDER BY id
+                """, arguments: [JobStatus.done, pipeline, digest])
         }
     }
 }

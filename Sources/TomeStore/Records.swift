@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import TomeAPI
 
-/// The life of a document and of a job: queued -> processing -> done | failed.
-public enum JobStatus: String, Sendable, Codable, CaseIterable, DatabaseValueConvertible {
-    case queued, processing, done, failed
-}
+/// The life of a document and of a job: queued -> processing -> done | failed
+/// (the API's `DocumentStatus`, stored by its name).
+public typealias JobStatus = DocumentStatus
+
+extension DocumentStatus: DatabaseValueConvertible {}
 
 /// A row of `documents`: one distinct content and what is known of it.
 public struct DocumentRecord: Sendable, Equatable, Codable, FetchableRecord, TableRecord {
@@ -50,6 +52,10 @@ public struct JobRecord: Sendable, Equatable, Codable, FetchableRecord, TableRec
     public var duplicateOf: Int64?
     public var errorCode: String?
     public var errorMessage: String?
+    /// The daemon itself works on the result (the child is done).
+    public var storing: Bool
+    /// Stops that found the daemon storing this job's result.
+    public var crashes: Int
     public var sourceDisposed: Bool
     public var disposedPath: String?
     public var createdAt: Date

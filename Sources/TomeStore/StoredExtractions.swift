@@ -132,8 +132,8 @@ extension Store {
     /// indexed columns: dates in date order, amounts and percentages
     /// largest first, the rest by document and position.
     public func findExtractions(_ query: ExtractionQuery) throws -> [StoredExtraction] {
-        var conditions = ["e.kind = ?", "d.status = 'done'"]
-        var arguments: [(any DatabaseValueConvertible)?] = [query.kind.rawValue]
+        var conditions = ["e.kind = ?", "d.status = ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [query.kind.rawValue, JobStatus.done]
         if let min = query.min { conditions.append("e.number >= ?"); arguments.append(min) }
         if let max = query.max { conditions.append("e.number <= ?"); arguments.append(max) }
         if let currency = query.currency { conditions.append("e.currency = ?"); arguments.append(currency.uppercased()) }

@@ -23,8 +23,20 @@ struct Add: AsyncParsableCommand {
         var file: String
         var id: Int64
         var duplicate: Bool
-        var status: String
+        /// The document's status; nil for a duplicate whose document was not read (no --wait), shown as "duplicate".
+        var status: DocumentStatus?
         var error: DocumentError?
+
+        enum CodingKeys: String, CodingKey { case file, id, duplicate, status, error }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(file, forKey: .file)
+            try container.encode(id, forKey: .id)
+            try container.encode(duplicate, forKey: .duplicate)
+            try container.encode(status?.rawValue ?? "duplicate", forKey: .status)
+            try container.encodeIfPresent(error, forKey: .error)
+        }
     }
 
     func run() async throws {
@@ -57,16 +69,16 @@ struct Add: AsyncParsableCommand {
                                                              : .stream(FileChunks(path: file, size: nil), length: .unknown))
                     added.append(Added(file: file, id: accepted.id, duplicate: false, status: accepted.status))
                     if !json && !wait { Output.line("\(file): document \(accepted.id), queued") }
-                } catch let failure as Client.Failure where failure.code == "duplicate" {
+                } catch let failure as Client.Failure where failure.code == .duplicate {
                     guard let id = failure.id else { throw failure }
-                    added.append(Added(file: file, id: id, duplicate: true, status: "duplicate"))
+                    added.append(Added(file: file, id: id, duplicate: true, status: nil))
                     if !json && !wait { Output.line("\(file): already document \(id)") }
                 }
             }
             if wait { try await follow(&added, client: client) }
             if json { try printJSON(added) }
         }
-        if added.contains(where: { $0.status == "failed" }) { throw ExitCode.failure }
+        if added.contains(where: { $0.status == .failed }) { throw ExitCode.failure }
     }
 
     static func folder(_ file: String) -> Client.Failure {
@@ -81,12 +93,11 @@ struct Add: AsyncParsableCommand {
             var lines: [String] = []
             for index in added.indices {
                 let info = try await client.json(DocumentInfo.self, .GET, "/v1/documents/\(added[index].id)")
-                if !added[index].duplicate || info.status != "done" { added[index].status = info.status }
-                if added[index].duplicate && info.status == "done" { added[index].status = "done" }
+                added[index].status = info.status
                 added[index].error = info.error
                 lines.append(Format.bar(name: added[index].file, info: info, duplicate: added[index].duplicate))
             }
-            let finished = added.allSatisfy { $0.status == "done" || $0.status == "failed" }
+            let finished = added.allSatisfy { $0.status?.isFinished == true }
             if tty {
                 if drawn > 0 { Output.error("\u{1B}[\(drawn)A") }
                 Output.error(lines.map { "\u{1B}[2K" + $0 + "\n" }.joined())
@@ -115,7 +126,7 @@ struct Watch: AsyncParsableCommand {
             }
             for try await line in try await client.lines("/v1/events") {
                 // A heartbeat is not shown; it is when a reader that went away while all was quiet is noticed.
-                if line.contains(#""event":"heartbeat""#) {
+                if line.contains(#""event":"\#(EventKind.heartbeat.rawValue)""#) {
                     Output.endIfNobodyReads()
                     continue
                 }
@@ -142,29 +153,29 @@ enum Format {
 
     static func progress(_ p: DocumentProgress) -> String {
         if let done = p.done, let total = p.total { return "\(p.stage) \(done)/\(total)" }
-        return p.stage
+        return p.stage.rawValue
     }
 
     static func bar(name: String, info: DocumentInfo, duplicate: Bool) -> String {
         let width = 24
         let fraction: Double
         switch info.status {
-        case "done", "failed": fraction = 1
-        case "processing": fraction = info.progress?.fraction ?? 0
-        default: fraction = 0
+        case .done, .failed: fraction = 1
+        case .processing: fraction = info.progress?.fraction ?? 0
+        case .queued: fraction = 0
         }
         let filled = Int((fraction * Double(width)).rounded())
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        var detail = info.status
-        if duplicate && info.status == "done" { detail = "already document \(info.id)" }
-        if let progress = info.progress, info.status == "processing" { detail = Format.progress(progress) }
-        if let error = info.error, info.status == "failed" { detail = "failed: \(error.code): \(error.message)" }
+        var detail = info.status.rawValue
+        if duplicate && info.status == .done { detail = "already document \(info.id)" }
+        if let progress = info.progress, info.status == .processing { detail = Format.progress(progress) }
+        if let error = info.error, info.status == .failed { detail = "failed: \(error.code): \(error.message)" }
         return "[\(bar)] \(String(format: "%3d", Int(fraction * 100)))% \(OneLine.escaped(name)) #\(info.id) \(OneLine.escaped(detail))"
     }
 
     static func event(_ e: Event) -> String {
         let time = e.time.count >= 19 ? String(e.time.dropFirst(11).prefix(8)) : e.time
-        var line = "\(time) \(e.event.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(OneLine.escaped(e.name))"
+        var line = "\(time) \(e.event.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) #\(e.id) \(OneLine.escaped(e.name))"
         if let p = e.progress { line += " " + progress(p) }
         if let error = e.error { line += " (\(error.code): \(OneLine.escaped(error.message)))" }
         if let of = e.duplicateOf { line += " (already document \(of))" }

@@ -28,7 +28,7 @@ struct Ask: AsyncParsableCommand {
         try await reporting {
             let question = (all ? words : Array(words.dropFirst())).joined(separator: " ")
             let path = all ? "/v1/ask" : "/v1/documents/\(words[0])/ask"
-            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? "dense" : "sparse"))
+            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse))
             let response = try await connection.client.json(AskResponse.self, .POST, path, body: .bytes(ByteBuffer(bytes: body)))
             if json { return try printJSON(response) }
             if response.answers.isEmpty { Output.line("no answer found") }

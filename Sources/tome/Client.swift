@@ -19,7 +19,7 @@ struct Client {
     struct Failure: Error, CustomStringConvertible {
         var description: String
         /// The API's error code, when the daemon answered.
-        var code: String? = nil
+        var code: ErrorCode? = nil
         var id: Int64? = nil
 
         /// `path` could not be read, and the system's reason (`code`, an errno).

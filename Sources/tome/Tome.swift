@@ -46,7 +46,8 @@ struct Status: AsyncParsableCommand {
         try await reporting {
             let status = try await connection.client.json(DaemonStatus.self, .GET, "/v1/status")
             if json { return try printJSON(status) }
-            let counts = ["done", "failed", "processing", "queued"].map { "\(status.documents[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            let counts = [DocumentStatus.done, .failed, .processing, .queued].map { "\(status.documents[$0.rawValue] ?? 0) \($0.rawValue)" }
+                .joined(separator: ", ")
             Output.line("documents: \(counts)")
             Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
             Output.line("pipelines: \(status.pipelines.joined(separator: ", "))")
@@ -75,7 +76,7 @@ struct List: AsyncParsableCommand {
             let list = try await connection.client.json(DocumentList.self, .GET, "/v1/documents?" + query.joined(separator: "&"))
             if json { return try printJSON(list) }
             Output.line(Format.table(header: ["ID", "STATUS", "PAGES", "TOKENS", "NAME"], rows: list.documents.map { d in
-                [String(d.id), d.status, d.pages.map(String.init) ?? "-", d.tokens.map(String.init) ?? "-",
+                [String(d.id), d.status.rawValue, d.pages.map(String.init) ?? "-", d.tokens.map(String.init) ?? "-",
                  d.name + (d.error.map { "  (\($0.code): \($0.message))" } ?? "")]
             }))
             if let next = list.nextBefore { Output.line("more: tome ls --before \(next)") }
@@ -94,7 +95,7 @@ struct Show: AsyncParsableCommand {
             let d = try await connection.client.json(DocumentInfo.self, .GET, "/v1/documents/\(id)")
             if json { return try printJSON(d) }
             var lines: [(String, String?)] = [
-                ("id", String(d.id)), ("name", d.name), ("status", d.status), ("pipeline", d.pipeline), ("type", d.type),
+                ("id", String(d.id)), ("name", d.name), ("status", d.status.rawValue), ("pipeline", d.pipeline), ("type", d.type),
                 ("pages", d.pages.map(String.init)), ("tokens", d.tokens.map(String.init)), ("bytes", String(d.bytes)),
                 ("sha256", d.sha256), ("attempts", String(d.attempts)),
                 ("error", d.error.map { "\($0.code): \($0.message)" }),

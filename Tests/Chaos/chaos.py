@@ -100,21 +100,39 @@ class Daemon:
             time.sleep(0.05)
         sys.exit("tomed did not answer")
 
+    def children(self):
+        """The daemon's extraction children (their parent is the daemon)."""
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read()
+            except (OSError, ValueError):
+                continue
+            if int(fields[1]) == self.process.pid and b"extract" in command:
+                found.append(int(entry))
+        return found
+
     def kill(self):
         """SIGKILL; returns the extraction children still alive 2 s later (they must die with the daemon)."""
         if not self.process or self.process.poll() is not None:
             return []
-        pid = self.process.pid
+        children = self.children()
         self.process.kill()
         self.process.wait()
-        pattern = f"extract --record --progress --parent {pid} "
         deadline = time.time() + 2
         while True:
-            left = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+            left = [pid for pid in children if os.path.exists(f"/proc/{pid}") and not zombie(pid)]
             if not left or time.time() > deadline:
                 break
             time.sleep(0.05)
-        subprocess.run(["pkill", "-KILL", "-f", pattern], capture_output=True)
+        for pid in left:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         return left
 
     def stop(self):
@@ -135,6 +153,14 @@ class Daemon:
         docs = self.documents()
         sys.exit(f"not settled: {len(docs)} of {expected} documents; unfinished "
                  f"{[(d['name'], d['status']) for d in docs if d['status'] not in ('done', 'failed')]}; spool {os.listdir(self.spool)[:10]}")
+
+
+def zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def make_files(rng, count):

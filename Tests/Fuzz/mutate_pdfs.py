@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PDF fuzzing by mutation: seeded damage to real PDFs — flipped bytes,
 truncations, zeroed and duplicated ranges, broken xref offsets, stray PDF
-tokens — each run through `tomed extract --record`, the child the daemon
+tokens — each run through `tomed extract --child`, the child the daemon
 runs, under the limits the daemon gives it.
 
 poppler is C++ and not built with coverage here, so this is blind mutation
@@ -78,10 +78,11 @@ def mutate(data, rng):
 
 def run(tomed, path, timeout):
     """(verdict, detail): 'ok', 'typed' or 'finding'."""
-    command = [tomed, "extract", "--record", "--workers", "1", "--memory-limit-mb", "1024", "--cpu-limit-s", str(timeout), "--", path]
+    # The request the daemon sends its child (ExtractionRequest), the engine's settings left at their defaults.
+    request = json.dumps({"path": path, "parent": os.getpid(), "maxBytes": 256 << 20, "workers": 1, "memoryMB": 1024, "cpuSeconds": timeout})
     env = dict(os.environ, MALLOC_ARENA_MAX="2", SWIFT_BACKTRACE="enable=no")
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout + 10, env=env)
+        done = subprocess.run([tomed, "extract", "--child"], input=request.encode(), capture_output=True, timeout=timeout + 10, env=env)
     except subprocess.TimeoutExpired:
         return "finding", f"hang: no exit after {timeout + 10} s"
     stderr = done.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -35,9 +35,9 @@ import TomeTestSupport
         try texts.enumerated().map { n, text in
             guard case let .queued(id, job) = try store.enqueue(sha256: "h\(n)-\(text.count)", name: "d\(n).txt", pipeline: "default", bytes: 1,
                                                                 sourcePath: "/s/d\(n)", now: Date()) else { throw CancellationError() }
-            _ = try store.claimNextJob(now: Date())
+            _ = try store.claimNextJob(lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date())
             let analysis = try DocumentAnalyzer(workers: 2).analyze(text)
-            try memory.follow({ try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, now: Date(), beforeCommit: $0) },
+            try memory.follow({ try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date(), beforeCommit: $0) },
                               logger: logger)
             return id
         }
@@ -85,9 +85,9 @@ import TomeTestSupport
         let store = try Store(path: scratch.file("tome.sqlite"))
         let text = filler("canal", 50)
         guard case let .queued(id, job) = try store.enqueue(sha256: "x", name: "x.txt", pipeline: "default", bytes: 1, sourcePath: "/s/x", now: Date()) else { return }
-        _ = try store.claimNextJob(now: Date())
+        _ = try store.claimNextJob(lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date())
         let analysis = try DocumentAnalyzer().analyze(text)
-        try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, now: Date())
+        try store.complete(jobID: job, documentID: id, document: document(text), analysis: analysis, lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date())
         // The file never got the document (a crash between commit and apply): generations differ.
         let memory = try CorpusMemory(path: scratch.file("engram.mem"))
         #expect(memory.generation != (try store.engramGeneration()))

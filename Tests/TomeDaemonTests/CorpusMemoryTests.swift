@@ -24,7 +24,7 @@ import TomeTestSupport
     func claim(_ n: Int, in store: Store) throws -> (document: Int64, job: Int64) {
         guard case let .queued(id, job) = try store.enqueue(sha256: "sha\(n)", name: "d\(n).txt", pipeline: "default", bytes: 1,
                                                             sourcePath: "/s/d\(n)", now: Date()) else { throw Injected() }
-        _ = try store.claimNextJob(now: Date())
+        _ = try store.claimNextJob(lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date())
         return (id, job)
     }
 
@@ -36,7 +36,7 @@ import TomeTestSupport
                                          metadata: DocumentMetadata(), outline: [])
         let analysis = try DocumentAnalyzer(workers: 2).analyze(body)
         try memory.follow({ beforeCommit in
-            try store.complete(jobID: job, documentID: id, document: document, analysis: analysis, now: Date()) { change in
+            try store.complete(jobID: job, documentID: id, document: document, analysis: analysis, lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: Date()) { change in
                 try beforeCommit(change)
                 if failAfterJournal { throw Injected() }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TomeAPI
 import TomeTestSupport
 
 import TomeEngine
@@ -133,7 +134,7 @@ import TomeEngine
             Issue.record("expected a failure")
             return
         }
-        #expect(code == "crashed")
+        #expect(code == .crashed)
         #expect(message == "parser crashed: signal 11 (SIGSEGV)")
         #expect(transient)
     }
@@ -144,15 +145,20 @@ import TomeEngine
             Issue.record("expected a failure")
             return
         }
-        #expect(code == "encrypted")
+        #expect(code == .encrypted)
         #expect(message == "needs a password")
         #expect(!transient)
     }
 
-    @Test func progressLinesParse() {
-        #expect(ExtractionRunner.parseProgress("tome-progress 12 40") == .pages(done: 12, total: 40))
-        #expect(ExtractionRunner.parseProgress("tome-stage analysing") == .analysing)
-        #expect(ExtractionRunner.parseProgress("warning: something") == nil)
+    /// The child's progress reports read back as it wrote them; a diagnostic line is not one.
+    @Test func progressLinesRoundTrip() {
+        for progress in [DocumentProgress(stage: .extracting, done: 12, total: 40), DocumentProgress(stage: .analysing)] {
+            let line = ExtractionRequest.progressLine(progress)
+            #expect(line.hasSuffix("\n"))
+            #expect(ExtractionRequest.progress(in: String(line.dropLast())) == progress)
+        }
+        #expect(ExtractionRequest.progress(in: "warning: something") == nil)
+        #expect(ExtractionRequest.progress(in: "tome-progress not json") == nil)
     }
 
     /// A child that exits 0 with bytes that are not a record fails its document; it cannot harm the daemon.
@@ -162,7 +168,7 @@ import TomeEngine
                 Issue.record("expected a failure")
                 continue
             }
-            #expect(code == "crashed")
+            #expect(code == .crashed)
             #expect(message.hasPrefix("the parser's record did not decode"))
             #expect(transient)
         }

@@ -29,7 +29,7 @@ import Testing
         let first = try #require(result.answers.first)
         #expect(first.text == Self.needle)
         #expect(String(decoding: Array(text.utf8)[first.start..<first.end], as: UTF8.self) == Self.needle)
-        #expect(result.stats.mode == "sparse")
+        #expect(!result.stats.dense)
         #expect(result.stats.exact)
         #expect(result.stats.blocksSelected < result.stats.blocksScanned / 20)
         #expect(first.context.contains(Self.needle))

@@ -32,7 +32,7 @@ import TomeTestSupport
             Issue.record("expected a queued intake")
             return 0
         }
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: now)
         try complete(jobID, documentID, text)
         return documentID
     }
@@ -46,7 +46,7 @@ import TomeTestSupport
         }
         let document = ExtractedDocument(type: .text, text: text, pages: pages, metadata: DocumentMetadata(), outline: [])
         try store.complete(jobID: jobID, documentID: documentID, document: document,
-                           analysis: try DocumentAnalyzer(workers: 1).analyze(text), now: now)
+                           analysis: try DocumentAnalyzer(workers: 1).analyze(text), lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: now)
     }
 
     func rows() throws -> Int {
@@ -96,7 +96,7 @@ import TomeTestSupport
 
         // Reprocessed with another text: the old sentences go, the new ones come, none twice.
         let job = try #require(try store.requeue(documentID: a, sourcePath: "/spool/ledger.txt", now: now))
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: JobLifecycle(retries: 1, backoffSeconds: 10), now: now)
         try complete(job, a, "Nothing about ships here at all.")
         #expect(try store.search("Lantern", limit: 10).map(\.documentID) == [b])
         #expect(try store.search("ships", limit: 10).map(\.documentID) == [a])

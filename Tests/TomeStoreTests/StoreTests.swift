@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TomeAPI
 import TomeEngine
 import TomeExtract
 import TomeTestSupport
@@ -13,6 +14,8 @@ import TomeTestSupport
     let scratch = Scratch()
     let store: Store
     let now = Date(timeIntervalSince1970: 1_800_000_000)
+    /// One retry, 10 s after the first failure.
+    let lifecycle = JobLifecycle(retries: 1, backoffSeconds: 10)
 
     init() throws {
         store = try Store(path: scratch.file("tome.sqlite"))
@@ -33,7 +36,7 @@ import TomeTestSupport
 
     @discardableResult
     func complete(_ jobID: Int64, _ documentID: Int64, _ document: ExtractedDocument = Self.document) throws -> Store.EngramChange {
-        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: Self.analysis, now: now)
+        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: Self.analysis, lifecycle: lifecycle, now: now)
     }
 
     func enqueueNew(_ hash: String = "aa", path: String = "/spool/a.pdf") throws -> (Int64, Int64) {
@@ -67,11 +70,11 @@ import TomeTestSupport
 
     @Test func jobLifecycleStoresEverythingAtOnce() throws {
         let (documentID, jobID) = try enqueueNew()
-        let claimed = try #require(try store.claimNextJob(now: now))
+        let claimed = try #require(try store.claimNextJob(lifecycle: lifecycle, now: now))
         #expect(claimed.job.id == jobID)
         #expect(claimed.job.attempts == 1)
         #expect(claimed.document.status == .processing)
-        #expect(try store.claimNextJob(now: now) == nil)
+        #expect(try store.claimNextJob(lifecycle: lifecycle, now: now) == nil)
 
         let completed = try complete(jobID, documentID)
         #expect(completed.removing == nil)
@@ -93,7 +96,7 @@ import TomeTestSupport
 
     @Test func aFailedTransactionLeavesNothingHalfWritten() throws {
         let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
         // A trigger aborts the second outline insert, in the middle of the transaction.
         var broken = Self.document
         broken.outline = [broken.outline[0], broken.outline[0]]
@@ -114,30 +117,30 @@ import TomeTestSupport
         let (documentID, jobID) = try enqueueNew()
         // Killed five times while the extraction child worked: never the document's fault.
         for _ in 0..<5 {
-            _ = try #require(try store.claimNextJob(now: now))
-            #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
+            _ = try #require(try store.claimNextJob(lifecycle: lifecycle, now: now))
+            #expect(try store.recoverInterrupted(lifecycle: lifecycle, now: now) == (1, 0))
             #expect(try store.job(id: jobID)?.status == .queued)
             #expect(try store.document(id: documentID)?.status == .queued)
         }
         // So its first real failure still finds its retries whole.
-        let claimed = try #require(try store.claimNextJob(now: now))
+        let claimed = try #require(try store.claimNextJob(lifecycle: lifecycle, now: now))
         #expect(claimed.job.attempts == 1)
     }
 
     @Test func aDocumentTheDaemonDiesStoringFailsAfterItsRetries() throws {
         let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
-        try store.markStoring(jobID: jobID)
-        #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
+        try store.apply(.storing, toJob: jobID, lifecycle: lifecycle, now: now)
+        #expect(try store.recoverInterrupted(lifecycle: lifecycle, now: now) == (1, 0))
         #expect(try store.job(id: jobID)?.status == .queued)
-        let again = try #require(try store.claimNextJob(now: now))
+        let again = try #require(try store.claimNextJob(lifecycle: lifecycle, now: now))
         #expect(again.job.attempts == 1)
         // A crash while the child works between the two does not reset the count.
-        #expect(try store.recoverInterrupted(retries: 1, now: now) == (1, 0))
-        _ = try #require(try store.claimNextJob(now: now))
-        try store.markStoring(jobID: jobID)
+        #expect(try store.recoverInterrupted(lifecycle: lifecycle, now: now) == (1, 0))
+        _ = try #require(try store.claimNextJob(lifecycle: lifecycle, now: now))
+        try store.apply(.storing, toJob: jobID, lifecycle: lifecycle, now: now)
         // The daemon died storing it twice (retries + 1): the document fails instead of crashing it again.
-        #expect(try store.recoverInterrupted(retries: 1, now: now) == (0, 1))
+        #expect(try store.recoverInterrupted(lifecycle: lifecycle, now: now) == (0, 1))
         #expect(try store.job(id: jobID)?.status == .failed)
         let document = try #require(try store.document(id: documentID))
         #expect(document.status == .failed)
@@ -147,7 +150,7 @@ import TomeTestSupport
 
     @Test func aDamagedStoredIndexIsATypedError() throws {
         let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
         try complete(jobID, documentID)
         // Cut the blob short, then flip a unit's end past the text: both refused before use.
         try store.pool.write { db in
@@ -168,18 +171,19 @@ import TomeTestSupport
     }
 
     @Test func retriesWaitForTheirTime() throws {
-        let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
-        try store.retryLater(jobID: jobID, documentID: documentID, code: "timeout", message: "timeout after 1 s", retryAt: now + 10, now: now)
-        #expect(try store.claimNextJob(now: now + 5) == nil)
+        let (_, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
+        // A timeout on the first attempt: the lifecycle's backoff (10 s) before the retry.
+        try store.apply(.fail(code: .timeout, message: "timeout after 1 s", transient: true, at: now), toJob: jobID, lifecycle: lifecycle, now: now)
+        #expect(try store.claimNextJob(lifecycle: lifecycle, now: now + 5) == nil)
         #expect(try store.nextDueTime() == now + 10)
-        #expect(try store.claimNextJob(now: now + 10)?.job.id == jobID)
+        #expect(try store.claimNextJob(lifecycle: lifecycle, now: now + 10)?.job.id == jobID)
     }
 
     @Test func failedContentDroppedAgainIsQueuedAgain() throws {
         let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
-        try store.fail(jobID: jobID, documentID: documentID, code: "corrupt", message: "broken", now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
+        try store.apply(.fail(code: FailureCode(rawValue: "corrupt"), message: "broken", transient: false, at: now), toJob: jobID, lifecycle: lifecycle, now: now)
         #expect(try store.document(id: documentID)?.errorCode == "corrupt")
         let again = try store.enqueue(sha256: "aa", name: "a.pdf", pipeline: "default", bytes: 10, sourcePath: "/spool/a.pdf", now: now)
         guard case let .queued(sameID, _) = again else { Issue.record("expected queued, got \(again)"); return }
@@ -205,8 +209,8 @@ import TomeTestSupport
         summary.sectionMinTokens = 50
         let analysis = try DocumentAnalyzer(workers: 1, summary: summary).analyze(text, outline: [OutlineItem(title: "Integrating Differential Equations", level: 3, offset: at)])
         let (documentID, jobID) = try enqueueNew()
-        _ = try store.claimNextJob(now: now)
-        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: analysis, now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
+        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: analysis, lifecycle: lifecycle, now: now)
         let sections = try #require(try store.summary(documentID: documentID)).sections
         #expect(sections.map(\.title) == ["Integrating Differential Equations"], "\(sections)")
         #expect(sections.first?.page == 2)
@@ -216,7 +220,7 @@ import TomeTestSupport
         let (documentID, jobID) = try enqueueNew()
         // Queued (its file is still in the spool) and processing: refused.
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
         #expect(throws: StoreError.busy(documentID)) { try store.delete(documentID: documentID) }
         try complete(jobID, documentID)
         // Its file and a refused duplicate's wait to be moved: a delete moves them first (the daemon's Disposer).
@@ -252,14 +256,14 @@ import TomeTestSupport
     @Test func reprocessRequeuesFinishedDocumentsOnly() throws {
         let (documentID, jobID) = try enqueueNew()
         #expect(throws: StoreError.busy(documentID)) { try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now) }
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
         try complete(jobID, documentID)
         let newJob = try #require(try store.requeue(documentID: documentID, sourcePath: "/archive/a.pdf", now: now))
         #expect(try store.job(id: newJob)?.sourceDisposed == true)
         #expect(try store.document(id: documentID)?.status == .queued)
         #expect(try store.requeue(documentID: 999, sourcePath: "/x", now: now) == nil)
         // Done again: the counts it was added with come back, to be taken out of the corpus memory.
-        _ = try store.claimNextJob(now: now)
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
         #expect(try complete(newJob, documentID).removing == Self.analysis.engram)
     }
 }

@@ -27,7 +27,7 @@ import TomeTestSupport
     }
 
     /// Damaged PDFs (a seeded 150 of them, plus every saved finding) through
-    /// `tomed extract --record` under the daemon's limits: each ends in a
+    /// `tomed extract --child` under the daemon's limits: each ends in a
     /// record or a typed error, never a signal or a hang.
     @Test func mutatedPDFsEndInARecordOrATypedError() throws {
         let scratch = Scratch()

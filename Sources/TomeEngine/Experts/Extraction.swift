@@ -73,7 +73,7 @@ public enum ISODate {
 }
 
 /// What a pipeline chooses of the experts.
-public struct ExtractionParameters: Sendable, Equatable {
+public struct ExtractionParameters: Sendable, Equatable, Codable {
     /// The experts that run (all by default).
     public var kinds: Set<ExtractionKind> = Set(ExtractionKind.allCases)
     /// The day/month order of ambiguous numeric dates; nil: the document's
