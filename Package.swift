@@ -105,7 +105,10 @@ let package = Package(
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),
-        .testTarget(name: "TomeDaemonTests", dependencies: ["TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TomeDaemonTests", dependencies: [
+            "TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeAPI", "TomeTestSupport",
+            .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

@@ -73,6 +73,26 @@ final class AskService: Sendable {
         cacheLimit = cacheBytes
     }
 
+    /// What an ask found: the engine's answers, with the id and page of each
+    /// answer's document, and how the search went.
+    struct Found: Sendable {
+        struct Answer: Sendable {
+            /// The engine's answer (its `document` is a position among those asked).
+            var answer: TomeEngine.Answer
+            var documentID: Int64
+            var page: Int
+        }
+
+        var answers: [Answer]
+        var stats: AskStats
+        /// Documents asked, and those whose stored index this engine cannot read.
+        var documents: Int
+        var needReprocess: [Int64]
+        var seconds: Double
+        /// The kind of value the question asks for (the answer expert's), if any.
+        var answerKind: AnswerKind?
+    }
+
     enum Failure: Error {
         case notFound(Int64)
         case notReady(Int64, DocumentStatus)
@@ -137,7 +157,7 @@ final class AskService: Sendable {
     /// their blocks at once, and attention reads the text of the documents
     /// whose blocks are selected only. A document whose index cannot be read
     /// is refused (one) or left out and named in the stats (corpus).
-    func ask(documentID: Int64?, question: String, k: Int, dense: Bool) throws -> AskResponse {
+    func ask(documentID: Int64?, question: String, k: Int, dense: Bool) throws -> Found {
         let started = monotonicNow()
         var documents: [Stored] = [], needReprocess: [Int64] = []
         if let documentID {
@@ -158,13 +178,9 @@ final class AskService: Sendable {
         let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
         let answers = result.answers.map { a in
             let document = documents[a.document].loaded
-            return AskResponse.Answer(text: a.text, context: a.context, score: a.score, page: document.page(of: a.start),
-                                      start: a.start, end: a.end, contextStart: a.contextStart, contextEnd: a.contextEnd, document: document.id)
+            return Found.Answer(answer: a, documentID: document.id, page: document.page(of: a.start))
         }
-        return AskResponse(answers: answers, stats: AskResponse.Stats(
-            blocksScanned: result.stats.blocksScanned, blocksSelected: result.stats.blocksSelected,
-            sentencesAttended: result.stats.sentencesAttended, mode: result.stats.dense ? .dense : .sparse, exact: result.stats.exact,
-            documents: documents.count, needReprocess: needReprocess, elapsedMs: ((monotonicNow() - started) * 1000).rounded(toPlaces: 3),
-            answerKind: prepared.answerKind?.rawValue))
+        return Found(answers: answers, stats: result.stats, documents: documents.count, needReprocess: needReprocess,
+                     seconds: monotonicNow() - started, answerKind: prepared.answerKind)
     }
 }

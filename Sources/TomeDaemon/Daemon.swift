@@ -87,9 +87,15 @@ public struct Daemon: Sendable {
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
         let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
-        let api = ControlAPI(store: store, intake: intake, asker: asker, memory: memory, events: events,
-                             metrics: metrics, settings: settings, workers: workers, startedAt: started, logger: logger, lanes: lanes,
-                             storage: storage, answerer: answerer, disposer: disposer)
+        let answersAPI = AnswersAPI(store: store, settings: settings, answerer: answerer)
+        let api = ControlAPI(
+            documents: DocumentsAPI(store: store, intake: intake, asker: asker, memory: memory, events: events, settings: settings, lanes: lanes,
+                                    storage: storage, disposer: disposer, answers: answersAPI, logger: logger),
+            ask: AskAPI(asker: asker, memory: memory, lanes: lanes), search: SearchAPI(store: store, lanes: lanes),
+            extractions: ExtractionsAPI(store: store), answers: answersAPI, events: EventsAPI(events: events, settings: settings),
+            status: StatusAPI(store: store, memory: memory, events: events, metrics: metrics, settings: settings, storage: storage,
+                              workers: workers, startedAt: started),
+            settings: settings, peer: PeerCredentials.of)
         let peers = PeerConnections()
 
         let notifier = SystemdNotifier()

@@ -154,6 +154,8 @@ final class Disposer: Sendable {
     static func move(_ source: Int32, _ name: String, into folder: String, relative: String, folderMode: mode_t = 0o750) throws -> String {
         let parts = relative.split(separator: "/").map(String.init)
         guard let file = parts.last else { throw SystemError("move \(name): an empty target name", EINVAL) }
+        // The folder itself is the daemon's (configured, made at start): made again if it was removed meanwhile.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let target = try FolderMoves.openFolder(Array(parts.dropLast()), under: folder, creating: folderMode)
         defer { close(target) }
         let free = FolderMoves.freeName(file) { FolderMoves.status(target, $0) != nil }

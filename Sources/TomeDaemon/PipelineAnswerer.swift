@@ -49,8 +49,8 @@ final class PipelineAnswerer: Service, Sendable {
                 guard let best = try asker.ask(documentID: id, question: question, k: 1, dense: false).answers.first else {
                     return PipelineAnswers.Row(question: question)
                 }
-                return PipelineAnswers.Row(question: question, text: best.text, context: best.context, page: best.page,
-                                           start: best.start, end: best.end, score: best.score)
+                return PipelineAnswers.Row(question: question, text: best.answer.text, context: best.answer.context, page: best.page,
+                                           start: best.answer.start, end: best.answer.end, score: best.answer.score)
             }
             try store.replaceAnswers(documentID: id, questions: questions, rows: rows)
             return rows

@@ -52,9 +52,9 @@ import TomeTestSupport
         #expect(memory.generation == (try store.engramGeneration()))
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: 64 << 20)
         let response = try asker.ask(documentID: nil, question: "How many gulls did the lighthouse keeper count?", k: 1, dense: false)
-        #expect(response.answers.first?.text == "The lighthouse keeper counted 7421 gulls in one morning.")
-        #expect(response.answers.first?.document == ids[0])
-        #expect(response.stats.documents == 40)
+        #expect(response.answers.first?.answer.text == "The lighthouse keeper counted 7421 gulls in one morning.")
+        #expect(response.answers.first?.documentID == ids[0])
+        #expect(response.documents == 40)
         #expect(response.stats.exact)
         let cached = asker.cached
         #expect(Set(cached.keys) == Set(ids))  // every document's signatures were read
@@ -76,9 +76,9 @@ import TomeTestSupport
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: 64 << 20)
         #expect(throws: AskService.Failure.self) { try asker.ask(documentID: ids[1], question: "river report", k: 1, dense: false) }
         let response = try asker.ask(documentID: nil, question: "Who is the lock keeper?", k: 1, dense: false)
-        #expect(response.answers.first?.document == ids[0])
-        #expect(response.stats.needReprocess == [ids[1]])
-        #expect(response.stats.documents == 1)
+        #expect(response.answers.first?.documentID == ids[0])
+        #expect(response.needReprocess == [ids[1]])
+        #expect(response.documents == 1)
     }
 
     @Test func aMismatchedMemoryIsRebuiltFromTheStoredCounts() throws {

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TomeAPI
+import TomeEngine
+import TomeStore
+
+/// `/v1/documents/{id}/ask`, `/v1/ask` and `/v1/engram`: questions to one
+/// document or all of them, and the corpus memory's counts for a phrase.
+/// Asking changes nothing, so a reader may ask (POST only because a question is a body).
+struct AskAPI: Sendable {
+    let asker: AskService
+    let memory: CorpusMemory
+    let lanes: Lanes
+
+    var endpoints: [Endpoint] {
+        [
+            Endpoint(.post, "/v1/documents/:id/ask", access: .read) { request, context in
+                try await ask(request, context: context, id: try Parameters.documentID(context))
+            },
+            Endpoint(.post, "/v1/ask", access: .read) { request, context in try await ask(request, context: context, id: nil) },
+            Endpoint(.get, "/v1/engram", query: ["q"], access: .read) { request, _ in try JSONBody.response(try engram(request)) },
+        ]
+    }
+
+    /// The wire form of what an ask found.
+    static func response(_ found: AskService.Found) -> AskResponse {
+        let answers = found.answers.map { a in
+            AskResponse.Answer(text: a.answer.text, context: a.answer.context, score: a.answer.score, page: a.page, start: a.answer.start,
+                               end: a.answer.end, contextStart: a.answer.contextStart, contextEnd: a.answer.contextEnd, document: a.documentID)
+        }
+        let s = found.stats
+        return AskResponse(answers: answers, stats: AskResponse.Stats(
+            blocksScanned: s.blocksScanned, blocksSelected: s.blocksSelected, sentencesAttended: s.sentencesAttended, mode: s.dense ? .dense : .sparse,
+            exact: s.exact, documents: found.documents, needReprocess: found.needReprocess, elapsedMs: (found.seconds * 1000).rounded(toPlaces: 3),
+            answerKind: found.answerKind?.rawValue))
+    }
+
+    /// Questions are short; a body past this is not a question.
+    static let maxQuestionBytes = 64 << 10
+
+    func ask(_ request: Request, context: TomeRequestContext, id: Int64?) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maxQuestionBytes)
+        let question: AskRequest
+        let shape = "{\"question\": \"…\", \"k\": 5, \"mode\": \"sparse\"}"
+        do {
+            question = try JSONDecoder().decode(AskRequest.self, from: Data(body.readableBytesView))
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            // JSON, but a field of the wrong type ("k": "3", "question": 5): say which.
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw APIError.badRequest("\(field.isEmpty ? "the body" : field) has the wrong type: the body is \(shape) (question a string, k a whole number)")
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw APIError.badRequest("\(key.stringValue) is missing: the body is \(shape)")
+        } catch {
+            throw APIError.badRequest("the body must be JSON: \(shape)")
+        }
+        guard !question.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.badRequest("question is empty") }
+        guard question.question.contains(where: { $0.isLetter || $0.isNumber }) else {
+            throw APIError.badRequest("the question has no word to look for")
+        }
+        let k = question.k ?? 5
+        guard (1...50).contains(k) else { throw APIError.badRequest("k must be between 1 and 50") }
+        let mode = question.mode ?? .sparse
+        let asker = self.asker
+        do {
+            // The engine computes for a millisecond (dense: a good part of a second
+            // per million tokens): on its own lane, never on the threads serving requests.
+            // A peer user has its share of the dense lane only: one reader cannot fill it for the others.
+            let found = try await (mode == .dense ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
+                try asker.ask(documentID: id, question: question.question, k: k, dense: mode == .dense)
+            }
+            return try JSONBody.response(Self.response(found))
+        } catch AskService.Failure.notFound(let id) {
+            throw APIError.notFound("no document \(id)")
+        } catch AskService.Failure.notReady(let id, let status) {
+            throw APIError.notReady(id, status: status, request: "ask it")
+        } catch AskService.Failure.needsReprocess(let id, let why) {
+            throw APIError(status: .conflict, code: .needsReprocess, message: "\(why); reprocess it: tome reprocess \(id)", id: id)
+        }
+    }
+
+    func engram(_ request: Request) throws -> EngramEstimate {
+        // `+` is a space in a query string (form encoding), as people type it: ?q=block+sorting.
+        guard let phrase = request.uri.queryParameters["q"].map({ $0.replacingOccurrences(of: "+", with: " ") }), !phrase.isEmpty else {
+            throw APIError.badRequest("the phrase is required: GET /v1/engram?q=PHRASE")
+        }
+        var tokenizer = Tokenizer()
+        let ids = tokenizer.tokenize(phrase).filter(\.isContent).map(\.id)
+        guard !ids.isEmpty else { throw APIError.badRequest("the phrase has no words") }
+        return try memory.read { memory in
+            // A phrase longer than the longest order: its least frequent window.
+            let order = min(ids.count, memory.hasher.layout.orders)
+            var documents = UInt32.max, occurrences = UInt32.max, salience = 0.0
+            for end in (order - 1)..<ids.count {
+                let gram = Array(ids[(end - order + 1)...end])
+                let estimate = memory.estimate(gram)
+                if estimate.occurrences < occurrences || (estimate.occurrences == occurrences && estimate.documents < documents) {
+                    (documents, occurrences, salience) = (estimate.documents, estimate.occurrences, memory.salience(gram))
+                }
+            }
+            return EngramEstimate(phrase: phrase, tokens: ids.count, documents: Int(documents), occurrences: Int(occurrences),
+                                  salience: salience.rounded(toPlaces: 4), corpusDocuments: Int(memory.documents))
+        }
+    }
+}
