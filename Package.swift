@@ -109,7 +109,9 @@ let package = Package(
             "TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeAPI", "TomeTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Fixtures/ holds databases of earlier schemas, read from disk by UpgradeTests (not resources).
+        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

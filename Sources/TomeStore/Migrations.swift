@@ -1,9 +1,12 @@
 import Foundation
 import GRDB
-import TomeEngine
 
 /// Tome's schema, as named, append-only migrations: never edit one that has
-/// shipped; add the next.
+/// shipped; add the next. Each migration's SQL is written here, literally,
+/// and calls no code that may change later: a migration does to a database
+/// today what it did the day it shipped. Data that live code derives (a
+/// document's searchable sentences from its stored index) is filled in at
+/// start instead (`Store.indexUnsearchedDocuments`).
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -133,32 +136,62 @@ enum Migrations {
                 """)
         }
         migrator.registerMigration("v5: keyword search over sentences (FTS5)") { db in
-            try SentenceSearch.createTable(db)
-            // Documents stored before: their sentences come from their stored index.
-            let stored = try Row.fetchAll(db, sql: """
-                SELECT a.document_id, a.text_bytes, a.index_archive, t.text
-                FROM document_analysis a JOIN document_text t ON t.document_id = a.document_id
+            // Rowid: document id << 24 | unit (SentenceSearch.unitBits). Documents stored before get
+            // their sentences at start (Store.indexUnsearchedDocuments), from their stored index.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE sentence_search USING fts5(
+                    text, page UNINDEXED, start UNINDEXED, "end" UNINDEXED,
+                    tokenize = 'unicode61 remove_diacritics 2'
+                )
                 """)
-            for row in stored {
-                let id: Int64 = row["document_id"]
-                let archive: Data = row["index_archive"]
-                // An index this engine cannot read is reprocessed; its sentences come with it.
-                guard let index = try? IndexArchive.decodeIndex(Array(archive), textBytes: row["text_bytes"]) else { continue }
-                let pages = try Row.fetchAll(db, sql: "SELECT number, start, \"end\" FROM pages WHERE document_id = ? ORDER BY start",
-                                             arguments: [id]).map { (number: $0["number"] as Int, start: $0["start"] as Int, end: $0["end"] as Int) }
-                try SentenceSearch.index(documentID: id, bytes: Array((row["text"] as String).utf8), index: index, pages: pages, db: db)
-            }
         }
         migrator.registerMigration("v6: answers to each pipeline's questions") { db in
-            try PipelineAnswers.createTables(db)
+            // `answered`: the digest of the questions the stored answers answer (NULL: none yet).
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN answered TEXT;
+                CREATE TABLE answers (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    question TEXT NOT NULL,
+                    text TEXT, context TEXT, page INTEGER, start INTEGER, "end" INTEGER, score REAL,
+                    PRIMARY KEY (document_id, position)
+                );
+                """)
         }
         migrator.registerMigration("v7: summaries of each document and of its sections") { db in
-            // Documents stored before are summarised when they are analysed again (the daemon re-queues them).
-            try StoredSummary.createTables(db)
+            // Section -1 is the document's summary. Documents stored before are summarised when they
+            // are analysed again (the daemon re-queues them: summarised = 0).
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE summaries (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    section INTEGER NOT NULL,
+                    heading_start INTEGER, heading_end INTEGER,
+                    position INTEGER NOT NULL,
+                    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+                    PRIMARY KEY (document_id, section, position)
+                );
+                """)
         }
         migrator.registerMigration("v8: what the extraction experts found in each document") { db in
-            // Documents stored before get theirs when they are analysed again (the daemon re-queues them).
-            try StoredExtraction.createTables(db)
+            // Documents stored before get theirs when they are analysed again (the daemon re-queues them: extracted = 0).
+            try db.execute(sql: """
+                ALTER TABLE documents ADD COLUMN extracted INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE extractions (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    page INTEGER,
+                    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+                    number REAL, currency TEXT, detail TEXT,
+                    count INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (document_id, kind, position)
+                );
+                CREATE INDEX extractions_by_number ON extractions (kind, number);
+                CREATE INDEX extractions_by_value ON extractions (kind, value);
+                """)
         }
         migrator.registerMigration("v9: whether Tome owns a job's kept file") { db in
             // 1: Tome moved it into a folder of its own (archive, failed); 0: it was left in the spool,

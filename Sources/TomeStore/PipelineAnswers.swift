@@ -40,18 +40,6 @@ public enum PipelineAnswers {
         return String(hash, radix: 16) + ":" + String(questions.count)
     }
 
-    static func createTables(_ db: Database) throws {
-        try db.execute(sql: """
-            ALTER TABLE documents ADD COLUMN answered TEXT;
-            CREATE TABLE answers (
-                document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                position INTEGER NOT NULL,
-                question TEXT NOT NULL,
-                text TEXT, context TEXT, page INTEGER, start INTEGER, "end" INTEGER, score REAL,
-                PRIMARY KEY (document_id, position)
-            );
-            """)
-    }
 }
 
 extension Store {
@@ -61,7 +49,7 @@ extension Store {
     @discardableResult
     public func replaceAnswers(documentID id: Int64, questions: [String], rows: [PipelineAnswers.Row]) throws -> Bool {
         try pool.write { db in
-            guard try String.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id]) == "done" else { return false }
+            guard try JobStatus.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id]) == .done else { return false }
             try db.execute(sql: "DELETE FROM answers WHERE document_id = ?", arguments: [id])
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO answers (document_id, position, question, text, context, page, start, "end", score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -44,15 +44,6 @@ public enum SentenceSearch {
         public var description: String
     }
 
-    static func createTable(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE VIRTUAL TABLE sentence_search USING fts5(
-                text, page UNINDEXED, start UNINDEXED, "end" UNINDEXED,
-                tokenize = 'unicode61 remove_diacritics 2'
-            )
-            """)
-    }
-
     /// Writes document `id`'s units, replacing any it had.
     static func index(documentID id: Int64, bytes: [UInt8], index: DocumentIndex, pages: [(number: Int, start: Int, end: Int)], db: Database) throws {
         try remove(documentID: id, db: db)

@@ -110,6 +110,35 @@ extension Store {
         }
     }
 
+    /// Gives done documents that have a readable stored index and no
+    /// sentences in keyword search their sentences (documents stored before
+    /// search existed; the migration that made the table leaves data that
+    /// live code derives to this). Cheap when none is missing: one range
+    /// lookup per document. Returns how many were indexed.
+    @discardableResult
+    public func indexUnsearchedDocuments() throws -> Int {
+        try pool.write { db in
+            let bits = SentenceSearch.unitBits
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT a.document_id, a.text_bytes, a.index_archive, t.text FROM document_analysis a
+                JOIN documents d ON d.id = a.document_id JOIN document_text t ON t.document_id = a.document_id
+                WHERE d.status = ? AND NOT EXISTS (SELECT 1 FROM sentence_search WHERE rowid >= (a.document_id << \(bits)) AND rowid < ((a.document_id + 1) << \(bits)))
+                """, arguments: [JobStatus.done])
+            var indexed = 0
+            for row in rows {
+                let id: Int64 = row["document_id"]
+                let archive: Data = row["index_archive"]
+                // An index this engine cannot read is reprocessed; its sentences come with it.
+                guard let index = try? IndexArchive.decodeIndex(Array(archive), textBytes: row["text_bytes"]) else { continue }
+                let pages = try Row.fetchAll(db, sql: "SELECT number, start, \"end\" FROM pages WHERE document_id = ? ORDER BY start", arguments: [id])
+                    .map { (number: $0["number"] as Int, start: $0["start"] as Int, end: $0["end"] as Int) }
+                try SentenceSearch.index(documentID: id, bytes: Array((row["text"] as String).utf8), index: index, pages: pages, db: db)
+                indexed += 1
+            }
+            return indexed
+        }
+    }
+
     /// Done documents without an analysis (stored before this engine's index format),
     /// a summary or extractions (stored before those existed): the daemon analyses them again.
     public func documentsWithoutAnalysis() throws -> [Int64] {

@@ -14,13 +14,16 @@ import TomeExtract
 public final class Store: Sendable {
     public let pool: DatabasePool
 
-    /// Opens (creating if needed) the database at `path` and runs the migrations.
+    /// Opens (creating if needed) the database at `path`, runs the
+    /// migrations, and fills in what live code derives and the migrations
+    /// leave (`indexUnsearchedDocuments`).
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+        try indexUnsearchedDocuments()
     }
 }
 

@@ -22,26 +22,6 @@ public struct StoredExtraction: Sendable, Equatable {
     public var detail: String?
     public var count: Int
 
-    static func createTables(_ db: Database) throws {
-        try db.execute(sql: """
-            ALTER TABLE documents ADD COLUMN extracted INTEGER NOT NULL DEFAULT 0;
-            CREATE TABLE extractions (
-                document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                position INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                value TEXT NOT NULL,
-                page INTEGER,
-                start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-                number REAL, currency TEXT, detail TEXT,
-                count INTEGER NOT NULL DEFAULT 1,
-                PRIMARY KEY (document_id, kind, position)
-            );
-            CREATE INDEX extractions_by_number ON extractions (kind, number);
-            CREATE INDEX extractions_by_value ON extractions (kind, value);
-            """)
-    }
-
     /// The most text kept for one extraction (a definition's sentence can be long).
     static let maxText = 2_000
 

@@ -24,20 +24,6 @@ public struct StoredSummary: Sendable, Equatable {
     public var sentences: [Sentence]
     public var sections: [Section]
 
-    static func createTables(_ db: Database) throws {
-        try db.execute(sql: """
-            ALTER TABLE documents ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
-            CREATE TABLE summaries (
-                document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                section INTEGER NOT NULL,
-                heading_start INTEGER, heading_end INTEGER,
-                position INTEGER NOT NULL,
-                start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-                PRIMARY KEY (document_id, section, position)
-            );
-            """)
-    }
-
     /// Writes document `id`'s summaries (replacing any) and marks it
     /// summarised. Each range is the unit's without the white space at its
     /// ends, so that it slices the text to exactly the sentence served.
