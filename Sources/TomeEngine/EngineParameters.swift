@@ -1,7 +1,8 @@
 /// Every tunable of the engine, in one place, each default with its reason
-/// (nanoGPT's `GPTConfig` is the model). Pipelines may override them; a
-/// stored index keeps the parameters it was built with, and is always asked
-/// with those.
+/// (nanoGPT's `GPTConfig` is the model). A stored index keeps the
+/// parameters it was built with, and is always asked with those. (What a
+/// pipeline sets — summary lengths, the experts — is in `SummaryParameters`
+/// and `ExtractionParameters`.)
 ///
 /// The figures behind the defaults are in Benchmarks/README.md; they were
 /// tuned on the tuning questions (Benchmarks/questions/tune.jsonl) and
@@ -96,8 +97,7 @@ public struct EngineParameters: Sendable, Equatable, Codable {
 
     // MARK: Sinkhorn (multi-probe balancing)
 
-    /// Sinkhorn-Knopp iterations and tolerance.
-    public var sinkhornIterations = 20
+    /// Sinkhorn-Knopp's tolerance (the summarizer sets its iterations: `SummaryParameters`).
     public var sinkhornEpsilon = 1e-6
 
     public init() {}

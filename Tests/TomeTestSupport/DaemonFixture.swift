@@ -124,6 +124,16 @@ public final class DaemonFixture {
 
     public var log: String { String(decoding: scratch.read("tomed.log"), as: UTF8.self) }
 
+    /// Waits for the daemon's extraction child and returns its pid.
+    public func waitForChild(timeout: Double = 30) throws -> Int32 {
+        var child: Int32 = 0
+        try waitUntil(timeout: timeout, "the parser child") {
+            child = children(containing: "extract").first ?? 0
+            return child != 0
+        }
+        return child
+    }
+
     /// Child processes of the daemon whose command line contains `marker`.
     public func children(containing marker: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

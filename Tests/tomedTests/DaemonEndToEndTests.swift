@@ -161,11 +161,7 @@ import TomeTestSupport
         let daemon = DaemonFixture(jobs: "workers = 1\nretries = 0")
         try daemon.start()
         daemon.scratch.write("spool/big.pdf", Self.slowPDF(in: daemon.scratch))
-        var child: Int32 = 0
-        try waitUntil(timeout: 30, "the parser child") {
-            child = daemon.children(containing: "extract").first ?? 0
-            return child != 0
-        }
+        let child = try daemon.waitForChild()
         kill(child, SIGSEGV)
         let documents = try daemon.waitForSettled(count: 1)
         let error = try #require(documents.first?["error"] as? [String: Any], "\(documents) \(daemon.log)")

@@ -121,11 +121,7 @@ import TomeTestSupport
         let daemon = DaemonFixture(jobs: "workers = 1")
         try daemon.start()
         daemon.scratch.write("spool/big.pdf", DaemonEndToEndTests.slowPDF(in: daemon.scratch))
-        var child: Int32 = 0
-        try waitUntil(timeout: 30, "the parser child") {
-            child = daemon.children(containing: "extract").first ?? 0
-            return child != 0
-        }
+        let child = try daemon.waitForChild()
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child)/fd")) ?? []
         let targets = descriptors.compactMap(Int.init).filter { $0 > 2 }.map { fd in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/fd/\(fd)")) ?? "?"

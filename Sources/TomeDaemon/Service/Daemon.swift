@@ -136,8 +136,10 @@ public struct Daemon: Sendable {
 
         // A graceful stop reaches the services one at a time, last first: the
         // watcher (no new files), the workers (a running child is killed and
-        // its job re-queued), the reloader, the heartbeat (STOPPING=1; event
-        // streams end, so they cannot hold the API up), then the API.
+        // its job re-queued), the answerer and the memory's rebuilder (their
+        // work resumes at the next start), the storage monitor, the reloader,
+        // the heartbeat (STOPPING=1; event streams end, so they cannot hold
+        // the API up), then the API.
         var configuration = ServiceGroupConfiguration(
             services: [app, heartbeat, reloader, storage, rebuilder, answerer, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -397,15 +397,20 @@ final class CorpusMemory: @unchecked Sendable {  // the header and counters are 
 
     /// Moments the tests choose with `TOME_TEST_MEMORY`: a real SIGKILL of
     /// the daemon in the middle of a step, or a slow rebuild to watch.
+    /// Compiled into debug builds (the ones the tests run) only.
+    #if DEBUG
     private static let testHook = ProcessInfo.processInfo.environment["TOME_TEST_MEMORY"] ?? ""
+    #endif
 
     private static func testPoint(_ name: String) {
+        #if DEBUG
         guard testHook == name else { return }
         if name == "slow-rebuild" {
             Thread.sleep(forTimeInterval: 2)
         } else {
             kill(getpid(), SIGKILL)
         }
+        #endif
     }
 
     /// The counters `counts` touch (df and cf of each slot), ascending.
@@ -460,55 +465,5 @@ final class CorpusMemory: @unchecked Sendable {  // the header and counters are 
         msync(base, Self.headerBytes, MS_SYNC)
         header = next
         slot = target
-    }
-}
-
-/// A pthread read-write lock: asks read the memory together, updates alone.
-final class ReadWriteLock: @unchecked Sendable {
-    private let handle = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
-
-    init() { pthread_rwlock_init(handle, nil) }
-
-    deinit {
-        pthread_rwlock_destroy(handle)
-        handle.deallocate()
-    }
-
-    func read<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        pthread_rwlock_rdlock(handle)
-        defer { pthread_rwlock_unlock(handle) }
-        return try body()
-    }
-
-    func write<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        pthread_rwlock_wrlock(handle)
-        defer { pthread_rwlock_unlock(handle) }
-        return try body()
-    }
-}
-
-/// Rebuilds the corpus memory at start when `CorpusMemory.recover` says it
-/// must, on the commit lane while the API answers (asks and Engram lookups
-/// get 503 `rebuilding`; commits wait behind it). A graceful stop ends it
-/// between steps; the next start resumes it.
-struct MemoryRebuilder: Service {
-    let memory: CorpusMemory
-    let store: Store
-    let lane: ComputeLane
-    let needed: Bool
-    let logger: Logger
-
-    func run() async throws {
-        if needed {
-            let stop = CancelFlag()
-            let (memory, store, logger) = (self.memory, self.store, self.logger)
-            try await withGracefulShutdownHandler {
-                _ = try await lane.run { try memory.rebuild(from: store, logger: logger, shouldStop: { stop.isSet }) }
-            } onGracefulShutdown: {
-                stop.set()
-            }
-        }
-        // A service that returns would stop the daemon: this one waits for the stop like the others.
-        try? await gracefulShutdown()
     }
 }

@@ -84,7 +84,7 @@ struct ExtractionRunner: Sendable {
         let deadline = monotonicNow() + timeoutSeconds
         var timedOut = false
         var wasCancelled = false
-        // 4 GiB of JSON is far beyond any document within max_bytes: a bound against a runaway child.
+        // Eight times max_bytes (2 GiB at the default) is far beyond any record of a document within it: a bound against a runaway child.
         let stdoutLimit = max(64 << 20, maxBytes * 8)
 
         while child.hasOpenPipes {

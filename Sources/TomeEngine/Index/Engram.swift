@@ -328,19 +328,3 @@ public enum Salience {
         log(1 + (documents + 1) / (df + 0.5)) + log(1 + (total + 1) / (cf + 1))
     }
 }
-
-/// A sparse ±1 pattern over `dim` dimensions for each table slot: the
-/// embedding of an n-gram without any stored table. Positions and signs come
-/// from a hash of (order, slot), so equal n-grams always agree and different
-/// ones collide on a dimension with probability ~nonZeros/dim.
-public struct SparsePattern {
-    public static func positions(order: Int, slot: Int, dim: Int, nonZeros: Int, into body: (Int, Float) -> Void) {
-        var h = UInt64(truncatingIfNeeded: slot) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(order) &* 0xD6E8_FEB8_6659_FD93
-        for _ in 0..<nonZeros {
-            h ^= h >> 29
-            h = h &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 32
-            body(Int(h % UInt64(dim)), (h >> 40) & 1 == 0 ? 1 : -1)
-        }
-    }
-}

@@ -4,9 +4,11 @@ import Foundation
 ///
 /// Scores over n candidate units use a log-length temperature,
 ///
-///     z_i = β(n) · cos(q, k_i),   β(n) = s · ln n,
+///     z_i = β(n) · s_i,   β(n) = s · ln n,
 ///
-/// so attention does not flatten as documents grow, and the softmax is a
+/// where s_i is the unit's score (`Attention`: the question's
+/// salience-weighted coverage of the unit and its context, times its
+/// prior), so attention does not flatten as documents grow, and the softmax is a
 /// streaming log-sum-exp in Float64: a running maximum m and sum S,
 ///
 ///     add z:  if z > m { S = S · e^(m - z) + 1; m = z } else { S += e^(z - m) }

@@ -1,0 +1,227 @@
+import Foundation
+
+/// The state of one ask: question terms and weights per document, and the
+/// candidates attention has scored so far. It scores units by
+/// score(u) = cov(u) · prior(u) (the formula and its parts are in `Asker`'s
+/// doc comment), bounds each block's best score for the indexer, reorders
+/// the plausible candidates, and picks the answers.
+struct Attention {
+    struct Candidate {
+        var score: Double
+        /// The heading whose credit gave the score, when it beat the unit's own.
+        var heading: Int?
+        /// The unit of the sentence that scored it (a sentence cut at block
+        /// length is one candidate, scored by its best piece).
+        var unit: Int
+    }
+
+    let question: Question
+    let indexes: [DocumentIndex]
+    /// Per document: each question term's weight w_t = salience^p, and their sum.
+    let weights: [[Double]]
+    let totals: [Double]
+    /// term key → position in the question.
+    let table: [UInt64: Int]
+    /// (document, first unit of the sentence) → candidate: one per sentence.
+    private(set) var candidates: [Int: Candidate] = [:]
+    private var attendedUnits = Set<Int>()
+    var attended: Int { attendedUnits.count }
+    private var tokenizer = Tokenizer()
+    private var tokens: [Token] = []
+    /// Scratch: per question term, the level it counts at in the unit being scored.
+    private var levels: [Double]
+    private var matchCache: [Int: [Int32]] = [:]
+
+    init(question: Question, documents: [DocumentIndex]) {
+        self.question = question
+        indexes = documents
+        weights = documents.map { index in
+            zip(question.salience, question.keys).map { pow($0, index.parameters.salienceExponent) * ($1 ? index.parameters.keyTermWeight : 1) }
+        }
+        totals = weights.map { $0.reduce(0, +) }
+        var table: [UInt64: Int] = [:]
+        for (i, t) in question.terms.enumerated() { table[t] = i }
+        self.table = table
+        levels = [Double](repeating: 0, count: question.terms.count)
+    }
+
+    static func key(_ d: Int, _ u: Int) -> Int { d << 32 | u }
+
+    /// Every block's bound, per document.
+    func bounds() -> [[Double]] {
+        indexes.enumerated().map { d, index in
+            var scores = [Double](repeating: 0, count: index.blockCount)
+            guard totals[d] > 0 else { return scores }
+            scores.withUnsafeMutableBufferPointer { out in
+                for (i, term) in question.terms.enumerated() where weights[d][i] > 0 {
+                    index.signatures.accumulate(term: term, weight: weights[d][i], into: out)
+                }
+            }
+            for b in scores.indices { scores[b] = scores[b] / totals[d] * index.blockFactors[b] }
+            return scores
+        }
+    }
+
+    /// Scores every unit of the given blocks (and the prose a matching heading
+    /// credits, when its block is not read), each unit once.
+    mutating func read<D: AskableDocument>(_ blocks: [[Int]], of documents: [D]) throws {
+        for d in documents.indices where !blocks[d].isEmpty {
+            try documents[d].withText { bytes in
+                var credited: [Int] = [], none: [Int] = []
+                for b in blocks[d] {
+                    for u in indexes[d].units(ofBlock: b) { attend(d, u, bytes: bytes, credited: &credited) }
+                }
+                // The credited prose outside the blocks read: its own score too, so it ranks as in dense mode.
+                for p in credited { attend(d, p, bytes: bytes, credited: &none) }
+            }
+        }
+    }
+
+    private mutating func attend(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, credited: inout [Int]) {
+        guard attendedUnits.insert(Self.key(d, u)).inserted else { return }
+        let index = indexes[d]
+        let cov = coverage(d, u, bytes: bytes)
+        guard cov > 0 else { return }
+        offer(d, u, score: cov * index.prior(u), heading: nil)
+        if index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
+            offer(d, p, score: index.parameters.headingCredit * cov * index.prior(p), heading: u)
+            credited.append(p)
+        }
+    }
+
+    /// The factor that reorders unit u: its sentence's phrases
+    /// (`PhraseMatch.factor`), times the question's lift when the sentence
+    /// holds the kind of value the question asks for.
+    func reorderFactor(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, names: DocumentNames?) -> Double {
+        guard question.lifts || !question.pairs.isEmpty else { return 1 }
+        let index = indexes[d]
+        var tokenizer = Tokenizer()
+        var tokens: [Token] = []
+        let sentence = index.sentence(of: u)
+        tokenizer.tokenize(bytes, range: Int(index.unitStarts[sentence.lowerBound])..<Int(index.unitEnds[sentence.upperBound]), into: &tokens)
+        var factor = PhraseMatch.factor(question.pairs, tokens: tokens, bytes: bytes)
+        if question.lifts, let kind = question.answerKind, AnswerExpert.holds(kind, tokens: tokens, unitKind: index.unitKinds[u], bytes: bytes, names: names) {
+            factor *= question.lift
+        }
+        return factor
+    }
+
+    /// Keeps, for each sentence, the best of its units' own scores and the
+    /// credits they get; on a tie a unit's own score, then the earliest
+    /// heading's, then the earliest unit (so the order units are read in
+    /// does not matter).
+    private mutating func offer(_ d: Int, _ u: Int, score: Double, heading: Int?) {
+        guard score > 0 else { return }
+        let key = Self.key(d, indexes[d].sentence(of: u).lowerBound)
+        if let c = candidates[key] {
+            if c.score > score { return }
+            if c.score == score && (c.heading ?? -1, c.unit) <= (heading ?? -1, u) { return }
+        }
+        candidates[key] = Candidate(score: score, heading: heading, unit: u)
+    }
+
+    /// cov(u): for each question term, its weight times the highest level at
+    /// which a unit of u's context (`DocumentIndex.context`) holds it, summed
+    /// in question order (as the indexer's bound is), over their total.
+    private mutating func coverage(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        let index = indexes[d]
+        guard totals[d] > 0 else { return 0 }
+        var any = false
+        for (v, level) in index.context(of: u) {
+            for i in matches(d, v, bytes: bytes) {
+                levels[Int(i)] = max(levels[Int(i)], level)
+                any = true
+            }
+        }
+        guard any else { return 0 }
+        var sum = 0.0
+        for i in levels.indices where levels[i] > 0 {
+            sum += levels[i] * weights[d][i]
+            levels[i] = 0
+        }
+        return sum / totals[d]
+    }
+
+    /// The positions of the question's terms that unit u holds, ascending (each unit tokenized once).
+    private mutating func matches(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        let key = Self.key(d, u)
+        if let known = matchCache[key] { return known }
+        let index = indexes[d]
+        tokens.removeAll(keepingCapacity: true)
+        tokenizer.tokenize(bytes, range: Int(index.unitStarts[u])..<Int(index.unitEnds[u]), into: &tokens)
+        var found: [Int32] = []
+        for token in tokens where token.isContent {
+            if let i = table[TermKey.term(token, in: bytes)] { found.append(Int32(i)) }
+        }
+        found.sortAndRemoveDuplicates()
+        matchCache[key] = found
+        return found
+    }
+
+    /// The least score an unread unit needs to become an answer: the k-th
+    /// best so far (0 while there are fewer), and within `reach` of the best.
+    func threshold(_ k: Int, reach: Double) -> Double {
+        var heap = BoundedHeap(capacity: k)
+        var best = 0.0
+        for (key, c) in candidates {
+            heap.offer(score: c.score, id: key)
+            best = max(best, c.score)
+        }
+        return max(heap.floor?.score ?? 0, best - reach)
+    }
+
+    /// The best k candidates within `reach` of the best, best first (ties:
+    /// document, then unit, in order). When they are reordered, the best
+    /// `depth` within reach are reordered by score · `reorderFactor` first.
+    func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
+        var softmax = StreamingSoftmax()
+        var heap = BoundedHeap(capacity: depth)
+        // In key order: the softmax sums them, and a sum's last bits depend on its order.
+        for (key, c) in candidates.sorted(by: { $0.key < $1.key }) {
+            softmax.add(beta * c.score)
+            heap.offer(score: c.score, id: key)
+        }
+        let best = heap.sortedDescending().first?.score ?? 0
+        var pool = heap.sortedDescending().filter { $0.score >= best - reach }.map { (score: $0.score, id: $0.id, raw: $0.score) }
+        if depth > k {
+            let lifted = try pool.map { item in
+                let d = item.id >> 32, u = candidates[item.id]?.unit ?? item.id & 0xFFFF_FFFF
+                return (score: item.score * (try documents[d].withText { reorderFactor(d, u, bytes: $0, names: documents[d].names) }), id: item.id, raw: item.raw)
+            }
+            // Stable: equal lifted scores keep attention's order.
+            pool = lifted.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        }
+        return try pool.prefix(k).map { item in
+            let d = item.id >> 32, u = candidates[item.id]?.unit ?? item.id & 0xFFFF_FFFF
+            let index = indexes[d]
+            let heading = candidates[item.id]?.heading
+            return try documents[d].withText { bytes in
+                let sentence = index.sentence(of: u)
+                let (first, last) = Self.passage(of: sentence, heading: heading, index: index)
+                let start = Int(index.unitStarts[sentence.lowerBound]), end = Int(index.unitEnds[sentence.upperBound])
+                let from = Int(index.unitStarts[first]), to = Int(index.unitEnds[last])
+                return Answer(document: d, text: Asker.text(bytes, start, end), context: Asker.text(bytes, from, to),
+                              score: softmax.probability(beta * item.raw), similarity: item.score,
+                              start: start, end: end, contextStart: from, contextEnd: to)
+            }
+        }
+    }
+
+    /// The units of an answer's passage around its sentence's units: back
+    /// towards its section's heading at most `passageBefore` bytes, forward
+    /// at most `passageAfter` bytes and not past the next heading (a credited
+    /// answer starts at its heading), cut at sentence bounds: a sentence that
+    /// does not fit whole is left out, never cut.
+    static func passage(of sentence: ClosedRange<Int>, heading: Int?, index: DocumentIndex) -> (Int, Int) {
+        let before = Int32(index.parameters.passageBefore), after = Int32(index.parameters.passageAfter)
+        let start = index.unitStarts[sentence.lowerBound], end = index.unitEnds[sentence.upperBound]
+        var first = sentence.lowerBound
+        while first > 0, index.kind(first) != .heading, start - index.unitStarts[first - 1] <= before { first -= 1 }
+        while first < sentence.lowerBound, case let whole = index.sentence(of: first), whole.lowerBound < first { first = whole.upperBound + 1 }
+        if let heading, heading < first { first = heading }
+        var last = sentence.upperBound
+        while last + 1 < index.unitCount, index.kind(last + 1) != .heading, index.unitEnds[last + 1] - end <= after { last += 1 }
+        while last > sentence.upperBound, case let whole = index.sentence(of: last), whole.upperBound > last { last = whole.lowerBound - 1 }
+        return (first, last)
+    }
+}
