@@ -5,13 +5,16 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-# Build: C libraries Tome links (SQLite comes with the store), pkg-config to find them.
-BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev
+# Build: C libraries Tome links (SQLite comes with the store), pkg-config to find them;
+# Tesseract and Leptonica read scans, with the English model and the orientation detector.
+BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev \
+	libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
 # Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
 # some, systemd-analyze verifies the units, runuser runs a client as another user,
 # python3 runs the chaos and PDF-mutation scripts, bzip2-doc is a real manual
-# (38 pages: headings, contents, page numbers) the summaries are tested on, curl sends a form upload as users do by mistake.
-TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc curl
+# (38 pages: headings, contents, page numbers) the summaries are tested on, curl sends a form upload as users do by mistake,
+# tesseract-ocr-deu reads the German scan of the OCR tests.
+TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc curl tesseract-ocr-deu
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \

@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OCR: Tesseract's C API and Leptonica (Debian: libtesseract-dev, libleptonica-dev).
+        .systemLibrary(name: "CTesseract", pkgConfig: "tesseract", providers: [.apt(["libtesseract-dev", "libleptonica-dev"])]),
         // Only the tests write PDFs (cairo is already a dependency of poppler-glib).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo-pdf", providers: [.apt(["libcairo2-dev"])]),
 
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "CTomeSystem"),
 
         // file -> ExtractedDocument. Knows nothing of the engine or the store.
-        .target(name: "TomeExtract", dependencies: ["CPoppler", "CLibXML2", "CZlib"]),
+        .target(name: "TomeExtract", dependencies: ["CPoppler", "CLibXML2", "CZlib", "CTesseract"]),
 
         // Pure computation: tokens, Engram, indexer, attention, ask. No I/O, no other Tome module.
         .target(name: "TomeEngine"),
@@ -100,8 +102,8 @@ let package = Package(
         // with -sanitize=fuzzer -DFUZZING); an ordinary build replays the files it is given.
         .executableTarget(name: "tome-fuzz", dependencies: ["TomeExtract", "TomeEngine"], path: "Tests/Fuzz/Harness"),
 
-        // Fixtures shared by the test targets: cairo-written PDFs, scratch folders, child processes.
-        .target(name: "TomeTestSupport", dependencies: ["CCairo"], path: "Tests/TomeTestSupport"),
+        // Fixtures shared by the test targets: cairo-written PDFs and scans (Leptonica for TIFF and JPEG), scratch folders, child processes.
+        .target(name: "TomeTestSupport", dependencies: ["CCairo", "CTesseract"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),

@@ -76,6 +76,8 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public var attempts: Int
     public var progress: DocumentProgress?
     public var metadata: DocumentMetadataInfo?
+    /// The pages read by OCR (absent when every page was read from its text layer).
+    public var ocr: [OCRPage]?
     public var createdAt: String
     public var updatedAt: String
     public var finishedAt: String?
@@ -83,8 +85,9 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     public init(
         id: Int64, name: String, status: DocumentStatus, pipeline: String, type: String?, pages: Int?, tokens: Int?,
         bytes: Int64, sha256: String, error: DocumentError?, attempts: Int, progress: DocumentProgress?,
-        metadata: DocumentMetadataInfo?, createdAt: String, updatedAt: String, finishedAt: String?
+        metadata: DocumentMetadataInfo?, createdAt: String, updatedAt: String, finishedAt: String?, ocr: [OCRPage]? = nil
     ) {
+        self.ocr = ocr
         self.id = id
         self.name = name
         self.status = status
@@ -104,7 +107,7 @@ public struct DocumentInfo: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, status, pipeline, type, pages, tokens, bytes, sha256, error, attempts, progress, metadata
+        case id, name, status, pipeline, type, pages, tokens, bytes, sha256, error, attempts, progress, metadata, ocr
         case createdAt = "created_at", updatedAt = "updated_at", finishedAt = "finished_at"
     }
 }
@@ -157,5 +160,27 @@ public struct Accepted: Codable, Sendable, Equatable {
     public init(id: Int64, status: DocumentStatus) {
         self.id = id
         self.status = status
+    }
+}
+
+/// A page read by OCR: how sure the engine was, whether the page is flagged
+/// as not to be trusted (low confidence, or no word found), and the quarter
+/// turns that stood it upright.
+public struct OCRPage: Codable, Sendable, Equatable {
+    public var page: Int
+    /// Mean word confidence, 0–100.
+    public var confidence: Int
+    public var flagged: Bool
+    /// Clockwise quarter turns (0–3).
+    public var rotation: Int
+    /// Words found.
+    public var words: Int
+
+    public init(page: Int, confidence: Int, flagged: Bool, rotation: Int, words: Int) {
+        self.page = page
+        self.confidence = confidence
+        self.flagged = flagged
+        self.rotation = rotation
+        self.words = words
     }
 }

@@ -135,6 +135,8 @@ public struct Stage: WireWord {
 
     /// Reading the file: pages done of pages in all, for a PDF.
     public static let extracting = Stage(rawValue: "extracting")
+    /// Reading pages by OCR: pages read of pages to read.
+    public static let ocr = Stage(rawValue: "ocr")
     /// The engine's analysis: index, summaries, extractions.
     public static let analysing = Stage(rawValue: "analysing")
     /// Writing the result to the store.
@@ -142,7 +144,7 @@ public struct Stage: WireWord {
     /// The result waits for the state dir's file system to have room.
     public static let waitingForSpace = Stage(rawValue: "waiting for space")
 
-    public static let all: [Stage] = [.extracting, .analysing, .storing, .waitingForSpace]
+    public static let all: [Stage] = [.extracting, .ocr, .analysing, .storing, .waitingForSpace]
 }
 
 /// How `ask` reads a document: `sparse` (the indexer selects the blocks that

@@ -11,13 +11,20 @@ enum ContentSniffer {
         case html
         case text
         case markdown
+        /// PNG, JPEG or TIFF: read by OCR.
+        case image
     }
+
+    /// Magic numbers of the images Tome reads by OCR.
+    private static let images: [[UInt8]] = [
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],  // PNG
+        [0xFF, 0xD8, 0xFF],                                // JPEG
+        [0x49, 0x49, 0x2A, 0x00], [0x4D, 0x4D, 0x00, 0x2A],  // TIFF, little- and big-endian
+    ]
 
     /// Magic numbers of common formats Tome does not read, with a name for the error message.
     private static let knownBinary: [(magic: [UInt8], offset: Int, name: String)] = [
-        ([0x89, 0x50, 0x4E, 0x47], 0, "a PNG image"),
-        ([0xFF, 0xD8, 0xFF], 0, "a JPEG image"),
-        (Array("GIF8".utf8), 0, "a GIF image"),
+        (Array("GIF8".utf8), 0, "a GIF image (Tome reads PNG, JPEG and TIFF images)"),
         ([0x50, 0x4B, 0x03, 0x04], 0, "a ZIP archive (or an Office/EPUB document)"),
         ([0xD0, 0xCF, 0x11, 0xE0], 0, "an old Microsoft Office document"),
         ([0x7F, 0x45, 0x4C, 0x46], 0, "an ELF executable"),
@@ -34,6 +41,7 @@ enum ContentSniffer {
         if Gzip.isGzip(bytes) { return .gzip }
         // PDF readers accept a header anywhere in the first 1024 bytes.
         if find(Array("%PDF-".utf8), in: bytes, within: 1024) { return .pdf }
+        if images.contains(where: { hasPrefix($0, bytes, at: 0) }) { return .image }
         for entry in knownBinary where hasPrefix(entry.magic, bytes, at: entry.offset) {
             throw ExtractionError(.unsupportedType, "the file is \(entry.name), which Tome does not read")
         }

@@ -15,13 +15,18 @@ public struct ExtractedDocument: Sendable, Equatable, Codable {
     public var pages: [PageSpan]
     public var metadata: DocumentMetadata
     public var outline: [OutlineEntry]
+    /// How the pages read by OCR were read, in page order; nil when every
+    /// page had a usable text layer (or the format has no pages to scan).
+    public var ocr: [PageReading]?
 
-    public init(type: DocumentType, text: String, pages: [PageSpan], metadata: DocumentMetadata, outline: [OutlineEntry]) {
+    public init(type: DocumentType, text: String, pages: [PageSpan], metadata: DocumentMetadata, outline: [OutlineEntry],
+                ocr: [PageReading]? = nil) {
         self.type = type
         self.text = text
         self.pages = pages
         self.metadata = metadata
         self.outline = outline
+        self.ocr = ocr
     }
 
     /// The separator between two pages in `text`.
@@ -113,17 +118,19 @@ public struct DocumentMetadata: Sendable, Equatable, Codable {
 
 /// The kind of content Tome found in a file: a closed set that may grow.
 public struct DocumentType: Sendable, Hashable, Codable, CustomStringConvertible {
-    private enum Kind: String, Sendable { case pdf, html, text, markdown }
+    private enum Kind: String, Sendable { case pdf, html, text, markdown, image }
     private let kind: Kind
 
     public static let pdf = DocumentType(kind: .pdf)
     public static let html = DocumentType(kind: .html)
     public static let text = DocumentType(kind: .text)
     public static let markdown = DocumentType(kind: .markdown)
+    /// A PNG, JPEG or TIFF image (a multi-page TIFF is one page per image), read by OCR.
+    public static let image = DocumentType(kind: .image)
 
     private init(kind: Kind) { self.kind = kind }
 
-    /// The stable name used in JSON and the database: `pdf`, `html`, `text`, `markdown`.
+    /// The stable name used in JSON and the database: `pdf`, `html`, `text`, `markdown`, `image`.
     public var name: String { kind.rawValue }
     public var description: String { kind.rawValue }
 

@@ -19,6 +19,8 @@ public struct ExtractionError: Error, Sendable, Equatable, Codable, CustomString
         public static let tooLarge = Code(rawValue: "too_large")
         /// The file could not be read at all (missing, no permission).
         public static let unreadable = Code(rawValue: "unreadable")
+        /// A page took longer to read than its limit (OCR: `ocr_page_timeout_s`).
+        public static let timeout = Code(rawValue: "timeout")
     }
 
     public var code: Code

@@ -12,6 +12,11 @@ public struct ExtractionOptions: Sendable {
     /// Called with (pages done, pages in all) as PDF pages are read, from
     /// any worker. The default is none.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Called with (pages read, pages to read) as pages are read by OCR. The default is none.
+    public var ocrProgress: (@Sendable (Int, Int) -> Void)?
+    /// When and how pages are read by OCR. The default reads pages without
+    /// a usable text layer, and images, in English at 300 dpi.
+    public var ocr = OCRSettings()
     /// When set, a file is read only if it lies below this folder with no
     /// symbolic link on the way (`BeneathPath`). The daemon sets it to the
     /// spool. The default is none.
@@ -52,15 +57,23 @@ public struct Extractor: Sendable {
             if kind == .gzip { throw ExtractionError(.unsupportedType, "gzip inside gzip is not unpacked") }
         }
         // A stray NUL (a bad copy, a broken tool) is not text, and libxml2 stops reading at one.
-        if kind != .pdf, !ContentSniffer.isUTF16(bytes), bytes.contains(0) { bytes.removeAll { $0 == 0 } }
+        if kind != .pdf, kind != .image, !ContentSniffer.isUTF16(bytes), bytes.contains(0) { bytes.removeAll { $0 == 0 } }
         let document: ExtractedDocument
         switch kind {
-        case .pdf: document = try await PDFExtractor(bytes: bytes, workers: options.workers, progress: options.progress).extract()
+        case .pdf:
+            document = try await PDFExtractor(bytes: bytes, workers: options.workers, progress: options.progress, ocr: options.ocr,
+                                              ocrProgress: options.ocrProgress).extract()
+        case .image:
+            guard options.ocr.mode != .never else {
+                throw ExtractionError(.unsupportedType, "the file is an image, and this pipeline reads none (ocr = \"never\")")
+            }
+            document = try await ImageExtractor(bytes: bytes, ocr: options.ocr, workers: options.workers, progress: options.ocrProgress).extract()
         case .html: document = try HTMLExtractor.extract(bytes)
         case .markdown: document = PlainTextExtractor.extract(bytes, markdown: true)
         case .text, .gzip: document = PlainTextExtractor.extract(bytes, markdown: false)
         }
-        if document.type != .pdf, !document.text.utf8.contains(where: { $0 > 0x20 }) {
+        // An image with no text is a document still (its pages flagged); so is a scan OCR found nothing on.
+        if document.type != .pdf, document.type != .image, !document.text.utf8.contains(where: { $0 > 0x20 }) {
             throw ExtractionError(.empty, "the \(document.type) file has no text")
         }
         return document

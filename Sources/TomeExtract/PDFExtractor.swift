@@ -3,7 +3,8 @@ import Glibc
 import Synchronization
 
 /// PDF through poppler-glib: page text in reading order, metadata, and the
-/// outline from the bookmarks.
+/// outline from the bookmarks; pages without a usable text layer rendered
+/// and read by OCR (`OCRPass`), so a scanned or mixed PDF reads page by page.
 ///
 /// Pages are read in parallel: Swift will not let one poppler document cross
 /// tasks, so each worker opens its own document from the same bytes and takes
@@ -13,6 +14,9 @@ struct PDFExtractor {
     var bytes: [UInt8]
     var workers: Int
     var progress: (@Sendable (Int, Int) -> Void)?
+    /// Which pages are read by OCR (`OCRRule` for `auto`), and how.
+    var ocr = OCRSettings(mode: .never)
+    var ocrProgress: (@Sendable (Int, Int) -> Void)?
 
     /// Pages per chunk taken from the cursor: small enough to balance the
     /// workers on uneven pages, large enough that the cursor costs nothing.
@@ -49,10 +53,24 @@ struct PDFExtractor {
             return texts
         }
 
+        // Pages without a usable text layer are read by OCR (every page with `always`), page-parallel.
+        let scanned: [Int] = switch ocr.mode {
+        case .never: []
+        case .always: Array(0..<pageCount)
+        case .auto: (0..<pageCount).filter { index in OCRRule.needsOCR(text: pageTexts[index]) { document.imageCoverage(index) } }
+        }
+        let dpi = ocr.dpi
+        let recognised = try await OCRPass(settings: ocr, workers: workers, progress: ocrProgress)
+            .read(scanned, source: { () throws(ExtractionError) in try PopplerDocument(bytes: bytes) }, image: { $0.render($1, dpi: dpi) })
+        var texts = pageTexts
+        for (index, page) in recognised { texts[index] = page.text }
+
         var builder = PagedTextBuilder()
-        for text in pageTexts { builder.appendPage(text) }
-        guard builder.hasText else {
-            throw ExtractionError(.empty, "the PDF has \(pageCount) page(s) but no text layer (a scan needs OCR, which Tome does not do)")
+        for text in texts { builder.appendPage(text) }
+        guard builder.hasText || !scanned.isEmpty else {
+            throw ExtractionError(.empty, ocr.mode == .never
+                ? "the PDF has \(pageCount) page(s) but no text layer, and this pipeline reads none by OCR (ocr = \"never\")"
+                : "the PDF has \(pageCount) page(s) but no text layer and no image to read")
         }
         let outline = bookmarks.map { mark in
             OutlineEntry(title: mark.title, level: mark.level, page: mark.page,
@@ -60,7 +78,12 @@ struct PDFExtractor {
         }
         var meta = metadata
         meta.pageCount = pageCount
-        return ExtractedDocument(type: .pdf, text: builder.text, pages: builder.pages, metadata: meta, outline: outline)
+        let readings = scanned.map { index in
+            PageReading(page: index + 1, recognised: recognised[index] ?? .unreadable, offset: builder.pages[index].start,
+                        lowConfidence: ocr.lowConfidence)
+        }
+        return ExtractedDocument(type: .pdf, text: builder.text, pages: builder.pages, metadata: meta, outline: outline,
+                                 ocr: readings.isEmpty ? nil : readings)
     }
 }
 
@@ -84,6 +107,9 @@ final class PageCursor: Sendable {
         guard start < pageCount else { return nil }
         return start..<min(start + chunk, pageCount)
     }
+
+    /// No more pages are handed out (a worker failed: the others stop).
+    func stop() { next.store(pageCount, ordering: .relaxed) }
 
     /// A worker finished `count` pages.
     func finished(_ count: Int) {
@@ -165,6 +191,53 @@ final class PopplerDocument {
             CharacterBox(x1: $0.x1, y1: $0.y1, x2: $0.x2, y2: $0.y2)
         }
         return ColumnSpacer.respace(text, boxes: rects)
+    }
+
+    /// The share of page `index`'s area that its images cover (0–1; overlapping images count once each, so the sum is capped at 1).
+    func imageCoverage(_ index: Int) -> Double {
+        guard let page = poppler_document_get_page(handle, Int32(index)) else { return 0 }
+        defer { g_object_unref(UnsafeMutableRawPointer(page)) }
+        var width = 0.0, height = 0.0
+        poppler_page_get_size(page, &width, &height)
+        guard width > 0, height > 0 else { return 0 }
+        let list = poppler_page_get_image_mapping(page)
+        defer { poppler_page_free_image_mapping(list) }
+        var covered = 0.0
+        var node = list
+        while let item = node {
+            if let mapping = item.pointee.data?.assumingMemoryBound(to: PopplerImageMapping.self) {
+                let area = mapping.pointee.area
+                covered += abs(area.x2 - area.x1) * abs(area.y2 - area.y1)
+            }
+            node = item.pointee.next
+        }
+        return min(1, covered / (width * height))
+    }
+
+    /// Page `index` rendered in grey at `dpi` (lowered so the image stays
+    /// under `maxPixels`), over white; nil for a page poppler cannot load.
+    func render(_ index: Int, dpi requested: Int, maxPixels: Int = 100_000_000) -> GreyImage? {
+        guard let page = poppler_document_get_page(handle, Int32(index)) else { return nil }
+        defer { g_object_unref(UnsafeMutableRawPointer(page)) }
+        var width = 0.0, height = 0.0
+        poppler_page_get_size(page, &width, &height)
+        guard width > 0, height > 0, width.isFinite, height.isFinite else { return nil }
+        var dpi = Double(requested)
+        let area = width * height / (72 * 72)  // square inches
+        if area * dpi * dpi > Double(maxPixels) { dpi = (Double(maxPixels) / area).squareRoot().rounded(.down) }
+        let (w, h) = (Int((width * dpi / 72).rounded(.up)), Int((height * dpi / 72).rounded(.up)))
+        guard w > 0, h > 0, let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h)) else { return nil }
+        defer { cairo_surface_destroy(surface) }
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let cr = cairo_create(surface) else { return nil }
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_scale(cr, dpi / 72, dpi / 72)
+        poppler_page_render_for_printing(page, cr)
+        cairo_destroy(cr)
+        cairo_surface_flush(surface)
+        guard let data = cairo_image_surface_get_data(surface) else { return nil }
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        return GreyImage(argb32: UnsafeRawBufferPointer(start: data, count: stride * h), width: w, height: h, stride: stride, dpi: Int(dpi))
     }
 
     /// The bookmark tree, depth first, each entry resolved to its page.

@@ -198,6 +198,24 @@ enum Migrations {
             // the user's; NULL: kept before v9 (the folders configured at deletion decide, as before).
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN disposed_owned INTEGER")
         }
+        migrator.registerMigration("v10: how pages read by OCR were read") { db in
+            // One row per page read by OCR (a page not listed was read from its text layer): its mean
+            // confidence (0-100), whether it is flagged as not to be trusted, the quarter turns that
+            // stood it upright, the resolution read, and its words: little-endian Int32, six a word
+            // (UTF-8 start and end in the document's text, then left, top, right, bottom in pixels).
+            try db.execute(sql: """
+                CREATE TABLE page_readings (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    page INTEGER NOT NULL,
+                    confidence INTEGER NOT NULL,
+                    flagged INTEGER NOT NULL,
+                    rotation INTEGER NOT NULL,
+                    dpi INTEGER NOT NULL,
+                    words BLOB NOT NULL,
+                    PRIMARY KEY (document_id, page)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

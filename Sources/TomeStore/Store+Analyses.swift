@@ -32,7 +32,7 @@ extension Store {
         return try pool.write { db in
             let previous = try Self.engram(documentID: documentID, db: db)
             // New content: the answers to its pipeline's questions are computed again (`documentsToAnswer`).
-            for table in ["document_text", "pages", "outline", "document_analysis", "answers"] {
+            for table in ["document_text", "pages", "outline", "document_analysis", "answers", "page_readings"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
             }
             try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])
@@ -46,6 +46,13 @@ extension Store {
             try StoredSummary.write(analysis.summary, index: analysis.index, bytes: bytes, documentID: documentID, db: db)
             try StoredExtraction.write(analysis.extractions, bytes: bytes, pages: document.pages.map { ($0.number, $0.start) },
                                        documentID: documentID, db: db)
+            let reading = try db.cachedStatement(sql: """
+                INSERT INTO page_readings (document_id, page, confidence, flagged, rotation, dpi, words) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in document.ocr ?? [] {
+                let words = r.words.withUnsafeBufferPointer { Data(buffer: $0) }  // Int32, little-endian on the machines Tome runs on
+                try reading.execute(arguments: [documentID, r.page, r.confidence, r.flagged, r.rotation, r.dpi, words])
+            }
             let entry = try db.cachedStatement(sql: "INSERT INTO outline (document_id, position, title, level, page, \"offset\") VALUES (?, ?, ?, ?, ?, ?)")
             for (position, item) in document.outline.enumerated() {
                 try entry.execute(arguments: [documentID, position, item.title, item.level, item.page, item.offset])

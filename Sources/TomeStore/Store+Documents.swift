@@ -54,6 +54,38 @@ extension Store {
         }
     }
 
+    /// A page read by OCR, as listed with its document: its words counted, not their boxes.
+    public struct OCRSummary: Sendable, Equatable {
+        public var page: Int
+        public var confidence: Int
+        public var flagged: Bool
+        public var rotation: Int
+        public var words: Int
+    }
+
+    /// Document `id`'s pages read by OCR, in page order (none when every page had a text layer).
+    public func ocrSummary(documentID id: Int64) throws -> [OCRSummary] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT page, confidence, flagged, rotation, length(words) / 24 AS words FROM page_readings WHERE document_id = ? ORDER BY page
+                """, arguments: [id]).map {
+                OCRSummary(page: $0["page"], confidence: $0["confidence"], flagged: $0["flagged"], rotation: $0["rotation"], words: $0["words"])
+            }
+        }
+    }
+
+    /// Document `id`'s pages read by OCR with their words' boxes (`PageReading.words`).
+    public func pageReadings(documentID id: Int64) throws -> [PageReading] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT page, confidence, flagged, rotation, dpi, words FROM page_readings WHERE document_id = ? ORDER BY page",
+                             arguments: [id]).map { row in
+                let data: Data = row["words"]
+                return PageReading(page: row["page"], confidence: row["confidence"], flagged: row["flagged"], rotation: row["rotation"],
+                                   dpi: row["dpi"], words: data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) })
+            }
+        }
+    }
+
     public func outline(documentID id: Int64) throws -> [OutlineEntry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT title, level, page, \"offset\" FROM outline WHERE document_id = ? ORDER BY position", arguments: [id])

@@ -156,6 +156,13 @@ enum Format {
         return p.stage.rawValue
     }
 
+    /// The pages read by OCR: "2 pages read by OCR: p1 57% flagged, p2 94% (turned 90°)".
+    static func ocr(_ pages: [OCRPage]) -> String {
+        "\(pages.count) page\(pages.count == 1 ? "" : "s") read by OCR: " + pages.map { p in
+            "p\(p.page) \(p.confidence)%" + (p.flagged ? " flagged" : "") + (p.rotation != 0 ? " (turned \(p.rotation * 90)°)" : "")
+        }.joined(separator: ", ")
+    }
+
     static func bar(name: String, info: DocumentInfo, duplicate: Bool) -> String {
         let width = 24
         let fraction: Double

@@ -100,6 +100,7 @@ struct Show: AsyncParsableCommand {
                 ("sha256", d.sha256), ("attempts", String(d.attempts)),
                 ("error", d.error.map { "\($0.code): \($0.message)" }),
                 ("progress", d.progress.map(Format.progress)),
+                ("ocr", d.ocr.map(Format.ocr)),
                 ("title", d.metadata?.title), ("author", d.metadata?.author), ("subject", d.metadata?.subject),
                 ("created", d.createdAt), ("finished", d.finishedAt),
             ]

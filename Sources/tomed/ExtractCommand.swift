@@ -31,6 +31,15 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "Workers reading PDF pages in parallel (default: the number of cores).")
     var workers: Int = ExtractionOptions().workers
 
+    @Option(help: "Which pages are read by OCR: auto (pages without a usable text layer, and images), always, never.")
+    var ocr: OCRSettings.Mode = .auto
+
+    @Option(name: .customLong("ocr-language"), help: "A Tesseract language to read scans in (repeat for several; default eng).")
+    var ocrLanguages: [String] = []
+
+    @Option(help: "The resolution scanned PDF pages are rendered at for OCR.")
+    var ocrDpi: Int = OCRSettings().dpi
+
     /// The daemon's child: the request comes on stdin (`ExtractionRequest`).
     @Flag(help: .hidden)
     var child = false
@@ -39,12 +48,21 @@ struct ExtractCommand: AsyncParsableCommand {
         guard child || file != nil else { throw ValidationError("give the file to extract") }
         guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
         guard workers > 0 else { throw ValidationError("--workers must be positive") }
+        guard OCRSettings.dpiRange.contains(ocrDpi) else {
+            throw ValidationError("--ocr-dpi must be from \(OCRSettings.dpiRange.lowerBound) to \(OCRSettings.dpiRange.upperBound)")
+        }
+        let missing = OCREngine.missingLanguages(ocrLanguages)
+        guard missing.isEmpty else {
+            throw ValidationError("no OCR model for \(missing.joined(separator: ", ")) (install \(missing.map(OCREngine.debianPackage).joined(separator: ", ")))")
+        }
     }
 
     func run() async throws {
         if child { throw ExitCode(await ExtractionChild.run()) }
         guard let file else { return }
-        let extractor = Extractor(options: ExtractionOptions(maxBytes: maxBytes, workers: workers))
+        var options = ExtractionOptions(maxBytes: maxBytes, workers: workers)
+        options.ocr = OCRSettings(mode: ocr, languages: ocrLanguages.isEmpty ? ["eng"] : ocrLanguages, dpi: ocrDpi)
+        let extractor = Extractor(options: options)
         let document: ExtractedDocument
         do {
             document = try await extractor.extract(fileAt: file)
@@ -69,3 +87,5 @@ struct ExtractCommand: AsyncParsableCommand {
         return encoder
     }
 }
+
+extension OCRSettings.Mode: ExpressibleByArgument {}

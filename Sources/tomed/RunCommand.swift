@@ -88,7 +88,7 @@ struct CheckConfigCommand: ParsableCommand {
         do {
             let config = try DaemonConfig.load(path: file)
             let problems = DaemonConfig.pipelineProblems(in: config.pipelinesDir)
-            for problem in problems { print("tomed: pipeline \(problem)") }
+            for problem in problems { FileHandle.standardError.write(Data("tomed: pipeline \(problem)\n".utf8)) }
             if !problems.isEmpty { throw ExitCode.failure }
             print("\(file): ok")
         } catch let error as ConfigError {

@@ -99,8 +99,11 @@ import TomeTestSupport
     @Test func binaryNamedTextIsUnsupported() async throws {
         let elfLike: [UInt8] = [0x01, 0x02, 0x03, 0x00, 0x10] + Array(repeating: 0x07, count: 200)
         #expect(await code(scratch.write("program.txt", elfLike)) == .unsupportedType)
+        let gif: [UInt8] = Array("GIF89a".utf8) + Array(repeating: 0, count: 64)
+        #expect(await code(scratch.write("picture.txt", gif)) == .unsupportedType)
+        // A PNG is read by OCR, whatever its name: one whose image is missing cannot be decoded.
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
-        #expect(await code(scratch.write("picture.txt", png)) == .unsupportedType)
+        #expect(await code(scratch.write("picture.txt", png)) == .corrupt)
     }
 
     /// One NUL in an otherwise good page or text does not make it binary; the

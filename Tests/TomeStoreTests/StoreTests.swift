@@ -53,7 +53,8 @@ import TomeTestSupport
                             "v3: analysis archives (block signatures, unit kinds, each document's Engram counts)",
                             "v4: a job's crashes while the daemon itself worked on it", "v5: keyword search over sentences (FTS5)",
                             "v6: answers to each pipeline's questions", "v7: summaries of each document and of its sections",
-                            "v8: what the extraction experts found in each document", "v9: whether Tome owns a job's kept file"])
+                            "v8: what the extraction experts found in each document", "v9: whether Tome owns a job's kept file",
+                            "v10: how pages read by OCR were read"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 

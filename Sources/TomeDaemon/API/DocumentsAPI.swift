@@ -70,8 +70,14 @@ struct DocumentsAPI: Sendable {
             attempts: attempts,
             progress: record.status == .processing ? (events.progress(of: record.id) ?? DocumentProgress(stage: .extracting)) : nil,
             metadata: record.status == .done ? metadata : nil,
-            createdAt: iso8601(record.createdAt), updatedAt: iso8601(record.updatedAt), finishedAt: record.finishedAt.map(iso8601)
+            createdAt: iso8601(record.createdAt), updatedAt: iso8601(record.updatedAt), finishedAt: record.finishedAt.map(iso8601),
+            ocr: record.status == .done ? Self.ocr((try? store.ocrSummary(documentID: record.id)) ?? []) : nil
         )
+    }
+
+    /// The pages read by OCR, as the API lists them; nil for none.
+    static func ocr(_ pages: [Store.OCRSummary]) -> [OCRPage]? {
+        pages.isEmpty ? nil : pages.map { OCRPage(page: $0.page, confidence: $0.confidence, flagged: $0.flagged, rotation: $0.rotation, words: $0.words) }
     }
 
     func text(_ request: Request, id: Int64) throws -> Response {

@@ -33,12 +33,14 @@ public struct ExtractionRequest: Codable, Sendable, Equatable {
     /// Limits the child sets on itself (Linux has no pre-exec hook for the parent to set them).
     public var memoryMB: Int
     public var cpuSeconds: Int
-    /// The pipeline's settings (nil: the engine's defaults).
+    /// The pipeline's settings (nil: the defaults).
     public var summary: SummaryParameters?
     public var extraction: ExtractionParameters?
+    public var ocr: OCRSettings?
 
     public init(path: String, beneath: String?, parent: Int32, maxBytes: Int, workers: Int, memoryMB: Int, cpuSeconds: Int,
-                summary: SummaryParameters?, extraction: ExtractionParameters?) {
+                summary: SummaryParameters?, extraction: ExtractionParameters?, ocr: OCRSettings?) {
+        self.ocr = ocr
         self.path = path
         self.beneath = beneath
         self.parent = parent
@@ -87,9 +89,11 @@ public enum ExtractionChild {
             diagnose("tomed extract --child: \(error)")
             return 2
         }
-        let reporter = PageReporter()
-        let extractor = Extractor(options: ExtractionOptions(maxBytes: request.maxBytes, workers: request.workers,
-                                                             progress: reporter.report, beneath: request.beneath))
+        var options = ExtractionOptions(maxBytes: request.maxBytes, workers: request.workers, progress: PageReporter(.extracting).report,
+                                        beneath: request.beneath)
+        options.ocrProgress = PageReporter(.ocr).report
+        options.ocr = request.ocr ?? OCRSettings()
+        let extractor = Extractor(options: options)
         let document: ExtractedDocument, sha256: String
         do {
             let bytes = try extractor.read(fileAt: request.path)
@@ -147,9 +151,13 @@ public enum ExtractionChild {
         }
     }
 
-    /// Reports pages read, at most once per percent (pages are read by several workers at once).
+    /// Reports pages read (by their text layer, or by OCR), at most once
+    /// per percent (pages are read by several workers at once).
     final class PageReporter: Sendable {
         private let lastPercent = Mutex(-1)
+        private let stage: Stage
+
+        init(_ stage: Stage) { self.stage = stage }
 
         func report(done: Int, total: Int) {
             let percent = total > 0 ? done * 100 / total : 0
@@ -158,7 +166,7 @@ public enum ExtractionChild {
                 last = percent
                 return true
             }
-            if due { ExtractionChild.report(DocumentProgress(stage: .extracting, done: done, total: total)) }
+            if due { ExtractionChild.report(DocumentProgress(stage: stage, done: done, total: total)) }
         }
     }
 }

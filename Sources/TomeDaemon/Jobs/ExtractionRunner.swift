@@ -36,15 +36,24 @@ struct ExtractionRunner: Sendable {
     /// The folder the file lies in (the claim folder, the spool, the archive): it is read
     /// through no symbolic link below it (nil for a file elsewhere).
     var beneath: String?
-    /// The pipeline's summary lengths and extraction experts.
+    /// The pipeline's summary lengths, extraction experts and OCR settings.
     var summary = SummaryParameters()
     var extraction = ExtractionParameters()
+    var ocr = OCRSettings()
+
+    /// The time OCR of `pages` pages may add to the wall-clock limit: each
+    /// worker's share of the pages at the per-page limit.
+    func ocrSeconds(pages: Int) -> Double {
+        ocr.mode == .never ? 0 : Double((pages + workers - 1) / max(1, workers)) * ocr.pageSeconds
+    }
 
     /// What the child is asked to do with the file at `path`.
     func request(path: String) -> ExtractionRequest {
-        // CPU seconds across all threads: the wall-clock limit for each worker, plus slack.
-        ExtractionRequest(path: path, beneath: beneath, parent: getpid(), maxBytes: maxBytes, workers: workers, memoryMB: memoryMB,
-                          cpuSeconds: Int((timeoutSeconds * Double(workers)).rounded(.up)) + 5, summary: summary, extraction: extraction)
+        // CPU seconds across all threads: the wall-clock limit for each worker (with OCR of as many
+        // pages as may be read), plus slack.
+        let seconds = (timeoutSeconds + ocrSeconds(pages: ocr.maxPages)) * Double(workers)
+        return ExtractionRequest(path: path, beneath: beneath, parent: getpid(), maxBytes: maxBytes, workers: workers, memoryMB: memoryMB,
+                                 cpuSeconds: Int(seconds.rounded(.up)) + 5, summary: summary, extraction: extraction, ocr: ocr)
     }
 
     /// Runs the child on a thread of its own (it blocks in poll and waitpid)
@@ -67,7 +76,8 @@ struct ExtractionRunner: Sendable {
     /// glibc's per-thread malloc arenas (64 MiB of address space each) would
     /// eat `RLIMIT_AS`; Swift's crash backtracer would spend the child's last
     /// seconds symbolicating a crash the daemon reports by its signal anyway.
-    static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no"]
+    /// Tesseract runs one OpenMP thread per engine (the child runs one engine per worker).
+    static let childEnvironment = ["MALLOC_ARENA_MAX": "2", "SWIFT_BACKTRACE": "enable=no", "OMP_THREAD_LIMIT": "1"]
 
     private func runBlocking(path: String, cancelled: CancelFlag, progress: (DocumentProgress) -> Void) -> Outcome {
         var child: SpawnedChild
@@ -81,7 +91,9 @@ struct ExtractionRunner: Sendable {
         var stdout = [UInt8]()
         var stderrLines = LineBuffer()
         var lastError = ""
-        let deadline = monotonicNow() + timeoutSeconds
+        let started = monotonicNow()
+        // Pages read by OCR take seconds each: once the child says how many, their time is added.
+        var limit = timeoutSeconds
         var timedOut = false
         var wasCancelled = false
         // Eight times max_bytes (2 GiB at the default) is far beyond any record of a document within it: a bound against a runaway child.
@@ -89,7 +101,7 @@ struct ExtractionRunner: Sendable {
 
         while child.hasOpenPipes {
             if cancelled.isSet, !wasCancelled { wasCancelled = true; child.killGroup() }
-            let remaining = deadline - monotonicNow()
+            let remaining = started + limit - monotonicNow()
             if remaining <= 0, !timedOut, !wasCancelled { timedOut = true; child.killGroup() }
             child.poll(timeoutMs: Int32(max(1, min(200, remaining * 1000)))) { stream, bytes in
                 if stream == 1 {
@@ -101,6 +113,9 @@ struct ExtractionRunner: Sendable {
                 } else {
                     for line in stderrLines.append(bytes) {
                         if let report = ExtractionRequest.progress(in: line) {
+                            if report.stage == .ocr, let pages = report.total {
+                                limit = max(limit, timeoutSeconds + ocrSeconds(pages: pages))
+                            }
                             progress(report)
                         } else if !line.isEmpty {
                             lastError = line
@@ -112,7 +127,7 @@ struct ExtractionRunner: Sendable {
         let status = child.wait()
         if wasCancelled { return .cancelled }
         if timedOut {
-            return .failed(code: .timeout, message: "timeout after \(Self.format(timeoutSeconds)) s", transient: true)
+            return .failed(code: .timeout, message: "timeout after \(Self.format(limit)) s", transient: true)
         }
         return Self.interpret(status: status, stdout: stdout, lastError: lastError, memoryMB: memoryMB)
     }

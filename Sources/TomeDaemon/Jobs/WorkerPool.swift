@@ -107,7 +107,8 @@ final class WorkerPool: Service {
             maxBytes: config.maxBytes, workers: ProcessInfo.processInfo.activeProcessorCount,
             beneath: [claims.root, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir]
                 .first { BeneathPath.components(of: job.sourcePath, under: $0) != nil },
-            summary: pipeline.summary, extraction: pipeline.extraction
+            summary: pipeline.summary, extraction: pipeline.extraction,
+            ocr: pipeline.ocr(pageSeconds: config.ocrPageTimeoutSeconds, maxPages: config.ocrMaxPages)
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events

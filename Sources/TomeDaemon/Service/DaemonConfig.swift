@@ -51,6 +51,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var extractTimeoutSeconds: Double = 120
     /// Address-space limit of the extraction child. `[extract] memory_mb`. The default is 4096.
     public var extractMemoryMB: Int = 4096
+    /// The most one page's OCR may take; past it the document fails as
+    /// `timeout`, naming the page. `[extract] ocr_page_timeout_s`. The default is 60.
+    public var ocrPageTimeoutSeconds: Double = 60
+    /// The most pages of one document read by OCR; past it the document
+    /// fails as `too_large`. `[extract] ocr_max_pages`. The default is 500.
+    public var ocrMaxPages: Int = 500
     /// Largest file accepted (and largest gzip expansion). `[extract] max_bytes`.
     /// The default is 268435456 (256 MiB).
     public var maxBytes: Int = 256 << 20
@@ -174,6 +180,8 @@ extension DaemonConfig {
                 try r.number(t, "timeout_s", min: 0.1) { config.extractTimeoutSeconds = $0 }
                 try r.int(t, "memory_mb", min: 256) { config.extractMemoryMB = $0 }
                 try r.int(t, "max_bytes", min: 1) { config.maxBytes = $0 }
+                try r.number(t, "ocr_page_timeout_s", min: 1) { config.ocrPageTimeoutSeconds = $0 }
+                try r.int(t, "ocr_max_pages", min: 1) { config.ocrMaxPages = $0 }
             }
             try r.table(t, "engine") { r, t in
                 try r.int(t, "cache_mb", min: 1) { config.engineCacheMB = $0 }

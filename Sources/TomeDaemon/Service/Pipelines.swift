@@ -1,6 +1,7 @@
 import Foundation
 import TOMLKit
 import TomeEngine
+import TomeExtract
 
 /// One pipeline: what is done to the documents of a spool subfolder
 /// (`PIPELINES_DIR/NAME.toml`; a file in `spool/NAME/` runs through it).
@@ -20,6 +21,11 @@ struct Pipeline: Sendable, Equatable {
     /// Sentences in each document's summary, and in each section's (0: none).
     var summarySentences = 5
     var sectionSentences = 3
+    /// When pages are read by OCR (`ocr`: auto, always, never), in which
+    /// languages (`ocr_languages`), at what resolution (`ocr_dpi`).
+    var ocrMode: OCRSettings.Mode = .auto
+    var ocrLanguages = ["eng"]
+    var ocrDPI = 300
 
     static let maxQuestions = 50
     static let maxQuestionBytes = 1000
@@ -30,6 +36,11 @@ struct Pipeline: Sendable, Equatable {
         var p = SummaryParameters()
         (p.sentences, p.sectionSentences) = (summarySentences, sectionSentences)
         return p
+    }
+
+    /// Its OCR settings, with the daemon's limits.
+    func ocr(pageSeconds: Double, maxPages: Int) -> OCRSettings {
+        OCRSettings(mode: ocrMode, languages: ocrLanguages, dpi: ocrDPI, pageSeconds: pageSeconds, maxPages: maxPages)
     }
 
     var extraction: ExtractionParameters {
@@ -133,8 +144,28 @@ enum Pipelines {
                     throw problem(key, "must be a whole number from 0 to \(Pipeline.maxKeyphrases)")
                 }
                 pipeline.keyphrases = value
+            case "ocr":
+                guard let value = table[key]?.string, let mode = OCRSettings.Mode(rawValue: value) else {
+                    throw problem(key, "must be \"auto\" (pages without a usable text layer, and images), \"always\" or \"never\"")
+                }
+                pipeline.ocrMode = mode
+            case "ocr_languages":
+                let languages = try strings(key)
+                guard !languages.isEmpty else { throw problem(key, "must name at least one language (\"eng\", \"deu\", \"chi_sim\"…)") }
+                let missing = OCREngine.missingLanguages(languages)
+                guard missing.isEmpty else {
+                    throw problem(key, "no OCR model for \(missing.joined(separator: ", ")) in \(OCREngine.modelFolder) (install "
+                                  + missing.map(OCREngine.debianPackage).joined(separator: ", ") + ")")
+                }
+                pipeline.ocrLanguages = languages
+            case "ocr_dpi":
+                guard let value = table[key]?.int, OCRSettings.dpiRange.contains(value) else {
+                    throw problem(key, "must be a whole number from \(OCRSettings.dpiRange.lowerBound) to \(OCRSettings.dpiRange.upperBound)")
+                }
+                pipeline.ocrDPI = value
             default:
-                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts, date_order, keyphrases)")
+                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts, date_order, "
+                              + "keyphrases, ocr, ocr_languages, ocr_dpi)")
             }
         }
         return pipeline
