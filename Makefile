@@ -18,10 +18,12 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
+	tesseract-ocr ocrmypdf \
 	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
 	$(shell cat Benchmarks/summaries/packages.txt Benchmarks/summaries/packages-b.txt 2>/dev/null)
-# The summary and extraction benchmarks' references, from PyPI.
-BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2 dateparser==1.5.0 price-parser==0.5.1 yake==0.7.3
+# The summary and extraction benchmarks' references, from PyPI; img2pdf wraps page images into scanned PDFs
+# and rapidfuzz scores OCR's word accuracy.
+BENCH_PYTHON := sumy==0.13.0 rouge-score==0.1.2 dateparser==1.5.0 price-parser==0.5.1 yake==0.7.3 img2pdf==0.6.3 rapidfuzz==3.14.6
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -82,7 +84,8 @@ test: deps test-deps
 ## pipeline beside pdftotext; the engine's analysis beside SQLite FTS5;
 ## retrieval quality, Tome sparse vs dense vs FTS5, on held-out manual
 ## questions and synthetic tasks (seed 2); ask latency through the daemon;
-## keyword search; summaries vs LexRank; extraction experts vs their peers.
+## keyword search; summaries vs LexRank; extraction experts vs their peers;
+## OCR vs the tesseract CLI and ocrmypdf on scans of real pages.
 ## Figures and method: Benchmarks/README.md.
 BENCH_WORK := var/bench
 bench: deps bench-deps build
@@ -98,6 +101,7 @@ bench: deps bench-deps build
 	python3 Benchmarks/summaries.py --build .build/release --set report --scale --work $(BENCH_WORK)
 	python3 Benchmarks/summaries.py --build .build/release --corpus Benchmarks/summaries/corpus-b.json --set all
 	python3 Benchmarks/extractions.py --build .build/release --set report --work $(BENCH_WORK)
+	python3 Benchmarks/ocr.py --build .build/release --work $(BENCH_WORK)/ocr
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
 ## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child
@@ -150,7 +154,7 @@ test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"
 bench-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(BENCH_PACKAGES)"
-	@python3 -c "import sumy, rouge_score, dateparser, price_parser, yake" 2>/dev/null || python3 -m pip install --quiet $(BENCH_PYTHON) \
+	@python3 -c "import sumy, rouge_score, dateparser, price_parser, yake, img2pdf, rapidfuzz" 2>/dev/null || python3 -m pip install --quiet $(BENCH_PYTHON) \
 		|| python3 -m pip install --quiet --break-system-packages $(BENCH_PYTHON)
 
 # Installs those of $(PACKAGES) that dpkg does not list as installed.
