@@ -18,7 +18,7 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
-	tesseract-ocr ocrmypdf \
+	tesseract-ocr ocrmypdf weasyprint \
 	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
 	$(shell cat Benchmarks/summaries/packages.txt Benchmarks/summaries/packages-b.txt 2>/dev/null)
 # The summary and extraction benchmarks' references, from PyPI; img2pdf wraps page images into scanned PDFs
@@ -85,7 +85,8 @@ test: deps test-deps
 ## retrieval quality, Tome sparse vs dense vs FTS5, on held-out manual
 ## questions and synthetic tasks (seed 2); ask latency through the daemon;
 ## keyword search; summaries vs LexRank; extraction experts vs their peers;
-## OCR vs the tesseract CLI and ocrmypdf on scans of real pages.
+## OCR vs the tesseract CLI and ocrmypdf on scans of real pages; everyday
+## documents (invoices, contracts, letters in four languages) vs their peers.
 ## Figures and method: Benchmarks/README.md.
 BENCH_WORK := var/bench
 bench: deps bench-deps build
@@ -102,6 +103,7 @@ bench: deps bench-deps build
 	python3 Benchmarks/summaries.py --build .build/release --corpus Benchmarks/summaries/corpus-b.json --set all
 	python3 Benchmarks/extractions.py --build .build/release --set report --work $(BENCH_WORK)
 	python3 Benchmarks/ocr.py --build .build/release --work $(BENCH_WORK)/ocr
+	python3 Benchmarks/everyday.py --build .build/release --set report
 
 ## make fuzz: FUZZ_SECONDS per libFuzzer target (html, text, gzip, analysis,
 ## archive: Tests/Fuzz/Harness), then mutated real PDFs through the child

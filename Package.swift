@@ -112,7 +112,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Fixtures/ holds databases of earlier schemas, read from disk by UpgradeTests (not resources).
-        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "tomedTests", dependencies: ["tomed", "tome", "TomeAPI", "TomeEngine", "TomeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -127,8 +127,13 @@ def request(sock_path, method, path, body=None, timeout=600):
 class Daemon:
     """A release `tomed` on a scratch state dir and spool; stopped with SIGTERM."""
 
-    def __init__(self, build, workers=0):
+    def __init__(self, build, workers=0, pipelines=None):
+        """PIPELINES: {name: TOML text} written to the daemon's pipelines folder before it starts."""
         self.work = tempfile.mkdtemp(prefix="tome-bench-")
+        os.makedirs(os.path.join(self.work, "pipelines"))
+        for name, toml in (pipelines or {}).items():
+            with open(os.path.join(self.work, "pipelines", name + ".toml"), "w", encoding="utf-8") as f:
+                f.write(toml)
         self.sock = os.path.join(self.work, "tome.sock")
         self.spool = os.path.join(self.work, "spool")
         os.makedirs(self.spool)

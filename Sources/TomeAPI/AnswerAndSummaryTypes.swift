@@ -4,6 +4,24 @@
 
 /// `GET /v1/documents/{id}/answers`: the document's pipeline questions with
 /// their stored answers (`answer` is null for a question nothing answered).
+/// Where the document defines a term an answer names its date by ("the
+/// Effective Date"): the defining sentence, its page and byte range.
+public struct AnswerDefinition: Codable, Sendable, Equatable {
+    public var term: String
+    public var text: String
+    public var page: Int
+    public var start: Int
+    public var end: Int
+
+    public init(term: String, text: String, page: Int, start: Int, end: Int) {
+        self.term = term
+        self.text = text
+        self.page = page
+        self.start = start
+        self.end = end
+    }
+}
+
 public struct AnswersResponse: Codable, Sendable, Equatable {
     public struct Answer: Codable, Sendable, Equatable {
         /// The answering sentence and the passage around it.
@@ -14,14 +32,20 @@ public struct AnswersResponse: Codable, Sendable, Equatable {
         public var start: Int
         public var end: Int
         public var score: Double
+        /// Whether the answer can be trusted (`AskResponse.Answer.sure`); nil for answers stored before it existed.
+        public var sure: Bool?
+        public var definition: AnswerDefinition?
 
-        public init(text: String, context: String, page: Int, start: Int, end: Int, score: Double) {
+        public init(text: String, context: String, page: Int, start: Int, end: Int, score: Double, sure: Bool? = nil,
+                    definition: AnswerDefinition? = nil) {
             self.text = text
             self.context = context
             self.page = page
             self.start = start
             self.end = end
             self.score = score
+            self.sure = sure
+            self.definition = definition
         }
     }
 

@@ -22,8 +22,12 @@ public struct AskResponse: Codable, Sendable, Equatable {
         /// The answering sentence, and the passage around it (whole sentences).
         public var text: String
         public var context: String
-        /// The attention probability of this sentence among those read.
+        /// The attention probability of this sentence among those read, the
+        /// reordering included: answers come in the order of their scores.
         public var score: Double
+        /// The sentence holds the question's rarest word, enough of the rest,
+        /// and the kind of value asked for: false is a lead, not an answer.
+        public var sure: Bool
         public var page: Int
         /// UTF-8 byte ranges of the sentence and of the passage in the document's text.
         public var start: Int
@@ -31,21 +35,26 @@ public struct AskResponse: Codable, Sendable, Equatable {
         public var contextStart: Int
         public var contextEnd: Int
         public var document: Int64
+        /// For a date named by a term the document defines ("on the Effective Date"): where it defines it.
+        public var definition: AnswerDefinition?
 
-        public init(text: String, context: String, score: Double, page: Int, start: Int, end: Int, contextStart: Int, contextEnd: Int, document: Int64) {
+        public init(text: String, context: String, score: Double, sure: Bool, page: Int, start: Int, end: Int, contextStart: Int,
+                    contextEnd: Int, document: Int64, definition: AnswerDefinition? = nil) {
             self.text = text
             self.context = context
             self.score = score
+            self.sure = sure
             self.page = page
             self.start = start
             self.end = end
             self.contextStart = contextStart
             self.contextEnd = contextEnd
             self.document = document
+            self.definition = definition
         }
 
         enum CodingKeys: String, CodingKey {
-            case text, context, score, page, start, end, document
+            case text, context, score, sure, page, start, end, document, definition
             case contextStart = "context_start", contextEnd = "context_end"
         }
     }
@@ -89,10 +98,14 @@ public struct AskResponse: Codable, Sendable, Equatable {
 
     public var answers: [Answer]
     public var stats: Stats
+    /// Why there is no answer, when there is none (no sentence holds any of
+    /// the question's words); absent otherwise.
+    public var hint: String?
 
-    public init(answers: [Answer], stats: Stats) {
+    public init(answers: [Answer], stats: Stats, hint: String? = nil) {
         self.answers = answers
         self.stats = stats
+        self.hint = hint
     }
 }
 

@@ -9,7 +9,8 @@
 /// occurrence), `number` for amounts and percentages, `currency` (ISO
 /// 4217) for amounts, `level` for outline entries, `score` for key
 /// phrases, `detail` where there is something to know (how an ambiguous
-/// date was read, an acronym's expansion).
+/// date was read, an acronym's expansion), `role` for an amount that its
+/// line names (total, subtotal, tax, deduction).
 public struct ExtractionItem: Codable, Sendable, Equatable {
     /// Set in corpus-wide results only.
     public var document: Int64?
@@ -25,9 +26,11 @@ public struct ExtractionItem: Codable, Sendable, Equatable {
     public var level: Int?
     public var score: Double?
     public var detail: String?
+    public var role: AmountRoleName?
 
     public init(document: Int64? = nil, name: String? = nil, text: String, value: String, page: Int?, start: Int, end: Int, count: Int? = nil,
-                number: Double? = nil, currency: String? = nil, level: Int? = nil, score: Double? = nil, detail: String? = nil) {
+                number: Double? = nil, currency: String? = nil, level: Int? = nil, score: Double? = nil, detail: String? = nil,
+                role: AmountRoleName? = nil) {
         self.document = document
         self.name = name
         self.text = text
@@ -41,6 +44,7 @@ public struct ExtractionItem: Codable, Sendable, Equatable {
         self.level = level
         self.score = score
         self.detail = detail
+        self.role = role
     }
 }
 

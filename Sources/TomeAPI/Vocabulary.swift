@@ -128,6 +128,22 @@ public struct EventKind: WireWord {
     public static let all: [EventKind] = [.queued, .progress, .done, .failed, .duplicate, .deleted, .heartbeat]
 }
 
+/// What an amount is on its invoice or statement (`ExtractionItem.role`).
+public struct AmountRoleName: WireWord {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// What is owed or was paid in all.
+    public static let total = AmountRoleName(rawValue: "total")
+    /// The sum before tax.
+    public static let subtotal = AmountRoleName(rawValue: "subtotal")
+    public static let tax = AmountRoleName(rawValue: "tax")
+    /// Taken off: a discount, a deposit already paid.
+    public static let deduction = AmountRoleName(rawValue: "deduction")
+
+    public static let all: [AmountRoleName] = [.total, .subtotal, .tax, .deduction]
+}
+
 /// What a document in `processing` is going through (`DocumentProgress.stage`).
 public struct Stage: WireWord {
     public let rawValue: String

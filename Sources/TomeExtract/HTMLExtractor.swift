@@ -10,7 +10,11 @@ import CLibXML2
 ///   `iframe`, `object`, `canvas`, and all of `head` but `title` and `meta`.
 /// - Block elements become paragraph breaks, `br` and list items line breaks;
 ///   white space collapses as a browser shows it, except inside `pre`.
-/// - `h1`–`h6` become the outline; `title` and `meta name=… content=…`
+/// - A table row is a line, its cells separated by tabs (an empty cell is
+///   still its tab, so columns line up): readers, the experts and the
+///   summaries tell the cells apart.
+/// - `h1`–`h6` become the outline, but for a page's only `h1` ahead of
+///   its other headings: that is its title; `title` and `meta name=… content=…`
 ///   (author, description, keywords, generator, date) the metadata.
 /// - `XML_PARSE_HUGE` lifts libxml2's nesting limit (256), past which it would
 ///   silently drop the rest of a page; the file size limit bounds memory instead.
@@ -95,7 +99,7 @@ private struct HTMLWalker {
     var outline: [OutlineEntry] = []
     var metadata = DocumentMetadata()
     /// Depth counters of the elements whose content is handled specially.
-    var inHead = 0, inPre = 0
+    var inHead = 0, inPre = 0, inCell = 0
     /// The open heading: its level and where its text starts.
     var heading: (level: Int, start: Int)? = nil
     var title: FlowTextBuilder? = nil
@@ -145,9 +149,17 @@ private struct HTMLWalker {
             default: break
             }
             if Self.preformatted.contains(name) { inPre += 1 }
-            if Self.paragraphBlocks.contains(name) { text.breakLine(paragraph: true) }
-            if Self.lineBlocks.contains(name) { text.breakLine(paragraph: false) }
-            if name == "td" || name == "th" { text.space() }
+            if name == "td" || name == "th" {
+                text.cell()
+                inCell += 1
+            } else if name == "tr" {
+                text.row()
+            } else if inCell > 0, Self.paragraphBlocks.contains(name) || Self.lineBlocks.contains(name) {
+                text.space()  // a cell's paragraphs and lines stay in its row, as a browser shows them
+            } else {
+                if Self.paragraphBlocks.contains(name) { text.breakLine(paragraph: true) }
+                if Self.lineBlocks.contains(name) { text.breakLine(paragraph: false) }
+            }
             return true
         default:
             return false
@@ -178,8 +190,17 @@ private struct HTMLWalker {
         default: break
         }
         if Self.preformatted.contains(name) { inPre -= 1 }
-        if Self.paragraphBlocks.contains(name) { text.breakLine(paragraph: true) }
-        if Self.lineBlocks.contains(name) && name != "br" { text.breakLine(paragraph: false) }
+        if name == "td" || name == "th" {
+            inCell = max(0, inCell - 1)
+        } else if name == "tr" {
+            text.endRow()
+            text.breakLine(paragraph: false)
+        } else if inCell > 0, Self.paragraphBlocks.contains(name) || Self.lineBlocks.contains(name) {
+            text.space()
+        } else {
+            if Self.paragraphBlocks.contains(name) { text.breakLine(paragraph: true) }
+            if Self.lineBlocks.contains(name) && name != "br" { text.breakLine(paragraph: false) }
+        }
     }
 
     private mutating func readMeta(_ node: xmlNodePtr) {
@@ -199,6 +220,12 @@ private struct HTMLWalker {
 
     func document() -> ExtractedDocument {
         let string = text.string
+        // A page's only h1, ahead of its other headings, is its title, not a section: the metadata's title when it has none.
+        var outline = outline, metadata = metadata
+        if let first = outline.first, first.level == 1, outline.dropFirst().allSatisfy({ $0.level > 1 }) {
+            if metadata.title == nil { metadata.title = first.title }
+            outline.removeFirst()
+        }
         return ExtractedDocument(
             type: .html,
             text: string,

@@ -216,6 +216,33 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v11: an amount's role on its invoice") { db in
+            // total, subtotal, tax or deduction (AmountRole); NULL for other kinds and for amounts stored before v11.
+            try db.execute(sql: "ALTER TABLE extractions ADD COLUMN role TEXT")
+        }
+        migrator.registerMigration("v12: Chinese and Japanese words found wherever they stand") { db in
+            // Sentences are now stored with a zero-width space (U+200B) after each ideograph and kana
+            // (SentenceSearch), so that unicode61 makes each its own token. The sentences of documents
+            // holding any are removed here and written again at start (Store.indexUnsearchedDocuments).
+            try db.execute(sql: """
+                DELETE FROM sentence_search WHERE (rowid >> 24) IN (
+                    SELECT DISTINCT rowid >> 24 FROM sentence_search WHERE text GLOB '*[぀-ヿ㐀-䶿一-鿿豈-﫿]*'
+                );
+                """)
+        }
+        migrator.registerMigration("v13: whether a pipeline answer is sure, and the definition it uses") { db in
+            // sure: 1 when the answer holds the question's rarest word, enough of the rest and the kind asked for;
+            // NULL for answers stored before v13. definition_*: the sentence that defines a term the answer names
+            // its date by ("the Effective Date"), when there is one.
+            try db.execute(sql: """
+                ALTER TABLE answers ADD COLUMN sure INTEGER;
+                ALTER TABLE answers ADD COLUMN definition_term TEXT;
+                ALTER TABLE answers ADD COLUMN definition_text TEXT;
+                ALTER TABLE answers ADD COLUMN definition_page INTEGER;
+                ALTER TABLE answers ADD COLUMN definition_start INTEGER;
+                ALTER TABLE answers ADD COLUMN definition_end INTEGER;
+                """)
+        }
         return migrator
     }
 }

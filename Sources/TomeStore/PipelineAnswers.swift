@@ -7,6 +7,23 @@ import GRDB
 /// a document whose pipeline's questions changed is known to need answering
 /// again.
 public enum PipelineAnswers {
+    /// The defining sentence of a term an answer names its date by.
+    public struct Definition: Sendable, Equatable {
+        public var term: String
+        public var text: String
+        public var page: Int?
+        public var start: Int
+        public var end: Int
+
+        public init(term: String, text: String, page: Int?, start: Int, end: Int) {
+            self.term = term
+            self.text = text
+            self.page = page
+            self.start = start
+            self.end = end
+        }
+    }
+
     /// One question and its best answer (nil fields when none was found).
     public struct Row: Sendable, Equatable {
         public var question: String
@@ -16,9 +33,13 @@ public enum PipelineAnswers {
         public var start: Int?
         public var end: Int?
         public var score: Double?
+        /// Whether the answer can be trusted; nil for answers stored before v13.
+        public var sure: Bool?
+        /// The defining sentence of a term the answer names its date by.
+        public var definition: Definition?
 
         public init(question: String, text: String? = nil, context: String? = nil, page: Int? = nil, start: Int? = nil, end: Int? = nil,
-                    score: Double? = nil) {
+                    score: Double? = nil, sure: Bool? = nil, definition: Definition? = nil) {
             self.question = question
             self.text = text
             self.context = context
@@ -26,6 +47,8 @@ public enum PipelineAnswers {
             self.start = start
             self.end = end
             self.score = score
+            self.sure = sure
+            self.definition = definition
         }
     }
 
@@ -52,10 +75,14 @@ extension Store {
             guard try JobStatus.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id]) == .done else { return false }
             try db.execute(sql: "DELETE FROM answers WHERE document_id = ?", arguments: [id])
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO answers (document_id, position, question, text, context, page, start, "end", score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO answers (document_id, position, question, text, context, page, start, "end", score, sure,
+                                     definition_term, definition_text, definition_page, definition_start, definition_end)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (position, row) in rows.enumerated() {
-                try insert.execute(arguments: [id, position, row.question, row.text, row.context, row.page, row.start, row.end, row.score])
+                let d = row.definition
+                try insert.execute(arguments: [id, position, row.question, row.text, row.context, row.page, row.start, row.end, row.score, row.sure,
+                                               d?.term, d?.text, d?.page, d?.start, d?.end])
             }
             // No questions, no digest: a document of a pipeline without questions is never listed as needing answers.
             try db.execute(sql: "UPDATE documents SET answered = ? WHERE id = ?",
@@ -68,8 +95,13 @@ extension Store {
     public func answers(documentID id: Int64) throws -> [PipelineAnswers.Row] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM answers WHERE document_id = ? ORDER BY position", arguments: [id]).map { row in
-                PipelineAnswers.Row(question: row["question"], text: row["text"], context: row["context"], page: row["page"],
-                                    start: row["start"], end: row["end"], score: row["score"])
+                var definition: PipelineAnswers.Definition? = nil
+                if let term: String = row["definition_term"], let text: String = row["definition_text"], let start: Int = row["definition_start"],
+                   let end: Int = row["definition_end"] {
+                    definition = PipelineAnswers.Definition(term: term, text: text, page: row["definition_page"], start: start, end: end)
+                }
+                return PipelineAnswers.Row(question: row["question"], text: row["text"], context: row["context"], page: row["page"],
+                                           start: row["start"], end: row["end"], score: row["score"], sure: row["sure"], definition: definition)
             }
         }
     }

@@ -13,6 +13,14 @@ import TomeEngine
 /// that FTS5 can cut snippets. The tokenizer is `unicode61` with diacritics
 /// removed: "résumé" finds "resume".
 ///
+/// Chinese and Japanese have no spaces between words, and unicode61 would
+/// make a whole run of ideographs one token, found only whole. So each
+/// ideograph and kana is stored with a zero-width space after it (a
+/// separator to unicode61), as the engine's tokenizer cuts them: each is a
+/// token, and a word is the phrase of its characters, found wherever it
+/// stands. A query is cut the same way; hits are read back without the
+/// marks.
+///
 /// The rows are written in the same transaction as the document's text
 /// (`Store.complete`) and removed in the one that deletes it.
 public enum SentenceSearch {
@@ -54,7 +62,7 @@ public enum SentenceSearch {
             guard start >= 0, start < end, end <= bytes.count else { continue }
             while pageIndex + 1 < pages.count && pages[pageIndex].end <= start { pageIndex += 1 }
             let page = pageIndex < pages.count && pages[pageIndex].start <= start ? pages[pageIndex].number : nil
-            let sentence = String(decoding: bytes[start..<end], as: UTF8.self)
+            let sentence = segmented(String(decoding: bytes[start..<end], as: UTF8.self))
             try insert.execute(arguments: [id << unitBits | Int64(unit), sentence, page, start, end])
         }
     }
@@ -67,7 +75,7 @@ public enum SentenceSearch {
 
     /// The best `limit` sentences for `query`, in one document or in all.
     static func search(_ query: String, limit: Int, documentID: Int64?, db: Database) throws -> [Hit] {
-        let match = userQuery(query)
+        let match = segmented(userQuery(query))
         var sql = """
             SELECT rowid, page, start, "end", text, bm25(sentence_search) AS rank,
                    snippet(sentence_search, 0, '\(open)', '\(close)', '…', 24) AS snippet
@@ -84,12 +92,42 @@ public enum SentenceSearch {
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let rowid: Int64 = row["rowid"]
                 return Hit(documentID: rowid >> unitBits, unit: Int(rowid & ((1 << unitBits) - 1)), page: row["page"],
-                           start: row["start"], end: row["end"], text: row["text"], snippet: row["snippet"], score: -(row["rank"] as Double))
+                           start: row["start"], end: row["end"], text: ShownText.of(unsegmented(row["text"]).utf8),
+                           snippet: unsegmented(row["snippet"]).replacingOccurrences(of: close + open, with: ""),
+                           score: -(row["rank"] as Double))
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_ERROR {
             throw BadQuery(description: "cannot read the query \(query.debugDescription): \(error.message ?? "syntax error")"
                            + " (the syntax: words, \"a phrase\", prefix*, AND, OR, NOT, NEAR(a b), parentheses; is a quote or a bracket left open?)")
         }
+    }
+
+    /// The mark stored after each ideograph and kana.
+    static let mark: Unicode.Scalar = "\u{200B}"
+
+    /// Ideographs (CJK unified, extension A and B on, compatibility) and kana (hiragana, katakana, half-width katakana).
+    static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0xFF66...0xFF9F, 0x20000...0x3FFFF: true
+        default: false
+        }
+    }
+
+    /// `text` with a mark after each ideograph and kana (unchanged without any).
+    static func segmented(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isCJK) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            out.append(scalar)
+            if isCJK(scalar) { out.append(mark) }
+        }
+        return String(out)
+    }
+
+    /// `text` without the marks.
+    static func unsegmented(_ text: String) -> String {
+        guard text.unicodeScalars.contains(mark) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != mark }))
     }
 
     /// The query as FTS5 reads it. FTS5's own syntax is kept — "phrases",

@@ -20,6 +20,8 @@ public struct StoredExtraction: Sendable, Equatable {
     public var number: Double?
     public var currency: String?
     public var detail: String?
+    /// An amount's role on its invoice or statement; nil for other kinds, and for amounts stored before v11.
+    public var role: AmountRole?
     public var count: Int
 
     /// The most text kept for one extraction (a definition's sentence can be long).
@@ -30,8 +32,8 @@ public struct StoredExtraction: Sendable, Equatable {
                       db: Database) throws {
         try db.execute(sql: "DELETE FROM extractions WHERE document_id = ?", arguments: [id])
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO extractions (document_id, kind, position, text, value, page, start, "end", number, currency, detail, count)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO extractions (document_id, kind, position, text, value, page, start, "end", number, currency, detail, role, count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var positions: [ExtractionKind: Int] = [:]
         for e in extractions {
@@ -41,7 +43,8 @@ public struct StoredExtraction: Sendable, Equatable {
             let position = positions[e.kind, default: 0]
             positions[e.kind] = position + 1
             try insert.execute(arguments: [id, e.kind.rawValue, position, String(decoding: slice, as: UTF8.self), e.value,
-                                           Store.page(of: start, in: pages), start, end, e.number, e.currency, e.detail, Int(e.count)])
+                                           Store.page(of: start, in: pages), start, end, e.number, e.currency, e.detail, e.role?.rawValue,
+                                           Int(e.count)])
         }
         try db.execute(sql: "UPDATE documents SET extracted = 1 WHERE id = ?", arguments: [id])
     }
@@ -57,6 +60,7 @@ public struct StoredExtraction: Sendable, Equatable {
         number = row["number"]
         currency = row["currency"]
         detail = row["detail"]
+        role = (row["role"] as String?).flatMap(AmountRole.init(rawValue:))
         count = row["count"]
     }
 }
@@ -92,6 +96,8 @@ extension Store {
         public var min: Double?
         public var max: Double?
         public var currency: String?
+        /// Amounts of this role only.
+        public var role: AmountRole?
         /// Bounds on an ISO 8601 date, inclusive: a partial bound (`2024-03`)
         /// takes every day of its month or year, and a partial date
         /// (`March 2024`) is found by any bound inside it.
@@ -117,6 +123,7 @@ extension Store {
         if let min = query.min { conditions.append("e.number >= ?"); arguments.append(min) }
         if let max = query.max { conditions.append("e.number <= ?"); arguments.append(max) }
         if let currency = query.currency { conditions.append("e.currency = ?"); arguments.append(currency.uppercased()) }
+        if let role = query.role { conditions.append("e.role = ?"); arguments.append(role.rawValue) }
         // A partial date ("2024-03") that holds the bound's day counts as on or after it.
         if let from = query.from { conditions.append("(e.value >= ? OR substr(?, 1, length(e.value)) = e.value)"); arguments += [from, from] }
         // "to 2024-03" takes every day of March: compare with the bound's last possible suffix.

@@ -69,7 +69,7 @@ extension Store {
                 """, arguments: [id]).map { (title: $0["title"] as String, offset: $0["offset"] as Int) }
             func slice(_ start: Int, _ end: Int) -> String {
                 guard start >= 0, start <= end, end <= text.count else { return "" }
-                return String(decoding: text[start..<end], as: UTF8.self)
+                return ShownText.of(text[start..<end])
             }
             var summary = StoredSummary(sentences: [], sections: [])
             for row in try Row.fetchAll(db, sql: "SELECT * FROM summaries WHERE document_id = ? ORDER BY section, position", arguments: [id]) {

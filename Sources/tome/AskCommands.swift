@@ -11,7 +11,7 @@ struct Ask: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @Flag(help: "Ask every document.") var all = false
     @Argument(help: "The document id (without --all), then the question.") var words: [String]
-    @Option(name: .short, help: "How many answers (1…50).") var k = 3
+    @Option(name: .short, help: "How many answers (1…50; the daemon's default is 5).") var k: Int?
     @Flag(help: "Let attention read every block (slower; for comparison).") var dense = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -19,9 +19,13 @@ struct Ask: AsyncParsableCommand {
         if all {
             guard !words.isEmpty else { throw ValidationError("give the question") }
         } else {
-            guard words.count >= 2, Int64(words[0]) != nil else { throw ValidationError("give a document id and the question (or --all and the question)") }
+            guard let first = words.first, Int64(first) != nil else {
+                let given = words.first.map { "\($0.debugDescription) is not a document id (a number: tome ls lists them); " } ?? ""
+                throw ValidationError("\(given)give a document id and the question, or --all and the question")
+            }
+            guard words.count >= 2 else { throw ValidationError("give the question after the document id") }
         }
-        guard (1...50).contains(k) else { throw ValidationError("-k must be between 1 and 50") }
+        if let k { guard (1...50).contains(k) else { throw ValidationError("-k must be between 1 and 50") } }
     }
 
     func run() async throws {
@@ -31,12 +35,20 @@ struct Ask: AsyncParsableCommand {
             let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse))
             let response = try await connection.client.json(AskResponse.self, .POST, path, body: .bytes(ByteBuffer(bytes: body)))
             if json { return try printJSON(response) }
-            if response.answers.isEmpty { Output.line("no answer found") }
+            if response.answers.isEmpty { Output.line("no answer found" + (response.hint.map { ": \($0)" } ?? "")) }
+            if let first = response.answers.first, !first.sure {
+                Output.line("(not sure: no answer holds all the question asks for; these are leads)")
+            }
             for (n, answer) in response.answers.enumerated() {
                 let source = all ? "document \(answer.document), page \(answer.page)" : "page \(answer.page)"
-                Output.line("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))] \(Self.oneLine(answer.text))")
+                let sure = answer.sure ? "" : ", unsure"
+                Output.line("\(n + 1). [\(source), score \(String(format: "%.3f", answer.score))\(sure)] \(Self.oneLine(answer.text))")
                 // The passage around it, as the reader would look for it in the document.
                 if answer.context != answer.text { Output.line("   \(Self.oneLine(answer.context))") }
+                // Where the document defines the term the answer names its date by.
+                if let definition = answer.definition {
+                    Output.line("   \(definition.term), page \(definition.page): \(Self.oneLine(definition.text))")
+                }
             }
             let s = response.stats
             Output.line("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
@@ -132,7 +144,11 @@ struct Answers: AsyncParsableCommand {
                     Output.line("   no answer found")
                     continue
                 }
-                Output.line("   [page \(answer.page), score \(String(format: "%.3f", answer.score))] \(Ask.oneLine(answer.text))")
+                let sure = answer.sure == false ? ", unsure" : ""
+                Output.line("   [page \(answer.page), score \(String(format: "%.3f", answer.score))\(sure)] \(Ask.oneLine(answer.text))")
+                if let definition = answer.definition {
+                    Output.line("   \(definition.term), page \(definition.page): \(Ask.oneLine(definition.text))")
+                }
             }
         }
     }

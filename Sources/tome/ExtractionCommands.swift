@@ -36,6 +36,7 @@ struct Extract: AsyncParsableCommand {
         if let document = item.document { parts.append("\(OneLine.escaped(item.name ?? "")) (document \(document))") }
         var value = item.value
         if let currency = item.currency { value += " \(currency)" }
+        if let role = item.role { value += " (\(role))" }
         if let level = item.level { value = String(repeating: "  ", count: max(0, level - 1)) + value }
         parts.append(value)
         let text = Ask.oneLine(item.text)
@@ -55,6 +56,7 @@ struct Find: AsyncParsableCommand {
             Examples:
               tome find --kind dates --from 2024-01-01 --to 2024-06
               tome find --kind amounts --min 10000 --currency EUR
+              tome find --kind amounts --role total
               tome find --kind names --value "World Health Organization"
             """
     )
@@ -65,6 +67,7 @@ struct Find: AsyncParsableCommand {
     @Option(help: "Amounts or percentages at least this.") var min: Double?
     @Option(help: "Amounts or percentages at most this.") var max: Double?
     @Option(help: "Amounts in this currency (ISO 4217: EUR, USD...).") var currency: String?
+    @Option(help: "Amounts of this role on their invoice (\(AmountRoleName.all.map(\.rawValue).joined(separator: ", "))).") var role: String?
     @Option(help: "Exactly this value (case-insensitive): a name, an address, a term.") var value: String?
     @Option(help: "Only this document.") var document: Int64?
     @Option(help: "How many (1…1000).") var limit = 50
@@ -89,7 +92,7 @@ struct Find: AsyncParsableCommand {
         try await reporting {
             var path = "/v1/extractions?kind=\(Self.encoded(kind))&limit=\(limit)"
             let options: [(String, String?)] = [("from", from), ("to", to), ("min", min.map { "\($0)" }), ("max", max.map { "\($0)" }),
-                                                 ("currency", currency), ("value", value), ("document", document.map { "\($0)" })]
+                                                 ("currency", currency), ("role", role), ("value", value), ("document", document.map { "\($0)" })]
             for case let (key, value?) in options { path += "&\(key)=\(Self.encoded(value))" }
             let response = try await connection.client.json(ExtractionSearchResponse.self, .GET, path)
             if json { return try printJSON(response) }

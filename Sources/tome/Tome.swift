@@ -11,6 +11,29 @@ struct Tome: AsyncParsableCommand {
         discussion: "The socket is --socket, else $TOME_SOCKET, else /run/tome/tome.sock. Exit status: 0 ok, 1 error, 64 usage.",
         subcommands: [Status.self, List.self, Show.self, Text.self, Add.self, Remove.self, Reprocess.self, Watch.self, Ask.self, Summary.self, Answers.self, Search.self, Extract.self, Find.self, Engram.self]
     )
+
+    static func main() async {
+        await main(withSocketAfterSubcommand(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `tome --socket S ls` as `tome ls --socket S`: the option belongs to
+    /// every subcommand, and people put it first too.
+    static func withSocketAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = [], rest = arguments[...]
+        while let first = rest.first {
+            if first == "--socket", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--socket=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, let subcommand = rest.first, !subcommand.hasPrefix("-") else { return arguments }
+        return [subcommand] + leading + rest.dropFirst()
+    }
 }
 
 /// Options every subcommand takes.

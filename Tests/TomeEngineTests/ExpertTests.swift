@@ -269,13 +269,41 @@ import Testing
                       "int main(void) {", "Julian Seward, https://sourceware.org/bzip2/", "Copyright © 1996-2019 Julian Seward"] {
             #expect(!OutlineExpert.namesASection(title), "\(title)")
         }
-        // A text that numbers its headings: after the first numbered one, only numbered headings join (bzip2's manual).
+        // A text that numbers its headings: after the first numbered one, only numbered headings join (bzip2's manual);
+        // the title page's lines head no text of their own.
         let manual = "bzip2 and libbzip2\n\nA program and library for data compression\n\n1.1. Introduction\n\nIt compresses files.\n\n"
             + "2.1. How to use bzip2\n\nRun it on a file.\n\nSize\n\nThe table above lists sizes.\n\n3.2. Error handling\n\nEach call returns a code.\n\n"
             + "BZ_OK\n\nThe call succeeded.\n\n3.3. Low-level summary\n\nSix routines make up the interface."
         let numbered = try DocumentAnalyzer(workers: 1).analyze(manual).extractions.filter { $0.kind == .outline }
-        #expect(numbered.map(\.value) == ["bzip2 and libbzip2", "A program and library for data compression", "1.1. Introduction",
-                                          "2.1. How to use bzip2", "3.2. Error handling", "3.3. Low-level summary"], "\(numbered.map(\.value))")
+        #expect(numbered.map(\.value) == ["1.1. Introduction", "2.1. How to use bzip2", "3.2. Error handling", "3.3. Low-level summary"],
+                "\(numbered.map(\.value))")
+        // A letter's and a contract's lines: letterhead, addresses, salutation and closing head nothing;
+        // numbered clause headings in capitals do, as does one before the first paragraph.
+        let contract = """
+            ACME WIDGETS LTD
+            12 rue des Tanneurs
+            69002 Lyon
+
+            Dear Ms Vogt,
+
+            We write to confirm the agreement set out below, which both parties signed today.
+
+            1. DEFINITIONS
+
+            "Services" means the support described in the schedule.
+
+            2. FEES
+
+            2.1 Monthly fee. The Client pays the fee each month.
+
+            Invoice No: 2025-0931
+
+            Yours sincerely,
+
+            Jonas Albrecht
+            """
+        let clauses = try DocumentAnalyzer(workers: 1).analyze(contract).extractions.filter { $0.kind == .outline }
+        #expect(clauses.map(\.value) == ["1. DEFINITIONS", "2. FEES"], "\(clauses.map(\.value))")
     }
 
     // MARK: The run

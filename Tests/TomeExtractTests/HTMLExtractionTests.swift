@@ -69,8 +69,9 @@ import TomeTestSupport
     @Test func headingsBecomeTheOutlineWithOffsets() async throws {
         let path = scratch.write("menu.html", Self.windows1252Page)
         let document = try await Extractor().extract(fileAt: path)
-        #expect(document.outline.map(\.title) == ["Menu", "Drinks (hot)", "Cold drinks", "Desserts"])
-        #expect(document.outline.map(\.level) == [1, 2, 3, 2])
+        // "Menu", the page's only h1 and ahead of the rest, is its title, not a section.
+        #expect(document.outline.map(\.title) == ["Drinks (hot)", "Cold drinks", "Desserts"])
+        #expect(document.outline.map(\.level) == [2, 3, 2])
         let bytes = Array(document.text.utf8)
         for entry in document.outline {
             let offset = try #require(entry.offset)
@@ -117,7 +118,7 @@ import TomeTestSupport
         let page = "<html><body>" + String(repeating: "<div><b>", count: depth) + "deep text" + "<p>unclosed <i>para <table><tr><td>cell one<td>cell two"
         let document = try await Extractor().extract(fileAt: scratch.write("broken.html", page))
         #expect(document.text.contains("deep text"))
-        #expect(document.text.contains("cell one cell two"))
+        #expect(document.text.contains("cell one\tcell two"))
     }
 
     @Test func gzippedHTMLIsUnpacked() async throws {
@@ -125,7 +126,31 @@ import TomeTestSupport
         try #require(try runProcess("gzip", [path]).status == 0)
         let document = try await Extractor().extract(fileAt: path + ".gz")
         #expect(document.type == .html)
-        #expect(document.outline.first?.title == "Compressed")
+        #expect(document.metadata.title == "Compressed")
+    }
+
+    /// A table row is a line, its cells parted by tabs: an empty cell keeps
+    /// its tab (columns line up), a cell's paragraphs and line breaks stay in
+    /// its row, and the text after the table starts a line of its own.
+    @Test func tableRowsKeepTheirCells() async throws {
+        let page = """
+            <p>Invoice</p><table>
+            <tr><th>Qty</th><th>Item</th><th>Price</th><th>Amount</th></tr>
+            <tr><td>320</td><td><p>Paperback</p><p>A5, matte</p></td><td>£4.50</td><td>£1,440.00</td></tr>
+            <tr><td></td><td>Carriage</td><td></td><td>£25.00</td></tr>
+            <tr><td colspan="3">Total due</td><td><b>£1,465.00</b></td></tr>
+            </table><p>Thank you.</p>
+            """
+        let document = try await Extractor().extract(fileAt: scratch.write("invoice.html", page))
+        #expect(document.text == "Invoice\n\nQty\tItem\tPrice\tAmount\n320\tPaperback A5, matte\t£4.50\t£1,440.00\n\tCarriage\t\t£25.00\nTotal due\t£1,465.00\n\nThank you.")
+    }
+
+    /// Several h1 are the page's sections, kept in the outline.
+    @Test func severalTopHeadingsStayInTheOutline() async throws {
+        let page = "<title>Guide</title><h1>Install</h1><p>Run it.</p><h1>Use</h1><p>Ask it.</p>"
+        let document = try await Extractor().extract(fileAt: scratch.write("guide.html", page))
+        #expect(document.outline.map(\.title) == ["Install", "Use"])
+        #expect(document.metadata.title == "Guide")
     }
 
     @Test func charsetSniffing() {

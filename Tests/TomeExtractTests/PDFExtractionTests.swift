@@ -156,10 +156,23 @@ import TomeTestSupport
         CharacterBox(x1: x, y1: y, x2: x + width, y2: y + height)
     }
 
-    @Test func insertsASpaceAcrossAColumnGap() {
-        // "x" at x=72, then "a" of the description column at x=144.
-        let text = ColumnSpacer.respace("xa", boxes: [box(72), box(144)])
+    @Test func insertsASpaceAcrossAGapPopplerClosed() {
+        // "x" at x=72, then "a" of the next block 6 points on: more than a letter gap, less than a column's.
+        let text = ColumnSpacer.respace("xa", boxes: [box(72), box(84)])
         #expect(text == "x a")
+    }
+
+    /// A gap wider than any word space is a column gap: a tab, inserted or
+    /// in place of poppler's space, so a table row reads cell by cell.
+    @Test func marksAColumnGapWithATab() {
+        // "x" at x=72, then "a" of the description column at x=144.
+        #expect(ColumnSpacer.respace("xa", boxes: [box(72), box(144)]) == "x\ta")
+        // "Widget  320  £4.50": poppler's single spaces across 60-point gaps.
+        let row = "W 3 £"
+        let boxes = [box(72), box(78), box(140), box(146), box(200)]
+        #expect(ColumnSpacer.respace(row, boxes: boxes) == "W\t3\t£")
+        // An ordinary word space (a third of the height) stays a space.
+        #expect(ColumnSpacer.respace("a b", boxes: [box(72), box(78), box(82)]) == "a b")
     }
 
     @Test func keepsTightlySetLettersTogether() {
@@ -170,7 +183,7 @@ import TomeTestSupport
     @Test func doesNotSplitAcrossLinesOrAroundExistingSpaces() {
         // Second character on the next line; third is already a space.
         #expect(ColumnSpacer.respace("ab", boxes: [box(300), box(72, y: 118)]) == "ab")
-        #expect(ColumnSpacer.respace("a b", boxes: [box(72), box(78), box(200)]) == "a b")
+        #expect(ColumnSpacer.respace("a b", boxes: [box(72), box(78), box(84)]) == "a b")
     }
 
     @Test func insertsASpaceWhenTheLineJumpsBackLeft() {

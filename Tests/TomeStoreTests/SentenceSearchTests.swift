@@ -120,4 +120,30 @@ import TomeTestSupport
         #expect(try reopened.search("Maalouf", limit: 5) == expected)
         #expect(expected.first?.documentID == id)
     }
+
+    /// Chinese and Japanese have no spaces between words: a word is found
+    /// wherever it stands, as often as it stands, and the hit reads as the
+    /// text does (no marks left in it).
+    @Test func chineseWordsAreFoundWhereverTheyStand() throws {
+        let guide = """
+            在登录页面输入用户名和密码。
+            如果忘记密码，请联系管理员重置密码。
+            新用户名必须唯一；用户名不能包含空格。
+            ログイン画面でパスワードを入力してください。
+            """
+        let id = try add(guide, hash: "zh")
+        let bytes = Array(guide.utf8)
+        #expect(try store.search("用户名", limit: 10).count == 2)
+        #expect(try store.search("密码", limit: 10).count == 2)
+        #expect(try store.search("\"重置密码\"", limit: 10).count == 1)
+        #expect(try store.search("パスワード", limit: 10).count == 1)
+        // A word's characters apart are not the word.
+        #expect(try store.search("名用", limit: 10).isEmpty)
+        let hit = try #require(try store.search("用户名 唯一", limit: 10).first)
+        #expect(hit.documentID == id)
+        #expect(hit.text == "新用户名必须唯一；用户名不能包含空格。")
+        #expect(String(decoding: bytes[hit.start..<hit.end], as: UTF8.self) == hit.text)
+        #expect(!hit.snippet.unicodeScalars.contains("\u{200B}"))
+        #expect(hit.snippet.contains(SentenceSearch.open + "用户名" + SentenceSearch.close))
+    }
 }

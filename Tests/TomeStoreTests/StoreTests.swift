@@ -54,7 +54,9 @@ import TomeTestSupport
                             "v4: a job's crashes while the daemon itself worked on it", "v5: keyword search over sentences (FTS5)",
                             "v6: answers to each pipeline's questions", "v7: summaries of each document and of its sections",
                             "v8: what the extraction experts found in each document", "v9: whether Tome owns a job's kept file",
-                            "v10: how pages read by OCR were read"])
+                            "v10: how pages read by OCR were read", "v11: an amount's role on its invoice",
+                            "v12: Chinese and Japanese words found wherever they stand",
+                            "v13: whether a pipeline answer is sure, and the definition it uses"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Glibc
 import Testing
+import TomeEngine
 import TomeTestSupport
 
 /// The engine through the real daemon: ask with page citations, the corpus

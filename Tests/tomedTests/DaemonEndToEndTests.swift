@@ -305,7 +305,7 @@ import TomeTestSupport
         #expect(write.status == 1)
         #expect(write.stderr.contains("may read but not POST"))
         // Asking only reads: a reader may.
-        let ask = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "ask", "--all", "--json", "--socket", daemon.socket, "who?"])
+        let ask = try runProcess("runuser", ["-u", "tome-reader", "--", tome, "ask", "--all", "--json", "--socket", daemon.socket, "who wrote it?"])
         #expect(ask.status == 0, "\(ask.stderr)")
         let outsider = try runProcess("runuser", ["-u", "tome-outsider", "--", tome, "status", "--socket", daemon.socket])
         #expect(outsider.status == 1)
@@ -333,6 +333,19 @@ import TomeTestSupport
             #expect(usage.status == 64, "\(arguments): \(usage.stderr)")
         }
         #expect(missing.stderr == "tome: no document 999\n")
+        // The socket option before the subcommand works as after it.
+        let first = try runProcess(daemon.tome, ["--socket", daemon.socket, "ls"])
+        #expect(first.status == 0 && String(decoding: first.stdout, as: UTF8.self).contains("report.md"), "\(first.stderr)")
+        #expect(try runProcess(daemon.tome, ["--socket=\(daemon.socket)", "show", String(id)]).status == 0)
+        // A word where the document id goes says it is not one.
+        let word = try runProcess(daemon.tome, ["ask", "invoice", "What is the total?", "--socket", daemon.socket])
+        #expect(word.status == 64 && word.stderr.contains("\"invoice\" is not a document id"), "\(word.stderr)")
+        // A question of common words only is refused with its reason; one nothing holds says why there is no answer.
+        let common = try runProcess(daemon.tome, ["ask", String(id), "the of and", "--socket", daemon.socket])
+        #expect(common.status == 1 && common.stderr.contains("only common words"), "\(common.stderr)")
+        let foreign = try runProcess(daemon.tome, ["ask", String(id), "Wann endet das Mietverhältnis?", "--socket", daemon.socket])
+        #expect(foreign.status == 0 && String(decoding: foreign.stdout, as: UTF8.self).contains("holds any of the question's words"),
+                "\(String(decoding: foreign.stdout, as: UTF8.self))")
         // A file it cannot read says why: a folder, a name that is not there.
         let folder = try runProcess(daemon.tome, ["add", "--socket", daemon.socket, daemon.scratch.file("spool")])
         #expect(folder.status == 1 && folder.stderr.contains("is a folder: add its files"), "\(folder.stderr)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TomeAPI
+import TomeEngine
 
 /// `openapi.yaml` and `TomeAPI`'s vocabulary list the same values: a code,
 /// kind or stage added to one and not the other fails here.
@@ -29,6 +30,12 @@ import TomeAPI
         #expect(try Self.listed(after: "stage: {type: string, enum: [") == Set(Stage.all.map(\.rawValue)))
         #expect(try Self.listed(after: "status: {type: string, enum: [queued, processing") == Set(DocumentStatus.allCases.map(\.rawValue)))
         #expect(try Self.listed(after: "mode: {type: string, enum: [sparse") == Set(AskMode.allCases.map(\.rawValue)))
+    }
+
+    /// The amount roles the API lists are the engine's, and the wire's.
+    @Test func amountRolesAgree() throws {
+        #expect(try Self.listed(after: "enum: [total, subtotal") == Set(AmountRoleName.all.map(\.rawValue)))
+        #expect(Set(AmountRole.allCases.map(\.rawValue)) == Set(AmountRoleName.all.map(\.rawValue)))
     }
 
     /// Every code the daemon sends is one of the listed ones: none is spelt in the daemon's sources but through `ErrorCode`.

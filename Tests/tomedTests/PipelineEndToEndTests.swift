@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TomeEngine
 import TomeTestSupport
 
 /// Pipelines with questions through the real daemon: a file in the
@@ -58,7 +59,7 @@ import TomeTestSupport
         let item = try #require((json["answers"] as? [[String: Any]])?.first?["answer"] as? [String: Any])
         let text = Array(try daemon.get("/v1/documents/\(lease)/text").body)
         let (start, end) = (try #require(item["start"] as? Int), try #require(item["end"] as? Int))
-        #expect(String(decoding: text[start..<end], as: UTF8.self) == item["text"] as? String)
+        #expect(ShownText.of(text[start..<end]) == item["text"] as? String)
         // The default pipeline asks nothing.
         #expect((try answers(daemon, other)["answers"] as? [Any])?.isEmpty == true)
 

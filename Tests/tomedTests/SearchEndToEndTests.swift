@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TomeEngine
 import TomeTestSupport
 
 /// Keyword search through the real daemon: real PDF, HTML and Markdown
@@ -30,7 +31,7 @@ import TomeTestSupport
             let id = try #require(hit["document"] as? Int)
             let text = Array(try daemon.get("/v1/documents/\(id)/text").body)
             let start = try #require(hit["start"] as? Int), end = try #require(hit["end"] as? Int)
-            #expect(String(decoding: text[start..<end], as: UTF8.self) == hit["text"] as? String)
+            #expect(ShownText.of(text[start..<end]) == hit["text"] as? String)
             #expect((hit["snippet"] as? String)?.contains("<mark>") == true)
             #expect(hit["name"] as? String != nil && hit["page"] as? Int != nil)
         }

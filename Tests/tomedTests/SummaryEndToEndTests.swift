@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import TomeEngine
 import TomeTestSupport
 
 /// Summaries through the real daemon: computed in the document's job,
@@ -24,7 +25,8 @@ import TomeTestSupport
         return response.json
     }
 
-    /// Each sentence's range slices the document's text to exactly its text.
+    /// Each sentence's range slices the document's text to its text as shown
+    /// (`ShownText`: white space folded, line-end hyphens joined).
     func expectExactCitations(_ daemon: DaemonFixture, _ id: Int, _ summary: [String: Any]) throws {
         let text = Array(try daemon.get("/v1/documents/\(id)/text").body)
         let sections = summary["sections"] as? [[String: Any]] ?? []
@@ -32,7 +34,7 @@ import TomeTestSupport
         for part in all {
             for sentence in part?["sentences"] as? [[String: Any]] ?? [] {
                 let start = try #require(sentence["start"] as? Int), end = try #require(sentence["end"] as? Int)
-                #expect(String(decoding: text[start..<end], as: UTF8.self) == sentence["text"] as? String)
+                #expect(ShownText.of(text[start..<end]) == sentence["text"] as? String)
                 #expect(sentence["page"] as? Int != nil)
             }
         }

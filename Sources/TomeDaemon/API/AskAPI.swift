@@ -26,14 +26,21 @@ struct AskAPI: Sendable {
     /// The wire form of what an ask found.
     static func response(_ found: AskService.Found) -> AskResponse {
         let answers = found.answers.map { a in
-            AskResponse.Answer(text: a.answer.text, context: a.answer.context, score: a.answer.score, page: a.page, start: a.answer.start,
-                               end: a.answer.end, contextStart: a.answer.contextStart, contextEnd: a.answer.contextEnd, document: a.documentID)
+            AskResponse.Answer(text: a.answer.text, context: a.answer.context, score: a.answer.score, sure: a.answer.sure, page: a.page,
+                               start: a.answer.start, end: a.answer.end, contextStart: a.answer.contextStart, contextEnd: a.answer.contextEnd,
+                               document: a.documentID, definition: a.definition)
         }
         let s = found.stats
+        var hint: String? = nil
+        if answers.isEmpty {
+            let scope = found.documentID.map { "document \($0)" } ?? "the documents"
+            hint = found.documents == 0 ? "no document is done yet"
+                : "no sentence of \(scope) holds any of the question's words; ask with words the document uses, in its language"
+        }
         return AskResponse(answers: answers, stats: AskResponse.Stats(
             blocksScanned: s.blocksScanned, blocksSelected: s.blocksSelected, sentencesAttended: s.sentencesAttended, mode: s.dense ? .dense : .sparse,
             exact: s.exact, documents: found.documents, needReprocess: found.needReprocess, elapsedMs: (found.seconds * 1000).rounded(toPlaces: 3),
-            answerKind: found.answerKind?.rawValue))
+            answerKind: found.answerKind?.rawValue), hint: hint)
     }
 
     /// Questions are short; a body past this is not a question.
@@ -71,6 +78,8 @@ struct AskAPI: Sendable {
                 try asker.ask(documentID: id, question: question.question, k: k, dense: mode == .dense)
             }
             return try JSONBody.response(Self.response(found))
+        } catch AskService.Failure.onlyCommonWords {
+            throw APIError.badRequest("the question holds only common words (\(question.question.prefix(80))): ask with a word the answer would hold")
         } catch AskService.Failure.notFound(let id) {
             throw APIError.notFound("no document \(id)")
         } catch AskService.Failure.notReady(let id, let status) {

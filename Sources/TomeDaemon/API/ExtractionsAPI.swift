@@ -15,7 +15,7 @@ struct ExtractionsAPI: Sendable {
             Endpoint(.get, "/v1/documents/:id/extractions", query: ["kind"], access: .read) { request, context in
                 try JSONBody.response(try extractions(request, id: try Parameters.documentID(context)))
             },
-            Endpoint(.get, "/v1/extractions", query: ["kind", "from", "to", "min", "max", "currency", "value", "document", "limit"],
+            Endpoint(.get, "/v1/extractions", query: ["kind", "from", "to", "min", "max", "currency", "role", "value", "document", "limit"],
                      access: .read) { request, _ in
                 try JSONBody.response(try findExtractions(request))
             },
@@ -78,6 +78,13 @@ struct ExtractionsAPI: Sendable {
             }
             query.currency = currency
         }
+        if let raw = parameters["role"] {
+            guard kind == .amounts else { throw APIError.badRequest("role applies to amounts, not \(kind.rawValue)") }
+            guard let role = AmountRole(rawValue: String(raw)) else {
+                throw APIError.badRequest("unknown role \(raw.prefix(40).debugDescription) (known: \(AmountRole.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            query.role = role
+        }
         query.value = parameters["value"].map(String.init)
         if let raw = parameters["document"] {
             let id = Int64(try Parameters.positiveInt(raw, name: "document"))
@@ -103,6 +110,7 @@ struct ExtractionsAPI: Sendable {
             document: name == nil ? nil : e.documentID, name: name, text: e.text, value: e.value, page: e.page, start: e.start, end: e.end,
             count: e.kind.isAggregated ? e.count : nil,
             number: e.kind == .amounts || e.kind == .percentages ? e.number : nil, currency: e.currency,
-            level: e.kind == .outline ? e.number.map { Int($0) } : nil, score: e.kind == .keyphrases ? e.number : nil, detail: e.detail)
+            level: e.kind == .outline ? e.number.map { Int($0) } : nil, score: e.kind == .keyphrases ? e.number : nil, detail: e.detail,
+            role: e.role.map { AmountRoleName(rawValue: $0.rawValue) })
     }
 }

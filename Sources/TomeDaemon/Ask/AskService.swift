@@ -81,6 +81,11 @@ final class AskService: Sendable {
             var answer: TomeEngine.Answer
             var documentID: Int64
             var page: Int
+            /// The answer's definition, on its page.
+            var definition: AnswerDefinition? {
+                answer.definition.map { AnswerDefinition(term: $0.term, text: $0.text, page: definitionPage, start: $0.start, end: $0.end) }
+            }
+            var definitionPage = 1
         }
 
         var answers: [Answer]
@@ -91,6 +96,8 @@ final class AskService: Sendable {
         var seconds: Double
         /// The kind of value the question asks for (the answer expert's), if any.
         var answerKind: AnswerKind?
+        /// The one document asked, or nil for the corpus.
+        var documentID: Int64? = nil
     }
 
     enum Failure: Error {
@@ -98,6 +105,8 @@ final class AskService: Sendable {
         case notReady(Int64, DocumentStatus)
         /// The stored index is missing, of an older format, or damaged: reprocess the document.
         case needsReprocess(Int64, String)
+        /// Every word of the question is a function word: nothing says what to look for.
+        case onlyCommonWords
     }
 
     /// The document, from the cache or the store (then cached, evicting the
@@ -175,12 +184,14 @@ final class AskService: Sendable {
         }
         // Salience is read under the memory's lock; the ask itself does not need it.
         let prepared = try memory.read { Asker.prepare(question, memory: $0) }
+        guard !prepared.onlyCommonWords else { throw Failure.onlyCommonWords }
         let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
         let answers = result.answers.map { a in
             let document = documents[a.document].loaded
-            return Found.Answer(answer: a, documentID: document.id, page: document.page(of: a.start))
+            return Found.Answer(answer: a, documentID: document.id, page: document.page(of: a.start),
+                                definitionPage: a.definition.map { document.page(of: $0.start) } ?? 1)
         }
         return Found(answers: answers, stats: result.stats, documents: documents.count, needReprocess: needReprocess,
-                     seconds: monotonicNow() - started, answerKind: prepared.answerKind)
+                     seconds: monotonicNow() - started, answerKind: prepared.answerKind, documentID: documentID)
     }
 }

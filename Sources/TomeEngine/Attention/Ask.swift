@@ -59,6 +59,12 @@ public struct Question: Sendable {
     /// The question's phrases: each two content words next to each other
     /// once stop words are left out (`PhraseMatch.pairs`).
     public var pairs: Set<UInt64> = []
+    /// Every word of the question is a function word ("the of and", "was ist
+    /// das"): nothing in it says what to look for.
+    public var onlyCommonWords = false
+    /// Other words that count as one of the question's terms (its position):
+    /// "between" for "parties". The indexer's bound adds them too.
+    public var aliases: [(term: UInt64, position: Int)] = []
 
     /// How many of attention's best candidates are reordered when `k`
     /// answers are asked for: max(2k, 10) by the answer expert, max(k, 10)
@@ -110,10 +116,12 @@ public struct Answer: Sendable, Equatable {
     /// Position of the answer's document in the documents asked.
     public var document: Int
     /// The answering sentence (all its pieces, when it was cut at block
-    /// length), and the passage around it cut at sentence bounds.
+    /// length), and the passage around it cut at sentence bounds, both as
+    /// shown to a reader (`ShownText`).
     public var text: String
     public var context: String
-    /// The attention probability of this sentence among the candidates.
+    /// The attention probability of this sentence among the candidates,
+    /// with the reordered scores in place (so it falls in rank order).
     public var score: Double
     /// cov · prior (or a heading's credit), times the factors that
     /// reordered the answers (phrases, the answer expert's lift): equal in
@@ -124,6 +132,13 @@ public struct Answer: Sendable, Equatable {
     public var end: Int
     public var contextStart: Int
     public var contextEnd: Int
+    /// The answer can be trusted: it holds the question's heaviest term and
+    /// enough of the rest itself, and the kind of value asked for
+    /// (`Attention.sure`). An answer that is not sure is shown as a lead.
+    public var sure: Bool = false
+    /// For a date question, when the sentence names its date by a term the
+    /// document defines ("the Effective Date"): the defining sentence.
+    public var definition: Definition? = nil
 }
 
 public struct AskStats: Sendable, Equatable {
@@ -145,6 +160,9 @@ public enum Asker {
     /// Words that make a sentence a question rather than say what it is
     /// about; they are not looked for (manuals rarely ask questions, so
     /// Engram would find "what" or "does" salient).
+    /// The share of the question's weight a sure answer's sentence holds itself.
+    public static let sureShare = 0.5
+
     static let questionWords: Set<UInt64> = Set([
         "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "can", "could", "should",
         "would", "will", "shall", "may", "might", "must", "is", "are", "was", "were", "i", "me", "my", "we", "our", "you", "your",
@@ -167,9 +185,24 @@ public enum Asker {
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
         let kind = AnswerExpert.kind(of: text)
+        // The parties are named "between … and …", a sentence that rarely says "parties": "between" counts as
+        // the question's word for them.
+        var aliases: [(term: UInt64, position: Int)] = []
+        if kind == .parties, let party = tokens.indices.first(where: { AnswerExpert.partyWords.contains(tokens[$0].id) }),
+           let position = terms.firstIndex(of: stems[party]) {
+            var tokenizer = Tokenizer()
+            for word in ["between", "zwischen", "entre"] {
+                var w = word
+                let term = w.withUTF8 { bytes in TermKey.term(tokenizer.tokenize(word)[0], in: bytes) }
+                if !seen.contains(term) { aliases.append((term, position)) }
+            }
+        }
         let pairs = copy.withUTF8 { PhraseMatch.pairs(tokens, bytes: $0) }
-        return Question(text: question, terms: terms, salience: salience, keys: keys, answerKind: kind, lift: AnswerExpert.lift(for: kind),
-                        pairs: pairs)
+        var prepared = Question(text: question, terms: terms, salience: salience, keys: keys, answerKind: kind,
+                                lift: AnswerExpert.lift(for: kind), pairs: pairs)
+        prepared.aliases = aliases
+        prepared.onlyCommonWords = tokens.allSatisfy { questionWords.contains($0.id) || StopWords.all.contains($0.id) }
+        return prepared
     }
 
     /// `text` with each word that joins parts with underscores and that the
@@ -276,7 +309,8 @@ public enum Asker {
             dense: dense, exact: exact))
     }
 
+    /// The text as shown (`ShownText`); the byte range cites it as stored.
     static func text(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        ShownText.of(UnsafeBufferPointer(rebasing: bytes[start..<end]))
     }
 }

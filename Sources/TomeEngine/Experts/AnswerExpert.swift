@@ -9,7 +9,11 @@
 /// - `who …`, `whom`, `whose`, `which company/person/organisation …`
 ///   (`wer`, `qui`, `quién`) → a name (`NameExpert`);
 /// - `what does X mean`, `what is meant by`, `define …`, `definition of`,
-///   `stands for` → a definition (`DefinitionExpert`).
+///   `stands for` → a definition (`DefinitionExpert`);
+/// - `who are the parties …`, `which parties …` (`Vertragsparteien`,
+///   `parties`, `partes`, `双方`) → the parties: a sentence that names
+///   them "between … and …" (`zwischen … und`, `entre … et`, `甲方 … 乙方`),
+///   or opens with "between" and lists them after (the passage shows them).
 ///
 /// Any other question has no answer kind (its candidates are reordered by
 /// phrases alone, `PhraseMatch`). With one,
@@ -19,7 +23,7 @@
 /// indexer's bound is checked against the last of them), it never makes an
 /// answer of a sentence attention found implausible.
 public enum AnswerKind: String, Sendable, CaseIterable {
-    case date, quantity, name, definition
+    case date, quantity, name, definition, parties
 }
 
 public enum AnswerExpert {
@@ -37,6 +41,8 @@ public enum AnswerExpert {
         switch kind {
         case nil, .quantity: 1
         case .date, .name, .definition: defaultLift
+        // The parties' sentence holds few of the question's words ("This Agreement is made by and between:").
+        case .parties: 2 * defaultLift
         }
     }
     /// The fewest candidates the expert reorders.
@@ -55,6 +61,9 @@ public enum AnswerExpert {
     static let nameNouns = ExpertWords.ids(["company", "companies", "person", "people", "organisation", "organization", "organizations", "author",
                                             "authors", "party", "parties", "vendor", "supplier", "customer", "firm", "institution", "university",
                                             "firma", "unternehmen", "société", "entreprise", "empresa"])
+    static let partyWords = ExpertWords.ids(["parties", "party", "vertragsparteien", "parteien", "vertragspartner", "partes", "contracting",
+                                             "contractants", "cocontractants"])
+    static let betweenWords = ExpertWords.ids(["between", "zwischen", "entre"])
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
                                                "bedeutet", "bedeutung", "signifie", "définition", "significa", "significado", "definición"])
 
@@ -65,6 +74,8 @@ public enum AnswerExpert {
         guard let first = words.first else { return nil }
         let head = Array(words.prefix(4))
         if words.contains(where: meaningWords.contains) { return .definition }
+        if words.contains(where: partyWords.contains) && (whoWords.contains(first) || whichWords.contains(first) || words.count <= 4)
+            || question.contains("双方") || question.contains("当事人") { return .parties }
         if dateWords.contains(first) { return .date }
         if zip(head, head.dropFirst()).contains(where: { howWords.contains($0) && muchWords.contains($1) }) || howWords.contains(first) && words.count > 1
             && quantityNouns.contains(words[1]) { return .quantity }
@@ -103,6 +114,14 @@ public enum AnswerExpert {
             var found: [Extraction] = []
             DefinitionExpert.scan(text, units: 0..<1, glossary: [false], into: &found)
             return !found.isEmpty
+        case .parties:
+            // "between" before a name ("by and between Acme Ltd", "Zwischen Herrn Brandt") or ending its line ("by and between:").
+            for i in tokens.indices where betweenWords.contains(tokens[i].id) {
+                guard let next = tokens[(i + 1)...].firstIndex(where: \.isContent) else { return true }
+                if tokens[next].kind == .word && tokens[next].capitalized || tokens[next].kind == .number { return true }
+            }
+            let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(tokens[0].start)..<Int(tokens[tokens.count - 1].end)]), as: UTF8.self)
+            return string.contains("甲方") && string.contains("乙方")
         }
     }
 }

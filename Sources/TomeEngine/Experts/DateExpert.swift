@@ -6,6 +6,7 @@
 ///   `1er janvier 2020`, `15 de mayo de 2023`, `March 12, 2024`,
 ///   `Mar. 12 2024` → `2024-03-12`; `March 2024`, `mayo de 2023` → `2024-03`
 ///   (a partial date stays partial);
+/// - Chinese and Japanese: `2025年3月15日`, `2025年3月`;
 /// - numeric: `2024-03-12`, `2024/03/12`, `2024.03.12` (year first), and
 ///   `12/03/2024`, `12-03-2024`, `12.03.2024`, `12.03.24` (two-digit
 ///   years only with two-digit day and month; 00–69 → 20xx).
@@ -95,7 +96,7 @@ enum DateExpert {
     static func scan(_ text: ExpertText, tokens range: Range<Int>, into out: inout [Extraction]) {
         var t = range.lowerBound
         while t < range.upperBound {
-            if let (found, next) = numeric(text, at: t, in: range) ?? named(text, monthAt: t, in: range) {
+            if let (found, next) = numeric(text, at: t, in: range) ?? named(text, monthAt: t, in: range) ?? ideographic(text, at: t, in: range) {
                 out.append(found)
                 t = next
             } else {
@@ -141,6 +142,22 @@ enum DateExpert {
         // "March–April 2024": a range whose first month borrows this year.
         guard !(isDash(text, m - 1) && inside(m - 2) && Self.month(text, m - 2) != nil) else { return nil }
         return (Extraction(kind: .dates, start: text.tokens[m].start, end: text.tokens[y].end, value: iso(year, month, nil)), y + 1)
+    }
+
+    /// A Chinese or Japanese date starting at the year at token `t`:
+    /// `2025年3月15日` → `2025-03-15`, `2025年3月` → `2025-03` (the numbers
+    /// and their characters touching, as written).
+    static func ideographic(_ text: ExpertText, at t: Int, in range: Range<Int>) -> (Extraction, Int)? {
+        func mark(_ i: Int, _ character: String) -> Bool {
+            i < range.upperBound && text.tokens[i].kind == .ideograph && text.touching(i - 1, i) && text.string(token: i) == character
+        }
+        guard t + 3 < range.upperBound, let year = year(text, t), mark(t + 1, "年"), text.touching(t + 1, t + 2),
+              let (month, digits) = text.integer(t + 2), digits <= 2, (1...12).contains(month), mark(t + 3, "月") else { return nil }
+        if t + 5 < range.upperBound, text.touching(t + 3, t + 4), let (day, dayDigits) = text.integer(t + 4), dayDigits <= 2,
+           (1...ISODate.days(inMonth: month, year: year)).contains(day), mark(t + 5, "日") {
+            return (Extraction(kind: .dates, start: text.tokens[t].start, end: text.tokens[t + 5].end, value: iso(year, month, day)), t + 6)
+        }
+        return (Extraction(kind: .dates, start: text.tokens[t].start, end: text.tokens[t + 3].end, value: iso(year, month, nil)), t + 4)
     }
 
     /// A numeric date starting at token `t`; the extraction and the token after it.

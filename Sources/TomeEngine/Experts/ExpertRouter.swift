@@ -70,12 +70,17 @@ struct ExpertRouter {
                     case 0x28: bracket = true
                     default:
                         if DefinitionExpert.openQuotes.contains(text.string(token: t)) { quote = true }
-                        if MoneyExpert.symbols[text.string(token: t)] != nil { f.insert(.currency) }
+                        if MoneyExpert.symbols[text.string(token: t)] != nil || text.string(token: t) == "￥" { f.insert(.currency) }
                     }
                     // A glossary entry's colon or dash.
                     if glossary[u], b == 0x3A || DateExpert.isDash(text, t) { f.insert(.definition) }
                 case .ideograph:
-                    break
+                    // 年 of a date (2025年3月15日); 元, 円 after an amount, 币 of 人民币 before one.
+                    switch text.string(token: t) {
+                    case "年": f.insert(.month)
+                    case "元", "円", "币": f.insert(.currency)
+                    default: break
+                    }
                 }
             }
         }

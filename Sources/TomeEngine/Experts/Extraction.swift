@@ -18,7 +18,8 @@ public enum ExtractionKind: String, Sendable, CaseIterable, Codable {
 /// outline. `number` is the numeric value of amounts and percentages and
 /// the level of an outline entry; `currency` is an ISO 4217 code.
 /// `detail` says what a reader should know about the value: how a date's
-/// day/month order was decided, an acronym's expansion.
+/// day/month order was decided, an acronym's expansion. `role` is what an
+/// amount is on its invoice or statement (total, subtotal, tax, deduction).
 public struct Extraction: Sendable, Equatable, Hashable {
     public var kind: ExtractionKind
     public var start: Int32
@@ -27,11 +28,12 @@ public struct Extraction: Sendable, Equatable, Hashable {
     public var number: Double?
     public var currency: String?
     public var detail: String?
+    public var role: AmountRole?
     /// Occurrences (names and key phrases); 1 for the rest.
     public var count: Int32
 
     public init(kind: ExtractionKind, start: Int32, end: Int32, value: String, number: Double? = nil, currency: String? = nil,
-                detail: String? = nil, count: Int32 = 1) {
+                detail: String? = nil, role: AmountRole? = nil, count: Int32 = 1) {
         self.kind = kind
         self.start = start
         self.end = end
@@ -39,6 +41,7 @@ public struct Extraction: Sendable, Equatable, Hashable {
         self.number = number
         self.currency = currency
         self.detail = detail
+        self.role = role
         self.count = count
     }
 }
@@ -122,13 +125,14 @@ struct ExpertText {
     @inline(__always) func touching(_ a: Int, _ b: Int) -> Bool { tokens[a].end == tokens[b].start }
 
     /// The white space between tokens `a` and `a + 1` is at most one space
-    /// (ASCII, no-break or narrow no-break), not a line break.
+    /// (ASCII, no-break or narrow no-break): not a line break, and not a tab,
+    /// which separates a table's cells.
     func oneSpace(after a: Int) -> Bool {
         guard a + 1 < tokens.count else { return false }
         let from = Int(tokens[a].end), to = Int(tokens[a + 1].start)
         switch to - from {
         case 0: return true
-        case 1: return bytes[from] == 0x20 || bytes[from] == 0x09
+        case 1: return bytes[from] == 0x20
         case 2: return bytes[from] == 0xC2 && bytes[from + 1] == 0xA0
         case 3: return bytes[from] == 0xE2 && bytes[from + 1] == 0x80 && (bytes[from + 2] == 0xAF || bytes[from + 2] == 0x89)
         default: return false

@@ -12,10 +12,14 @@
 /// numbered one only numbered headings join, since a document that numbers
 /// its sections numbers them all, and the short lines between are a
 /// table's column heads ("Size"), a list of error codes ("BZ_OK") or a
-/// form's labels; before it the title page's lines stay. A heading
+/// form's labels. A heading
 /// without a letter ("914704", "7") or a Roman page number ("iii") never
-/// does. A detected heading's level is the depth of its number
-/// (`3.2` → 2), else 1.
+/// does. Nor does a short line that heads no text — one before the line
+/// that heads the document's first paragraph of prose (a letter's or an
+/// invoice's letterhead, addresses, a title page) unless numbered, one not followed by
+/// prose (an address block, a signature, a form's fields), a salutation or
+/// a closing, or a label with its value (`isLetterLine`). A detected
+/// heading's level is the depth of its number (`3.2` → 2), else 1.
 enum OutlineExpert {
     static func extract(_ text: ExpertText, outline: [OutlineItem], unitStarts: [Int32], unitEnds: [Int32]) -> [Extraction] {
         func unit(at offset: Int) -> Int? {
@@ -46,9 +50,11 @@ enum OutlineExpert {
         for title in titles { seen[title, default: 0] += 1 }
         let numbered = headings.indices.filter { depths[$0] > 0 && seen[titles[$0]] == 1 }
         let numberedFrom = numbered.count >= 3 ? headings[numbered[0]] : Int.max
+        let firstProse = text.unitKinds.indices.first { isProse(text, $0) } ?? Int.max
         for h in headings.indices where !taken.contains(headings[h]) {
             let (u, title, depth) = (headings[h], titles[h], depths[h])
-            guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title) else { continue }
+            guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title),
+                  u + 1 >= firstProse || depth > 0, introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u) else { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: title, number: Double(max(1, depth))))
         }
@@ -69,6 +75,47 @@ enum OutlineExpert {
             && !title.unicodeScalars.contains { "=;@{}<>|\\©".unicodeScalars.contains($0) } && !title.contains("://")
     }
 
+    /// A paragraph of prose, what a section's heading introduces: a whole
+    /// sentence of a few words, or a long line; never a table's row.
+    static func isProse(_ text: ExpertText, _ u: Int) -> Bool {
+        guard text.kind(u) == .prose else { return false }
+        let range = text.unitTokens[u]
+        guard let first = range.first, let last = range.last,
+              !SentenceSplitter.containsTab(text.bytes, from: text.tokens[first].start, to: text.tokens[last].end) else { return false }
+        let content = range.filter { text.tokens[$0].isContent }.count
+        let ends = text.tokens[last].kind == .punctuation && SentenceSplitter.terminalKind(text.bytes, text.tokens[last]) != nil
+        return ends ? content >= 3 : content >= 12
+    }
+
+    /// A heading introduces text: prose comes next, or (for a numbered
+    /// heading) a numbered sub-heading or a list. The short lines of an
+    /// address block, a signature or a form are followed by more short lines.
+    static func introducesText(_ text: ExpertText, _ u: Int, numbered: Bool) -> Bool {
+        guard u + 1 < text.unitKinds.count else { return false }
+        if isProse(text, u + 1) { return true }
+        // "3. COMPENSATION" then "3.1 Base salary. You will…": a clause's first sub-clause.
+        let opensNumbered = text.unitTokens[u + 1].first.map { text.tokens[$0].kind == .number } ?? false
+        return numbered && (text.kind(u + 1) == .listItem || opensNumbered)
+    }
+
+    /// The lines of a letter that stand alone but head nothing: a salutation
+    /// or a closing ("Dear Ms Vogt,", "Yours faithfully", "Mit freundlichen
+    /// Grüßen", "Madame, Monsieur,"), a line ending in a comma, and a
+    /// label with its value ("Invoice No: 2025-0931", "Tel. 07700 900412").
+    static func isLetterLine(_ text: ExpertText, _ u: Int) -> Bool {
+        let range = text.unitTokens[u]
+        guard let last = range.last else { return true }
+        if text.tokens[last].kind == .punctuation, [0x2C, 0x3B].contains(text.first(last)) { return true }
+        if range.contains(where: { letterWords.contains(text.tokens[$0].id) }) { return true }
+        // A colon with a number after it: a form's label and its value.
+        if let colon = range.first(where: { text.isChar($0, 0x3A) }), colon != last,
+           range.contains(where: { $0 > colon && text.tokens[$0].kind == .number }) { return true }
+        return false
+    }
+    static let letterWords = ExpertWords.ids(["dear", "sincerely", "faithfully", "regards", "yours", "geehrte", "geehrter", "liebe", "lieber",
+                                              "freundlichen", "grüßen", "grüße", "madame", "monsieur", "mesdames", "messieurs", "cordialement",
+                                              "salutations", "estimado", "estimada", "atentamente", "saludos"])
+
     /// The heading's text with white-space runs as one space.
     static func collapsed(_ text: ExpertText, _ u: Int) -> String {
         text.unitTokens[u].map { text.string(token: $0) }.enumerated().reduce(into: "") { s, p in
@@ -78,11 +125,20 @@ enum OutlineExpert {
         }
     }
 
-    /// The depth of a heading's section number (`3.2.1` → 3, `3.` → 1), 0 without one.
+    /// The depth of a heading's section number (`3.2.1` → 3, `3.` → 1,
+    /// `12 Definitions` → 1), 0 without one. A bare number is a section's
+    /// only with a stop or bracket after it, or when it has one or two
+    /// digits and a capitalised word that is not a month follows: "12 rue
+    /// des Tanneurs" and "14 March 2025" are not numbered headings.
     static func numberDepth(_ text: ExpertText, _ u: Int) -> Int {
         let range = text.unitTokens[u]
-        guard let t = range.first, text.tokens[t].kind == .number else { return 0 }
-        let parts = text.string(token: t).split(separator: ".").count
-        return range.count > 1 ? parts : 0
+        guard let t = range.first, text.tokens[t].kind == .number, range.count > 1 else { return 0 }
+        let number = text.string(token: t)
+        if number.contains(".") { return number.split(separator: ".").count }
+        let next = t + 1
+        if text.touching(t, next), text.isChar(next, 0x2E) || text.isChar(next, 0x29) { return 1 }
+        let word = text.tokens[next]
+        guard number.utf8.count <= 2, word.kind == .word, word.capitalized, DateExpert.months[word.id] == nil else { return 0 }
+        return 1
     }
 }

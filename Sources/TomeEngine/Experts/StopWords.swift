@@ -16,6 +16,7 @@ enum StopWords {
         der die das den dem des ein eine einer eines einem einen und oder aber nicht ist sind war wird werden wurde kann können muss
         mit von zu zum zur auf aus bei für in im an am als auch nach über unter durch gegen ohne um wie wenn dass es er sie wir ihr
         ich du man sich so nur noch schon bereits sowie bzw dieser diese dieses jeder jede jedes alle wird haben hat hatte
+        mein meine meinen meiner meines meinem ihre ihrer ihren ihrem ihres unser unsere unserer unseren unserem sollte sollten bitte
         le la les un une des du de et ou mais ne pas est sont été être avoir a ont dans sur sous pour par avec sans au aux ce cette
         ces il elle ils elles nous vous on qui que quoi dont où se sa son ses leur leurs plus moins très tout tous toute toutes
         el los las uno unos una unas y o pero no es son fue ser estar está están en con sin por para del al lo su sus que quien

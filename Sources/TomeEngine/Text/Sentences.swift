@@ -17,23 +17,49 @@ public struct Sentence: Sendable, Equatable {
 /// - after `.`, `!`, `?`, `…` (with any closing quotes and brackets) when the
 ///   next token starts a sentence (uppercase, digit, opening quote, ideograph)
 ///   or, after a full stop, when a line break follows
-///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`), an initial (`J.`),
+///   — not after an abbreviation (`Dr.`, `e.g.`, `etc.`, `attn.`, `inkl.`,
+///   `z. B.`), an initial (`J.`), a day before its month or a German
+///   ordinal (`31. August`, `am 1. Oktober`),
 ///   before a word it is part of (`.Rprofile`, `.git/info/exclude`),
 ///   inside a number (`3.14`, which the tokenizer keeps whole), after the
 ///   number that opens a line (`5.1.2. Title`), or in a dot leader
 ///   (`FILES . . . . 12`);
 /// - after `。`, `！`, `？`, `．` always (CJK text has no spaces to look at);
 /// - at a blank line or a page break;
+/// - at a line break after or before a table row (a line with a tab between
+///   its cells: each row is a unit of its own);
 /// - at a line break before a list item (`•`, `-`, `*`, `1.`, `a)`), at a
 ///   line break after a short line without final punctuation followed by a
 ///   capital (headings, which have no full stop) or opening with a section
 ///   number ("2.3. DESCRIPTION"), and after a contents line.
 public enum SentenceSplitter {
+    /// Words that a full stop abbreviates rather than ends, in English,
+    /// German, French and Spanish (`attn.`, `inkl.`, `Tel.`, `Mme.`, `Sra.`).
+    /// Left out: abbreviations that are also words a sentence ends on
+    /// ("fax", "gem", "mob", "me", "mm", "amt").
     static let abbreviations: Set<UInt64> = Set([
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "figs", "eq",
         "no", "nos", "vol", "vols", "pp", "p", "ch", "sec", "approx", "dept", "est", "inc", "ltd", "co", "corp", "gen", "gov",
         "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "ca", "resp", "viz",
         "z.b", "bzw", "usw", "ggf", "vgl", "s", "nr", "ff", "op", "cit", "ibid", "ed", "eds", "rev", "art", "min", "max",
+        // Letters, invoices and contracts in English.
+        "attn", "encl", "enc", "ref", "tel", "qty", "pcs", "incl", "excl", "hrs", "yrs", "mos", "sect", "cl", "sch", "para",
+        "paras", "ave", "blvd", "apt", "ste", "acct", "ext", "reg", "inv", "messrs",
+        // German.
+        "inkl", "exkl", "zzgl", "evtl", "bzgl", "ggü", "abs", "str", "hr", "hrn", "fr", "frl", "fa", "dipl", "ing", "mio", "mrd",
+        "tsd", "kto", "stk", "std", "lfd", "bsp", "hrsg", "jh", "pkt", "ziff", "anl", "az", "u.a", "o.ä", "d.h", "v.a", "z.t",
+        "i.d.r", "z.hd", "u.u",
+        // French.
+        "mme", "mlle", "mmes", "av", "bd", "env", "tél", "chap", "réf", "janv", "févr", "avr", "juil", "déc", "p.ex",
+        // Spanish.
+        "sra", "sres", "srta", "dña", "ud", "uds", "vd", "pág", "núm", "avda", "dpto", "aprox", "ej",
+    ].map(CanonicalForm.id(of:)))
+
+    /// Words before a German ordinal ("am 1. Oktober", "im 3. Stock", "zum 2. Mal"):
+    /// the stop after the number is the ordinal's, not a sentence's.
+    static let ordinalLeads: Set<UInt64> = Set([
+        "am", "im", "zum", "zur", "vom", "beim", "bis", "ab", "seit", "dem", "den", "der", "die", "das", "des", "ein", "eine",
+        "einer", "einem", "einen", "jeden", "jedes", "jeder", "jede", "zu", "mit", "nach", "vor", "per",
     ].map(CanonicalForm.id(of:)))
 
     /// The sentences of `tokens` (all from `bytes`), in order.
@@ -71,6 +97,10 @@ public enum SentenceSplitter {
                         let attached = previous.end == token.start
                         let isInitial = previous.kind == .word && previous.end - previous.start == 1 && previous.capitalized
                         if attached && (abbreviations.contains(previous.id) || isInitial) { boundary = false }
+                        // "z. B.", "d. h.", "u. a.", "p. ex.": a lone lower-case letter and its stop, then another short word, abbreviate.
+                        if attached && previous.kind == .word && previous.end - previous.start == 1 && !previous.capitalized,
+                           let following, following.kind == .word, following.end - following.start <= 2 { boundary = false }
+                        if attached, let following, isOrdinal(bytes, tokens, number: t - 1, following: following) { boundary = false }
                         // A number opening its line is a section or list number ("5.1.2. Title", "3. Item").
                         if attached && previous.kind == .number && t - 1 == lineStart { boundary = false }
                         // A run of full stops is an ellipsis: a boundary only before a capital.
@@ -99,7 +129,8 @@ public enum SentenceSplitter {
                     let endsOpen = token.kind != .punctuation || byte(bytes, token) == 0x3A  // a colon introduces what follows
                     let heading = lineLength <= 8 && endsOpen && token.kind != .punctuation
                         && (startsSentence(bytes, next) || opensWithSectionNumber(bytes, tokens, lineStart...t))
-                    if isListMarker(bytes, tokens, at: t + 1) || heading || isLeaderLine(bytes, tokens, lineStart...t) {
+                    let tableRow = containsTab(bytes, from: tokens[lineStart].start, to: token.end) || lineHasTab(bytes, from: next.start)
+                    if isListMarker(bytes, tokens, at: t + 1) || heading || tableRow || isLeaderLine(bytes, tokens, lineStart...t) {
                         close(through: t)
                     }
                     lineStart = t + 1
@@ -112,6 +143,18 @@ public enum SentenceSplitter {
     }
 
     enum Terminal { case period, bang, ellipsis, cjk }
+
+    /// Token `n` is a day or an ordinal whose stop does not end a sentence:
+    /// a number of one or two digits before a month ("31. August 2025",
+    /// "1. Oktober"), or after a German article or preposition before a
+    /// capital ("am 1. Oktober", "der 3. Mahnung", "im 2. Stock").
+    static func isOrdinal(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], number n: Int, following: Token) -> Bool {
+        let token = tokens[n]
+        guard token.kind == .number, token.end - token.start <= 2 else { return false }
+        if following.kind == .word, DateExpert.months[following.id] != nil { return true }
+        guard n > 0, tokens[n - 1].kind == .word, ordinalLeads.contains(tokens[n - 1].id) else { return false }
+        return following.kind == .word && following.capitalized
+    }
 
     static func terminalKind(_ bytes: UnsafeBufferPointer<UInt8>, _ token: Token) -> Terminal? {
         let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
@@ -180,6 +223,20 @@ public enum SentenceSplitter {
         var count = 0
         for i in Int(from)..<Int(max(from, to)) where bytes[i] == 0x0A { count += 1 }
         return count
+    }
+
+    static func containsTab(_ bytes: UnsafeBufferPointer<UInt8>, from: Int32, to: Int32) -> Bool {
+        (Int(from)..<Int(max(from, to))).contains { bytes[$0] == 0x09 }
+    }
+
+    /// The line from `offset` to its end holds a tab (a table row starts there).
+    static func lineHasTab(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int32) -> Bool {
+        var i = Int(offset)
+        while i < bytes.count, bytes[i] != 0x0A {
+            if bytes[i] == 0x09 { return true }
+            i += 1
+        }
+        return false
     }
 
     static func containsFormFeed(_ bytes: UnsafeBufferPointer<UInt8>, from: Int32, to: Int32) -> Bool {

@@ -6,12 +6,14 @@ import Foundation
 ///
 ///     prior(u) = kindPrior(u) · √(content tokens / tokens) · min(1, n₀ / n)^α
 ///
-/// - prose: a sentence (or any line that is none of the rest). Prior 1.
+/// - prose: a sentence (or any line that is none of the rest, and any table
+///   row: cells parted by tabs). Prior 1.
 /// - heading: a line of its own, at most 12 content tokens, no final stop
 ///   ("Detach Objects from the Search Path", "3.2 Memory use", "5.1.2.
 ///   网络接口名称"). Its match is handed to the prose under it
 ///   (`DocumentIndex.proseUnder`).
-/// - list item: a short bullet or numbered item without a full stop.
+/// - list item: a short bullet or numbered item without a full stop (but a
+///   numbered line in capitals, "1. DEFINITIONS", is a heading).
 /// - contents: dot leaders ("DAMAGED FILES . . . . 12") or mostly punctuation
 ///   (index lines, tables of symbols, code).
 ///
@@ -53,15 +55,34 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         if content == 0 || stops >= 4 && Double(content) < 0.6 * Double(total) || Double(content) < 0.4 * Double(total) {
             return (.contents, content)
         }
+        // A table row (cells parted by tabs) is read as prose: never a heading or a list item.
+        if SentenceSplitter.containsTab(bytes, from: unit.start, to: unit.end) { return (.prose, content) }
         let endsSentence = Self.endsSentence(bytes, tokens: tokens, first: first, end: end)
         let ownLine = lineBreakOrEdge(bytes, before: Int(unit.start)) && lineBreakOrEdge(bytes, after: Int(unit.end))
         // "5.1.2. Title" is a numbered heading, "3. item" a list item.
         let sectionNumber = tokens[first].kind == .number && bytes[Int(tokens[first].start)..<Int(tokens[first].end)].contains(0x2E)
         if SentenceSplitter.isListMarker(bytes, tokens, at: first) && total > 1 && !sectionNumber {
+            // "1. DEFINITIONS", "2) TERM AND TERMINATION": a numbered line in capitals is a clause's heading.
+            if !endsSentence && ownLine && content <= 12 && tokens[first].kind == .number && isCapitals(bytes, tokens[(first + 1)..<end]) {
+                return (.heading, content)
+            }
             return (!endsSentence && content <= 12 ? .listItem : .prose, content)
         }
         if !endsSentence && ownLine && content <= 12 { return (.heading, content) }
         return (.prose, content)
+    }
+
+    /// The words of `tokens` have letters, all of them upper case.
+    static func isCapitals(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: ArraySlice<Token>) -> Bool {
+        var letters = 0
+        for token in tokens where token.kind == .word {
+            for scalar in String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(token.start)..<Int(token.end)]), as: UTF8.self).unicodeScalars
+            where scalar.properties.isAlphabetic {
+                guard !scalar.properties.isLowercase else { return false }
+                letters += 1
+            }
+        }
+        return letters >= 3
     }
 
     /// The last token that is not a closing quote or bracket is . ! ? … or CJK full stop.

@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""Everyday documents: invoices and receipts with tables, contracts, letters
+and notices in English, German, French and Chinese, read by the real daemon
+from a spool, scored against labels written by reading each document.
+
+Documents: Benchmarks/everyday/docs/ID.{html,txt}; labels:
+Benchmarks/everyday/labels/ID.json (rules and sources in SOURCES-*.md). The
+split into a half to tune on and a half to report is drawn from --seed within
+each category; Tome's rules may be mended on the tune half only.
+
+Measured on the chosen half, each beside a peer where one exists:
+- extraction precision and recall per kind (dates, amounts, percentages,
+  names), matched as in Benchmarks/extractions.py; amounts also on the
+  documents with tables alone. Peers: dateparser's `search_dates`,
+  price-parser per line, on the text Tome extracted.
+- section headings: the outline's entries against the labelled headings.
+- contracts (the `contracts` pipeline): the parties' answer names every
+  labelled party; the start answer holds the labelled effective date.
+- ask: whether the first answer's sentence holds a labelled answer, by
+  wording (the document's own words, or the asker's), beside SQLite FTS5
+  (bm25 over the same sentences, the question's words OR-ed); and how well
+  the answer's `sure` flag separates right first answers from wrong ones.
+- Chinese and Japanese keyword search: per labelled term, the sentences
+  `GET /v1/search` finds beside FTS5's unicode61 and trigram tokenizers over
+  the same sentences, against the sentences that hold the term.
+
+    python3 Benchmarks/everyday.py --build .build/release --set report
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import sqlite3
+import sys
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
+from extractions import SYMBOLS, fold, key, matches, score, split  # noqa: E402
+
+KINDS = ["dates", "amounts", "percentages", "names"]
+ROOT = os.path.dirname(HERE)
+# Titles before a name: the labels of one language keep them, of another drop them; compared without.
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "herrn", "frau", "m", "mme", "mlle", "sr", "sra"}
+
+
+def label_key(kind, item):
+    """`extractions.key`, with a name's leading title dropped on both sides."""
+    k = key(kind, item)
+    if kind == "names":
+        words = k.split(" ")
+        while len(words) > 1 and words[0].rstrip(".") in HONORIFICS:
+            words = words[1:]
+        k = " ".join(words)
+    return k
+
+
+def load():
+    labels = [json.load(open(p, encoding="utf-8")) for p in sorted(glob.glob(os.path.join(HERE, "everyday", "labels", "*.json")))]
+    for l in labels:
+        l["path"] = glob.glob(os.path.join(HERE, "everyday", "docs", l["id"] + ".*"))[0]
+    return labels
+
+
+def pipeline_of(label):
+    """The pipeline (spool folder) a document goes to: contracts to the
+    repository's `contracts`, the rest to `default`; mdy documents to a copy
+    that reads dates month first."""
+    base = "contracts" if label["category"] == "contract" else "default"
+    return base + ("-mdy" if label.get("date_order") == "mdy" else "")
+
+
+def pipelines():
+    """The repository's `default` and `contracts` pipelines, and a copy of
+    each that reads dates month first (`-mdy`)."""
+    out = {}
+    for base in ["default", "contracts"]:
+        text = open(os.path.join(ROOT, "Pipelines", base + ".toml"), encoding="utf-8").read()
+        out[base] = text
+        out[base + "-mdy"] = re.sub(r"(?m)^date_order\s*=.*$", "", text) + '\ndate_order = "mdy"\n'
+    return out
+
+
+def pdf_twins(labels, work):
+    """The HTML invoices and receipts rendered to PDF by weasyprint (its own
+    layout of their tables): labels of the same values, ids ending `-pdf`."""
+    if not shutil.which("weasyprint"):
+        sys.exit("needs weasyprint (Debian package weasyprint; make bench installs it)")
+    twins = []
+    for l in labels:
+        if l["format"] != "html" or l["category"] not in ("invoice", "receipt"):
+            continue
+        out = os.path.join(work, l["id"] + ".pdf")
+        if not os.path.exists(out):
+            benchlib.subprocess.run(["weasyprint", "--quiet", l["path"], out], check=True, capture_output=True)
+        twins.append(dict(l, id=l["id"] + "-pdf", path=out, format="pdf", questions=[], sections=[]))
+    return twins
+
+
+def run_daemon(build, labels):
+    """Every chosen document through one daemon; returns (daemon, {id: document id})."""
+    daemon = benchlib.Daemon(build, pipelines=pipelines())
+    names = {}
+    for l in labels:
+        folder = pipeline_of(l)
+        name = l["id"] + os.path.splitext(l["path"])[1]
+        if folder != "default":
+            os.makedirs(os.path.join(daemon.spool, folder), exist_ok=True)
+            name = folder + "/" + name
+        part = os.path.join(daemon.spool, os.path.dirname(name), "." + os.path.basename(name) + ".part")
+        shutil.copy(l["path"], part)
+        os.rename(part, os.path.join(daemon.spool, name))
+        names[l["id"]] = name
+    ids = {}
+    for l in labels:
+        d = daemon.wait_done(names[l["id"]], timeout=300)
+        if d["status"] != "done":
+            sys.exit(f"{l['id']} failed: {d}")
+        ids[l["id"]] = d["id"]
+    return daemon, ids
+
+
+def get(daemon, path):
+    status, body = benchlib.request(daemon.sock, "GET", path)
+    return status, json.loads(body) if body else None
+
+
+def post(daemon, path, body):
+    status, out = benchlib.request(daemon.sock, "POST", path, body)
+    return status, json.loads(out) if out else None
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def extraction_table(daemon, ids, labels, texts):
+    finds = {l["id"]: get(daemon, f"/v1/documents/{ids[l['id']]}/extractions")[1] for l in labels}
+    peers = {"dates": peer_dates(labels, texts), "amounts": peer_amounts(labels, texts)}
+    tables = [l for l in labels if "<table" in open(l["path"], encoding="utf-8", errors="replace").read() or "\t" in texts[l["id"]]]
+    print("| kind | documents | labels | Tome finds | Tome P | Tome R | peer | peer P | peer R |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    pdfs = [l for l in labels if l["format"] == "pdf"]
+    labels = [l for l in labels if l["format"] != "pdf"]
+    tables = [l for l in tables if l["format"] != "pdf"]
+    rows = [(k, labels, k) for k in KINDS] + [("amounts", tables, "amounts (documents with tables)"),
+                                              ("amounts", pdfs, "amounts (the HTML invoices as PDF)"),
+                                              ("dates", pdfs, "dates (the HTML invoices as PDF)")]
+    for kind, group, title in rows:
+        mine, theirs = [0, 0, 0], [0, 0, 0]
+        for l in group:
+            gold = [label_key(kind, item) for item in l.get(kind, [])]
+            found = [label_key(kind, f) for f in finds[l["id"]].get(kind, [])]
+            mine = [a + b for a, b in zip(mine, score(kind, found, gold))]
+            if kind in peers:
+                theirs = [a + b for a, b in zip(theirs, score(kind, peers[kind][l["id"]], gold))]
+        peer = {"dates": "dateparser", "amounts": "price-parser"}.get(kind)
+        line = f"| {title} | {len(group)} | {mine[2]} | {mine[1]} | {ratio(mine[0], mine[1]):.2f} | {ratio(mine[0], mine[2]):.2f} |"
+        line += f" {peer} | {ratio(theirs[0], theirs[1]):.2f} | {ratio(theirs[0], theirs[2]):.2f} |" if peer else " — | | |"
+        print(line)
+    return finds
+
+
+def peer_dates(labels, texts):
+    from dateparser.search import search_dates
+    out = {}
+    for l in labels:
+        settings = {"DATE_ORDER": l.get("date_order", "dmy").upper(), "REQUIRE_PARTS": ["month", "year"],
+                    "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
+        language = l["language"] if l["language"] in ("en", "de", "fr", "zh") else None
+        found = search_dates(texts[l["id"]], languages=[language] if language else None, settings=settings) or []
+        out[l["id"]] = [dt.strftime("%Y-%m-%d") for _, dt in found]
+    return out
+
+
+def peer_amounts(labels, texts):
+    from price_parser import Price
+    from extractions import number
+    out = {}
+    for l in labels:
+        found = []
+        for line in texts[l["id"]].splitlines():
+            price = Price.fromstring(line)
+            if price.amount is None or not price.currency:
+                continue
+            currency = price.currency.strip()
+            currency = SYMBOLS.get(currency, currency.upper() if re.fullmatch(r"[A-Za-z]{3}", currency) else None)
+            found.append((number(price.amount), currency))
+        out[l["id"]] = found
+    return out
+
+
+def title_key(s):
+    """A heading compared without its number, case or punctuation."""
+    s = fold(s).lower()
+    s = re.sub(r"^(§\s*)?[0-9ivx]+(\.[0-9]+)*[.)]?\s+", "", s)
+    return re.sub(r"[^\w ]", "", s).strip()
+
+
+def sections_table(finds, labels, errors=False):
+    tp = nf = nl = 0
+    for l in labels:
+        gold = {title_key(s if isinstance(s, str) else s.get("text", s.get("title", ""))) for s in l.get("sections", [])}
+        found = {title_key(f["value"]) for f in finds[l["id"]].get("outline", [])}
+        gold.discard("")
+        found.discard("")
+        if errors:
+            for f in sorted(found - gold):
+                print(f"  {l['id']} section false: {f}")
+            for g in sorted(gold - found):
+                print(f"  {l['id']} section missed: {g}")
+        tp += len(gold & found)
+        nf += len(found)
+        nl += len(gold)
+    print(f"\nSection headings (outline entries against labelled headings, number and case aside): {nl} labelled, "
+          f"{nf} found, precision {ratio(tp, nf):.2f}, recall {ratio(tp, nl):.2f}")
+
+
+def holds(text, answers):
+    t = fold(text).lower()
+    return any(fold(a).lower() in t for a in answers)
+
+
+def contracts_table(daemon, ids, labels, errors=False):
+    contracts = [l for l in labels if l["category"] == "contract"]
+    if not contracts:
+        return
+    parties = start = 0
+    for l in contracts:
+        answers = {a["question"]: a.get("answer") for a in get(daemon, f"/v1/documents/{ids[l['id']]}/answers")[1]["answers"]}
+        who = next((v for q, v in answers.items() if q.startswith("Who are the parties")), None)
+        when = next((v for q, v in answers.items() if q.startswith("When does the agreement start")), None)
+        names = [p if isinstance(p, str) else p.get("text", p.get("name", "")) for p in l.get("parties", [])]
+        if who and names and all(holds(who["text"] + " " + who["context"], [n]) for n in names):
+            parties += 1
+        elif errors:
+            print(f"  {l['id']} parties: {who and who['text'][:200]!r}")
+        effective = l.get("effective_date")
+        if isinstance(effective, dict):
+            effective = effective.get("value")
+        dates = get(daemon, f"/v1/documents/{ids[l['id']]}/extractions?kind=dates")[1]["dates"]
+        if when and effective and any(d["value"] == effective and when["start"] <= d["start"] < when["end"] for d in dates):
+            start += 1
+        elif errors:
+            print(f"  {l['id']} start: {when and when['text'][:200]!r}")
+    print(f"\nContracts ({len(contracts)}, the `contracts` pipeline): the parties' answer (its passage) names every party "
+          f"{parties}/{len(contracts)}; the start answer's sentence holds the effective date {start}/"
+          f"{sum(1 for l in contracts if l.get('effective_date'))}")
+
+
+def text_of(daemon, doc):
+    """The text Tome extracted (the peers read the same)."""
+    status, body = benchlib.request(daemon.sock, "GET", f"/v1/documents/{doc}/text")
+    return body.decode("utf-8")
+
+
+def fts5_first(text, question, language):
+    """FTS5 bm25's best line-sentence for the question's words OR-ed."""
+    units = [u.strip() for u in re.split(r"(?<=[.!?。！？])\s+|\n+", text) if u.strip()]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE s USING fts5(t, tokenize='trigram')" if language in ("zh", "ja")
+               else "CREATE VIRTUAL TABLE s USING fts5(t)")
+    db.executemany("INSERT INTO s(t) VALUES (?)", [(u,) for u in units])
+    words = re.findall(r"\w{3,}", question) if language in ("zh", "ja") else re.findall(r"\w+", question)
+    if not words:
+        return ""
+    query = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    try:
+        row = db.execute("SELECT t FROM s WHERE s MATCH ? ORDER BY bm25(s) LIMIT 1", (query,)).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    return row[0] if row else ""
+
+
+def ask_table(daemon, ids, labels, texts, errors=False):
+    rows = {"document": [0, 0, 0], "own": [0, 0, 0]}
+    sure = {"right": 0, "wrong": 0}
+    unsure = {"right": 0, "wrong": 0}
+    for l in labels:
+        for q in l.get("questions", []):
+            status, body = post(daemon, f"/v1/documents/{ids[l['id']]}/ask", {"question": q["question"], "k": 5})
+            answers = body.get("answers", []) if status == 200 else []
+            right = bool(answers) and holds(answers[0]["text"], q["answers"])
+            row = rows[q["wording"]]
+            row[0] += 1
+            row[1] += right
+            row[2] += holds(fts5_first(texts[l["id"]], q["question"], l["language"]), q["answers"])
+            if answers:
+                (sure if answers[0].get("sure") else unsure)["right" if right else "wrong"] += 1
+            if errors and not right:
+                first = answers[0]["text"][:150] if answers else body.get("hint", body.get("message"))
+                print(f"  {l['id']} [{q['wording']}] {q['question']} -> {first!r} (want {q['answers'][0]!r})")
+    print("\nFirst answer's sentence holds the fact (k = 5), beside FTS5 bm25 over the text's sentences:\n")
+    print("| wording | questions | Tome | Tome share | FTS5 | FTS5 share |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for wording, (n, t, f) in rows.items():
+        print(f"| {wording} | {n} | {t} | {ratio(t, n):.2f} | {f} | {ratio(f, n):.2f} |")
+    print(f"\nThe `sure` flag on first answers: sure {sure['right'] + sure['wrong']} (right {sure['right']}, precision "
+          f"{ratio(sure['right'], sure['right'] + sure['wrong']):.2f}); unsure {unsure['right'] + unsure['wrong']} "
+          f"(wrong {unsure['wrong']}, {ratio(unsure['wrong'], unsure['right'] + unsure['wrong']):.2f} of them); "
+          f"wrong answers flagged unsure {unsure['wrong']}/{sure['wrong'] + unsure['wrong']}")
+
+
+def search_table(daemon, ids, labels, texts):
+    cjk = [l for l in labels if l.get("search_terms")]
+    if not cjk:
+        return
+    print("\nKeyword search over Chinese and Japanese text: sentences found per term against the lines that hold it:\n")
+    print("| document | terms | lines holding them | Tome found | FTS5 unicode61 | FTS5 trigram |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for l in cjk:
+        lines = [u for u in texts[l["id"]].split("\n") if u.strip()]
+        dbs = {}
+        for tokenizer in ["unicode61", "trigram"]:
+            db = sqlite3.connect(":memory:")
+            db.execute(f"CREATE VIRTUAL TABLE s USING fts5(t, tokenize='{tokenizer}')")
+            db.executemany("INSERT INTO s(t) VALUES (?)", [(u,) for u in lines])
+            dbs[tokenizer] = db
+        holding = tome = uni = tri = 0
+        for term in l["search_terms"]:
+            holding += sum(1 for u in lines if term in u)
+            q = urllib.parse.quote(term)
+            status, body = get(daemon, f"/v1/search?q={q}&document={ids[l['id']]}&limit=1000")
+            tome += len(body.get("results", [])) if status == 200 else 0
+            phrase = '"' + term.replace('"', '""') + '"'
+            for name, db in dbs.items():
+                try:
+                    n = db.execute("SELECT count(*) FROM s WHERE s MATCH ?", (phrase,)).fetchone()[0]
+                except sqlite3.OperationalError:
+                    n = 0
+                if name == "unicode61":
+                    uni += n
+                else:
+                    tri += n
+        print(f"| {l['id']} | {len(l['search_terms'])} | {holding} | {tome} | {uni} | {tri} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=".build/release")
+    parser.add_argument("--set", choices=["tune", "report", "all"], default="report")
+    parser.add_argument("--seed", type=int, default=23)
+    parser.add_argument("--errors", action="store_true", help="list each miss (tune set only)")
+    args = parser.parse_args()
+
+    labels = load()
+    tune, report = split(labels, args.seed)
+    chosen = {"tune": tune, "report": report, "all": labels}[args.set]
+    if args.errors and args.set != "tune":
+        sys.exit("--errors shows the tune set only: the report set is not looked at while mending")
+    counts = {}
+    for l in chosen:
+        counts[l["category"]] = counts.get(l["category"], 0) + 1
+    print(f"{args.set} set (seed {args.seed}): {len(chosen)} documents — "
+          + ", ".join(f"{n} {c}" for c, n in sorted(counts.items())) + "; languages "
+          + ", ".join(sorted({l["language"] for l in chosen})) + "\n")
+    work = os.path.join(ROOT, "var", "bench", "everyday")
+    os.makedirs(work, exist_ok=True)
+    twins = pdf_twins(chosen, work)
+    daemon, ids = run_daemon(args.build, chosen + twins)
+    try:
+        texts = {l["id"]: text_of(daemon, ids[l["id"]]) for l in chosen + twins}
+        finds = extraction_table(daemon, ids, chosen + twins, texts)
+        if args.errors:
+            for l in chosen + twins:
+                for kind in KINDS:
+                    gold = [label_key(kind, item) for item in l.get(kind, [])]
+                    mine = [label_key(kind, f) for f in finds[l["id"]].get(kind, [])]
+                    for f in dict.fromkeys(mine):
+                        if not any(matches(kind, f, g) for g in gold):
+                            print(f"  {l['id']} {kind} false: {f}")
+                    for g in dict.fromkeys(gold):
+                        if not any(matches(kind, f, g) for f in mine):
+                            print(f"  {l['id']} {kind} missed: {g}")
+        sections_table(finds, chosen, args.errors)
+        contracts_table(daemon, ids, chosen, args.errors)
+        ask_table(daemon, ids, chosen, texts, args.errors)
+        search_table(daemon, ids, chosen, texts)
+    finally:
+        daemon.close()
+
+
+if __name__ == "__main__":
+    main()

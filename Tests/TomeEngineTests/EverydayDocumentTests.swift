@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+
+@testable import TomeEngine
+
+/// What everyday documents need read right: sentences that run past a
+/// German ordinal or a letter's abbreviation, a table row's cells and the
+/// amount each holds, an invoice's totals, text shown as its author wrote
+/// it, and an answer that says when it is not sure.
+@Suite struct EverydayDocumentTests {
+    func sentences(_ text: String) -> [String] {
+        var tokenizer = Tokenizer()
+        let tokens = tokenizer.tokenize(text)
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { buffer in
+            SentenceSplitter.split(buffer, tokens: tokens).map { String(decoding: bytes[Int($0.start)..<Int($0.end)], as: UTF8.self) }
+        }
+    }
+
+    func amounts(_ text: String) throws -> [Extraction] {
+        try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .amounts }
+    }
+
+    // MARK: Sentences
+
+    @Test func germanOrdinalsAndDatesDoNotEndASentence() {
+        #expect(sentences("Der Mietvertrag wurde am 1. Oktober 2019 geschlossen. Ich kündige fristgerecht zum 31. August 2025.") ==
+            ["Der Mietvertrag wurde am 1. Oktober 2019 geschlossen.", "Ich kündige fristgerecht zum 31. August 2025."])
+        #expect(sentences("Die 2. Mahnung kam im 3. Stock an. Danach nichts.") == ["Die 2. Mahnung kam im 3. Stock an.", "Danach nichts."])
+        // A number that ends an English sentence still ends it.
+        #expect(sentences("The meeting ended at 5. Then we left.") == ["The meeting ended at 5.", "Then we left."])
+    }
+
+    @Test func lettersAbbreviationsDoNotEndASentence() {
+        #expect(sentences("Bill to: Meridian Books Ltd, attn. Fiona Hale. Paid in full.") ==
+            ["Bill to: Meridian Books Ltd, attn. Fiona Hale.", "Paid in full."])
+        #expect(sentences("Die Kosten, z. B. für Strom, inkl. MwSt. sind gestiegen. Bitte zahlen Sie.") ==
+            ["Die Kosten, z. B. für Strom, inkl. MwSt. sind gestiegen.", "Bitte zahlen Sie."])
+        #expect(sentences("Veuillez contacter Mme. Leroy au service. Merci.") == ["Veuillez contacter Mme. Leroy au service.", "Merci."])
+    }
+
+    @Test func eachTableRowIsASentence() {
+        let text = "Items delivered\nQty\tItem\tPrice\n320\tPaperback\t£4.50\n12\tBinding\t£2.00\nThank you for your order."
+        #expect(sentences(text) == ["Items delivered", "Qty\tItem\tPrice", "320\tPaperback\t£4.50", "12\tBinding\t£2.00", "Thank you for your order."])
+    }
+
+    // MARK: Amounts
+
+    /// A symbol belongs to the number it touches; a tab parts cells.
+    @Test func aQuantityBesideAPriceIsNotMoney() throws {
+        let found = try amounts("Paperback 320 £4.50 £1,440.00 in all.")
+        #expect(found.map(\.value) == ["4.5", "1440"])
+        #expect(try amounts("320\tPaperback\t£4.50\t£1,440.00").map(\.value) == ["4.5", "1440"])
+        // A number with its currency after it, as German and French write them, is still read.
+        #expect(try amounts("Betrag 1.440,00 € fällig.").map(\.value) == ["1440"])
+        // A code after a quantity and before a price, in one cell each, is the price's: not "3 EUR".
+        #expect(try amounts("3\tEUR 45,00").map(\.value) == ["45"])
+    }
+
+    @Test func totalsSubtotalsTaxesAndDeductionsAreRecognised() throws {
+        let invoice = """
+            Qty\tItem\tAmount
+            2\tDesign\t£5,420.00
+            Subtotal\t£5,420.00
+            VAT 20%\t£1,084.00
+            Less deposit paid\t£500.00
+            Total due\t£6,004.00
+            """
+        let found = try amounts(invoice)
+        #expect(found.map(\.role) == [nil, .subtotal, .tax, .deduction, .total])
+        let german = "Zwischensumme netto 1.440,00 €\nzzgl. 19 % MwSt. 273,60 €\nGesamtbetrag 1.713,60 €"
+        #expect(try amounts(german).map(\.role) == [.subtotal, .tax, .total])
+        let french = "Total HT 1 440,00 €\nTVA 20 % 288,00 €\nTotal TTC 1 728,00 €\nNet à payer : 1 728,00 €"
+        #expect(try amounts(french).map(\.role) == [.subtotal, .tax, .total, .total])
+        #expect(try amounts("小计 ¥1,200.00\n合计 ¥1,356.00").map(\.role) == [.subtotal, .total])
+        // Only the last amount of a line takes the line's role: a line item that mentions a total is no total.
+        #expect(try amounts("VAT 20% on £5,420.00: £1,084.00").map(\.role) == [nil, .tax])
+        #expect(try amounts("The price is £12.00 per copy.").map(\.role) == [nil])
+    }
+
+    // MARK: Shown text
+
+    @Test func shownTextJoinsBrokenWordsAndPartsCells() {
+        #expect(ShownText.of(Array("It was con-\nsidered and rep-\n  resented.".utf8)) == "It was considered and represented.")
+        // A hyphen before a capital or a digit, or one that stays on its line, is kept.
+        #expect(ShownText.of(Array("Jean-\nPierre, ISO-\n8601, well-known".utf8)) == "Jean-Pierre, ISO-8601, well-known")
+        // A hyphen after a space is a dash.
+        #expect(ShownText.of(Array("run it -\nthen stop".utf8)) == "run it - then stop")
+        #expect(ShownText.of(Array("  Qty\tItem\t\tPrice \n".utf8)) == "Qty | Item | Price")
+        #expect(ShownText.of(Array("a    b\n\n\u{0C}c".utf8)) == "a b c")
+    }
+
+    // MARK: Sure answers
+
+    static let letter = """
+        Dear Ms Vogt,
+
+        The tenancy of the flat at 14 Larch Close ends on 31 August 2025, as agreed in your letter.
+
+        The deposit of £1,200.00 will be returned within ten days of the final inspection.
+
+        The boiler was serviced in March and the garden was cleared by the caretaker.
+
+        Yours sincerely,
+
+        Jonas Albrecht
+        """
+
+    @Test func anAnswerHoldingTheQuestionSaysItIsSure() throws {
+        let text = Corpus.inserting([(Self.letter, 0.5)], into: Corpus.prose(tokens: 5_000, seed: 31))
+        let (sure, _) = try AskTests.ask(text, "When does the tenancy end?", k: 3)
+        let first = try #require(sure.answers.first)
+        #expect(first.text.contains("31 August 2025"))
+        #expect(first.sure)
+        // The rarest word asked ("pension") is nowhere: what comes back is a lead, not an answer.
+        let (unsure, _) = try AskTests.ask(text, "When is the pension of the caretaker paid?", k: 3)
+        #expect(unsure.answers.allSatisfy { !$0.sure })
+    }
+
+    @Test func aQuestionOfCommonWordsOnlyIsMarked() {
+        #expect(Asker.prepare("the of and", memory: nil).onlyCommonWords)
+        #expect(Asker.prepare("Was ist das?", memory: nil).onlyCommonWords)
+        #expect(!Asker.prepare("When does the tenancy end?", memory: nil).onlyCommonWords)
+    }
+
+    // MARK: Contracts
+
+    @Test func thePartiesQuestionFindsThePartiesParagraph() throws {
+        #expect(AnswerExpert.kind(of: "Who are the parties to this agreement?") == .parties)
+        #expect(AnswerExpert.kind(of: "Wer sind die Vertragsparteien?") == .parties)
+        #expect(AnswerExpert.kind(of: "Who signed the lease?") == .name)
+        let contract = """
+            SERVICES AGREEMENT
+
+            This Agreement is made on 1 March 2025 by and between Harbourline IT Services Ltd ("Provider") and Pemberton & Rowe LLP ("Client").
+
+            1. TERM
+
+            Either of the parties to this agreement may end it with three months' notice to the other.
+
+            2. FEES
+
+            The Client pays the Provider £1,200.00 a month under this agreement.
+            """
+        let text = Corpus.inserting([(contract, 0.5)], into: Corpus.prose(tokens: 5_000, seed: 32))
+        let (result, _) = try AskTests.ask(text, "Who are the parties to this agreement?", k: 3)
+        let (dense, _) = try AskTests.ask(text, "Who are the parties to this agreement?", k: 3, dense: true)
+        #expect(result.answers.map(\.start) == dense.answers.map(\.start))  // "between" is bounded as "parties" is: sparse = dense
+        #expect(result.answers.first?.text.contains("by and between Harbourline IT Services Ltd") == true,
+                "\(result.answers.map { ($0.text, $0.similarity) })")
+    }
+}
+
+/// Chinese and Japanese dates and amounts.
+@Suite struct CJKValueTests {
+    func found(_ text: String, _ kind: ExtractionKind) throws -> [Extraction] {
+        try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == kind }
+    }
+
+    @Test func ideographicDates() throws {
+        let text = "通知于2025年3月15日发布，施工期为2025年4月。"
+        #expect(try found(text, .dates).map(\.value) == ["2025-03-15", "2025-04"])
+        #expect(try found("2025年13月1日", .dates).isEmpty)
+    }
+
+    @Test func yuanAndYen() throws {
+        let chinese = "维修费用共计人民币486,000元，每户分摊¥1,200.00，另收2.50元。"
+        let amounts = try found(chinese, .amounts)
+        #expect(amounts.map(\.value) == ["486000", "1200", "2.5"])
+        #expect(amounts.allSatisfy { $0.currency == "CNY" })
+        // With kana the text is Japanese: ¥ is the yen.
+        #expect(try found("料金は¥3,000です。", .amounts).map(\.currency) == ["JPY"])
+        #expect(try found("料金は3,000円です。", .amounts).map(\.currency) == ["JPY"])
+    }
+}
+
+/// A date an answer names by a term the document defines is resolved where the document defines it.
+@Suite struct DefinedTermTests {
+    static let contract = """
+        SOFTWARE LICENCE AGREEMENT
+
+        1. DEFINITIONS
+
+        "Effective Date" means 1 April 2025.
+
+        "Licensed Users" means the users named in the order form.
+
+        2. TERM
+
+        This Agreement starts on the Effective Date and continues for an initial term of three years.
+        """
+
+    @Test func theEffectiveDateIsResolved() throws {
+        let text = Corpus.inserting([(Self.contract, 0.5)], into: Corpus.prose(tokens: 5_000, seed: 33))
+        let (result, _) = try AskTests.ask(text, "When does the agreement start?", k: 3)
+        let first = try #require(result.answers.first)
+        #expect(first.text.hasPrefix("This Agreement starts on the Effective Date"))
+        let definition = try #require(first.definition)
+        #expect(definition.term == "Effective Date")
+        #expect(definition.text == "\"Effective Date\" means 1 April 2025.")
+        #expect(String(decoding: Array(text.utf8)[definition.start..<definition.end], as: UTF8.self) == definition.text)
+        #expect(first.sure)
+        // A question that asks for no date resolves nothing; nor does an answer that holds its date.
+        let (other, _) = try AskTests.ask(text, "How long is the initial term of the agreement?", k: 3)
+        #expect(other.answers.allSatisfy { $0.definition == nil })
+    }
+}
