@@ -17,6 +17,10 @@ struct CharacterBox: Equatable {
 /// spacing and kerning stay well under a fifth of the height; a word space
 /// is about a quarter to a third, and poppler has already emitted those.
 ///
+/// Two characters written side by side that lie apart on different lines
+/// are cells of one table row whose text wraps or is centred ("…magnetic
+/// filter" | "GBP"): a tab goes between them too.
+///
 /// A gap wider than `cellGapFactor` × the line height — wider than any word
 /// space, even in justified text — is a column gap: it becomes a tab (in
 /// place of poppler's space, if it put one), so a table's row reads as its
@@ -51,7 +55,9 @@ enum ColumnSpacer {
                 continue
             }
             let box = boxes[scalar]
-            if !previousBlank, separated(boxes[scalar - 1], box) {
+            if !previousBlank, jumped(boxes[scalar - 1], box) {
+                insertions.append((offset, .tab))
+            } else if !previousBlank, separated(boxes[scalar - 1], box) {
                 insertions.append((offset, cellGap(boxes[scalar - 1], box) ? .tab : .space))
             } else if previousBlank, let space = spaceAfterInk, let ink = lastInk, cellGap(ink, box) {
                 replacements.insert(space)
@@ -83,6 +89,16 @@ enum ColumnSpacer {
         let height = min(a.height, b.height)
         guard height > 0 else { return false }
         return min(a.y2, b.y2) - max(a.y1, b.y1) >= height / 2
+    }
+
+    /// Two characters poppler wrote side by side that are not on one line,
+    /// the second to the right of the first: the text went from one table
+    /// cell to the next, whose line sits higher or lower (a wrapped cell, or
+    /// one centred in its row). A word poppler joined across a line break
+    /// goes on at the left of the next line, and is left whole.
+    static func jumped(_ a: CharacterBox, _ b: CharacterBox) -> Bool {
+        guard a.height > 0, b.height > 0, !sameLine(a, b) else { return false }
+        return b.x1 - a.x2 > gapFactor * max(a.height, b.height)
     }
 
     static func separated(_ a: CharacterBox, _ b: CharacterBox) -> Bool {

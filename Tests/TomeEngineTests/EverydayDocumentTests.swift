@@ -57,6 +57,18 @@ import Testing
         #expect(try amounts("3\tEUR 45,00").map(\.value) == ["45"])
     }
 
+    /// A narrow PDF column wraps a cell between its number and its currency.
+    @Test func aCellWrappedBetweenNumberAndCurrencyIsStillMoney() throws {
+        let text = "1\tSupply and fit a combi\nboiler\tGBP\n1,250.00\tGBP\n1,250.00\n"
+            + "par personne\t18,50 €\t1 110,00\n€\t10 %\nAcompte versé\t-1 470,60\n€\nReste à payer\t3 431,40 €"
+        let values = try amounts(text).map(\.value)
+        #expect(values == ["1250", "1250", "18.5", "1110", "1470.6", "3431.4"], "\(values)")
+        // Not across an ordinary line break: a sentence's number, then a currency starting the next line's words.
+        #expect(try amounts("We ordered 12\nEUR prices apply to all items.").isEmpty)
+        // A code between a whole number and one with cents is the second's.
+        #expect(try amounts("Less deposit received 23 June 2025 GBP 500.00").map(\.value) == ["500"])
+    }
+
     @Test func totalsSubtotalsTaxesAndDeductionsAreRecognised() throws {
         let invoice = """
             Qty\tItem\tAmount

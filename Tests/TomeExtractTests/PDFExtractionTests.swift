@@ -186,6 +186,15 @@ import TomeTestSupport
         #expect(ColumnSpacer.respace("a b", boxes: [box(72), box(78), box(84)]) == "a b")
     }
 
+    @Test func cellsOfARowOnDifferentLinesArePartedByATab() {
+        // "…filter" on a wrapped description's third line, then "GBP" on the first line of the price cell to its right.
+        #expect(ColumnSpacer.respace("rG", boxes: [box(200, y: 124), box(300, y: 100)]) == "r\tG")
+        // A quantity centred in its row beside a two-line description: lines that overlap by less than half.
+        #expect(ColumnSpacer.respace("4C", boxes: [box(122, y: 106), box(179, y: 100)]) == "4\tC")
+        // A superscript touching its letter stays with it.
+        #expect(ColumnSpacer.respace("m2", boxes: [box(72, y: 100), box(78, y: 93, height: 6)]) == "m2")
+    }
+
     @Test func insertsASpaceWhenTheLineJumpsBackLeft() {
         #expect(ColumnSpacer.respace("ab", boxes: [box(300), box(72)]) == "a b")
     }

@@ -124,6 +124,21 @@ struct ExpertText {
     /// True when tokens `a` and `b` touch (no white space between).
     @inline(__always) func touching(_ a: Int, _ b: Int) -> Bool { tokens[a].end == tokens[b].start }
 
+    /// Tokens `first`…`a` and `a + 1`…`last` are split by one line break
+    /// alone, and each side stands alone in its cell: `first` starts its line
+    /// or cell, `last` ends its line or cell. A narrow PDF table column wraps
+    /// a cell's "GBP 1,250.00" or "1 110,00 €" this way.
+    func wrappedCell(from first: Int, breakAfter a: Int, to last: Int) -> Bool {
+        guard a + 1 <= last, last < tokens.count else { return false }
+        let from = Int(tokens[first].start), end = Int(tokens[a].end), next = Int(tokens[a + 1].start), to = Int(tokens[last].end)
+        guard next - end == 1, bytes[end] == 0x0A else { return false }
+        // A minus sign may lead the first side ("-1 470,60").
+        let lead = from > 0 && bytes[from - 1] == 0x2D ? from - 1 : from
+        let cellStart = lead == 0 || bytes[lead - 1] == 0x09 || bytes[lead - 1] == 0x0A
+        let cellEnd = to == bytes.count || bytes[to] == 0x09 || bytes[to] == 0x0A
+        return cellStart && cellEnd
+    }
+
     /// The white space between tokens `a` and `a + 1` is at most one space
     /// (ASCII, no-break or narrow no-break): not a line break, and not a tab,
     /// which separates a table's cells.

@@ -63,7 +63,10 @@ public enum ExtractionRun {
                     let units = index.units(ofBlock: b)
                     // A sentence longer than a block is cut into pieces, and a value at the cut ("12 March" | "2024")
                     // with it: the value experts read the piece on each side too, and keep what starts in the block.
-                    let reach = index.piecesAround(units)
+                    // They read the unit after the block as well: a table cell a narrow column wraps ("2 700,00" | "€")
+                    // is two units.
+                    let pieces = index.piecesAround(units)
+                    let reach = pieces.lowerBound..<min(pieces.upperBound + 1, index.unitCount)
                     let tokens = text.tokens(ofUnits: reach)
                     let own = text.bytes(ofUnits: units)
                     let features = routed ? ExpertRouter.features(text, units: reach, glossary: glossary) : []

@@ -96,11 +96,23 @@ enum MoneyExpert {
 
     /// A symbol after a number belongs to the number after it when it
     /// touches that one and not this one: in "320 £4.50" (a quantity and a
-    /// price in one row) the pound sign is the price's.
-    static func ownedByNext(_ text: ExpertText, symbol s: Int, after number: Int, in range: Range<Int>) -> Bool {
-        guard text.tokens[s].kind == .punctuation, s + 1 < range.upperBound, text.touching(s, s + 1), !text.touching(number, s) else { return false }
-        let first = text.first(s + 1)
-        return first >= 0x30 && first <= 0x39
+    /// price in one row) the pound sign is the price's. A code between a
+    /// whole number and one with cents is the second's: "received 23 June
+    /// 2025 GBP 500.00".
+    static func ownedByNext(_ text: ExpertText, symbol s: Int, after number: Range<Int>, in range: Range<Int>) -> Bool {
+        guard s + 1 < range.upperBound, text.first(s + 1) >= 0x30, text.first(s + 1) <= 0x39 else { return false }
+        if text.tokens[s].kind == .punctuation { return text.touching(s, s + 1) && !text.touching(number.upperBound - 1, s) }
+        guard text.tokens[s].kind == .word, text.oneSpace(after: s), !hasCents(text, number),
+              let next = WrittenNumber.read(text, at: s + 1, in: range) else { return false }
+        return hasCents(text, (s + 1)..<(next.last + 1))
+    }
+
+    /// The number written in `tokens` ends in a decimal separator and two digits ("500.00", "1 470,60").
+    static func hasCents(_ text: ExpertText, _ tokens: Range<Int>) -> Bool {
+        let end = Int(text.tokens[tokens.upperBound - 1].end), start = Int(text.tokens[tokens.lowerBound].start)
+        guard end - start >= 4 else { return false }
+        let separator = text.bytes[end - 3]
+        return (separator == 0x2E || separator == 0x2C) && (end - 2..<end).allSatisfy { text.bytes[$0] >= 0x30 && text.bytes[$0] <= 0x39 }
     }
 
     /// Amounts in `tokens` (one block), appended in text order.
@@ -114,8 +126,10 @@ enum MoneyExpert {
         var t = range.lowerBound
         while t < range.upperBound {
             // Currency first: "$1,234.56", "EUR 12,50", "US$5", "$2.5 million" (not a range: "Mo.–Fr. 9–17 Uhr").
-            if let (code, last) = currency(text, at: t, in: range, yuan: yuan), last + 1 < range.upperBound, text.oneSpace(after: last),
+            // A narrow table column may wrap the cell between currency and number ("GBP" | "1,250.00").
+            if let (code, last) = currency(text, at: t, in: range, yuan: yuan), last + 1 < range.upperBound,
                let number = WrittenNumber.read(text, at: last + 1, in: range),
+               text.oneSpace(after: last) || last == t && text.tokens[t].kind == .word && text.wrappedCell(from: t, breakAfter: t, to: number.last),
                !(DateExpert.isDash(text, number.last + 1) && text.integer(number.last + 2) != nil),
                !(code == "CHF" && t > range.lowerBound && DateExpert.isDash(text, t - 1)) {
                 found.append(Extraction(kind: .amounts, start: text.tokens[t].start, end: text.tokens[number.last].end, value: number.text,
@@ -127,9 +141,10 @@ enum MoneyExpert {
             // Number first: "1.234,56 €", "1 234,56 EUR", "12 euros", "2.5 million dollars".
             if text.tokens[t].kind != .punctuation, text.first(t) >= 0x30, text.first(t) <= 0x39,
                t == range.lowerBound || !(text.tokens[t - 1].kind == .number && text.oneSpace(after: t - 1)),
-               let number = WrittenNumber.read(text, at: t, in: range), number.last + 1 < range.upperBound, text.oneSpace(after: number.last),
+               let number = WrittenNumber.read(text, at: t, in: range), number.last + 1 < range.upperBound,
                let (code, last) = currency(text, at: number.last + 1, in: range, yuan: yuan) ?? currencyWord(text, at: number.last + 1, in: range),
-               !ownedByNext(text, symbol: last, after: number.last, in: range) {
+               text.oneSpace(after: number.last) || last == number.last + 1 && text.wrappedCell(from: t, breakAfter: number.last, to: last),
+               !ownedByNext(text, symbol: last, after: t..<(number.last + 1), in: range) {
                 found.append(Extraction(kind: .amounts, start: text.tokens[t].start, end: text.tokens[last].end, value: number.text,
                                         number: NSDecimalNumber(decimal: number.value).doubleValue, currency: code))
                 firstTokens.append(t)
