@@ -18,7 +18,7 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
-	tesseract-ocr ocrmypdf weasyprint \
+	tesseract-ocr ocrmypdf weasyprint debian-reference-zh-cn \
 	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
 	$(shell cat Benchmarks/summaries/packages.txt Benchmarks/summaries/packages-b.txt 2>/dev/null)
 # The summary and extraction benchmarks' references, from PyPI; img2pdf wraps page images into scanned PDFs

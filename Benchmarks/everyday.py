@@ -15,12 +15,14 @@ Measured on the chosen half, each beside a peer where one exists:
   price-parser per line, on the text Tome extracted.
 - section headings: the outline's entries against the labelled headings.
 - contracts (the `contracts` pipeline): the parties' answer names every
-  labelled party; the start answer holds the labelled effective date.
+  labelled party; the start answer's sentence, or the defining sentence of
+  the term it names the date by, holds the labelled effective date.
 - ask: whether the first answer's sentence holds a labelled answer, by
   wording (the document's own words, or the asker's), beside SQLite FTS5
   (bm25 over the same sentences, the question's words OR-ed); and how well
   the answer's `sure` flag separates right first answers from wrong ones.
-- Chinese and Japanese keyword search: per labelled term, the sentences
+- Chinese and Japanese keyword search: per labelled term (and five words
+  in chapter 1 of the zh-cn Debian Reference), the sentences
   `GET /v1/search` finds beside FTS5's unicode61 and trigram tokenizers over
   the same sentences, against the sentences that hold the term.
 
@@ -100,6 +102,20 @@ def pdf_twins(labels, work):
             benchlib.subprocess.run(["weasyprint", "--quiet", l["path"], out], check=True, capture_output=True)
         twins.append(dict(l, id=l["id"] + "-pdf", path=out, format="pdf", questions=[], sections=[]))
     return twins
+
+
+ZH_REFERENCE = "/usr/share/debian-reference/ch01.zh-cn.html"
+
+
+def zh_reference():
+    """Chapter 1 of the Debian Reference in Chinese (Debian package
+    debian-reference-zh-cn, which make bench installs), searched for five
+    everyday words beside the labelled documents: its truth is the lines
+    that hold each word, as for them."""
+    if not os.path.exists(ZH_REFERENCE):
+        return []
+    return [{"id": "debian-reference-zh-cn-ch01", "path": ZH_REFERENCE, "category": "reference", "language": "zh",
+             "search_terms": ["用户名", "密码", "软件包", "文件系统", "权限"]}]
 
 
 def run_daemon(build, labels):
@@ -244,12 +260,15 @@ def contracts_table(daemon, ids, labels, errors=False):
         if isinstance(effective, dict):
             effective = effective.get("value")
         dates = get(daemon, f"/v1/documents/{ids[l['id']]}/extractions?kind=dates")[1]["dates"]
-        if when and effective and any(d["value"] == effective and when["start"] <= d["start"] < when["end"] for d in dates):
+        # The answer's sentence, or the defining sentence of the term it names the date by ("the Effective Date").
+        spans = [(when["start"], when["end"])] + ([(when["definition"]["start"], when["definition"]["end"])]
+                                                  if when and when.get("definition") else []) if when else []
+        if effective and any(d["value"] == effective and a <= d["start"] < b for d in dates for a, b in spans):
             start += 1
         elif errors:
             print(f"  {l['id']} start: {when and when['text'][:200]!r}")
     print(f"\nContracts ({len(contracts)}, the `contracts` pipeline): the parties' answer (its passage) names every party "
-          f"{parties}/{len(contracts)}; the start answer's sentence holds the effective date {start}/"
+          f"{parties}/{len(contracts)}; the start answer's sentence (or the definition it names) holds the effective date {start}/"
           f"{sum(1 for l in contracts if l.get('effective_date'))}")
 
 
@@ -362,9 +381,10 @@ def main():
     work = os.path.join(ROOT, "var", "bench", "everyday")
     os.makedirs(work, exist_ok=True)
     twins = pdf_twins(chosen, work)
-    daemon, ids = run_daemon(args.build, chosen + twins)
+    reference = zh_reference()
+    daemon, ids = run_daemon(args.build, chosen + twins + reference)
     try:
-        texts = {l["id"]: text_of(daemon, ids[l["id"]]) for l in chosen + twins}
+        texts = {l["id"]: text_of(daemon, ids[l["id"]]) for l in chosen + twins + reference}
         finds = extraction_table(daemon, ids, chosen + twins, texts)
         if args.errors:
             for l in chosen + twins:
@@ -380,7 +400,7 @@ def main():
         sections_table(finds, chosen, args.errors)
         contracts_table(daemon, ids, chosen, args.errors)
         ask_table(daemon, ids, chosen, texts, args.errors)
-        search_table(daemon, ids, chosen, texts)
+        search_table(daemon, ids, chosen + reference, texts)
     finally:
         daemon.close()
 

@@ -44,6 +44,16 @@ import Testing
         #expect(sentences(text) == ["Items delivered", "Qty\tItem\tPrice", "320\tPaperback\t£4.50", "12\tBinding\t£2.00", "Thank you for your order."])
     }
 
+    @Test func eachFieldOfAFormIsASentenceAndNoHeading() throws {
+        let form = "Net amount: 4.054,00 €\nVAT 19%: 770,26 €\nTotal amount: 4.824,26 €\nDue date: 26.09.2025."
+        #expect(sentences(form) == ["Net amount: 4.054,00 €", "VAT 19%: 770,26 €", "Total amount: 4.824,26 €", "Due date: 26.09.2025."])
+        // A hard-wrapped sentence that holds a colon and a figure goes on.
+        #expect(sentences("Note: version 2 of the\nlibrary is old.") == ["Note: version 2 of the\nlibrary is old."])
+        // Fields are prose; a label with no figure stays a heading, and so does a sentence's short lead-in.
+        let index = try DocumentAnalyzer(workers: 1).analyze("Total amount: 4.824,26 €\n\nPayment details:\n\nThis Agreement is made on 1 March 2025 by and between:\n\nAcme Ltd.").index
+        #expect((0..<index.unitCount).map { index.kind($0) } == [.prose, .heading, .prose, .prose])
+    }
+
     // MARK: Amounts
 
     /// A symbol belongs to the number it touches; a tab parts cells.
@@ -133,6 +143,69 @@ import Testing
         #expect(Asker.prepare("the of and", memory: nil).onlyCommonWords)
         #expect(Asker.prepare("Was ist das?", memory: nil).onlyCommonWords)
         #expect(!Asker.prepare("When does the tenancy end?", memory: nil).onlyCommonWords)
+    }
+
+    @Test func anIdentifierQuestionLiftsTheLineWithTheCode() throws {
+        #expect(AnswerExpert.kind(of: "What is the invoice number?") == .identifier)
+        #expect(AnswerExpert.kind(of: "Wie lautet die Mitgliedsnummer?") == .identifier)
+        #expect(AnswerExpert.kind(of: "Quel est le N° client ?") == .identifier)
+        #expect(AnswerExpert.kind(of: "What is the claim reference?") == .identifier)
+        #expect(AnswerExpert.kind(of: "What is the number of users?") == .quantity)
+        #expect(AnswerExpert.kind(of: "How many numbers are there?") == .quantity)
+        for code in ["INV/WHP/2231", "CLM-25-0031877", "40217", "LOC-0527-3B", "(FW-2023-558190)."] { #expect(AnswerExpert.isIdentifier(code[...]), "\(code)") }
+        for other in ["07/05/2025", "2025", "1,250.00", "12", "26.09.2025", "word", "2025-03-15", "10-year", "3rd"] { #expect(!AnswerExpert.isIdentifier(other[...]), "\(other)") }
+        let invoice = """
+            Whitcombe Heating Ltd
+
+            TAX INVOICE
+
+            Invoice no.\tINV/WHP/2231
+            Invoice date\t7 July 2025
+            Invoice total\tGBP 2,060.40
+
+            The new boiler is registered for a 10-year warranty. The old boiler has been removed.
+            """
+        let (result, _) = try AskTests.ask(invoice, "What is the invoice number?", k: 3)
+        let (dense, _) = try AskTests.ask(invoice, "What is the invoice number?", k: 3, dense: true)
+        #expect(result.answers.first?.text.contains("INV/WHP/2231") == true, "\(result.answers.map(\.text))")
+        #expect(result.answers.map(\.start) == dense.answers.map(\.start))
+    }
+
+    // MARK: Outline and names of letters and invoices
+
+    /// What stands before a document's first sentence (letterhead, "TAX INVOICE", a contract's "BETWEEN:")
+    /// heads no section; the sentence's own heading and numbered clauses do.
+    @Test func theTitleBlockTitlesNoSection() throws {
+        let text = """
+            Whitcombe Heating Ltd
+
+            TAX INVOICE
+
+            Invoice no.\tINV/WHP/2231
+            Invoice total\tGBP 2,060.40
+
+            Payment
+
+            Please pay by bank transfer within fourteen days of the invoice date.
+
+            1. WARRANTY
+
+            The new boiler carries a warranty of ten years from the date of fitting.
+            """
+        let outline = try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .outline }.map(\.value)
+        #expect(outline == ["Payment", "1. WARRANTY"], "\(outline)")
+    }
+
+    @Test func streetsAndTableHeadsAreNoOne() throws {
+        let text = """
+            Librairie Les Mots Passants SARL, 18 cours Victor Hugo, 33000 Bordeaux.
+            Translation Services Ltd, 4 Dominick Street Lower, Galway.
+            Qty Description Unit price Amount
+            Please contact Anna Berg of Rheinische Handelsbank AG about the transfer.
+            """
+        let names = Set(try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .names }.map(\.value))
+        for miss in ["Victor Hugo", "Dominick Street Lower", "Qty Description"] { #expect(!names.contains(miss), "\(names)") }
+        for name in ["Anna Berg", "Rheinische Handelsbank AG"] { #expect(names.contains(name), "\(names)") }
     }
 
     // MARK: Contracts

@@ -108,8 +108,11 @@ import TomeTestSupport
         if document["status"] as? String == "failed" {
             #expect((document["error"] as? [String: Any])?["code"] as? String == "changed", "\(document)")
         } else {
+            // Stored as claimed: the text is that of the bytes hashed, the write in it only if it came before the hash.
             let text = try daemon.get("/v1/documents/\(document["id"] as? Int ?? 0)/text").text
-            #expect(text.contains("Written after the rename"), "stored as written only when the write came before the hash")
+            let bytes = document["bytes"] as? Int
+            #expect(bytes == original.count || bytes == original.count + more.count, "\(document)")
+            #expect(text.contains("Written after the rename") == (bytes == original.count + more.count), "the text is that of the bytes hashed")
         }
     }
 

@@ -38,6 +38,10 @@ import TomeEngine
         #expect(Set(AmountRole.allCases.map(\.rawValue)) == Set(AmountRoleName.all.map(\.rawValue)))
     }
 
+    @Test func answerKindsAgree() throws {
+        #expect(try Self.listed(after: "enum: [date, quantity") == Set(AnswerKind.allCases.map(\.rawValue)))
+    }
+
     /// Every code the daemon sends is one of the listed ones: none is spelt in the daemon's sources but through `ErrorCode`.
     @Test func theDaemonSpellsNoCodeOutsideTheVocabulary() throws {
         let folder = Self.root + "/Sources/TomeDaemon"

@@ -555,14 +555,16 @@ import TomeTestSupport
         #expect((health["problems"] as? [String])?.first?.hasPrefix("disk full") == true, "\(health)")
         #expect((try daemon.get("/v1/status").json["storage"] as? [String: Any])?["writable"] as? Bool == false)
         #expect(try daemon.get("/metrics").text.contains("tome_disk_full 1"))
-        usleep(2_000_000)
-        // A document still in processing is held by a worker waiting for space with its result.
+        // A document still in processing is held by a worker waiting for space with its result (once its child is done:
+        // on a loaded machine that may take a while).
         let paused = try daemon.documents()
         let processing = paused.filter { $0["status"] as? String == "processing" }
         #expect(processing.count <= (try daemon.get("/v1/status").json["workers_busy"] as? Int ?? 0))
         for document in processing {
             let id = try #require(document["id"] as? Int)
-            #expect((try daemon.get("/v1/documents/\(id)").json["progress"] as? [String: Any])?["stage"] as? String == "waiting for space")
+            try waitUntil(timeout: 60, "document \(id) waiting for space") {
+                (try? daemon.get("/v1/documents/\(id)").json["progress"] as? [String: Any])??["stage"] as? String == "waiting for space"
+            }
         }
         let archive = daemon.state + "/archive"
         let partials = (try? FileManager.default.contentsOfDirectory(atPath: archive))?.filter { $0.hasSuffix(".part") } ?? []

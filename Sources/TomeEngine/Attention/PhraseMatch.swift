@@ -21,16 +21,49 @@ enum PhraseMatch {
     /// it in the question's words often sits sixth to tenth.
     static let weight = 0.5
 
-    /// Adjacent pairs of content words (term keys), stop and question words left out.
+    /// Adjacent pairs of content words (term keys), stop and question words
+    /// left out. The ways a form writes "number" ("Invoice no.", "Kunden-Nr.",
+    /// "Facture n°", "Order #", "numéro", "Nummer") are one term, so "invoice
+    /// number" is the pair "Invoice no." holds.
     static func pairs(_ tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Set<UInt64> {
         var out = Set<UInt64>()
         var previous: UInt64?
-        for token in tokens where token.isContent && !StopWords.all.contains(token.id) && !Asker.questionWords.contains(token.id) {
-            let term = TermKey.term(token, in: bytes)
+        for (i, token) in tokens.enumerated() {
+            let term: UInt64
+            if isNumberWord(tokens, i, bytes: bytes) {
+                term = numberTerm
+            } else if token.isContent && !StopWords.all.contains(token.id) && !Asker.questionWords.contains(token.id) {
+                term = TermKey.term(token, in: bytes)
+            } else {
+                continue
+            }
             if let previous { out.insert(previous &* 0x9E37_79B9_7F4A_7C15 ^ term) }
             previous = term
         }
         return out
+    }
+
+    static let numberWords = ExpertWords.ids(["number", "numbers", "nummer", "numéro", "número", "numero", "nº"])
+    static let numberAbbreviations = ExpertWords.ids(["no", "nr", "nos", "num"])
+    static let numberTerm: UInt64 = {
+        var tokenizer = Tokenizer()
+        var word = "number"
+        return word.withUTF8 { bytes in TermKey.term(tokenizer.tokenize("number")[0], in: bytes) }
+    }()
+
+    /// Token `i` writes "number": the word, an abbreviation with its stop or
+    /// degree sign ("no.", "Nr.", "n°"), or "#" before a figure.
+    static func isNumberWord(_ tokens: [Token], _ i: Int, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let token = tokens[i]
+        if token.kind == .word && numberWords.contains(token.id) { return true }
+        let next = i + 1 < tokens.count && tokens[i + 1].start == token.end ? tokens[i + 1] : nil
+        let nextByte = next.map { bytes[Int($0.start)] }
+        if token.kind == .word && numberAbbreviations.contains(token.id) { return nextByte == 0x2E }
+        if token.kind == .word && token.end - token.start == 1 && (bytes[Int(token.start)] | 0x20) == 0x6E, let next,
+           next.end - next.start == 2, bytes[Int(next.start)] == 0xC2, bytes[Int(next.start) + 1] == 0xB0 || bytes[Int(next.start) + 1] == 0xBA {
+            return true  // "n°", "Nº"
+        }
+        return token.kind == .punctuation && token.end - token.start == 1 && bytes[Int(token.start)] == 0x23
     }
 
     static func factor(_ question: Set<UInt64>, tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Double {

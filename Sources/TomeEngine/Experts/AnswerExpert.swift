@@ -1,3 +1,5 @@
+import Foundation
+
 /// The answer expert `ask` uses: the router reads the question for the kind
 /// of value it asks for, and attention lifts the sentences that hold one.
 ///
@@ -15,6 +17,12 @@
 ///   them "between … and …" (`zwischen … und`, `entre … et`, `甲方 … 乙方`),
 ///   or opens with "between" and lists them after (the passage shows them).
 ///
+/// - `what is the invoice number`, `customer no.`, `claim reference`
+///   (`Kundennummer`, `Wie lautet die Mitgliedsnummer`, `numéro`,
+///   `référence`, `N° client`) → an identifier: a code with a figure in it
+///   ("INV/WHP/2231", "CLM-25-0031877", "40217"), not a date or an amount;
+///   "the number of …" still asks for a quantity.
+///
 /// Any other question has no answer kind (its candidates are reordered by
 /// phrases alone, `PhraseMatch`). With one,
 /// attention's best max(2k, `minimumDepth`) plausible candidates are
@@ -23,7 +31,7 @@
 /// indexer's bound is checked against the last of them), it never makes an
 /// answer of a sentence attention found implausible.
 public enum AnswerKind: String, Sendable, CaseIterable {
-    case date, quantity, name, definition, parties
+    case date, quantity, name, definition, parties, identifier
 }
 
 public enum AnswerExpert {
@@ -40,7 +48,7 @@ public enum AnswerExpert {
     public static func lift(for kind: AnswerKind?) -> Double {
         switch kind {
         case nil, .quantity: 1
-        case .date, .name, .definition: defaultLift
+        case .date, .name, .definition, .identifier: defaultLift
         // The parties' sentence holds few of the question's words ("This Agreement is made by and between:").
         case .parties: 2 * defaultLift
         }
@@ -67,16 +75,41 @@ public enum AnswerExpert {
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
                                                "bedeutet", "bedeutung", "signifie", "définition", "significa", "significado", "definición"])
 
+    static let identifierNouns = ExpertWords.ids(["number", "no", "nr", "nummer", "numéro", "numero", "número", "reference", "ref", "référence",
+                                                  "referenz", "aktenzeichen", "id", "identifier", "code", "kennung", "zeichen"])
+    /// Words after "number" that make it a count: "the number of users", "nombre de", "Anzahl der".
+    static let countOf = ExpertWords.ids(["of", "de", "der", "an", "von"])
+
+    /// The question asks for an identifier: an identifier noun ("invoice
+    /// number", "Mitgliedsnummer", "N° client") that is no count ("number
+    /// of"), in a which/what question or a "wie lautet" one.
+    static func asksForIdentifier(_ question: String, words: [UInt64], texts: [String]) -> Bool {
+        guard let first = words.first, whichWords.contains(first) || first == CanonicalForm.id(of: "wie") || first == CanonicalForm.id(of: "give") else { return false }
+        if zip(words, words.dropFirst()).contains(where: { howWords.contains($0) && muchWords.contains($1) }) { return false }
+        for (i, word) in words.enumerated() {
+            let compound = texts[i].count > 8 && (texts[i].hasSuffix("nummer") || texts[i].hasSuffix("zeichen"))
+            guard identifierNouns.contains(word) || compound else { continue }
+            if i + 1 < words.count, countOf.contains(words[i + 1]), !compound { return false }
+            return true
+        }
+        return question.contains("N°") || question.contains("n°") || question.contains("Nº")
+    }
+
     /// The kind of value `question` asks for, if it asks for one.
     public static func kind(of question: String) -> AnswerKind? {
         var tokenizer = Tokenizer()
-        let words = tokenizer.tokenize(question).filter { $0.kind == .word }.map(\.id)
+        let tokens = tokenizer.tokenize(question).filter { $0.kind == .word }
+        let words = tokens.map(\.id)
         guard let first = words.first else { return nil }
         let head = Array(words.prefix(4))
+        let texts = tokens.map { token in
+            String(decoding: Array(question.utf8)[Int(token.start)..<Int(token.end)], as: UTF8.self).lowercased()
+        }
         if words.contains(where: meaningWords.contains) { return .definition }
         if words.contains(where: partyWords.contains) && (whoWords.contains(first) || whichWords.contains(first) || words.count <= 4)
             || question.contains("双方") || question.contains("当事人") { return .parties }
         if dateWords.contains(first) { return .date }
+        if asksForIdentifier(question, words: words, texts: texts) { return .identifier }
         if zip(head, head.dropFirst()).contains(where: { howWords.contains($0) && muchWords.contains($1) }) || howWords.contains(first) && words.count > 1
             && quantityNouns.contains(words[1]) { return .quantity }
         if whoWords.contains(first) { return .name }
@@ -114,15 +147,48 @@ public enum AnswerExpert {
             var found: [Extraction] = []
             DefinitionExpert.scan(text, units: 0..<1, glossary: [false], into: &found)
             return !found.isEmpty
+        case .identifier:
+            let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(tokens[0].start)..<Int(tokens[tokens.count - 1].end)]), as: UTF8.self)
+            return string.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).contains { isIdentifier($0) }
         case .parties:
-            // "between" before a name ("by and between Acme Ltd", "Zwischen Herrn Brandt") or ending its line ("by and between:").
+            // "between" before a name ("by and between Acme Ltd", "Zwischen Herrn Brandt"), a numbered party
+            // ("between (1) Acme Ltd") or ending its line ("by and between:"); not before a time ("entre 18 h 30").
             for i in tokens.indices where betweenWords.contains(tokens[i].id) {
                 guard let next = tokens[(i + 1)...].firstIndex(where: \.isContent) else { return true }
-                if tokens[next].kind == .word && tokens[next].capitalized || tokens[next].kind == .number { return true }
+                if tokens[next].kind == .word && tokens[next].capitalized { return true }
+                let end = Int(tokens[next].end)
+                if tokens[next].kind == .number, end < bytes.count, bytes[end] == 0x29 || bytes[end] == 0x2E { return true }
             }
             let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(tokens[0].start)..<Int(tokens[tokens.count - 1].end)]), as: UTF8.self)
             return string.contains("甲方") && string.contains("乙方")
         }
+    }
+}
+
+extension AnswerExpert {
+    /// A word that is a code: capitals and figures ("INV/WHP/2231",
+    /// "LOC-0527-3B", "SC561203"), or figures parted by dashes or slashes
+    /// that are no date ("25-0612", "2025/118"), or five figures or more
+    /// ("40217"); not an amount ("1,250.00"), a date ("07/05/2025") or a
+    /// year. Punctuation around it is left out.
+    static func isIdentifier(_ word: Substring) -> Bool {
+        let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()[]\"'«»“”"))
+        let scalars = trimmed.unicodeScalars
+        guard scalars.count >= 4, scalars.count <= 40 else { return false }
+        let digits = scalars.filter { $0.properties.numericType != nil }.count
+        let letters = scalars.filter { $0.properties.isAlphabetic && $0.properties.numericType == nil }.count
+        guard digits > 0 else { return false }
+        // Letters with figures: capitals and two figures or more ("SC561203", "LT-300"), not "10-year" or "3rd".
+        if letters > 0 { return letters <= 12 && digits >= 2 && !scalars.contains { $0.properties.isLowercase } }
+        let parts = trimmed.split(whereSeparator: { $0 == "-" || $0 == "/" })
+        if parts.count >= 2 {
+            // A date: day, month and a year of two or four figures, in either order.
+            let lengths = parts.map(\.count)
+            let date = parts.count == 3 && (lengths[0] <= 2 && lengths[1] <= 2 && (lengths[2] == 2 || lengths[2] == 4)
+                                            || lengths[0] == 4 && lengths[1] <= 2 && lengths[2] <= 2)
+            return !date && parts.allSatisfy { $0.allSatisfy(\.isNumber) }
+        }
+        return digits >= 5 && digits == scalars.count
     }
 }
 

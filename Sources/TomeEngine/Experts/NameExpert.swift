@@ -54,7 +54,9 @@ enum NameExpert {
     /// "RCS Lyon", "VAT Reg"), not a name.
     static let labelWords: Set<String> = ["IBAN", "BIC", "SWIFT", "VAT", "TVA", "MwSt", "USt", "RCS", "SIRET", "SIREN", "HRB", "HRA", "TTC", "HT",
                                           "NIF", "CIF", "EIN", "ABN", "GST", "UID", "BLZ", "APE", "NAF", "TVA", "IVA", "PO", "Nr", "No", "Tel",
-                                          "Fax", "Steuernummer", "USt-IdNr", "Kto"]
+                                          "Fax", "Steuernummer", "USt-IdNr", "Kto", "ID", "Ref",
+                                          // A table's header row: "Qty Description Unit price Amount".
+                                          "Qty", "Quantity", "Description", "Quantité", "Désignation", "Menge", "Beschreibung", "Bezeichnung", "Pos"]
     /// Legal forms written in lower case that end a company's name ("Albion Mutual Insurance plc", "Volksbank Freiburg eG").
     static let lowercaseLegalForms: Set<String> = ["plc", "eG", "e.V", "mbH", "gGmbH", "e.K"]
     /// Words a citation's names may stand among before its year (`Cameron and Miller 2015`, `Zeileis et al. (2020)`).
@@ -163,7 +165,14 @@ enum NameExpert {
                     words.append(u2)
                     last = u2
                 }
-                let next = last + 1
+                var next = last + 1
+                // A person "of" a company ("Anna Berg of Rheinische Handelsbank AG"): two names. A company's name
+                // holds "of" after one word ("Bank of America") or without a legal form ("University of California").
+                if let lastWord = words.last, legalForms.contains(text.string(token: lastWord)),
+                   let of = words.indices.dropFirst(2).first(where: { words[$0] - words[$0 - 1] == 2 && text.string(token: words[$0] - 1) == "of" }) {
+                    next = words[of]
+                    words.removeSubrange(of...)
+                }
                 // A salutation, then a title before the name: "Dear Ms Vogt", "Mr", "Dr.", "M.", "Frau".
                 while words.count > 1, let w = words.first, OutlineExpert.letterWords.contains(text.tokens[w].id) || labelLeads.contains(text.tokens[w].id) {
                     words.removeFirst()
@@ -276,6 +285,11 @@ enum NameExpert {
         guard let first = words.first, let last = words.last else { return true }
         let head = text.tokens[last].id, lead = text.tokens[first].id
         if runHeads.contains(head) || runLeads.contains(lead) { return true }
+        // A street's lead word in lower case before the run ("cours Victor Hugo", "rue de la Paix"), or a
+        // direction after its head ("Dominick Street Lower").
+        if first > 0, text.tokens[first - 1].kind == .word, !text.tokens[first - 1].capitalized, streetLeads.contains(text.tokens[first - 1].id),
+           text.sameLine(first - 1, first) { return true }
+        if words.count >= 3, directions.contains(head), runHeads.contains(text.tokens[words[words.count - 2]].id) { return true }
         // One word joined by hyphens ("Saint-Vincent", "SEPA-Lastschriftmandat"), or ending in a lone letter ("Stand C").
         if first < last && (first..<last).allSatisfy({ text.touching($0, $0 + 1) })
             && (first...last).allSatisfy({ text.tokens[$0].kind == .word || text.isChar($0, 0x2D) }) { return true }
@@ -297,10 +311,14 @@ enum NameExpert {
         chapter index premises recall hazard payment transactions
         weg platz allee gasse ring ufer damm
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    static let streetLeads = ExpertWords.ids(["rue", "avenue", "boulevard", "quai", "cours", "chemin", "impasse", "allée", "calle", "avenida",
+                                              "paseo", "via", "viale", "piazza", "plaza"])
+    static let directions = ExpertWords.ids(["lower", "upper", "north", "south", "east", "west", "extension"])
     static let runLeads = ExpertWords.ids("""
         rue avenue boulevard bd quai place cours chemin impasse allée route calle avenida plaza paseo via
         state commonwealth city county province republic kingdom north south east west
         director manager head chief directeur directrice responsable leiter leiterin service département abteilung
+        name
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Labels before a name on a letter, an invoice or a contract, dropped from it ("Signed for Fernhill

@@ -14,9 +14,12 @@
 /// table's column heads ("Size"), a list of error codes ("BZ_OK") or a
 /// form's labels. A heading
 /// without a letter ("914704", "7") or a Roman page number ("iii") never
-/// does. Nor does a short line that heads no text — one before the line
-/// that heads the document's first paragraph of prose (a letter's or an
-/// invoice's letterhead, addresses, a title page) unless numbered, one not followed by
+/// does. Nor does a short line that heads no text — one before the
+/// document's first sentence (a letter's or an invoice's letterhead,
+/// addresses, a title page, a contract's "BETWEEN:") unless numbered or
+/// that sentence's own heading (an extracted outline of fewer than three
+/// entries obeys this too: an invoice's styled company name and "TAX
+/// INVOICE"), one not followed by
 /// prose (an address block, a signature, a form's fields), a salutation or
 /// a closing, or a label with its value (`isLetterLine`). A detected
 /// heading's level is the depth of its number (`3.2` → 2), else 1.
@@ -38,9 +41,18 @@ enum OutlineExpert {
             return (Int32(s), Int32(e))
         }
         var out: [Extraction] = [], taken = Set<Int>()
+        // The title block: what stands before the first sentence (a letterhead, "TAX INVOICE", "ENTRE LES
+        // SOUSSIGNÉS :", a salutation) titles no section, unless numbered or the heading of that sentence.
+        let firstSentence = text.unitKinds.indices.first { isSentence(text, $0) } ?? Int.max
+        func titleBlock(_ u: Int, depth: Int) -> Bool {
+            !(u >= firstSentence || depth > 0 || u + 1 == firstSentence && !endsWithColon(text, u))
+        }
         for item in outline {
             guard let offset = item.offset, let u = unit(at: offset) else { continue }
             taken.insert(u)
+            // A short extracted outline (an invoice's styled <h2>Company</h2><h3>TAX INVOICE</h3>) obeys the title
+            // block too; a long one (a manual's bookmarks) is the author's and kept whole.
+            if outline.count < 3 && titleBlock(u, depth: 0) { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: item.title, number: Double(item.level)))
         }
@@ -50,11 +62,10 @@ enum OutlineExpert {
         for title in titles { seen[title, default: 0] += 1 }
         let numbered = headings.indices.filter { depths[$0] > 0 && seen[titles[$0]] == 1 }
         let numberedFrom = numbered.count >= 3 ? headings[numbered[0]] : Int.max
-        let firstProse = text.unitKinds.indices.first { isProse(text, $0) } ?? Int.max
         for h in headings.indices where !taken.contains(headings[h]) {
             let (u, title, depth) = (headings[h], titles[h], depths[h])
             guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title),
-                  u + 1 >= firstProse || depth > 0, introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u) else { continue }
+                  !titleBlock(u, depth: depth), introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u) else { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: title, number: Double(max(1, depth))))
         }
@@ -85,6 +96,19 @@ enum OutlineExpert {
         let content = range.filter { text.tokens[$0].isContent }.count
         let ends = text.tokens[last].kind == .punctuation && SentenceSplitter.terminalKind(text.bytes, text.tokens[last]) != nil
         return ends ? content >= 3 : content >= 12
+    }
+
+    /// Prose that ends as a sentence does (a full stop, a question or exclamation mark, "。").
+    static func isSentence(_ text: ExpertText, _ u: Int) -> Bool {
+        guard isProse(text, u), let last = text.unitTokens[u].last else { return false }
+        return text.tokens[last].kind == .punctuation && SentenceSplitter.terminalKind(text.bytes, text.tokens[last]) != nil
+    }
+
+    /// The unit's last token is a colon (ASCII or full-width): a lead-in or a salutation ("各位业主、住户：").
+    static func endsWithColon(_ text: ExpertText, _ u: Int) -> Bool {
+        guard let last = text.unitTokens[u].last else { return false }
+        let s = text.string(token: last)
+        return s == ":" || s == "："
     }
 
     /// A heading introduces text: prose comes next, or (for a numbered

@@ -130,7 +130,8 @@ public enum SentenceSplitter {
                     let heading = lineLength <= 8 && endsOpen && token.kind != .punctuation
                         && (startsSentence(bytes, next) || opensWithSectionNumber(bytes, tokens, lineStart...t))
                     let tableRow = containsTab(bytes, from: tokens[lineStart].start, to: token.end) || lineHasTab(bytes, from: next.start)
-                    if isListMarker(bytes, tokens, at: t + 1) || heading || tableRow || isLeaderLine(bytes, tokens, lineStart...t) {
+                    let field = t - lineStart < 16 && isField(bytes, tokens, lineStart...t) && startsSentence(bytes, next)
+                    if isListMarker(bytes, tokens, at: t + 1) || heading || tableRow || field || isLeaderLine(bytes, tokens, lineStart...t) {
                         close(through: t)
                     }
                     lineStart = t + 1
@@ -205,6 +206,19 @@ public enum SentenceSplitter {
         guard first.kind == .number, line.count >= 3, bytes[Int(first.start)..<Int(first.end)].contains(0x2E) else { return false }
         let stop = tokens[line.lowerBound + 1]
         return stop.start == first.end && byte(bytes, stop) == 0x2E
+    }
+
+    /// A form's field: a label of one to eight tokens, a colon, and a value
+    /// that holds a figure ("Total amount: 4.824,26 €", "Customer no.:
+    /// 40217", "Due date: 26.09.2025"). A line of them is a unit of its own,
+    /// and no heading.
+    static func isField(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], _ line: ClosedRange<Int>) -> Bool {
+        guard line.count >= 3, let colon = (line.lowerBound + 1...min(line.lowerBound + 8, line.upperBound)).first(where: {
+            tokens[$0].kind == .punctuation && byte(bytes, tokens[$0]) == 0x3A
+        }), colon < line.upperBound else { return false }
+        return (colon + 1...line.upperBound).contains { t in
+            tokens[t].kind == .number || tokens[t].kind == .word && bytes[Int(tokens[t].start)] >= 0x30 && bytes[Int(tokens[t].start)] <= 0x39
+        }
     }
 
     /// A contents line: three or more full stops standing alone (". . . .") before its end.

@@ -10,7 +10,8 @@ import Foundation
 ///   row: cells parted by tabs). Prior 1.
 /// - heading: a line of its own, at most 12 content tokens, no final stop
 ///   ("Detach Objects from the Search Path", "3.2 Memory use", "5.1.2.
-///   网络接口名称"). Its match is handed to the prose under it
+///   网络接口名称"), and not a sentence of six words or more that leads
+///   into a list with a colon, nor a form's field ("Due date: 26.09.2025"). Its match is handed to the prose under it
 ///   (`DocumentIndex.proseUnder`).
 /// - list item: a short bullet or numbered item without a full stop (but a
 ///   numbered line in capitals, "1. DEFINITIONS", is a heading).
@@ -68,7 +69,12 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
             }
             return (!endsSentence && content <= 12 ? .listItem : .prose, content)
         }
-        if !endsSentence && ownLine && content <= 12 { return (.heading, content) }
+        // A sentence that leads into a list ends with a colon: "This Agreement is made … by and between:" is
+        // prose; a label's few words ("Bill to:", "Payment details:") stay a heading.
+        let leadIn = content >= 6 && bytes[Int(tokens[end - 1].start)] == 0x3A
+        // A form's field ("Total amount: 4.824,26 €") is read as prose too.
+        let field = total > 2 && SentenceSplitter.isField(bytes, tokens, first...(end - 1))
+        if !endsSentence && ownLine && content <= 12 && !leadIn && !field { return (.heading, content) }
         return (.prose, content)
     }
 
