@@ -344,8 +344,10 @@ def search_table(daemon, ids, labels, texts):
         for term in l["search_terms"]:
             holding += sum(1 for u in lines if term in u)
             q = urllib.parse.quote(term)
-            status, body = get(daemon, f"/v1/search?q={q}&document={ids[l['id']]}&limit=1000")
-            tome += len(body.get("results", [])) if status == 200 else 0
+            status, body = get(daemon, f"/v1/search?q={q}&document={ids[l['id']]}&limit=200")
+            if status != 200:
+                sys.exit(f"search {term!r}: {status} {body}")
+            tome += len(body["hits"])
             phrase = '"' + term.replace('"', '""') + '"'
             for name, db in dbs.items():
                 try:
