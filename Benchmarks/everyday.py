@@ -43,7 +43,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
-from extractions import SYMBOLS, fold, key, matches, score, split  # noqa: E402
+from extractions import fold, key, matches, peer_amounts, peer_dates, score, split  # noqa: E402
 
 KINDS = ["dates", "amounts", "percentages", "names"]
 ROOT = os.path.dirname(HERE)
@@ -180,35 +180,6 @@ def extraction_table(daemon, ids, labels, texts):
         line += f" {peer} | {ratio(theirs[0], theirs[1]):.2f} | {ratio(theirs[0], theirs[2]):.2f} |" if peer else " — | | |"
         print(line)
     return finds
-
-
-def peer_dates(labels, texts):
-    from dateparser.search import search_dates
-    out = {}
-    for l in labels:
-        settings = {"DATE_ORDER": l.get("date_order", "dmy").upper(), "REQUIRE_PARTS": ["month", "year"],
-                    "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
-        language = l["language"] if l["language"] in ("en", "de", "fr", "zh") else None
-        found = search_dates(texts[l["id"]], languages=[language] if language else None, settings=settings) or []
-        out[l["id"]] = [dt.strftime("%Y-%m-%d") for _, dt in found]
-    return out
-
-
-def peer_amounts(labels, texts):
-    from price_parser import Price
-    from extractions import number
-    out = {}
-    for l in labels:
-        found = []
-        for line in texts[l["id"]].splitlines():
-            price = Price.fromstring(line)
-            if price.amount is None or not price.currency:
-                continue
-            currency = price.currency.strip()
-            currency = SYMBOLS.get(currency, currency.upper() if re.fullmatch(r"[A-Za-z]{3}", currency) else None)
-            found.append((number(price.amount), currency))
-        out[l["id"]] = found
-    return out
 
 
 def title_key(s):

@@ -135,7 +135,9 @@ def peer_dates(labels, texts):
     for l in labels:
         settings = {"DATE_ORDER": l.get("date_order", "dmy").upper(), "REQUIRE_PARTS": ["month", "year"],
                     "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
-        found = search_dates(texts[l["id"]], languages=[l["language"]], settings=settings) or []
+        # dateparser's languages among the labels' (another would be guessed).
+        language = l["language"] if l["language"] in ("en", "de", "fr", "es", "zh") else None
+        found = search_dates(texts[l["id"]], languages=[language] if language else None, settings=settings) or []
         out[l["id"]] = [dt.strftime("%Y-%m-%d") for _, dt in found]
     return out
 

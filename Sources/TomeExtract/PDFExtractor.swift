@@ -225,8 +225,11 @@ final class PopplerDocument {
         var dpi = Double(requested)
         let area = width * height / (72 * 72)  // square inches
         if area * dpi * dpi > Double(maxPixels) { dpi = (Double(maxPixels) / area).squareRoot().rounded(.down) }
-        let (w, h) = (Int((width * dpi / 72).rounded(.up)), Int((height * dpi / 72).rounded(.up)))
-        guard w > 0, h > 0, let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h)) else { return nil }
+        // A page of extreme proportions (a MediaBox of 1e30 by 1e-30) stays within cairo's 32767 pixels a side, or is not drawn.
+        let (wd, hd) = ((width * dpi / 72).rounded(.up), (height * dpi / 72).rounded(.up))
+        guard wd >= 1, hd >= 1, wd <= 32767, hd <= 32767,
+              let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(wd), Int32(hd)) else { return nil }
+        let (w, h) = (Int(wd), Int(hd))
         defer { cairo_surface_destroy(surface) }
         guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let cr = cairo_create(surface) else { return nil }
         cairo_set_source_rgb(cr, 1, 1, 1)

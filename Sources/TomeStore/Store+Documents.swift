@@ -81,7 +81,10 @@ extension Store {
                              arguments: [id]).map { row in
                 let data: Data = row["words"]
                 return PageReading(page: row["page"], confidence: row["confidence"], flagged: row["flagged"], rotation: row["rotation"],
-                                   dpi: row["dpi"], words: data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) })
+                                   dpi: row["dpi"], words: data.withUnsafeBytes { raw in
+                    // A blob's bytes need not be aligned for Int32.
+                    (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self) }
+                })
             }
         }
     }

@@ -8,14 +8,7 @@ import Testing
 /// amount each holds, an invoice's totals, text shown as its author wrote
 /// it, and an answer that says when it is not sure.
 @Suite struct EverydayDocumentTests {
-    func sentences(_ text: String) -> [String] {
-        var tokenizer = Tokenizer()
-        let tokens = tokenizer.tokenize(text)
-        let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { buffer in
-            SentenceSplitter.split(buffer, tokens: tokens).map { String(decoding: bytes[Int($0.start)..<Int($0.end)], as: UTF8.self) }
-        }
-    }
+    func sentences(_ text: String) -> [String] { SentenceTests().sentences(text) }
 
     func amounts(_ text: String) throws -> [Extraction] {
         try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .amounts }
@@ -152,6 +145,22 @@ import Testing
         #expect(AnswerExpert.kind(of: "What is the claim reference?") == .identifier)
         #expect(AnswerExpert.kind(of: "What is the number of users?") == .quantity)
         #expect(AnswerExpert.kind(of: "How many numbers are there?") == .quantity)
+        #expect(AnswerExpert.kind(of: "What is the order no.?") == .identifier)
+        #expect(AnswerExpert.kind(of: "What happens if no payment is made?") != .identifier)
+        // "no." in the question and in the form are one word, "number": the pair (invoice, number) is shared.
+        for question in ["What is the invoice no.?", "What is the invoice number?", "What is the invoice #?"] {
+            let asked = Asker.prepare(question, memory: nil)
+            for line in ["Invoice no.: INV/WHP/2231", "Invoice # 2231", "Invoice number 2231"] {
+                var tokenizer = Tokenizer()
+                let tokens = tokenizer.tokenize(line)
+                let held = Array(line.utf8).withUnsafeBufferPointer { PhraseMatch.pairs(tokens, bytes: $0) }
+                #expect(!asked.pairs.isDisjoint(with: held), "\(question) / \(line)")
+            }
+        }
+        var tokenizer = Tokenizer()
+        let include = tokenizer.tokenize("#include stdio")
+        #expect(Array("#include stdio".utf8).withUnsafeBufferPointer { PhraseMatch.pairs(include, bytes: $0) }
+                == Array("include stdio".utf8).withUnsafeBufferPointer { PhraseMatch.pairs(tokenizer.tokenize("include stdio"), bytes: $0) })
         for code in ["INV/WHP/2231", "CLM-25-0031877", "40217", "LOC-0527-3B", "(FW-2023-558190)."] { #expect(AnswerExpert.isIdentifier(code[...]), "\(code)") }
         for other in ["07/05/2025", "2025", "1,250.00", "12", "26.09.2025", "word", "2025-03-15", "10-year", "3rd"] { #expect(!AnswerExpert.isIdentifier(other[...]), "\(other)") }
         let invoice = """

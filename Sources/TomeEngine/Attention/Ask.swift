@@ -157,12 +157,12 @@ public struct AskResult: Sendable {
 }
 
 public enum Asker {
-    /// Words that make a sentence a question rather than say what it is
-    /// about; they are not looked for (manuals rarely ask questions, so
-    /// Engram would find "what" or "does" salient).
     /// The share of the question's weight a sure answer's sentence holds itself.
     public static let sureShare = 0.5
 
+    /// Words that make a sentence a question rather than say what it is
+    /// about; they are not looked for (manuals rarely ask questions, so
+    /// Engram would find "what" or "does" salient).
     static let questionWords: Set<UInt64> = Set([
         "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "can", "could", "should",
         "would", "will", "shall", "may", "might", "must", "is", "are", "was", "were", "i", "me", "my", "we", "our", "you", "your",
@@ -197,7 +197,9 @@ public enum Asker {
                 if !seen.contains(term) { aliases.append((term, position)) }
             }
         }
-        let pairs = copy.withUTF8 { PhraseMatch.pairs(tokens, bytes: $0) }
+        // All the question's tokens: "Invoice no.?" and "Order #" name a number by their punctuation.
+        let allTokens = tokenizer.tokenize(text)
+        let pairs = copy.withUTF8 { PhraseMatch.pairs(allTokens, bytes: $0) }
         var prepared = Question(text: question, terms: terms, salience: salience, keys: keys, answerKind: kind,
                                 lift: AnswerExpert.lift(for: kind), pairs: pairs)
         prepared.aliases = aliases

@@ -243,7 +243,8 @@ struct Attention {
         for token in tokens where token.isContent {
             if let i = table[TermKey.term(token, in: bytes)] { held.insert(i) }
         }
-        let share = held.reduce(0.0) { $0 + weights[d][$1] } / totals[d]
+        // In position order: a sum's last bits depend on its order, and a Set's order is not stable.
+        let share = held.sorted().reduce(0.0) { $0 + weights[d][$1] } / totals[d]
         guard let heaviest = weights[d].indices.max(by: { weights[d][$0] < weights[d][$1] }), held.contains(heaviest),
               share >= Asker.sureShare else { return false }
         if let kind = question.answerKind {

@@ -17,7 +17,7 @@ public struct Definition: Sendable, Equatable {
 /// two to four capitalised words in it is looked for in quotes in the
 /// document (“Term”, "Term", „Term“, «Term», 'Term'); the first such place
 /// whose sentence holds a date is the definition. The search reads the
-/// document's bytes once per candidate term (a few per answer at most), and
+/// document's bytes once per candidate term (at most four per answer), and
 /// only for these answers.
 enum DefinedTerms {
     static let opening: [[UInt8]] = ["\"", "\u{201C}", "\u{201E}", "\u{AB}", "\u{AB} ", "'", "\u{2018}"].map { Array($0.utf8) }
@@ -28,7 +28,11 @@ enum DefinedTerms {
     static func dateDefinition(sentence: ClosedRange<Int>, bytes: UnsafeBufferPointer<UInt8>, index: DocumentIndex) -> Definition? {
         let range = Int(index.unitStarts[sentence.lowerBound])..<Int(index.unitEnds[sentence.upperBound])
         guard !holdsDate(bytes, range) else { return nil }
-        for term in capitalisedRuns(bytes, range) {
+        // At most four distinct terms: each is a scan of the document.
+        var tried: [[UInt8]] = []
+        for term in capitalisedRuns(bytes, range) where !tried.contains(term) {
+            guard tried.count < 4 else { break }
+            tried.append(term)
             var found = 0
             var from = 0
             while found < maxPlaces, let at = firstOccurrence(of: term, in: bytes, from: from) {

@@ -52,7 +52,7 @@ enum PhraseMatch {
     }()
 
     /// Token `i` writes "number": the word, an abbreviation with its stop or
-    /// degree sign ("no.", "Nr.", "n°"), or "#" before a figure.
+    /// degree sign ("no.", "Nr.", "n°"), or "#" before a figure or alone.
     static func isNumberWord(_ tokens: [Token], _ i: Int, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let token = tokens[i]
         if token.kind == .word && numberWords.contains(token.id) { return true }
@@ -63,7 +63,10 @@ enum PhraseMatch {
            next.end - next.start == 2, bytes[Int(next.start)] == 0xC2, bytes[Int(next.start) + 1] == 0xB0 || bytes[Int(next.start) + 1] == 0xBA {
             return true  // "n°", "Nº"
         }
-        return token.kind == .punctuation && token.end - token.start == 1 && bytes[Int(token.start)] == 0x23
+        // "#" before a figure or alone ("Order #12345", "the order #?"), not a word's mark ("#include", "#tag").
+        guard token.kind == .punctuation, token.end - token.start == 1, bytes[Int(token.start)] == 0x23 else { return false }
+        guard let next, next.kind == .word else { return true }
+        return bytes[Int(next.start)] >= 0x30 && bytes[Int(next.start)] <= 0x39
     }
 
     static func factor(_ question: Set<UInt64>, tokens: [Token], bytes: UnsafeBufferPointer<UInt8>) -> Double {

@@ -75,7 +75,7 @@ public enum AnswerExpert {
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
                                                "bedeutet", "bedeutung", "signifie", "définition", "significa", "significado", "definición"])
 
-    static let identifierNouns = ExpertWords.ids(["number", "no", "nr", "nummer", "numéro", "numero", "número", "reference", "ref", "référence",
+    static let identifierNouns = ExpertWords.ids(["number", "nummer", "numéro", "numero", "número", "reference", "ref", "référence",
                                                   "referenz", "aktenzeichen", "id", "identifier", "code", "kennung", "zeichen"])
     /// Words after "number" that make it a count: "the number of users", "nombre de", "Anzahl der".
     static let countOf = ExpertWords.ids(["of", "de", "der", "an", "von"])
@@ -83,12 +83,14 @@ public enum AnswerExpert {
     /// The question asks for an identifier: an identifier noun ("invoice
     /// number", "Mitgliedsnummer", "N° client") that is no count ("number
     /// of"), in a which/what question or a "wie lautet" one.
-    static func asksForIdentifier(_ question: String, words: [UInt64], texts: [String]) -> Bool {
+    static func asksForIdentifier(_ question: String, words: [UInt64], texts: [String], stops: [Bool]) -> Bool {
         guard let first = words.first, whichWords.contains(first) || first == CanonicalForm.id(of: "wie") || first == CanonicalForm.id(of: "give") else { return false }
         if zip(words, words.dropFirst()).contains(where: { howWords.contains($0) && muchWords.contains($1) }) { return false }
         for (i, word) in words.enumerated() {
             let compound = texts[i].count > 8 && (texts[i].hasSuffix("nummer") || texts[i].hasSuffix("zeichen"))
-            guard identifierNouns.contains(word) || compound else { continue }
+            // "no." and "Nr." with their stop ("the order no.?"), not the word "no" ("if no payment is made").
+            let abbreviation = (texts[i] == "no" || texts[i] == "nr") && stops[i]
+            guard identifierNouns.contains(word) || compound || abbreviation else { continue }
             if i + 1 < words.count, countOf.contains(words[i + 1]), !compound { return false }
             return true
         }
@@ -102,14 +104,14 @@ public enum AnswerExpert {
         let words = tokens.map(\.id)
         guard let first = words.first else { return nil }
         let head = Array(words.prefix(4))
-        let texts = tokens.map { token in
-            String(decoding: Array(question.utf8)[Int(token.start)..<Int(token.end)], as: UTF8.self).lowercased()
-        }
+        let utf8 = Array(question.utf8)
+        let texts = tokens.map { String(decoding: utf8[Int($0.start)..<Int($0.end)], as: UTF8.self).lowercased() }
+        let stops = tokens.map { Int($0.end) < utf8.count && utf8[Int($0.end)] == 0x2E }
         if words.contains(where: meaningWords.contains) { return .definition }
         if words.contains(where: partyWords.contains) && (whoWords.contains(first) || whichWords.contains(first) || words.count <= 4)
             || question.contains("双方") || question.contains("当事人") { return .parties }
         if dateWords.contains(first) { return .date }
-        if asksForIdentifier(question, words: words, texts: texts) { return .identifier }
+        if asksForIdentifier(question, words: words, texts: texts, stops: stops) { return .identifier }
         if zip(head, head.dropFirst()).contains(where: { howWords.contains($0) && muchWords.contains($1) }) || howWords.contains(first) && words.count > 1
             && quantityNouns.contains(words[1]) { return .quantity }
         if whoWords.contains(first) { return .name }
@@ -149,7 +151,7 @@ public enum AnswerExpert {
             return !found.isEmpty
         case .identifier:
             let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(tokens[0].start)..<Int(tokens[tokens.count - 1].end)]), as: UTF8.self)
-            return string.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).contains { isIdentifier($0) }
+            return string.split(whereSeparator: \.isWhitespace).contains { isIdentifier($0) }
         case .parties:
             // "between" before a name ("by and between Acme Ltd", "Zwischen Herrn Brandt"), a numbered party
             // ("between (1) Acme Ltd") or ending its line ("by and between:"); not before a time ("entre 18 h 30").

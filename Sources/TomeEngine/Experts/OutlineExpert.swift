@@ -125,7 +125,7 @@ enum OutlineExpert {
     /// The lines of a letter that stand alone but head nothing: a salutation
     /// or a closing ("Dear Ms Vogt,", "Yours faithfully", "Mit freundlichen
     /// Grüßen", "Madame, Monsieur,"), a line ending in a comma, and a
-    /// label with its value ("Invoice No: 2025-0931", "Tel. 07700 900412").
+    /// label with its value ("Invoice No: 2025-0931").
     static func isLetterLine(_ text: ExpertText, _ u: Int) -> Bool {
         let range = text.unitTokens[u]
         guard let last = range.last else { return true }
