@@ -13,8 +13,9 @@ BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib
 # some, systemd-analyze verifies the units, runuser runs a client as another user,
 # python3 runs the chaos and PDF-mutation scripts, bzip2-doc is a real manual
 # (38 pages: headings, contents, page numbers) the summaries are tested on, curl sends a form upload as users do by mistake,
-# tesseract-ocr-deu reads the German scan of the OCR tests.
-TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc curl tesseract-ocr-deu
+# tesseract-ocr-deu reads the German scan of the OCR tests, debian-reference-zh-cn is the Chinese
+# document search is tested on.
+TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux passwd python3 bzip2-doc curl tesseract-ocr-deu debian-reference-zh-cn
 # Benchmarks: the reference tool, and the real manuals Tome is measured on
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \

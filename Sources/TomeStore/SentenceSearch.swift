@@ -52,13 +52,22 @@ public enum SentenceSearch {
         public var description: String
     }
 
-    /// Writes document `id`'s units, replacing any it had.
+    /// Writes document `id`'s sentences, replacing any it had: a row per
+    /// sentence, whole even when the indexer cut it into pieces (a Chinese
+    /// word, several tokens, may straddle a cut: "软" | "件包"), keyed by its
+    /// first unit.
     static func index(documentID id: Int64, bytes: [UInt8], index: DocumentIndex, pages: [(number: Int, start: Int, end: Int)], db: Database) throws {
         try remove(documentID: id, db: db)
         let insert = try db.cachedStatement(sql: "INSERT INTO sentence_search (rowid, text, page, start, \"end\") VALUES (?, ?, ?, ?, ?)")
         var pageIndex = 0
-        for unit in 0..<min(index.unitStarts.count, 1 << Int(unitBits)) {
-            let start = Int(index.unitStarts[unit]), end = Int(index.unitEnds[unit])
+        var next = 0
+        let units = min(index.unitStarts.count, 1 << Int(unitBits))
+        while next < units {
+            let whole = index.sentence(of: next)
+            let unit = next
+            next = max(whole.upperBound, unit) + 1
+            let last = min(whole.upperBound, index.unitEnds.count - 1)
+            let start = Int(index.unitStarts[unit]), end = Int(index.unitEnds[last])
             guard start >= 0, start < end, end <= bytes.count else { continue }
             while pageIndex + 1 < pages.count && pages[pageIndex].end <= start { pageIndex += 1 }
             let page = pageIndex < pages.count && pages[pageIndex].start <= start ? pages[pageIndex].number : nil
@@ -67,7 +76,7 @@ public enum SentenceSearch {
         }
     }
 
-    /// Removes document `id`'s units.
+    /// Removes document `id`'s sentences.
     static func remove(documentID id: Int64, db: Database) throws {
         try db.execute(sql: "DELETE FROM sentence_search WHERE rowid >= ? AND rowid < ?",
                        arguments: [id << unitBits, (id + 1) << unitBits])

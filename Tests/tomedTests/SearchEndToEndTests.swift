@@ -15,6 +15,37 @@ import TomeTestSupport
         return (response.json["hits"] as? [[String: Any]]) ?? []
     }
 
+    static let zhReference = "/usr/share/debian-reference/ch01.zh-cn.html"
+
+    /// Chinese words are found wherever they stand, on a real Chinese
+    /// document: chapter 1 of the Debian Reference (debian-reference-zh-cn,
+    /// which make test installs), where FTS5's own tokenizer found a word
+    /// only between spaces or punctuation.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: SearchEndToEndTests.zhReference), "needs debian-reference-zh-cn"))
+    func chineseWordsAreFoundWhereverTheyStandInTheDebianReference() throws {
+        let daemon = DaemonFixture()
+        try daemon.start()
+        try FileManager.default.copyItem(atPath: Self.zhReference, toPath: daemon.spool + "/ch01.zh-cn.html")
+        let document = try #require(try daemon.waitForSettled(count: 1).first)
+        #expect(document["status"] as? String == "done", "\(document)")
+        let id = try #require(document["id"] as? Int)
+        let text = Array(try daemon.get("/v1/documents/\(id)/text").body)
+        for word in ["用户名", "密码", "软件包"] {
+            let q = word.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? word
+            let response = try daemon.get("/v1/search?q=\(q)&document=\(id)&limit=200")
+            #expect(response.status == 200, "\(word): \(response.text)")
+            let found = (response.json["hits"] as? [[String: Any]]) ?? []
+            #expect(found.allSatisfy { ($0["text"] as? String)?.contains(word) == true }, "\(word)")
+            // Every place the text holds the word is inside a hit's sentence.
+            let needle = Array(word.utf8)
+            let places = (0...(text.count - needle.count)).filter { text[$0..<($0 + needle.count)].elementsEqual(needle) }
+            #expect(places.count >= 2, "\(word) is in the chapter")
+            for place in places {
+                #expect(found.contains { ($0["start"] as? Int ?? .max) <= place && place < ($0["end"] as? Int ?? 0) }, "\(word) at \(place)")
+            }
+        }
+    }
+
     @Test func searchFindsCitesAndFollowsDeletes() throws {
         let daemon = DaemonFixture()
         try daemon.start()
