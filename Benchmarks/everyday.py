@@ -43,7 +43,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
-from extractions import fold, key, matches, peer_amounts, peer_dates, score, split  # noqa: E402
+from extractions import fold, key, peer_amounts, peer_dates, print_misses, score, split  # noqa: E402
 
 KINDS = ["dates", "amounts", "percentages", "names"]
 ROOT = os.path.dirname(HERE)
@@ -364,12 +364,7 @@ def main():
                 for kind in KINDS:
                     gold = [label_key(kind, item) for item in l.get(kind, [])]
                     mine = [label_key(kind, f) for f in finds[l["id"]].get(kind, [])]
-                    for f in dict.fromkeys(mine):
-                        if not any(matches(kind, f, g) for g in gold):
-                            print(f"  {l['id']} {kind} false: {f}")
-                    for g in dict.fromkeys(gold):
-                        if not any(matches(kind, f, g) for f in mine):
-                            print(f"  {l['id']} {kind} missed: {g}")
+                    print_misses(l["id"], kind, mine, gold)
         sections_table(finds, chosen, args.errors)
         contracts_table(daemon, ids, chosen, args.errors)
         ask_table(daemon, ids, chosen, texts, args.errors)

@@ -59,6 +59,16 @@ def number(s):
         return None
 
 
+def print_misses(doc, kind, mine, gold):
+    """Each find no label matches ("false") and each label no find matches ("missed")."""
+    for f in dict.fromkeys(mine):
+        if not any(matches(kind, f, g) for g in gold):
+            print(f"  {doc} {kind} false: {f}")
+    for g in dict.fromkeys(gold):
+        if not any(matches(kind, f, g) for f in mine):
+            print(f"  {doc} {kind} missed: {g}")
+
+
 def key(kind, item):
     """The normalised form a find and a label are compared by."""
     if kind == "dates":
@@ -261,12 +271,7 @@ def main():
             tp, nf, nl = score(kind, mine, gold)
             totals = [totals[0] + tp, totals[1] + nf, totals[2] + nl]
             if args.errors:
-                for f in dict.fromkeys(mine):
-                    if not any(matches(kind, f, g) for g in gold):
-                        print(f"  {l['id']} {kind} false: {f}")
-                for g in dict.fromkeys(gold):
-                    if not any(matches(kind, f, g) for f in mine):
-                        print(f"  {l['id']} {kind} missed: {g}")
+                print_misses(l["id"], kind, mine, gold)
             if kind in peers:
                 tp, nf, nl = score(kind, peers[kind][l["id"]], gold)
                 peer_totals = [peer_totals[0] + tp, peer_totals[1] + nf, peer_totals[2] + nl]

@@ -2,8 +2,6 @@
 // (`openapi.yaml`), shared by the daemon that writes them and the `tome` CLI
 // that reads them. Keys are snake_case; times are ISO 8601 UTC strings.
 
-/// `GET /v1/documents/{id}/answers`: the document's pipeline questions with
-/// their stored answers (`answer` is null for a question nothing answered).
 /// Where the document defines a term an answer names its date by ("the
 /// Effective Date"): the defining sentence, its page and byte range.
 public struct AnswerDefinition: Codable, Sendable, Equatable {
@@ -22,6 +20,8 @@ public struct AnswerDefinition: Codable, Sendable, Equatable {
     }
 }
 
+/// `GET /v1/documents/{id}/answers`: the document's pipeline questions with
+/// their stored answers (`answer` is null for a question nothing answered).
 public struct AnswersResponse: Codable, Sendable, Equatable {
     public struct Answer: Codable, Sendable, Equatable {
         /// The answering sentence and the passage around it.

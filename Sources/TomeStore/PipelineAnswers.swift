@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TomeAPI
 
 /// The answers to a pipeline's questions, stored with each document of that
 /// pipeline: `answers`, one row per question (its best answer, or none), and
@@ -7,23 +8,6 @@ import GRDB
 /// a document whose pipeline's questions changed is known to need answering
 /// again.
 public enum PipelineAnswers {
-    /// The defining sentence of a term an answer names its date by.
-    public struct Definition: Sendable, Equatable {
-        public var term: String
-        public var text: String
-        public var page: Int?
-        public var start: Int
-        public var end: Int
-
-        public init(term: String, text: String, page: Int?, start: Int, end: Int) {
-            self.term = term
-            self.text = text
-            self.page = page
-            self.start = start
-            self.end = end
-        }
-    }
-
     /// One question and its best answer (nil fields when none was found).
     public struct Row: Sendable, Equatable {
         public var question: String
@@ -36,10 +20,10 @@ public enum PipelineAnswers {
         /// Whether the answer can be trusted; nil for answers stored before v13.
         public var sure: Bool?
         /// The defining sentence of a term the answer names its date by.
-        public var definition: Definition?
+        public var definition: AnswerDefinition?
 
         public init(question: String, text: String? = nil, context: String? = nil, page: Int? = nil, start: Int? = nil, end: Int? = nil,
-                    score: Double? = nil, sure: Bool? = nil, definition: Definition? = nil) {
+                    score: Double? = nil, sure: Bool? = nil, definition: AnswerDefinition? = nil) {
             self.question = question
             self.text = text
             self.context = context
@@ -95,10 +79,10 @@ extension Store {
     public func answers(documentID id: Int64) throws -> [PipelineAnswers.Row] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM answers WHERE document_id = ? ORDER BY position", arguments: [id]).map { row in
-                var definition: PipelineAnswers.Definition? = nil
+                var definition: AnswerDefinition? = nil
                 if let term: String = row["definition_term"], let text: String = row["definition_text"], let start: Int = row["definition_start"],
                    let end: Int = row["definition_end"] {
-                    definition = PipelineAnswers.Definition(term: term, text: text, page: row["definition_page"], start: start, end: end)
+                    definition = AnswerDefinition(term: term, text: text, page: row["definition_page"] ?? 1, start: start, end: end)
                 }
                 return PipelineAnswers.Row(question: row["question"], text: row["text"], context: row["context"], page: row["page"],
                                            start: row["start"], end: row["end"], score: row["score"], sure: row["sure"], definition: definition)

@@ -50,7 +50,7 @@ struct AnswersAPI: Sendable {
                 guard let text = row.text, let start = row.start, let end = row.end else { return AnswersResponse.Item(question: row.question, answer: nil) }
                 return AnswersResponse.Item(question: row.question, answer: AnswersResponse.Answer(
                     text: text, context: row.context ?? text, page: row.page ?? 1, start: start, end: end, score: row.score ?? 0, sure: row.sure,
-                    definition: row.definition.map { AnswerDefinition(term: $0.term, text: $0.text, page: $0.page ?? 1, start: $0.start, end: $0.end) }))
+                    definition: row.definition))
             })
     }
 

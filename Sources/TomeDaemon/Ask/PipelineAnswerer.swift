@@ -51,7 +51,7 @@ final class PipelineAnswerer: Service, Sendable {
                 }
                 return PipelineAnswers.Row(question: question, text: best.answer.text, context: best.answer.context, page: best.page,
                                            start: best.answer.start, end: best.answer.end, score: best.answer.score, sure: best.answer.sure,
-                                           definition: best.definition.map { PipelineAnswers.Definition(term: $0.term, text: $0.text, page: $0.page, start: $0.start, end: $0.end) })
+                                           definition: best.definition)
             }
             try store.replaceAnswers(documentID: id, questions: questions, rows: rows)
             return rows
