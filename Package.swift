@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "tomed", targets: ["tomed"]),
         .executable(name: "tome", targets: ["tome"]),
+        .executable(name: "tome-distil", targets: ["tome-distil"]),
         .library(name: "TomeExtract", targets: ["TomeExtract"]),
     ],
     dependencies: [
@@ -91,6 +92,9 @@ let package = Package(
             ]
         ),
 
+        // `make model`: distils the semantic head's encoder into static vectors, once, at install time.
+        .executableTarget(name: "tome-distil", dependencies: ["TomeEngine"]),
+
         // `make bench`: the engine's analysis beside SQLite FTS5 (Benchmarks/README.md).
         .executableTarget(
             name: "tome-bench",
@@ -105,7 +109,7 @@ let package = Package(
         // Fixtures shared by the test targets: cairo-written PDFs and scans (Leptonica for TIFF and JPEG), scratch folders, child processes.
         .target(name: "TomeTestSupport", dependencies: ["CCairo", "CTesseract"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
-        .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"]),
+        .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),
         .testTarget(name: "TomeDaemonTests", dependencies: [
             "TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeAPI", "TomeTestSupport",

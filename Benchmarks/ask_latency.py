@@ -9,7 +9,7 @@ warm the cache, then `--rounds` times sparse and once dense, k = 5. The
 document is the only one in the store. Agreement: the same first answer
 (byte range) in both modes.
 
-Usage: Benchmarks/ask_latency.py NAME=FILE=QUESTIONS.jsonl... [--build .build/release] [--rounds 3]
+Usage: Benchmarks/ask_latency.py NAME=FILE=QUESTIONS.jsonl... [--build .build/release] [--rounds 3] [--model DIR]
 (QUESTIONS.jsonl: the questions whose "document" is NAME.)
 """
 import argparse
@@ -18,19 +18,22 @@ import os
 import shutil
 import statistics
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import benchlib  # noqa: E402
 
 
-def measure(build, name, path, questions_file, rounds):
+def measure(build, name, path, questions_file, rounds, model_dir=""):
     questions = [q["question"] for q in map(json.loads, open(questions_file)) if q["document"] == name]
-    daemon = benchlib.Daemon(build, workers=1)
+    daemon = benchlib.Daemon(build, workers=1, model_dir=model_dir)
     try:
         target = "document" + (".pdf" if path.endswith(".pdf") else ".txt")
         shutil.copy(path, os.path.join(daemon.spool, "." + target + ".part"))
+        started = time.monotonic()
         os.rename(os.path.join(daemon.spool, "." + target + ".part"), os.path.join(daemon.spool, target))
         doc = daemon.wait_done(target)
+        analysed = time.monotonic() - started
         if doc["status"] != "done":
             sys.exit(f"{name}: {doc}")
         ask = f"/v1/documents/{doc['id']}/ask"
@@ -53,6 +56,7 @@ def measure(build, name, path, questions_file, rounds):
             "dense_p50": benchlib.percentile(de, .5), "dense_p99": benchlib.percentile(de, .99),
             "selected": statistics.median(r["stats"]["blocks_selected"] for r in sparse),
             "exact": sum(r["stats"]["exact"] for r in sparse), "agree": agree,
+            "meaning": sum(r["stats"].get("meaning", False) for r in sparse), "seconds": analysed, "rss": daemon.rss_mb(),
         }
     finally:
         daemon.close()
@@ -63,17 +67,23 @@ def main():
     parser.add_argument("documents", nargs="+", help="NAME=FILE=QUESTIONS.jsonl")
     parser.add_argument("--build", default=".build/release")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", default="", help="the semantic head's model folder: each document is then measured by words "
+                        "only and with meaning, side by side (analysis time, ask latency, daemon RSS)")
     args = parser.parse_args()
-    print("| document | tokens | questions (asks) | sparse p50 ms | sparse p99 ms | dense p50 ms | dense/sparse p50 "
-          "| blocks read (median of) | bound met | same first answer |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| document | asks by | tokens | questions (asks) | sparse p50 ms | sparse p99 ms | dense p50 ms | dense/sparse p50 "
+          "| blocks read (median of) | bound met | same first answer | spool to done s | daemon RSS MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for spec in args.documents:
         name, path, questions = spec.split("=", 2)
-        r = measure(args.build, name, path, questions, args.rounds)
-        print(f"| {r['name']} | {r['tokens']:,} | {r['questions']} ({r['asks']}) | {r['p50']:.2f} | {r['p99']:.2f} | {r['dense_p50']:.1f} "
-              f"| {r['dense_p50'] / r['p50']:.0f}x | {r['selected']:.0f} of {r['blocks']:,} | {r['exact']}/{r['asks']} "
-              f"| {r['agree']}/{r['questions']} |")
-        sys.stdout.flush()
+        for model in ([""] + ([args.model] if args.model else [])):
+            r = measure(args.build, name, path, questions, args.rounds, model)
+            how = "words and meaning" if model else "words"
+            if model and r["meaning"] != r["asks"]:
+                how += f" ({r['meaning']} of {r['asks']} used it)"
+            print(f"| {r['name']} | {how} | {r['tokens']:,} | {r['questions']} ({r['asks']}) | {r['p50']:.2f} | {r['p99']:.2f} | {r['dense_p50']:.1f} "
+                  f"| {r['dense_p50'] / r['p50']:.0f}x | {r['selected']:.0f} of {r['blocks']:,} | {r['exact']}/{r['asks']} "
+                  f"| {r['agree']}/{r['questions']} | {r['seconds']:.1f} | {r['rss']:.0f} |")
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

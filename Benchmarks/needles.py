@@ -14,7 +14,14 @@ Benchmarks/questions/*.jsonl, with a "task" field):
 - rareterm: names, numbers, identifiers, error codes, paths, asked in other
   words ("What does error E-4471 indicate?");
 - sentence: real sentences of the haystack asked without their first and
-  last word.
+  last word;
+- paraphrase: facts asked in other words that share no content word with
+  them ("Which storage site was missing stolen metal cabling?" of "The
+  warehouse in Vandorel had lost eleven pallets of copper wire to theft."),
+  one set of Benchmarks/paraphrase_pairs.jsonl (--paraphrase tune|report;
+  15 pairs each) with their slots filled from the seed; they are placed with
+  a random generator of their own, so the other tasks' documents and
+  questions are those of the same seed without them.
 
 Every name is invented from syllables, so no answer is in the haystack by
 chance. The same seed gives the same documents and questions on any machine.
@@ -101,6 +108,26 @@ def needles_and_questions(rng, doc):
     return needles, questions
 
 
+PARAPHRASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "paraphrase_pairs.jsonl")
+
+
+def paraphrases(rng, doc, which):
+    """(needles, questions) of one set of the paraphrase pairs, slots filled from `rng`."""
+    needles, questions = [], []
+    with open(PARAPHRASES, encoding="utf-8") as f:
+        pairs = [json.loads(line) for line in f if line.strip()]
+    for pair in pairs:
+        if pair["set"] != which:
+            continue
+        value = {"PLACE": lambda: invented(rng), "PERSON": lambda: f"{invented(rng)} {invented(rng)}",
+                 "NUMBER": lambda: str(rng.randint(12, 9999)), "YEAR": lambda: str(rng.randint(1850, 2020)),
+                 "CODE": lambda: identifier(rng)}[pair["slot"]]()
+        needles.append(pair["needle"].replace("{" + pair["slot"] + "}", value))
+        questions.append({"document": doc, "task": "paraphrase", "question": pair["question"], "answers": [value],
+                          "kind": pair["kind"], "pair": pair["id"]})
+    return needles, questions
+
+
 def sentence_questions(rng, text, doc, count):
     """Real sentences of 8 to 30 words, mostly letters, asked without their first and last word."""
     candidates = [s for s in re.split(r"(?<=[.!?])\s+", text)
@@ -138,6 +165,8 @@ def main():
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--sizes", default="128000,1000000,4000000")
     parser.add_argument("--sentences", type=int, default=6)
+    parser.add_argument("--paraphrase", choices=["tune", "report", "none"], default="report",
+                        help="which half of the paraphrase pairs to place (default report; tune when tuning)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = random.Random(args.seed)
@@ -156,8 +185,14 @@ def main():
             needles, asked = needles_and_questions(rng, doc)
             asked += sentence_questions(rng, text, doc, args.sentences)
             path_out = os.path.join(args.out, doc + ".txt")
+            text = insert(rng, text, needles)
+            if args.paraphrase != "none":
+                own = random.Random(f"{args.seed}-{doc}-paraphrase")
+                placed, paraphrased = paraphrases(own, doc, args.paraphrase)
+                text = insert(own, text, placed)
+                asked += paraphrased
             with open(path_out, "w", encoding="utf-8") as f:
-                f.write(insert(rng, text, needles))
+                f.write(text)
             for i, q in enumerate(asked):
                 q["id"] = f"{doc}-{q['task']}-{i + 1:02d}"
             questions += asked

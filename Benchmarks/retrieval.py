@@ -78,12 +78,13 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="tome-retrieval-")
     os.makedirs(work, exist_ok=True)
     manuals = benchlib.REPORT if args.set == "report" else benchlib.TUNE
-    files = sorted(f for f in os.listdir(os.path.join(HERE, "questions")) if f.startswith(args.set))
+    files = sorted(f for f in os.listdir(os.path.join(HERE, "questions")) if f.startswith(args.set) and f != "report-own.jsonl")
     questions = os.path.join(work, f"{args.set}.jsonl")
     with open(questions, "w") as out:
         for f in files:
             with open(os.path.join(HERE, "questions", f)) as q:
-                out.write(q.read())
+                # Only this set's manuals (report-own.jsonl's are meaning.py's).
+                out.writelines(line for line in q if line.strip() and json.loads(line)["document"] in manuals)
     documents = {name: benchlib.extract(tomed, name, paths, work) for name, (_, paths) in manuals.items()}
     asked = [json.loads(line) for line in open(questions)]
     print(f"{len(asked)} {args.set} questions from {', '.join(files)}; {len(documents)} manuals; seed {args.seed}; "

@@ -29,6 +29,7 @@ enum Retrieval {
         var questionsPath = ""
         var lift: Double?
         var documentNames = true
+        var semantic: SemanticHead?
         var i = 0
         while i < args.count {
             if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
@@ -38,6 +39,13 @@ enum Retrieval {
                 continue
             }
             if args[i] == "--set", i + 1 < args.count, args[i + 1] == "documentNames=0" { documentNames = false; i += 2; continue }
+            if args[i] == "--model", i + 1 < args.count {
+                let folder = URL(fileURLWithPath: args[i + 1])
+                semantic = try SemanticHead(vocabText: String(contentsOf: folder.appendingPathComponent("vocab.txt"), encoding: .utf8),
+                                            vectorBytes: Array(try Data(contentsOf: folder.appendingPathComponent(StaticVectors.fileName))))
+                i += 2
+                continue
+            }
             if args[i] == "--set", i + 1 < args.count { try set(&parameters, args[i + 1]); i += 2; continue }
             if questionsPath.isEmpty { questionsPath = args[i] } else {
                 let parts = args[i].split(separator: "=", maxSplits: 1).map(String.init)
@@ -57,7 +65,7 @@ enum Retrieval {
             let clock = ContinuousClock()
             var analysis: Analysis?
             let analysisTime = try clock.measure {
-                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
+                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher, semantic: semantic).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
             }
             guard let analysis else { continue }
             let index = analysis.index
@@ -73,7 +81,7 @@ enum Retrieval {
                 var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
                 try memory.apply(analysis.engram, sign: 1)
                 for q in asked {
-                    var question = Asker.prepare(q.question, memory: memory)
+                    var question = Asker.prepare(q.question, memory: memory, semantic: semantic)
                     if let lift { question.lift = lift }
                     // Warm the caches the way a daemon's second question finds them.
                     _ = try Asker.ask(question, documents: [document], k: k)
@@ -96,7 +104,7 @@ enum Retrieval {
                         "fts5_block": holds(ftsText ?? nil, q.answers), "fts5_window": holds(ftsWindow, q.answers),
                         "agree": s?.start == d?.start && s?.end == d?.end,
                         "agree_k": sparse.answers.map(\.start) == dense.answers.map(\.start),
-                        "exact": sparse.stats.exact, "blocks_selected": sparse.stats.blocksSelected,
+                        "exact": sparse.stats.exact, "blocks_selected": sparse.stats.blocksSelected, "meaning": sparse.stats.meaning,
                         "units_attended": sparse.stats.sentencesAttended,
                         "sparse_ms": ms(sparseTime), "dense_ms": ms(denseTime), "fts5_ms": ms(ftsTime),
                         "analysis_s": ms(analysisTime) / 1000,
@@ -153,6 +161,9 @@ enum Retrieval {
         case "passageBefore": p.passageBefore = Int(v)
         case "passageAfter": p.passageAfter = Int(v)
         case "blockTokens": p.blockTokens = Int(v)
+        case "meaningWeight": p.meaningWeight = v
+        case "meaningFloor": p.meaningFloor = v
+        case "meaningSpan": p.meaningSpan = v
         default: throw Usage()
         }
     }

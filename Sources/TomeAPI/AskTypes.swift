@@ -74,9 +74,13 @@ public struct AskResponse: Codable, Sendable, Equatable {
         /// it (date, quantity, name, definition): sentences holding one were
         /// lifted. Absent for other questions.
         public var answerKind: String?
+        /// Sentences were scored by meaning as well as by words (the semantic
+        /// head's model is installed and the documents were indexed with it).
+        public var meaning: Bool
 
         public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: AskMode, exact: Bool, documents: Int,
-                    needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil) {
+                    needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil, meaning: Bool = false) {
+            self.meaning = meaning
             self.blocksScanned = blocksScanned
             self.blocksSelected = blocksSelected
             self.sentencesAttended = sentencesAttended
@@ -89,7 +93,7 @@ public struct AskResponse: Codable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case mode, documents, exact
+            case mode, documents, exact, meaning
             case answerKind = "answer_kind"
             case blocksScanned = "blocks_scanned", blocksSelected = "blocks_selected"
             case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms", needReprocess = "need_reprocess"

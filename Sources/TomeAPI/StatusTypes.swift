@@ -17,10 +17,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     /// The pipelines loaded (their names, sorted): a spool subfolder or an
     /// upload under one of these names runs it; any other runs `default`.
     public var pipelines: [String]
+    /// Whether asks match meaning (the semantic head's model is installed) or words alone.
+    public var meaning: MeaningStatus
 
     public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String,
-                storage: StorageStatus, memory: MemoryStatus, pipelines: [String]) {
+                storage: StorageStatus, memory: MemoryStatus, pipelines: [String], meaning: MeaningStatus = .off("not configured")) {
         self.pipelines = pipelines
+        self.meaning = meaning
         self.documents = documents
         self.queueLength = queueLength
         self.workersBusy = workersBusy
@@ -32,7 +35,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, workers, version, storage, memory, pipelines
+        case documents, workers, version, storage, memory, pipelines, meaning
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
     }
 
@@ -48,6 +51,29 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         storage = try c.decode(StorageStatus.self, forKey: .storage)
         memory = try c.decode(MemoryStatus.self, forKey: .memory)
         pipelines = try c.decodeIfPresent([String].self, forKey: .pipelines) ?? []
+        meaning = try c.decodeIfPresent(MeaningStatus.self, forKey: .meaning) ?? .off("the daemon does not say")
+    }
+}
+
+/// The semantic head (`GET /v1/status`): on, with its model, or off and why
+/// (its files are not installed, or could not be read). Off, asks match words only.
+public struct MeaningStatus: Codable, Sendable, Equatable {
+    public var available: Bool
+    /// The model's name ("all-MiniLM-L6-v2") and folder.
+    public var model: String?
+    public var path: String?
+    /// Why meaning is off.
+    public var reason: String?
+
+    public init(available: Bool, model: String?, path: String?, reason: String?) {
+        self.available = available
+        self.model = model
+        self.path = path
+        self.reason = reason
+    }
+
+    public static func off(_ reason: String, path: String? = nil) -> MeaningStatus {
+        MeaningStatus(available: false, model: nil, path: path, reason: reason)
     }
 }
 

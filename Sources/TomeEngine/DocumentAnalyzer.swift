@@ -2,7 +2,8 @@ import Dispatch
 import Foundation
 
 /// text → tokens → sentences → units and blocks → Engram counts → unit
-/// kinds and priors → block signatures → summaries → extractions.
+/// kinds and priors → block signatures → unit vectors (the semantic head,
+/// when installed) → summaries → extractions.
 ///
 /// Every step that runs on several workers cuts its input where the serial
 /// algorithm would give the same answer, so the index is identical for any
@@ -22,18 +23,22 @@ public struct DocumentAnalyzer: Sendable {
     public var summary: SummaryParameters
     /// Which extraction experts run, and how (the document's pipeline sets it).
     public var extraction: ExtractionParameters
+    /// The semantic head, when its model is installed: each unit then gets
+    /// its vector (`UnitMeanings`); without it the index is lexical only.
+    public var semantic: SemanticHead?
 
     /// The largest text the engine indexes: its byte offsets are Int32.
     public static let maxTextBytes = Int(Int32.max)
 
     public init(parameters: EngineParameters = EngineParameters(), hasher: NgramHasher = NgramHasher(),
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, summary: SummaryParameters = SummaryParameters(),
-                extraction: ExtractionParameters = ExtractionParameters()) {
+                extraction: ExtractionParameters = ExtractionParameters(), semantic: SemanticHead? = nil) {
         self.parameters = parameters
         self.hasher = hasher
         self.workers = max(1, workers)
         self.summary = summary
         self.extraction = extraction
+        self.semantic = semantic
     }
 
     /// `outline`: the document's outline entries (bookmarks, headings); each
@@ -104,6 +109,10 @@ public struct DocumentAnalyzer: Sendable {
                 }
                 keys.sortAndRemoveDuplicates()
             }
+        }
+        if let head = semantic {
+            index.meanings = UnitMeanings(model: head.model, width: head.dimensions,
+                                          codes: head.unitVectors(bytes, starts: index.unitStarts, ends: index.unitEnds, workers: workers))
         }
         let summary = Summarizer.summarize(Summarizer.Input(index: index, terms: terms, termEnds: boundaries, unitTokens: units.map(\.tokenCount)),
                                            bytes: bytes, parameters: summary)

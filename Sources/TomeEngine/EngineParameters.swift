@@ -95,10 +95,56 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     public var passageBefore = 200
     public var passageAfter = 560
 
+    // MARK: Meaning (the semantic head)
+
+    /// How much a unit's meaning score counts beside its coverage:
+    /// score(u) = (cov(u) + λ · sem⁺(u)) · prior(u). 0.5: a paraphrase that
+    /// shares no word can still win, while a unit holding the question's
+    /// terms outranks one that only resembles it (tuning needles and
+    /// questions, Benchmarks/README.md).
+    public var meaningWeight = 0.3
+    /// τ in sem⁺ = max(0, sem − τ) / (1 − τ): unrelated sentences of an
+    /// encoder's space still have a cosine of 0.1–0.3; below τ a unit gets
+    /// nothing from meaning.
+    public var meaningFloor = 2.0
+    /// z₀ + span is the z-score at which sem⁺ reaches 1.
+    public var meaningSpan = 3.0
+
     // MARK: Sinkhorn (multi-probe balancing)
 
     /// Sinkhorn-Knopp's tolerance (the summarizer sets its iterations: `SummaryParameters`).
     public var sinkhornEpsilon = 1e-6
 
     public init() {}
+
+    /// Keys an index written before a parameter existed lacks take its default (so such an index is still read).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let v = try c.decodeIfPresent(type(of: blockTokens).self, forKey: .blockTokens) { blockTokens = v }
+        if let v = try c.decodeIfPresent(type(of: signatureRows).self, forKey: .signatureRows) { signatureRows = v }
+        if let v = try c.decodeIfPresent(type(of: signatureHashes).self, forKey: .signatureHashes) { signatureHashes = v }
+        if let v = try c.decodeIfPresent(type(of: commonTermDivisor).self, forKey: .commonTermDivisor) { commonTermDivisor = v }
+        if let v = try c.decodeIfPresent(type(of: maxCommonTerms).self, forKey: .maxCommonTerms) { maxCommonTerms = v }
+        if let v = try c.decodeIfPresent(type(of: topK).self, forKey: .topK) { topK = v }
+        if let v = try c.decodeIfPresent(type(of: maxBlocks).self, forKey: .maxBlocks) { maxBlocks = v }
+        if let v = try c.decodeIfPresent(type(of: answerFloor).self, forKey: .answerFloor) { answerFloor = v }
+        if let v = try c.decodeIfPresent(type(of: salienceExponent).self, forKey: .salienceExponent) { salienceExponent = v }
+        if let v = try c.decodeIfPresent(type(of: keyTermWeight).self, forKey: .keyTermWeight) { keyTermWeight = v }
+        if let v = try c.decodeIfPresent(type(of: contextWeight).self, forKey: .contextWeight) { contextWeight = v }
+        if let v = try c.decodeIfPresent(type(of: contextUnits).self, forKey: .contextUnits) { contextUnits = v }
+        if let v = try c.decodeIfPresent(type(of: sectionWeight).self, forKey: .sectionWeight) { sectionWeight = v }
+        if let v = try c.decodeIfPresent(type(of: focusTokens).self, forKey: .focusTokens) { focusTokens = v }
+        if let v = try c.decodeIfPresent(type(of: lengthExponent).self, forKey: .lengthExponent) { lengthExponent = v }
+        if let v = try c.decodeIfPresent(type(of: headingPrior).self, forKey: .headingPrior) { headingPrior = v }
+        if let v = try c.decodeIfPresent(type(of: listItemPrior).self, forKey: .listItemPrior) { listItemPrior = v }
+        if let v = try c.decodeIfPresent(type(of: contentsPrior).self, forKey: .contentsPrior) { contentsPrior = v }
+        if let v = try c.decodeIfPresent(type(of: headingCredit).self, forKey: .headingCredit) { headingCredit = v }
+        if let v = try c.decodeIfPresent(type(of: temperatureScale).self, forKey: .temperatureScale) { temperatureScale = v }
+        if let v = try c.decodeIfPresent(type(of: passageBefore).self, forKey: .passageBefore) { passageBefore = v }
+        if let v = try c.decodeIfPresent(type(of: passageAfter).self, forKey: .passageAfter) { passageAfter = v }
+        if let v = try c.decodeIfPresent(type(of: meaningWeight).self, forKey: .meaningWeight) { meaningWeight = v }
+        if let v = try c.decodeIfPresent(type(of: meaningFloor).self, forKey: .meaningFloor) { meaningFloor = v }
+        if let v = try c.decodeIfPresent(type(of: meaningSpan).self, forKey: .meaningSpan) { meaningSpan = v }
+        if let v = try c.decodeIfPresent(type(of: sinkhornEpsilon).self, forKey: .sinkhornEpsilon) { sinkhornEpsilon = v }
+    }
 }

@@ -51,7 +51,7 @@ struct Ask: AsyncParsableCommand {
                 }
             }
             let s = response.stats
-            Output.line("(\(s.mode): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
+            Output.line("(\(s.mode)\(s.meaning ? ", words and meaning" : ""): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
             if !s.needReprocess.isEmpty {
                 Output.line("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
             }

@@ -74,6 +74,9 @@ struct Status: AsyncParsableCommand {
             Output.line("documents: \(counts)")
             Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
             Output.line("pipelines: \(status.pipelines.joined(separator: ", "))")
+            let meaning = status.meaning
+            Output.line(meaning.available ? "ask: by words and meaning (\(meaning.model ?? "semantic head"))"
+                        : "ask: by words only (\(meaning.reason ?? "no semantic head"))")
             if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
                 Output.line("corpus memory: rebuilding, \(done) of \(total) documents")
             } else if status.memory.state != "ready" {

@@ -35,12 +35,13 @@ struct AskAPI: Sendable {
         if answers.isEmpty {
             let scope = found.documentID.map { "document \($0)" } ?? "the documents"
             hint = found.documents == 0 ? "no document is done yet"
+                : s.meaning ? "no sentence of \(scope) holds the question's words or comes near its meaning; ask with words the document uses, in its language"
                 : "no sentence of \(scope) holds any of the question's words; ask with words the document uses, in its language"
         }
         return AskResponse(answers: answers, stats: AskResponse.Stats(
             blocksScanned: s.blocksScanned, blocksSelected: s.blocksSelected, sentencesAttended: s.sentencesAttended, mode: s.dense ? .dense : .sparse,
             exact: s.exact, documents: found.documents, needReprocess: found.needReprocess, elapsedMs: (found.seconds * 1000).rounded(toPlaces: 3),
-            answerKind: found.answerKind?.rawValue), hint: hint)
+            answerKind: found.answerKind?.rawValue, meaning: s.meaning), hint: hint)
     }
 
     /// Questions are short; a body past this is not a question.

@@ -16,6 +16,8 @@ struct StatusAPI: Sendable {
     let storage: StorageMonitor
     let workers: Int
     let startedAt: Double
+    /// The semantic head, as found at start.
+    var meaning: MeaningStatus = .off("not configured")
     static let version = "0.1.0"
 
     var endpoints: [Endpoint] {
@@ -40,7 +42,7 @@ struct StatusAPI: Sendable {
             queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
             uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
             storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem),
-            memory: memory.status, pipelines: settings.pipelines.keys.sorted()
+            memory: memory.status, pipelines: settings.pipelines.keys.sorted(), meaning: meaning
         )
     }
 

@@ -66,7 +66,11 @@ final class AskService: Sendable {
     private let cacheLimit: Int
     private let cache = Mutex(Cache())
 
-    init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int) {
+    /// The semantic head, when its model is installed: questions then carry their meaning.
+    private let semantic: SemanticHead?
+
+    init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int, semantic: SemanticHead? = nil) {
+        self.semantic = semantic
         self.store = store
         self.memory = memory
         self.parameters = parameters
@@ -183,7 +187,7 @@ final class AskService: Sendable {
             }
         }
         // Salience is read under the memory's lock; the ask itself does not need it.
-        let prepared = try memory.read { Asker.prepare(question, memory: $0) }
+        let prepared = try memory.read { Asker.prepare(question, memory: $0, semantic: semantic) }
         guard !prepared.onlyCommonWords else { throw Failure.onlyCommonWords }
         let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
         let answers = result.answers.map { a in

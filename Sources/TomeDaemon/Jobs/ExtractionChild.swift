@@ -37,10 +37,13 @@ public struct ExtractionRequest: Codable, Sendable, Equatable {
     public var summary: SummaryParameters?
     public var extraction: ExtractionParameters?
     public var ocr: OCRSettings?
+    /// The semantic head's model folder: units get their vectors (nil: the index is lexical only).
+    public var modelDir: String?
 
     public init(path: String, beneath: String?, parent: Int32, maxBytes: Int, workers: Int, memoryMB: Int, cpuSeconds: Int,
-                summary: SummaryParameters?, extraction: ExtractionParameters?, ocr: OCRSettings?) {
+                summary: SummaryParameters?, extraction: ExtractionParameters?, ocr: OCRSettings?, modelDir: String? = nil) {
         self.ocr = ocr
+        self.modelDir = modelDir
         self.path = path
         self.beneath = beneath
         self.parent = parent
@@ -109,10 +112,13 @@ public enum ExtractionChild {
             fatalError("TOME_TEST_CRASH_ON: the document holds the marker")
         }
         #endif
+        // The daemon found the model at start; if it cannot be read now, the document is indexed by words (and said so).
+        let semantic = request.modelDir.map { SemanticModel.load(folder: $0) }
+        if let semantic, semantic.head == nil { diagnose("tomed extract --child: no semantic head: \(semantic.status.reason ?? "")") }
         let analysis: Analysis
         do {
             analysis = try DocumentAnalyzer(workers: request.workers, summary: request.summary ?? SummaryParameters(),
-                                            extraction: request.extraction ?? ExtractionParameters())
+                                            extraction: request.extraction ?? ExtractionParameters(), semantic: semantic?.head)
                 .analyze(document.text, outline: document.outline.map { OutlineItem(title: $0.title, level: $0.level, offset: $0.offset) })
         } catch {
             return fail(ExtractionError(error.code == .tooLarge ? .tooLarge : .corrupt, error.message), file: request.path)

@@ -40,6 +40,8 @@ struct ExtractionRunner: Sendable {
     var summary = SummaryParameters()
     var extraction = ExtractionParameters()
     var ocr = OCRSettings()
+    /// The semantic head's folder, when the daemon loaded it.
+    var modelDir: String?
 
     /// The time OCR of `pages` pages may add to the wall-clock limit: each
     /// worker's share of the pages at the per-page limit.
@@ -53,7 +55,8 @@ struct ExtractionRunner: Sendable {
         // pages as may be read), plus slack.
         let seconds = (timeoutSeconds + ocrSeconds(pages: ocr.maxPages)) * Double(workers)
         return ExtractionRequest(path: path, beneath: beneath, parent: getpid(), maxBytes: maxBytes, workers: workers, memoryMB: memoryMB,
-                                 cpuSeconds: Int(seconds.rounded(.up)) + 5, summary: summary, extraction: extraction, ocr: ocr)
+                                 cpuSeconds: Int(seconds.rounded(.up)) + 5, summary: summary, extraction: extraction, ocr: ocr,
+                                 modelDir: modelDir)
     }
 
     /// Runs the child on a thread of its own (it blocks in poll and waitpid)

@@ -30,12 +30,15 @@ final class WorkerPool: Service {
     private let claims: ClaimFolder
     private let bell: Doorbell
     private let executable: String
+    /// The semantic head's folder the children index with (nil: words only).
+    private let modelDir: String?
     private let workers: Int
     private let logger: Logger
 
     init(store: Store, settings: SettingsBox, events: EventHub, metrics: Metrics, disposer: Disposer, memory: CorpusMemory,
          commits: ComputeLane, storage: StorageMonitor, answerer: PipelineAnswerer, claims: ClaimFolder, bell: Doorbell, executable: String,
-         workers: Int, logger: Logger) {
+         modelDir: String? = nil, workers: Int, logger: Logger) {
+        self.modelDir = modelDir
         self.memory = memory
         self.claims = claims
         self.bell = bell
@@ -108,7 +111,8 @@ final class WorkerPool: Service {
             beneath: [claims.root, config.spoolDir, config.resolvedArchiveDir, config.resolvedFailedDir]
                 .first { BeneathPath.components(of: job.sourcePath, under: $0) != nil },
             summary: pipeline.summary, extraction: pipeline.extraction,
-            ocr: pipeline.ocr(pageSeconds: config.ocrPageTimeoutSeconds, maxPages: config.ocrMaxPages)
+            ocr: pipeline.ocr(pageSeconds: config.ocrPageTimeoutSeconds, maxPages: config.ocrMaxPages),
+            modelDir: modelDir
         )
         logger.info("processing", metadata: ["document": "\(documentID)", "name": "\(document.name)", "attempt": "\(job.attempts)"])
         let events = self.events

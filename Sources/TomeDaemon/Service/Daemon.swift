@@ -82,7 +82,11 @@ public struct Daemon: Sendable {
         let memory = try CorpusMemory(path: config.engramPath)
         let rebuildMemory = memory.recover(storeGeneration: try store.engramGeneration(), logger: logger)
         Self.requeueUnanalysed(store: store, intake: intake, logger: logger)
-        let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20)
+        let semantic = SemanticModel.load(folder: config.modelDir)
+        logger.notice(semantic.head == nil ? "words only" : "meaning", metadata: semantic.head == nil
+            ? ["reason": "\(semantic.status.reason ?? "")"] : ["model": "\(SemanticModel.name)", "path": "\(config.modelDir)"])
+        let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20,
+                               semantic: semantic.head)
         let lanes = Lanes()
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
@@ -94,7 +98,7 @@ public struct Daemon: Sendable {
             ask: AskAPI(asker: asker, memory: memory, lanes: lanes), search: SearchAPI(store: store, lanes: lanes),
             extractions: ExtractionsAPI(store: store), answers: answersAPI, events: EventsAPI(events: events, settings: settings),
             status: StatusAPI(store: store, memory: memory, events: events, metrics: metrics, settings: settings, storage: storage,
-                              workers: workers, startedAt: started),
+                              workers: workers, startedAt: started, meaning: semantic.status),
             settings: settings, peer: PeerCredentials.of)
         let peers = PeerConnections()
 
@@ -129,7 +133,8 @@ public struct Daemon: Sendable {
         let reloader = ReloadOnHangup(settings: settings, reload: reload, logger: logger) { answerer.catchUp() }
         let pool = WorkerPool(store: store, settings: settings, events: events, metrics: metrics, disposer: disposer,
                               memory: memory, commits: lanes.commits, storage: storage, answerer: answerer, claims: claims,
-                              bell: jobsBell, executable: try Self.executablePath(), workers: workers, logger: logger)
+                              bell: jobsBell, executable: try Self.executablePath(), modelDir: semantic.folderForChildren,
+                              workers: workers, logger: logger)
         let watcherBell = Doorbell()
         storage.whenSpaceReturns { watcherBell.ring() }
         let watcher = SpoolWatcher(settings: settings, intake: intake, storage: storage, claims: claims, bell: watcherBell, logger: logger)

@@ -64,6 +64,11 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Memory for documents kept ready for `ask` (their index and text), in
     /// MiB. `[engine] cache_mb`. The default is 512: a dozen million-token documents.
     public var engineCacheMB: Int = 512
+    /// The semantic head's model folder (vocab.txt and the static vectors
+    /// `make model` distils): asks then match meaning as well as words.
+    /// Empty, or a folder without the files: words only (`tome status`
+    /// says which). `[engine] model_dir`; read at start.
+    public var modelDir: String = "/usr/local/share/tome/models/all-MiniLM-L6-v2"
 
     /// The control socket. `[api] socket`. The default is `/run/tome/tome.sock`.
     public var socketPath: String = "/run/tome/tome.sock"
@@ -185,6 +190,7 @@ extension DaemonConfig {
             }
             try r.table(t, "engine") { r, t in
                 try r.int(t, "cache_mb", min: 1) { config.engineCacheMB = $0 }
+                try r.string(t, "model_dir") { config.modelDir = $0.isEmpty ? "" : Self.absolutePath($0) }
             }
             try r.table(t, "api") { r, t in
                 try r.string(t, "socket") { config.socketPath = $0 }

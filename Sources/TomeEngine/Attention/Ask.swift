@@ -10,8 +10,10 @@ import Foundation
 /// `knownParts`) are weighted by Engram salience
 /// raised to p (`salienceExponent`): w_t = salience(t)^p. A unit u scores
 ///
-///     score(u) = cov(u) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
+///     score(u) = (cov(u) + λ · sem⁺(u)) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
 ///
+/// (sem⁺: the semantic head's score of u's meaning against the question's,
+/// `SemanticHead`; 0 without the model, λ: `meaningWeight`)
 /// where level_u(t) is 1 when u (or another piece of its sentence, when a
 /// sentence longer than a block was cut) holds t, `contextWeight` when only
 /// the unit before or after its sentence does, 0 otherwise
@@ -65,6 +67,10 @@ public struct Question: Sendable {
     /// Other words that count as one of the question's terms (its position):
     /// "between" for "parties". The indexer's bound adds them too.
     public var aliases: [(term: UInt64, position: Int)] = []
+    /// The semantic head's vector of the question and the model it came
+    /// from, when the head is installed (`SemanticHead`).
+    public var meaning: [Float]?
+    public var meaningModel: UInt64 = 0
 
     /// How many of attention's best candidates are reordered when `k`
     /// answers are asked for: max(2k, 10) by the answer expert, max(k, 10)
@@ -149,6 +155,9 @@ public struct AskStats: Sendable, Equatable {
     public var dense: Bool
     /// The bound was met: the answers are those of dense attention.
     public var exact: Bool
+    /// Meaning scored the units (the semantic head's vectors, of the
+    /// question and of at least one document asked), not words alone.
+    public var meaning: Bool = false
 }
 
 public struct AskResult: Sendable {
@@ -169,8 +178,9 @@ public enum Asker {
         "please", "tell", "explain", "describe", "mean", "means",
     ].map(CanonicalForm.id(of:)))
 
-    /// Prepares a question once (it may then be asked of many documents).
-    public static func prepare(_ question: String, memory: EngramMemory?) -> Question {
+    /// Prepares a question once (it may then be asked of many documents);
+    /// with the semantic head, its meaning too.
+    public static func prepare(_ question: String, memory: EngramMemory?, semantic: SemanticHead? = nil) -> Question {
         let text = memory.map { knownParts(of: question, memory: $0) } ?? question
         var tokenizer = Tokenizer()
         let tokens = tokenizer.tokenize(text).filter(\.isContent)
@@ -204,6 +214,10 @@ public enum Asker {
                                 lift: AnswerExpert.lift(for: kind), pairs: pairs)
         prepared.aliases = aliases
         prepared.onlyCommonWords = tokens.allSatisfy { questionWords.contains($0.id) || StopWords.all.contains($0.id) }
+        if let semantic, !prepared.onlyCommonWords, let vector = semantic.vector(of: question) {
+            prepared.meaning = vector
+            prepared.meaningModel = semantic.model
+        }
         return prepared
     }
 
@@ -308,7 +322,7 @@ public enum Asker {
         let answers = try attention.answers(k: k, depth: question.depth(k), reach: reach, documents: documents, beta: beta)
         return AskResult(answers: answers, stats: AskStats(
             blocksScanned: scanned, blocksSelected: selected.reduce(0) { $0 + $1.count }, sentencesAttended: attention.attended,
-            dense: dense, exact: exact))
+            dense: dense, exact: exact, meaning: attention.usesMeaning))
     }
 
     /// The text as shown (`ShownText`); the byte range cites it as stored.

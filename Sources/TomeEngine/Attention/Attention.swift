@@ -31,6 +31,11 @@ struct Attention {
     /// Scratch: per question term, the level it counts at in the unit being scored.
     private var levels: [Double]
     private var matchCache: [Int: [Int32]] = [:]
+    /// Per document, sem⁺ of each unit (`SemanticHead`), or empty when the
+    /// question or the index has no vectors of one model: lexical only.
+    let meanings: [[Float]]
+    /// Whether meaning scored any document asked.
+    var usesMeaning: Bool { meanings.contains { !$0.isEmpty } }
 
     init(question: Question, documents: [DocumentIndex]) {
         self.question = question
@@ -44,25 +49,54 @@ struct Attention {
         for alias in question.aliases where table[alias.term] == nil { table[alias.term] = alias.position }
         self.table = table
         levels = [Double](repeating: 0, count: question.terms.count)
+        meanings = documents.map { index in
+            guard let q = question.meaning, !index.meanings.isEmpty, index.meanings.model == question.meaningModel,
+                  index.meanings.width == q.count, index.parameters.meaningWeight > 0 else { return [] }
+            return index.meanings.scores(q, floor: index.parameters.meaningFloor, span: index.parameters.meaningSpan)
+        }
+    }
+
+    /// A unit's coverage and its meaning score as one: their sum.
+    @inline(__always)
+    static func combine(_ coverage: Double, _ meaning: Double) -> Double { coverage + meaning }
+
+    /// λ · sem⁺(u): what meaning adds to unit u's coverage.
+    @inline(__always)
+    func meaning(_ d: Int, _ u: Int) -> Double {
+        meanings[d].isEmpty ? 0 : indexes[d].parameters.meaningWeight * Double(meanings[d][u])
     }
 
     static func key(_ d: Int, _ u: Int) -> Int { d << 32 | u }
 
-    /// Every block's bound, per document.
+    /// Every block's bound, per document: (I(q, s) + λ · max sem⁺ of its
+    /// units) · factor(s), which no unit of s can beat, since its score is
+    /// (cov + λ · sem⁺) · prior with each part at most the block's.
     func bounds() -> [[Double]] {
         indexes.enumerated().map { d, index in
             var scores = [Double](repeating: 0, count: index.blockCount)
-            guard totals[d] > 0 else { return scores }
-            scores.withUnsafeMutableBufferPointer { out in
-                for (i, term) in question.terms.enumerated() where weights[d][i] > 0 {
-                    index.signatures.accumulate(term: term, weight: weights[d][i], into: out)
+            if totals[d] > 0 {
+                scores.withUnsafeMutableBufferPointer { out in
+                    for (i, term) in question.terms.enumerated() where weights[d][i] > 0 {
+                        index.signatures.accumulate(term: term, weight: weights[d][i], into: out)
+                    }
+                    // An alias adds its term's weight again: a block holding both is over-bounded, never under.
+                    for alias in question.aliases where weights[d][alias.position] > 0 {
+                        index.signatures.accumulate(term: alias.term, weight: weights[d][alias.position], into: out)
+                    }
                 }
-                // An alias adds its term's weight again: a block holding both is over-bounded, never under.
-                for alias in question.aliases where weights[d][alias.position] > 0 {
-                    index.signatures.accumulate(term: alias.term, weight: weights[d][alias.position], into: out)
+                for b in scores.indices { scores[b] /= totals[d] }
+            }
+            if !meanings[d].isEmpty {
+                let weight = index.parameters.meaningWeight
+                meanings[d].withUnsafeBufferPointer { sem in
+                    for b in scores.indices {
+                        var best: Float = 0
+                        for u in index.units(ofBlock: b) { best = max(best, sem[u]) }
+                        if best > 0 { scores[b] = Self.combine(scores[b], weight * Double(best)) }
+                    }
                 }
             }
-            for b in scores.indices { scores[b] = scores[b] / totals[d] * index.blockFactors[b] }
+            for b in scores.indices { scores[b] *= index.blockFactors[b] }
             return scores
         }
     }
@@ -85,10 +119,11 @@ struct Attention {
     private mutating func attend(_ d: Int, _ u: Int, bytes: UnsafeBufferPointer<UInt8>, credited: inout [Int]) {
         guard attendedUnits.insert(Self.key(d, u)).inserted else { return }
         let index = indexes[d]
-        let cov = coverage(d, u, bytes: bytes)
-        guard cov > 0 else { return }
-        offer(d, u, score: cov * index.prior(u), heading: nil)
-        if index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
+        let cov = coverage(d, u, bytes: bytes), meant = meaning(d, u)
+        guard cov > 0 || meant > 0 else { return }
+        offer(d, u, score: Self.combine(cov, meant) * index.prior(u), heading: nil)
+        // A heading credits the prose under it with its words only (the indexer bounds the credit by them).
+        if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
             offer(d, p, score: index.parameters.headingCredit * cov * index.prior(p), heading: u)
             credited.append(p)
         }

@@ -6,8 +6,9 @@ public struct DocumentIndex: Sendable, Equatable {
     /// Bumped whenever what is stored changes meaning; an index of another
     /// format is refused with `EngineError.Code.outdated` (reprocess it).
     /// 1: int8 hashed keys. 2: block signatures, unit kinds and priors.
-    /// 3: which units continue a sentence cut into pieces.
-    public static let format = 3
+    /// 3: which units continue a sentence cut into pieces. 4: the semantic
+    /// head's unit vectors (a format-3 index is still read: it has none).
+    public static let format = 4
 
     /// The most pieces a sentence may have and still be read, cited and
     /// answered as one (4 × 64 tokens: a long legal or technical sentence).
@@ -35,6 +36,8 @@ public struct DocumentIndex: Sendable, Equatable {
     /// HTML and Markdown headings), ascending: each starts a section.
     public var sectionStarts: [Int32]
     public var signatures: BlockSignatures
+    /// Each unit's vector from the semantic head, or none (`UnitMeanings.none`).
+    public var meanings: UnitMeanings
     /// Per block, the most a unit scored from this block's terms can be
     /// multiplied by: its best prior, or a heading's credit to the prose under
     /// it. Derived from the stored arrays, not stored.
@@ -45,7 +48,8 @@ public struct DocumentIndex: Sendable, Equatable {
     public private(set) var unitSections: [Int32]
 
     public init(parameters: EngineParameters, tokenCount: Int, unitStarts: [Int32], unitEnds: [Int32], unitKinds: [UInt8],
-                unitContinues: [UInt8], unitPriors: [UInt8], blockFirstUnit: [Int32], sectionStarts: [Int32], signatures: BlockSignatures) {
+                unitContinues: [UInt8], unitPriors: [UInt8], blockFirstUnit: [Int32], sectionStarts: [Int32], signatures: BlockSignatures,
+                meanings: UnitMeanings = .none) {
         self.parameters = parameters
         self.tokenCount = tokenCount
         self.unitStarts = unitStarts
@@ -56,6 +60,7 @@ public struct DocumentIndex: Sendable, Equatable {
         self.blockFirstUnit = blockFirstUnit
         self.sectionStarts = sectionStarts
         self.signatures = signatures
+        self.meanings = meanings
         blockFactors = []
         unitHeadings = Self.headings(kinds: unitKinds)
         unitSections = Self.sections(starts: sectionStarts, units: unitStarts.count)
@@ -178,6 +183,7 @@ public struct DocumentIndex: Sendable, Equatable {
     /// Bytes this index takes in memory (for caches bounded by size).
     public var byteSize: Int {
         unitCount * 19 + blockCount * 12 + sectionStarts.count * 4 + signatures.words.count * 8 + signatures.commonTerms.count * 8
+            + meanings.codes.count
     }
 
     /// Checks that the arrays hold together and fit a text of `textBytes`
@@ -209,6 +215,9 @@ public struct DocumentIndex: Sendable, Equatable {
             throw .damaged("section \(i) does not follow the one before or is past the units")
         }
         try signatures.validate(blocks: blockCount, parameters: p)
+        guard meanings.isEmpty ? meanings.codes.isEmpty : (meanings.width <= 4096 && meanings.width % 16 == 0 && meanings.codes.count == n * meanings.width) else {
+            throw .damaged("unit vectors that do not fit the units")
+        }
     }
 
     /// FNV-1a 64 over every stored array, in a fixed order: equal digests
@@ -228,6 +237,10 @@ public struct DocumentIndex: Sendable, Equatable {
         mix(sectionStarts)
         mix(signatures.words)
         mix(signatures.commonTerms)
+        if !meanings.isEmpty {
+            mix([meanings.model, UInt64(meanings.width)])
+            mix(meanings.codes)
+        }
         return hash
     }
 }

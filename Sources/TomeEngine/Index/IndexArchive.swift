@@ -11,6 +11,7 @@ import Foundation
 ///     units:u64 blocks:u64 sections:u64 common:u64 words:u64
 ///     unitStarts:i32[units] unitEnds:i32[units] unitKinds:u8[units] unitContinues:u8[units] unitPriors:u8[units]
 ///     blockFirstUnit:i32[blocks] sectionStarts:i32[sections] commonTerms:u64[common] words:u64[words]
+///     model:u64 width:u32 codes:i8[units · width]        (format 4; format 3 ends before: no unit vectors)
 ///
 /// Engram counts: "TOMEENG" 1:u8  slots:u64 orders:u64 totals:u64[orders] encoded bytes (to the end).
 /// A summary: see `encode(_: DocumentSummary)`.
@@ -39,6 +40,9 @@ public enum IndexArchive {
         w.array(index.sectionStarts)
         w.array(index.signatures.commonTerms)
         w.array(index.signatures.words)
+        w.int(index.meanings.model)
+        w.int(UInt32(index.meanings.width))
+        w.array(index.meanings.codes)
         return w.out
     }
 
@@ -47,7 +51,7 @@ public enum IndexArchive {
         var r = Reader(bytes)
         guard try r.bytes(indexMagic.count) == indexMagic else { throw .damaged("not an index") }
         let format = Int(try r.bytes(1)[0])
-        guard format == DocumentIndex.format else {
+        guard format == DocumentIndex.format || format == 3 else {
             throw EngineError(code: .outdated, message: "the index has format \(format); this engine reads format \(DocumentIndex.format)")
         }
         let parametersLength = Int(try r.int(UInt32.self))
@@ -61,13 +65,18 @@ public enum IndexArchive {
         }
         let tokens = try r.count()
         let units = try r.count(), blocks = try r.count(), sections = try r.count(), common = try r.count(), words = try r.count()
-        let index = DocumentIndex(
+        var index = DocumentIndex(
             parameters: parameters, tokenCount: tokens,
             unitStarts: try r.array(Int32.self, units), unitEnds: try r.array(Int32.self, units),
             unitKinds: try r.array(UInt8.self, units), unitContinues: try r.array(UInt8.self, units), unitPriors: try r.array(UInt8.self, units),
             blockFirstUnit: try r.array(Int32.self, blocks), sectionStarts: try r.array(Int32.self, sections),
             signatures: BlockSignatures(blockCount: blocks, sharedRows: parameters.signatureRows, hashes: parameters.signatureHashes,
                                         commonTerms: try r.array(UInt64.self, common), words: try r.array(UInt64.self, words)))
+        if format >= 4 {
+            let model = try r.int(UInt64.self), width = Int(try r.int(UInt32.self))
+            guard width <= 4096 else { throw .damaged("unit vectors \(width) wide") }
+            index.meanings = UnitMeanings(model: model, width: width, codes: try r.array(Int8.self, units * width))
+        }
         guard r.atEnd else { throw .damaged("bytes after the index") }
         try index.validate(textBytes: textBytes)
         return index
@@ -232,6 +241,12 @@ public enum IndexArchive {
             guard n >= 0, n <= remaining else { throw .damaged("the bytes end early") }
             defer { position += n }
             return Array(data[position..<(position + n)])
+        }
+
+        /// Steps over `n` bytes without reading them.
+        public mutating func skip(_ n: Int) throws(EngineError) {
+            guard n >= 0, n <= remaining else { throw .damaged("the bytes end early") }
+            position += n
         }
 
         public mutating func int<T: FixedWidthInteger>(_: T.Type) throws(EngineError) -> T {
