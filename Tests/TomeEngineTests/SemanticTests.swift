@@ -240,6 +240,28 @@ struct FixtureMissing: Error, CustomStringConvertible {
         #expect(throws: EngineError.self) { try IndexArchive.decodeIndex(short, textBytes: text.utf8.count) }
     }
 
+    /// The scan (integer dot products, two halves past 16K units) against the
+    /// formula written out: z-scores of q · code/127, floored and scaled.
+    @Test(arguments: [300, 20_000])
+    func theMeaningScoresAreTheFormulasOnAnyLength(units: Int) {
+        var rng = SeededGenerator(state: UInt64(units))
+        let width = 192
+        let codes = (0..<(units * width)).map { _ in Int8.random(in: -127...127, using: &rng) }
+        var question = (0..<width).map { _ in Float.random(in: -1...1, using: &rng) }
+        let norm = question.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        question = question.map { $0 / norm }
+        let scores = UnitMeanings(model: 1, width: width, codes: codes).scores(question, floor: 2, span: 3)
+        let q = question.map { Double(Int16(($0 * 4096).rounded())) }
+        let cosines = (0..<units).map { u in (0..<width).reduce(0.0) { $0 + Double(codes[u * width + $1]) * q[$1] } / (127 * 4096) }
+        let mean = cosines.reduce(0, +) / Double(units)
+        let sd = (cosines.reduce(0) { $0 + $1 * $1 } / Double(units) - mean * mean).squareRoot()
+        for u in 0..<units {
+            let expected = Float(min(1, max(0, (cosines[u] - mean) / sd - 2) / 3))
+            #expect(abs(scores[u] - expected) <= 1e-6, "unit \(u)")
+        }
+        #expect(scores.contains { $0 > 0 } && scores.contains { $0 == 0 })
+    }
+
     @Test func principalAxesDiagonaliseTheCovariance() {
         var rng = SeededGenerator(state: 7)
         let width = 6, rows = 200

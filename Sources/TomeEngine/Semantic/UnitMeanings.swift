@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What an index keeps of the semantic head: each unit's vector, as int8
 /// (`SemanticHead`), and the model they came from. An index built without
 /// the model has none (`model` 0): it is asked lexically, as before.
@@ -39,22 +41,25 @@ public struct UnitMeanings: Sendable, Equatable {
                 dots.withUnsafeMutableBufferPointer { out in
                     guard let cBase = codes.baseAddress, let qBase = q.baseAddress else { return }
                     // Wrapping index arithmetic and two lanes of eight: the loop is loads, pmaddwd and adds.
-                    var row = UnsafeRawPointer(cBase)
-                    let qp = UnsafeRawPointer(qBase)
-                    for u in 0..<n {
-                        var a = SIMD4<Int32>(), b = SIMD4<Int32>()
-                        var j = 0
-                        while j < d {
-                            let p = SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self))
-                                &* SIMD8<Int32>(truncatingIfNeeded: qp.loadUnaligned(fromByteOffset: j &* 2, as: SIMD8<Int16>.self))
-                            let r = SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: j &+ 8, as: SIMD8<Int8>.self))
-                                &* SIMD8<Int32>(truncatingIfNeeded: qp.loadUnaligned(fromByteOffset: (j &+ 8) &* 2, as: SIMD8<Int16>.self))
-                            a &+= p.evenHalf &+ p.oddHalf
-                            b &+= r.evenHalf &+ r.oddHalf
-                            j &+= 16
+                    // A long document's units in two halves, one a core: each unit's sum is the same whoever computes it.
+                    nonisolated(unsafe) let out = out, codes = UnsafeRawPointer(cBase), qp = UnsafeRawPointer(qBase)
+                    let parts = n >= 16_384 ? 2 : 1
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for u in (n * part / parts)..<(n * (part + 1) / parts) {
+                            let row = codes + u &* d
+                            var a = SIMD4<Int32>(), b = SIMD4<Int32>()
+                            var j = 0
+                            while j < d {
+                                let p = SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: j, as: SIMD8<Int8>.self))
+                                    &* SIMD8<Int32>(truncatingIfNeeded: qp.loadUnaligned(fromByteOffset: j &* 2, as: SIMD8<Int16>.self))
+                                let r = SIMD8<Int32>(truncatingIfNeeded: row.loadUnaligned(fromByteOffset: j &+ 8, as: SIMD8<Int8>.self))
+                                    &* SIMD8<Int32>(truncatingIfNeeded: qp.loadUnaligned(fromByteOffset: (j &+ 8) &* 2, as: SIMD8<Int16>.self))
+                                a &+= p.evenHalf &+ p.oddHalf
+                                b &+= r.evenHalf &+ r.oddHalf
+                                j &+= 16
+                            }
+                            out[u] = (a &+ b).wrappedSum()
                         }
-                        out[u] = (a &+ b).wrappedSum()
-                        row += d
                     }
                 }
             }
