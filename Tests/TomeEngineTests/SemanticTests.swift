@@ -66,6 +66,12 @@ struct FixtureMissing: Error, CustomStringConvertible {
         #expect(tokenizer.encode("ǅ") == [vocabulary.unknown])
         #expect(tokenizer.encode(String(repeating: "a", count: 101)) == [vocabulary.unknown])
         #expect(tokenizer.encode(String(repeating: "a", count: 100)).allSatisfy { $0 != vocabulary.unknown })
+        #expect(vocabulary.longestPiece >= 10 && vocabulary.longestPiece < 40)
+        // A long run of letters and digits (base64) is cut in linear time: 100 characters a word at most, each tried against pieces no longer than the longest.
+        let pattern = Array("QmFzZTY0IGlzIGxvbmc9xyz")
+        let base64 = String((0..<20_000).map { $0 % 91 == 90 ? " " : pattern[$0 % pattern.count] })
+        let pieces = tokenizer.encode(base64)
+        #expect(pieces.count > 220 && !pieces.contains(vocabulary.unknown))
         // Invalid UTF-8 reads as U+FFFD, which the reference drops.
         var out: [Int32] = []
         let bytes: [UInt8] = Array("ab".utf8) + [0xFF] + Array("cd".utf8)
@@ -132,6 +138,14 @@ struct FixtureMissing: Error, CustomStringConvertible {
         file += [UInt8](repeating: 0, count: 16)
         #expect(throws: EngineError.self) { try file.withUnsafeBytes { try SafeTensors($0) } }
         #expect(throws: EngineError.self) { try StaticVectors(decoding: Array("TOMEVEC".utf8) + [1, 0, 0]) }
+        // Projected vectors the scan cannot read sixteen at a time: refused when loaded, not when a document is stored.
+        let odd = StaticVectors(dimensions: 16, count: 2, model: 1, values: [Float](repeating: 0.5, count: 32), kept: 10,
+                                projected: [Float](repeating: 0.5, count: 20))
+        #expect(throws: EngineError.self) { try StaticVectors(decoding: odd.encoded()) }
+        // A header whose shape or offsets overflow is an error, not a trap.
+        let huge = Array(#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#.utf8)
+        let hostile = withUnsafeBytes(of: UInt64(huge.count).littleEndian, Array.init) + huge + [UInt8](repeating: 0, count: 16)
+        #expect(throws: EngineError.self) { try hostile.withUnsafeBytes { try SafeTensors($0) } }
     }
 }
 

@@ -19,6 +19,12 @@ import TomeTestSupport
         let unit = String(decoding: scratch.read("root/usr/lib/systemd/system/tomed.service"), as: UTF8.self)
         #expect(unit.contains("ExecStart=/usr/bin/tomed --config /etc/tome/tomed.toml"))
         #expect(!unit.contains("@BINDIR@"))
+        // The semantic head's model (make test runs make model first) is installed where the installed config looks for it.
+        let config = String(decoding: scratch.read("root/etc/tome/tomed.toml"), as: UTF8.self)
+        #expect(config.contains("model_dir = \"/usr/share/tome/models/all-MiniLM-L6-v2\""))
+        for file in ["vocab.txt", "static-vectors.bin", "README.md", "NOTICE"] {
+            #expect(FileManager.default.fileExists(atPath: destdir + "/usr/share/tome/models/all-MiniLM-L6-v2/" + file), "\(file) missing")
+        }
         // The installed config is the shipped one, and valid.
         let check = try runProcess(destdir + "/usr/bin/tomed", ["check-config", destdir + "/etc/tome/tomed.toml"])
         #expect(check.status == 0, "\(check.stderr)")

@@ -29,11 +29,18 @@ public struct SemanticModel: Sendable {
         let dir = URL(fileURLWithPath: folder)
         let vocab = dir.appendingPathComponent("vocab.txt"), vectors = dir.appendingPathComponent(StaticVectors.fileName)
         for file in [vocab, vectors] where !FileManager.default.fileExists(atPath: file.path) {
-            return SemanticModel(head: nil, status: .off("\(file.path) is missing (`make model` installs it)", path: folder))
+            return SemanticModel(head: nil, status: .off("\(file.path) is missing (`make model`, then `make install`, puts it there)", path: folder))
         }
         do {
-            let head = try SemanticHead(vocabText: try String(contentsOf: vocab, encoding: .utf8),
-                                        vectorBytes: Array(try Data(contentsOf: vectors, options: .alwaysMapped)))
+            // Only the header and the projected vectors: the encoder's own 384-wide ones are never read here.
+            let file = try FileHandle(forReadingFrom: vectors)
+            defer { try? file.close() }
+            let header = Array(try file.read(upToCount: StaticVectors.headerLength) ?? Data())
+            guard let length = StaticVectors.projectedLength(header: header) else {
+                return SemanticModel(head: nil, status: .off("\(vectors.path) is not static vectors of this version (run `make model` again)", path: folder))
+            }
+            let rest = Array(try file.read(upToCount: length - header.count) ?? Data())
+            let head = try SemanticHead(vocabText: try String(contentsOf: vocab, encoding: .utf8), vectorBytes: header + rest)
             return SemanticModel(head: head, status: MeaningStatus(available: true, model: name, path: folder, reason: nil))
         } catch let error as EngineError {
             return SemanticModel(head: nil, status: .off("\(folder): \(error.message)", path: folder))

@@ -124,7 +124,8 @@ struct Attention {
         offer(d, u, score: Self.combine(cov, meant) * index.prior(u), heading: nil)
         // A heading credits the prose under it with its words only (the indexer bounds the credit by them).
         if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
-            offer(d, p, score: index.parameters.headingCredit * cov * index.prior(p), heading: u)
+            // cov · (credit · prior): the bound's factor is credit · prior, multiplied in the same order.
+            offer(d, p, score: cov * (index.parameters.headingCredit * index.prior(p)), heading: u)
             credited.append(p)
         }
     }

@@ -35,11 +35,18 @@ public struct SafeTensors: Sendable {
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
             else { throw .damaged("tensor \(name) is described wrongly") }
             guard dtype == "F32" else { continue }
-            let count = shape.reduce(1, *)
-            let begin = headerEnd + offsets[0], end = headerEnd + offsets[1]
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, begin <= end, end <= bytes.count, end - begin == count * 4 else {
+            // Every product and sum checked: a hostile header is an error, not a trap.
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard dimension >= 0, !overflow, product <= bytes.count else { throw .damaged("tensor \(name) has an impossible shape") }
+                count = product
+            }
+            let room = bytes.count - headerEnd
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= room, offsets[1] - offsets[0] == count * 4 else {
                 throw .damaged("tensor \(name) lies outside the file or has the wrong size")
             }
+            let begin = headerEnd + offsets[0], end = headerEnd + offsets[1]
             var values = [Float](repeating: 0, count: count)
             values.withUnsafeMutableBytes { out in
                 out.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[begin..<end]))

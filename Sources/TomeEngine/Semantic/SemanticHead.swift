@@ -13,16 +13,14 @@ import Dispatch
 /// and special pieces 0.
 ///
 /// A unit's vector is stored as int8, û = round(127 · v) / 127, and a
-/// question q scores every unit of the documents asked by
-///
-///     sem(q, u) = Σ_i q_i · û_i,    sem⁺(u) = max(0, sem(q, u) − τ) / (1 − τ)
-///
-/// (τ: `EngineParameters.meaningFloor`): a plain scan, the same sum in the
-/// same order for every unit, so attention's score and the indexer's bound
-/// use the same number (`Attention`).
+/// question q scores every unit of the documents asked by sem(q, u) = q · û,
+/// taken as a z-score among the document's units (`UnitMeanings.scores`):
+/// one scan, the same integer sums for every unit, so attention's score and
+/// the indexer's bound use the same number (`Attention`).
 public struct SemanticHead: Sendable {
-    /// The fingerprint of the model the vectors came from: a unit's stored
-    /// vector is only compared with a question's from the same model.
+    /// The fingerprint of the vectors compared (FNV-1a 64 of the weighed
+    /// table, its width and the weights' version, never 0): a unit's stored
+    /// vector is only compared with a question's made the same way.
     public let model: UInt64
     public let dimensions: Int
     public let vocabulary: WordPieceVocabulary
@@ -34,6 +32,7 @@ public struct SemanticHead: Sendable {
     public static let rankHalfWeight = 300.0
 
     public init(vocabulary: WordPieceVocabulary, vectors: StaticVectors) throws(EngineError) {
+        guard vectors.kept % 16 == 0, vectors.kept > 0 else { throw .damaged("static vectors \(vectors.kept) wide (a multiple of 16 is read)") }
         guard vectors.count == vocabulary.size else {
             throw .damaged("the static vectors have \(vectors.count) rows and the vocabulary \(vocabulary.size) pieces")
         }
@@ -46,7 +45,12 @@ public struct SemanticHead: Sendable {
         self.rows = rows
         self.vocabulary = vocabulary
         dimensions = d
-        model = vectors.model
+        var hash = CanonicalForm.offsetBasis
+        let header: [UInt64] = [vectors.model, UInt64(d), UInt64(Self.rankHalfWeight), 1]
+        for part in [header.withUnsafeBytes { Array($0) }, rows.withUnsafeBytes { Array($0) }] {
+            for b in part { hash = (hash ^ UInt64(b)) &* CanonicalForm.prime }
+        }
+        model = hash == 0 ? 1 : hash
     }
 
     /// The files of a model folder, read by the caller: `vocab.txt` and `StaticVectors.fileName`.

@@ -15,7 +15,9 @@ import Foundation
 /// with LN(z) = (z − mean z) / √(var z + 1e-12) · γ + β. Sequences are cut
 /// to `maxTokens` (256, as sentence-transformers does). Every sum runs in a
 /// fixed order (no threads, no fused multiply-add), so the same ids give the
-/// same bits on any machine. Golden-tested against the reference
+/// same bits for any number of workers; exp and erf come from the C
+/// library, whose last bits may differ between machines (the distilled
+/// vectors are made once, at install). Golden-tested against the reference
 /// implementation's vectors (Tests/TomeEngineTests/Fixtures).
 public struct SentenceEncoder: Sendable {
     public static let hidden = 384

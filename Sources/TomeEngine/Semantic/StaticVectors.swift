@@ -16,9 +16,11 @@ import Dispatch
 ///
 ///     r_t = [a₂ … a_{d+1}]ᵀ (v_t − μ)
 ///
-/// Bytes: "TOMEVEC" 1:u8 dims:u32 count:u32 model:u64 kept:u32
-/// f32[count · dims] f32[count · kept], little-endian; `model` is the
-/// fingerprint of the weights distilled.
+/// Bytes: "TOMEVEC" 2:u8 dims:u32 count:u32 model:u64 kept:u32
+/// f32[count · kept] f32[count · dims], little-endian — the projected
+/// vectors first, so the semantic head reads a prefix of the file and
+/// never the encoder's own (`headerLength`, `projectedLength`); `model`
+/// is the fingerprint of the weights distilled.
 public struct StaticVectors: Sendable, Equatable {
     public var dimensions: Int
     public var count: Int
@@ -34,7 +36,7 @@ public struct StaticVectors: Sendable, Equatable {
     public static let keptAxes = 192
 
     static let magic = Array("TOMEVEC".utf8)
-    /// Where `tomed distil` writes them, in the model's folder.
+    /// Where `tome-distil` writes them, in the model's folder.
     public static let fileName = "static-vectors.bin"
 
     /// FNV-1a 64 of a model file's bytes: which weights a set of vectors (and the codes made from them) came from.
@@ -93,7 +95,7 @@ public struct StaticVectors: Sendable, Equatable {
                 }
             }
         }
-        let kept = min(keptAxes, h - 1)
+        let kept = min(keptAxes, (h - 1) / 16 * 16)
         let projected = project(values, dimensions: h, axesFrom: vocabulary.firstWordPiece..<n, kept: kept)
         return StaticVectors(dimensions: h, count: n, model: model, values: values, kept: kept, projected: projected)
     }
@@ -101,34 +103,50 @@ public struct StaticVectors: Sendable, Equatable {
     public func encoded() -> [UInt8] {
         var w = IndexArchive.Writer()
         w.bytes(Self.magic)
-        w.bytes([1])
+        w.bytes([Self.version])
         w.int(UInt32(dimensions))
         w.int(UInt32(count))
         w.int(model)
         w.int(UInt32(kept))
-        w.array(values)
         w.array(projected)
+        w.array(values)
         return w.out
     }
 
-    /// `projectedOnly`: skip the encoder's own vectors (the semantic head
-    /// reads only the projected ones; the raw ones are for checking the distillation).
+    static let version: UInt8 = 2
+    /// The bytes before the vectors.
+    public static let headerLength = 7 + 1 + 4 + 4 + 8 + 4
+
+    /// How many bytes from the start of a file hold its header and projected
+    /// vectors, read from its first `headerLength` bytes (nil: not static vectors).
+    public static func projectedLength(header: [UInt8]) -> Int? {
+        guard header.count >= headerLength, Array(header[0..<7]) == magic, header[7] == version else { return nil }
+        func u32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(header[at + $1]) << (8 * $1) } }
+        let count = u32(12), kept = u32(24)
+        guard count <= 1 << 22, kept <= 4096 else { return nil }
+        return headerLength + count * kept * 4
+    }
+
+    /// `projectedOnly`: the bytes may end after the projected vectors (the
+    /// semantic head reads only those; the raw ones are for checking the distillation).
     public init(decoding bytes: [UInt8], projectedOnly: Bool = false) throws(EngineError) {
         var r = IndexArchive.Reader(bytes)
-        guard try r.bytes(Self.magic.count) == Self.magic, try r.bytes(1) == [1] else { throw .damaged("not static vectors") }
+        guard try r.bytes(Self.magic.count) == Self.magic, try r.bytes(1) == [Self.version] else {
+            throw .damaged("not static vectors of this version (run make model again)")
+        }
         let dimensions = Int(try r.int(UInt32.self)), count = Int(try r.int(UInt32.self))
         guard dimensions > 0, dimensions <= 4096, count > 0, count <= 1 << 22 else { throw .damaged("static vectors of \(count) × \(dimensions)") }
         model = try r.int(UInt64.self)
         kept = Int(try r.int(UInt32.self))
-        guard kept > 0, kept <= dimensions else { throw .damaged("static vectors projected on \(kept) axes") }
+        // The head's scan reads sixteen dimensions at a time (`UnitMeanings`).
+        guard kept > 0, kept <= dimensions, kept % 16 == 0 else { throw .damaged("static vectors projected on \(kept) axes (a multiple of 16 is read)") }
+        projected = try r.array(Float.self, kept * count)
         if projectedOnly {
-            try r.skip(dimensions * count * 4)
             values = []
         } else {
             values = try r.array(Float.self, dimensions * count)
+            guard r.atEnd else { throw .damaged("bytes after the static vectors") }
         }
-        projected = try r.array(Float.self, kept * count)
-        guard r.atEnd else { throw .damaged("bytes after the static vectors") }
         guard values.allSatisfy(\.isFinite), projected.allSatisfy(\.isFinite) else { throw .damaged("static vectors that are not finite") }
         self.dimensions = dimensions
         self.count = count

@@ -23,6 +23,8 @@ public struct WordPieceVocabulary: Sendable {
     /// vocabulary lists those by falling frequency from there ("the" is 1996),
     /// so t − firstWordPiece is piece t's frequency rank.
     public let firstWordPiece: Int
+    /// The most characters a piece has ("##" left out): no longer candidate is looked up.
+    public let longestPiece: Int
     /// FNV-1a 64 of a piece's UTF-8 (a continuation's with its "##") → id.
     private let ids: [UInt64: Int32]
 
@@ -31,6 +33,7 @@ public struct WordPieceVocabulary: Sendable {
         var ids: [UInt64: Int32] = [:]
         var wordless: [Bool] = []
         var firstWordPiece: Int?
+        var longest = 1
         for line in vocabText.split(separator: "\n", omittingEmptySubsequences: false) {
             let piece = line.hasSuffix("\r") ? line.dropLast() : line
             if piece.isEmpty && !wordless.isEmpty && line.endIndex == vocabText.endIndex { break }  // the final newline
@@ -39,6 +42,7 @@ public struct WordPieceVocabulary: Sendable {
             ids[key] = Int32(wordless.count)
             let special = piece.hasPrefix("[") && piece.hasSuffix("]") && piece.count > 2
             let body = piece.hasPrefix("##") ? piece.dropFirst(2) : piece
+            longest = max(longest, body.unicodeScalars.count)
             if firstWordPiece == nil, !special, !piece.hasPrefix("##"), piece.count > 1 { firstWordPiece = wordless.count }
             wordless.append(special || !body.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil })
         }
@@ -47,6 +51,7 @@ public struct WordPieceVocabulary: Sendable {
         self.ids = ids
         isWordless = wordless
         self.firstWordPiece = firstWordPiece ?? 0
+        longestPiece = longest
         size = count
         func special(_ name: String) throws(EngineError) -> Int32 {
             guard let id = ids[CanonicalForm.fnv1a(name.utf8)] else { throw .damaged("the vocabulary has no \(name)") }
@@ -147,7 +152,8 @@ public struct WordPieceTokenizer {
         word.withUnsafeBufferPointer { bytes in
             var first = 0
             while first < characters {
-                var last = characters
+                // No piece is longer than the vocabulary's longest: a long run (base64, hex) costs linear time.
+                var last = min(characters, first + vocabulary.longestPiece)
                 var found: Int32?
                 while last > first {
                     let end = last < characters ? starts[last] : bytes.count
