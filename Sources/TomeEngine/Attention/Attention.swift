@@ -34,6 +34,8 @@ struct Attention {
     /// Per document, sem⁺ of each unit (`SemanticHead`), or empty when the
     /// question or the index has no vectors of one model: lexical only.
     let meanings: [[Float]]
+    /// Per document, λ (its index's `meaningWeight`), read once.
+    let meaningWeights: [Double]
     /// Whether meaning scored any document asked.
     var usesMeaning: Bool { meanings.contains { !$0.isEmpty } }
 
@@ -49,6 +51,7 @@ struct Attention {
         for alias in question.aliases where table[alias.term] == nil { table[alias.term] = alias.position }
         self.table = table
         levels = [Double](repeating: 0, count: question.terms.count)
+        meaningWeights = documents.map(\.parameters.meaningWeight)
         meanings = documents.map { index in
             guard let q = question.meaning, !index.meanings.isEmpty, index.meanings.model == question.meaningModel,
                   index.meanings.width == q.count, index.parameters.meaningWeight > 0 else { return [] }
@@ -63,7 +66,7 @@ struct Attention {
     /// λ · sem⁺(u): what meaning adds to unit u's coverage.
     @inline(__always)
     func meaning(_ d: Int, _ u: Int) -> Double {
-        meanings[d].isEmpty ? 0 : indexes[d].parameters.meaningWeight * Double(meanings[d][u])
+        meanings[d].isEmpty ? 0 : meaningWeights[d] * Double(meanings[d][u])
     }
 
     static func key(_ d: Int, _ u: Int) -> Int { d << 32 | u }
@@ -87,7 +90,7 @@ struct Attention {
                 for b in scores.indices { scores[b] /= totals[d] }
             }
             if !meanings[d].isEmpty {
-                let weight = index.parameters.meaningWeight
+                let weight = meaningWeights[d]
                 meanings[d].withUnsafeBufferPointer { sem in
                     for b in scores.indices {
                         var best: Float = 0

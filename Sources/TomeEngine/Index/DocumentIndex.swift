@@ -215,7 +215,7 @@ public struct DocumentIndex: Sendable, Equatable {
             throw .damaged("section \(i) does not follow the one before or is past the units")
         }
         try signatures.validate(blocks: blockCount, parameters: p)
-        guard meanings.isEmpty ? meanings.codes.isEmpty : (meanings.width <= 4096 && meanings.width % 16 == 0 && meanings.codes.count == n * meanings.width) else {
+        guard meanings.isEmpty ? meanings.codes.isEmpty : (meanings.width <= 4096 && meanings.width % UnitMeanings.lanes == 0 && meanings.codes.count == n * meanings.width) else {
             throw .damaged("unit vectors that do not fit the units")
         }
     }

@@ -18,8 +18,8 @@ import Dispatch
 /// one scan, the same integer sums for every unit, so attention's score and
 /// the indexer's bound use the same number (`Attention`).
 public struct SemanticHead: Sendable {
-    /// The fingerprint of the vectors compared (FNV-1a 64 of the weighed
-    /// table, its width and the weights' version, never 0): a unit's stored
+    /// The fingerprint of the vectors compared (FNV-1a 64 over the weighed
+    /// table's words, its width and the weights' version, never 0): a unit's stored
     /// vector is only compared with a question's made the same way.
     public let model: UInt64
     public let dimensions: Int
@@ -32,7 +32,9 @@ public struct SemanticHead: Sendable {
     public static let rankHalfWeight = 300.0
 
     public init(vocabulary: WordPieceVocabulary, vectors: StaticVectors) throws(EngineError) {
-        guard vectors.kept % 16 == 0, vectors.kept > 0 else { throw .damaged("static vectors \(vectors.kept) wide (a multiple of 16 is read)") }
+        guard vectors.kept % UnitMeanings.lanes == 0, vectors.kept > 0 else {
+            throw .damaged("static vectors \(vectors.kept) wide (a multiple of \(UnitMeanings.lanes) is read)")
+        }
         guard vectors.count == vocabulary.size else {
             throw .damaged("the static vectors have \(vectors.count) rows and the vocabulary \(vocabulary.size) pieces")
         }
@@ -45,11 +47,10 @@ public struct SemanticHead: Sendable {
         self.rows = rows
         self.vocabulary = vocabulary
         dimensions = d
+        // FNV-1a over 32-bit words (the floats' bits), not bytes: every analysing child computes it.
         var hash = CanonicalForm.offsetBasis
-        let header: [UInt64] = [vectors.model, UInt64(d), UInt64(Self.rankHalfWeight), 1]
-        for part in [header.withUnsafeBytes { Array($0) }, rows.withUnsafeBytes { Array($0) }] {
-            for b in part { hash = (hash ^ UInt64(b)) &* CanonicalForm.prime }
-        }
+        for word in [vectors.model, UInt64(d), UInt64(Self.rankHalfWeight), 1] { hash = (hash ^ word) &* CanonicalForm.prime }
+        for value in rows { hash = (hash ^ UInt64(value.bitPattern)) &* CanonicalForm.prime }
         model = hash == 0 ? 1 : hash
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// One vector per WordPiece id, distilled from the sentence encoder
 /// (model2vec's idea, Tulkens & van Dongen 2024): the encoder reads each
@@ -79,7 +80,7 @@ public struct StaticVectors: Sendable, Equatable {
         let n = encoder.vocabularySize, h = SentenceEncoder.hidden
         var values = [Float](repeating: 0, count: n * h)
         let batches = (n + batch - 1) / batch
-        let done = Counter()
+        let done = Atomic<Int>(0)
         values.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: max(1, workers)) { worker in
@@ -90,12 +91,12 @@ public struct StaticVectors: Sendable, Equatable {
                     for (i, id) in ids.enumerated() {
                         for j in 0..<h { out[id * h + j] = pooled[i][j] }
                     }
-                    progress(done.increment() * batch, n)
+                    progress((done.add(1, ordering: .relaxed).newValue) * batch, n)
                     b += max(1, workers)
                 }
             }
         }
-        let kept = min(keptAxes, (h - 1) / 16 * 16)
+        let kept = min(keptAxes, (h - 1) / UnitMeanings.lanes * UnitMeanings.lanes)
         let projected = project(values, dimensions: h, axesFrom: vocabulary.firstWordPiece..<n, kept: kept)
         return StaticVectors(dimensions: h, count: n, model: model, values: values, kept: kept, projected: projected)
     }
@@ -138,8 +139,9 @@ public struct StaticVectors: Sendable, Equatable {
         guard dimensions > 0, dimensions <= 4096, count > 0, count <= 1 << 22 else { throw .damaged("static vectors of \(count) × \(dimensions)") }
         model = try r.int(UInt64.self)
         kept = Int(try r.int(UInt32.self))
-        // The head's scan reads sixteen dimensions at a time (`UnitMeanings`).
-        guard kept > 0, kept <= dimensions, kept % 16 == 0 else { throw .damaged("static vectors projected on \(kept) axes (a multiple of 16 is read)") }
+        guard kept > 0, kept <= dimensions, kept % UnitMeanings.lanes == 0 else {
+            throw .damaged("static vectors projected on \(kept) axes (a multiple of \(UnitMeanings.lanes) is read)")
+        }
         projected = try r.array(Float.self, kept * count)
         if projectedOnly {
             values = []
@@ -151,11 +153,4 @@ public struct StaticVectors: Sendable, Equatable {
         self.dimensions = dimensions
         self.count = count
     }
-}
-
-/// A count shared by the workers of one distillation (for progress only).
-private final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = DispatchQueue(label: "tome.counter")
-    func increment() -> Int { lock.sync { value += 1; return value } }
 }

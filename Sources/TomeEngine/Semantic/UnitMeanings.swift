@@ -11,6 +11,8 @@ public struct UnitMeanings: Sendable, Equatable {
     public var codes: [Int8]
 
     public static let none = UnitMeanings(model: 0, width: 0, codes: [])
+    /// The scan reads sixteen dimensions at a time: a width is a multiple of it.
+    public static let lanes = 16
 
     public init(model: UInt64, width: Int, codes: [Int8]) {
         self.model = model
@@ -33,7 +35,7 @@ public struct UnitMeanings: Sendable, Equatable {
     /// scan is pairs of int16 products (SSE2's pmaddwd) rather than floats.
     public func scores(_ question: [Float], floor z0: Double, span: Double) -> [Float] {
         let d = width, n = width > 0 ? codes.count / width : 0
-        guard question.count == d, d % 16 == 0, n > 1 else { return [Float](repeating: 0, count: n) }
+        guard question.count == d, d % Self.lanes == 0, n > 1 else { return [Float](repeating: 0, count: n) }
         let q = question.map { Int16(max(-4096, min(4096, ($0 * 4096).rounded()))) }
         var dots = [Int32](repeating: 0, count: n)
         codes.withUnsafeBufferPointer { codes in
