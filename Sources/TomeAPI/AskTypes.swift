@@ -9,11 +9,124 @@ public struct AskRequest: Codable, Sendable, Equatable {
     public var k: Int?
     /// The default is `sparse`.
     public var mode: AskMode?
+    /// Have the configured language model (`[llm]`) write an answer from the
+    /// passages the engine selects, citing them as [n]. The default is false.
+    public var generate: Bool?
+    /// With `generate`: the reply as NDJSON lines while the model writes
+    /// (`AskEvent`), or false for one JSON body at the end. The default is true.
+    public var stream: Bool?
 
-    public init(question: String, k: Int? = nil, mode: AskMode? = nil) {
+    public init(question: String, k: Int? = nil, mode: AskMode? = nil, generate: Bool? = nil, stream: Bool? = nil) {
         self.question = question
         self.k = k
         self.mode = mode
+        self.generate = generate
+        self.stream = stream
+    }
+}
+
+/// A passage given to the language model: the number it cites it by, where it is.
+public struct AskExcerpt: Codable, Sendable, Equatable {
+    public var n: Int
+    public var document: Int64
+    /// The pages it spans (from 1), and its UTF-8 byte range in the document's text.
+    public var page: Int
+    public var lastPage: Int
+    public var start: Int
+    public var end: Int
+    public var text: String
+
+    public init(n: Int, document: Int64, page: Int, lastPage: Int, start: Int, end: Int, text: String) {
+        self.n = n
+        self.document = document
+        self.page = page
+        self.lastPage = lastPage
+        self.start = start
+        self.end = end
+        self.text = text
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case n, document, page, start, end, text
+        case lastPage = "last_page"
+    }
+}
+
+/// What the language model wrote from the excerpts, with its citations checked.
+public struct GeneratedAnswer: Codable, Sendable, Equatable {
+    public var text: String
+    /// The excerpts it cites that it was given, in the order first cited, with their pages and byte ranges.
+    public var citations: [AskExcerpt]
+    /// Numbers it cites that it was not given: not sources (shown so a reader can tell).
+    public var unknownCitations: [Int]
+    public var model: String
+    /// `stop`, or `length` when the reply reached `[llm] max_reply_tokens`.
+    public var finishReason: String?
+    /// The prompt's tokens as the server counted them (when it says), and as Tome estimated them.
+    public var promptTokens: Int?
+    public var promptTokensEstimate: Int
+    public var completionTokens: Int?
+    /// Milliseconds to the model's first words, and to its last.
+    public var firstTokenMs: Double?
+    public var elapsedMs: Double
+    /// When it was written (ISO 8601 UTC).
+    public var createdAt: String
+
+    public init(text: String, citations: [AskExcerpt], unknownCitations: [Int], model: String, finishReason: String?, promptTokens: Int?,
+                promptTokensEstimate: Int, completionTokens: Int?, firstTokenMs: Double?, elapsedMs: Double, createdAt: String) {
+        self.text = text
+        self.citations = citations
+        self.unknownCitations = unknownCitations
+        self.model = model
+        self.finishReason = finishReason
+        self.promptTokens = promptTokens
+        self.promptTokensEstimate = promptTokensEstimate
+        self.completionTokens = completionTokens
+        self.firstTokenMs = firstTokenMs
+        self.elapsedMs = elapsedMs
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case text, citations, model
+        case unknownCitations = "unknown_citations", finishReason = "finish_reason", promptTokens = "prompt_tokens"
+        case promptTokensEstimate = "prompt_tokens_estimate", completionTokens = "completion_tokens", firstTokenMs = "first_token_ms"
+        case elapsedMs = "elapsed_ms", createdAt = "created_at"
+    }
+}
+
+/// One line of a streamed `generate` ask (NDJSON), in this order: one
+/// `context` (the engine's answers and the excerpts sent to the model),
+/// `text` lines as the model writes, then `done` (the answer, its
+/// citations checked) or `error` (the model failed: the answers of the
+/// `context` line stand).
+public struct AskEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case context, text, done, error }
+    public var event: Kind
+    /// `context`: what a plain ask answers, with `excerpts`.
+    public var ask: AskResponse?
+    /// `text`: the next piece of the model's reply.
+    public var text: String?
+    /// `done`.
+    public var answer: GeneratedAnswer?
+    /// `error`: why the model gave no whole answer.
+    public var error: ErrorResponse.Detail?
+    /// `error`, for `model_rate_limited`: seconds the server asked to wait.
+    public var retryAfter: Double?
+
+    public init(event: Kind, ask: AskResponse? = nil, text: String? = nil, answer: GeneratedAnswer? = nil, error: ErrorResponse.Detail? = nil,
+                retryAfter: Double? = nil) {
+        self.event = event
+        self.ask = ask
+        self.text = text
+        self.answer = answer
+        self.error = error
+        self.retryAfter = retryAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, ask, text, answer, error
+        case retryAfter = "retry_after"
     }
 }
 
@@ -120,11 +233,25 @@ public struct AskResponse: Codable, Sendable, Equatable {
     /// Why there is no answer, when there is none (no sentence holds any of
     /// the question's words); absent otherwise.
     public var hint: String?
+    /// With `generate`: the passages sent to the model, numbered as it cites them.
+    public var excerpts: [AskExcerpt]?
+    /// With `generate` and `"stream": false`: the model's answer, or why there is none.
+    public var generated: GeneratedAnswer?
+    public var generationError: ErrorResponse.Detail?
 
-    public init(answers: [Answer], stats: Stats, hint: String? = nil) {
+    public init(answers: [Answer], stats: Stats, hint: String? = nil, excerpts: [AskExcerpt]? = nil, generated: GeneratedAnswer? = nil,
+                generationError: ErrorResponse.Detail? = nil) {
         self.answers = answers
         self.stats = stats
         self.hint = hint
+        self.excerpts = excerpts
+        self.generated = generated
+        self.generationError = generationError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case answers, stats, hint, excerpts, generated
+        case generationError = "generation_error"
     }
 }
 

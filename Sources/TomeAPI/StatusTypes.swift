@@ -19,9 +19,13 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     public var pipelines: [String]
     /// Whether asks match meaning (the semantic head's model is installed) or words alone.
     public var meaning: MeaningStatus
+    /// The language model that writes answers (`[llm]`), and whether it answers.
+    public var llm: LLMStatus
 
     public init(documents: [String: Int], queueLength: Int, workersBusy: Int, workers: Int, uptimeSeconds: Double, version: String,
-                storage: StorageStatus, memory: MemoryStatus, pipelines: [String], meaning: MeaningStatus = .off("not configured")) {
+                storage: StorageStatus, memory: MemoryStatus, pipelines: [String], meaning: MeaningStatus = .off("not configured"),
+                llm: LLMStatus = LLMStatus(configured: false)) {
+        self.llm = llm
         self.pipelines = pipelines
         self.meaning = meaning
         self.documents = documents
@@ -35,7 +39,7 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, workers, version, storage, memory, pipelines, meaning
+        case documents, workers, version, storage, memory, pipelines, meaning, llm
         case queueLength = "queue_length", workersBusy = "workers_busy", uptimeSeconds = "uptime_seconds"
     }
 
@@ -52,6 +56,41 @@ public struct DaemonStatus: Codable, Sendable, Equatable {
         memory = try c.decode(MemoryStatus.self, forKey: .memory)
         pipelines = try c.decodeIfPresent([String].self, forKey: .pipelines) ?? []
         meaning = try c.decodeIfPresent(MeaningStatus.self, forKey: .meaning) ?? .off("the daemon does not say")
+        llm = try c.decodeIfPresent(LLMStatus.self, forKey: .llm) ?? LLMStatus(configured: false)
+    }
+}
+
+/// The language model (`GET /v1/status`): configured or not; when it is,
+/// its server and model, whether it answered when last asked (a probe
+/// every minute, and every call), and the calls running and waiting.
+public struct LLMStatus: Codable, Sendable, Equatable {
+    public var configured: Bool
+    public var model: String?
+    public var baseURL: String?
+    /// It answered the last probe or call; nil before the first.
+    public var answering: Bool?
+    /// Why it did not.
+    public var reason: String?
+    /// When it was last heard from or tried (ISO 8601 UTC).
+    public var checkedAt: String?
+    public var running: Int
+    public var waiting: Int
+
+    public init(configured: Bool, model: String? = nil, baseURL: String? = nil, answering: Bool? = nil, reason: String? = nil,
+                checkedAt: String? = nil, running: Int = 0, waiting: Int = 0) {
+        self.configured = configured
+        self.model = model
+        self.baseURL = baseURL
+        self.answering = answering
+        self.reason = reason
+        self.checkedAt = checkedAt
+        self.running = running
+        self.waiting = waiting
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case configured, model, answering, reason, running, waiting
+        case baseURL = "base_url", checkedAt = "checked_at"
     }
 }
 

@@ -65,6 +65,21 @@ public struct ErrorCode: WireWord {
     public static let tooManyStreams = ErrorCode(rawValue: "too_many_streams")
     /// 507: no space to write.
     public static let diskFull = ErrorCode(rawValue: "disk_full")
+    /// 503: no language model is configured (`[llm]`), so nothing can be written.
+    public static let modelNotConfigured = ErrorCode(rawValue: "model_not_configured")
+    /// 429: more model calls are waiting than `[llm] queue_limit` admits.
+    public static let modelBusy = ErrorCode(rawValue: "model_busy")
+    /// In a `generate` ask's `error` line (the engine's answers stand): the model's server
+    /// cannot be reached, refused the key, is rate-limiting, failed, was too slow, cut its
+    /// stream, answered outside the protocol, or gave no answer.
+    public static let modelUnreachable = ErrorCode(rawValue: "model_unreachable")
+    public static let modelUnauthorized = ErrorCode(rawValue: "model_unauthorized")
+    public static let modelRateLimited = ErrorCode(rawValue: "model_rate_limited")
+    public static let modelFailed = ErrorCode(rawValue: "model_failed")
+    public static let modelTimeout = ErrorCode(rawValue: "model_timeout")
+    public static let modelStreamCut = ErrorCode(rawValue: "model_stream_cut")
+    public static let modelMalformed = ErrorCode(rawValue: "model_malformed")
+    public static let modelRefused = ErrorCode(rawValue: "model_refused")
     /// 500: a failure the daemon did not expect.
     public static let `internal` = ErrorCode(rawValue: "internal")
 
@@ -72,6 +87,8 @@ public struct ErrorCode: WireWord {
     public static let all: [ErrorCode] = [
         .badRequest, .badQuery, .forbidden, .notFound, .methodNotAllowed, .requestTimeout, .busy, .notReady, .duplicate, .sourceGone,
         .needsReprocess, .tooLarge, .unsupportedMediaType, .queueFull, .overloaded, .rebuilding, .tooManyStreams, .diskFull, .internal,
+        .modelNotConfigured, .modelBusy, .modelUnreachable, .modelUnauthorized, .modelRateLimited, .modelFailed, .modelTimeout,
+        .modelStreamCut, .modelMalformed, .modelRefused,
     ]
 }
 

@@ -13,7 +13,9 @@ struct Ask: AsyncParsableCommand {
     @Argument(help: "The document id (without --all), then the question.") var words: [String]
     @Option(name: .short, help: "How many answers (1…50; the daemon's default is 5).") var k: Int?
     @Flag(help: "Let attention read every block (slower; for comparison).") var dense = false
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Have the daemon's language model ([llm]) write an answer from the passages found, citing them as [n]; printed as it is written.")
+    var generate = false
+    @Flag(help: "Print JSON (with --generate: the stream's lines as they come).") var json = false
 
     func validate() throws {
         if all {
@@ -32,9 +34,16 @@ struct Ask: AsyncParsableCommand {
         try await reporting {
             let question = (all ? words : Array(words.dropFirst())).joined(separator: " ")
             let path = all ? "/v1/ask" : "/v1/documents/\(words[0])/ask"
-            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse))
+            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse, generate: generate ? true : nil))
+            if generate { return try await written(path: path, body: body) }
             let response = try await connection.client.json(AskResponse.self, .POST, path, body: .bytes(ByteBuffer(bytes: body)))
             if json { return try printJSON(response) }
+            printAnswers(response)
+        }
+    }
+
+    /// The engine's answers as lines, and how the ask went.
+    func printAnswers(_ response: AskResponse) {
             if response.answers.isEmpty { Output.line("no answer found" + (response.hint.map { ": \($0)" } ?? "")) }
             if let first = response.answers.first, !first.sure {
                 Output.line("(not sure: no answer holds all the question asks for; these are leads)")
@@ -54,6 +63,47 @@ struct Ask: AsyncParsableCommand {
             Output.line("(\(s.mode)\(s.meaning ? ", words and meaning" : ""): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
             if !s.needReprocess.isEmpty {
                 Output.line("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
+            }
+    }
+
+    /// `--generate`: the model's answer as it is written, then its sources
+    /// (the excerpts it cites, with pages and bytes); if the model fails,
+    /// why, and the engine's own answers.
+    func written(path: String, body: Data) async throws {
+        var context: AskResponse? = nil
+        for try await line in try await connection.client.lines(path, method: .POST, body: .bytes(ByteBuffer(bytes: body))) {
+            if json { Output.line(line); continue }
+            guard let event = try? JSONDecoder().decode(AskEvent.self, from: Data(line.utf8)) else { continue }
+            switch event.event {
+            case .context:
+                context = event.ask
+            case .text:
+                Output.text(OneLine.escapedKeepingLines(event.text ?? ""))
+            case .done:
+                guard let answer = event.answer else { continue }
+                Output.line("")
+                if !answer.citations.isEmpty { Output.line("sources:") }
+                for cited in answer.citations {
+                    let source = all ? "document \(cited.document), " : ""
+                    let pages = cited.page == cited.lastPage ? "page \(cited.page)" : "pages \(cited.page)-\(cited.lastPage)"
+                    Output.line("  [\(cited.n)] \(source)\(pages), bytes \(cited.start)-\(cited.end): \(Self.oneLine(String(cited.text.prefix(160))))")
+                }
+                if !answer.unknownCitations.isEmpty {
+                    Output.line("(the model cited \(answer.unknownCitations.map { "[\($0)]" }.joined(separator: " ")), which it was not given: not sources)")
+                }
+                if answer.citations.isEmpty { Output.line("(the model cited no excerpt: check its answer against the passages below)") }
+                if answer.finishReason == "length" { Output.line("(the answer reached [llm] max_reply_tokens and was cut)") }
+                let tokens = answer.promptTokens.map { "\($0) prompt tokens" } ?? "~\(answer.promptTokensEstimate) prompt tokens"
+                Output.line("(\(answer.model): \(context?.excerpts?.count ?? 0) excerpts, \(tokens), \(String(format: "%.1f", answer.elapsedMs / 1000)) s)")
+                if answer.citations.isEmpty, let context { printAnswers(context) }
+            case .error:
+                Output.line("")
+                Output.line("the language model gave no answer: \(event.error?.message ?? "unknown error")\(event.error?.retryable == true ? " (try again later)" : "")")
+                if let context {
+                    Output.line("the document's own answers:")
+                    printAnswers(context)
+                }
+                throw ExitCode.failure
             }
         }
     }

@@ -118,11 +118,12 @@ struct Client {
         throw Failure(description: "tomed answered \(status)")
     }
 
-    /// The lines of a streaming response (`GET /v1/events`), as they arrive.
-    func lines(_ path: String) async throws -> AsyncThrowingStream<String, Error> {
+    /// The lines of a streaming response (`GET /v1/events`, a written answer), as they arrive.
+    func lines(_ path: String, method: HTTPMethod = .GET, body: HTTPClientRequest.Body? = nil) async throws -> AsyncThrowingStream<String, Error> {
         try probe()
         var request = HTTPClientRequest(url: url(path))
-        request.method = .GET
+        request.method = method
+        if let body { request.body = body }
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365))

@@ -77,6 +77,13 @@ struct Status: AsyncParsableCommand {
             let meaning = status.meaning
             Output.line(meaning.available ? "ask: by words and meaning (\(meaning.model ?? "semantic head"))"
                         : "ask: by words only (\(meaning.reason ?? "no semantic head"))")
+            let llm = status.llm
+            if !llm.configured {
+                Output.line("language model: none (written answers need [llm] in tomed.toml)")
+            } else {
+                let state = llm.answering == nil ? "not asked yet" : llm.answering == true ? "answers" : "does not answer (\(llm.reason ?? "no reason given"))"
+                Output.line("language model: \(llm.model ?? "?") at \(llm.baseURL ?? "?"), \(state); \(llm.running) writing, \(llm.waiting) waiting")
+            }
             if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
                 Output.line("corpus memory: rebuilding, \(done) of \(total) documents")
             } else if status.memory.state != "ready" {

@@ -87,6 +87,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try DaemonConfig.load(path: file)
+            if config.llm.isConfigured { try config.llm.checkKey() }
             let problems = DaemonConfig.pipelineProblems(in: config.pipelinesDir)
             for problem in problems { FileHandle.standardError.write(Data("tomed: pipeline \(problem)\n".utf8)) }
             if !problems.isEmpty { throw ExitCode.failure }

@@ -4,6 +4,7 @@ import TomeAPI
 import TomeTestSupport
 
 import TomeEngine
+import TomeLLM
 @testable import TomeDaemon
 
 @Suite struct DaemonConfigTests {
@@ -44,6 +45,38 @@ import TomeEngine
         #expect(relative.stateDir == cwd + "/var/state")
         #expect(relative.spoolDir == cwd + "/var/spool")
         #expect(relative.resolvedArchiveDir == "/srv/a/b")
+    }
+
+    @Test func theLanguageModelIsOffByDefaultAndItsKeysAreChecked() throws {
+        #expect(!DaemonConfig().llm.isConfigured)
+        let scratch = Scratch()
+        let keyFile = scratch.write("llm.key", "sk-from-file\n")
+        let config = try DaemonConfig.parse("""
+            [llm]
+            base_url = "http://127.0.0.1:8080/v1"
+            model = "smollm2"
+            api_key_file = "\(keyFile)"
+            max_context_tokens = 4096
+            concurrency = 1
+            """, file: "t.toml")
+        #expect(config.llm.isConfigured && config.llm.model == "smollm2" && config.llm.maxContextTokens == 4096 && config.llm.concurrency == 1)
+        #expect(try LanguageModel.apiKey(config.llm, environment: ["TOME_LLM_API_KEY": "sk-env"]) == APIKey("sk-from-file"), "the file comes first")
+        var fromEnvironment = config.llm
+        fromEnvironment.apiKeyFile = ""
+        #expect(try LanguageModel.apiKey(fromEnvironment, environment: ["TOME_LLM_API_KEY": "sk-env"]) == APIKey("sk-env"))
+        #expect(try LanguageModel.apiKey(fromEnvironment, environment: [:]) == nil, "a local server needs no key")
+        var missing = config.llm
+        missing.apiKeyFile = scratch.file("nowhere.key")
+        #expect(throws: ConfigError.self) { try missing.checkKey() }
+
+        func problem(_ text: String) -> String {
+            do { _ = try DaemonConfig.parse(text, file: "t.toml"); return "" } catch { return "\(error)" }
+        }
+        #expect(problem("[llm]\nbase_url = \"ftp://x\"\nmodel = \"m\"").contains("llm.base_url: must start with http:// or https://"))
+        #expect(problem("[llm]\nbase_url = \"http://x/v1\"").contains("llm.model: is required with base_url"))
+        #expect(problem("[llm]\nbase_url = \"http://x/v1\"\nmodel = \"m\"\nmax_reply_tokens = 5000").contains("llm.max_reply_tokens: must be at most half"))
+        #expect(problem("[llm]\nmax_context_tokens = 100").contains("llm.max_context_tokens: must be at least 1024"))
+        #expect(problem("[llm]\nkey = \"x\"").contains("llm.key: unknown key"))
     }
 
     @Test func syntaxErrorNamesTheLine() {

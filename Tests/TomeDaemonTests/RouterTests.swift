@@ -55,7 +55,8 @@ import TomeTestSupport
             api = ControlAPI(
                 documents: DocumentsAPI(store: store, intake: intake, asker: asker, memory: memory, events: events, settings: settings, lanes: lanes,
                                         storage: storage, disposer: disposer, answers: answers, logger: logger),
-                ask: AskAPI(asker: asker, memory: memory, lanes: lanes), search: SearchAPI(store: store, lanes: lanes),
+                ask: AskAPI(asker: asker, memory: memory, lanes: lanes,
+                            writer: GroundedAnswerer(store: store, model: LanguageModel(config: config.llm, logger: logger))), search: SearchAPI(store: store, lanes: lanes),
                 extractions: ExtractionsAPI(store: store), answers: answers, events: EventsAPI(events: events, settings: settings),
                 status: StatusAPI(store: store, memory: memory, events: events, metrics: Metrics(), settings: settings, storage: storage,
                                   workers: 2, startedAt: monotonicNow()),

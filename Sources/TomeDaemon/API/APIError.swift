@@ -115,7 +115,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 extension Double {
     /// Rounded to `places` decimals, as figures are shown in the API's JSON (milliseconds, scores).
     func rounded(toPlaces places: Int) -> Double {
-        let scale = pow(10, Double(places))
+        let scale = Foundation.pow(10.0, Double(places))
         return (self * scale).rounded() / scale
     }
 }

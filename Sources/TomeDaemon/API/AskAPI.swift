@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import TomeAPI
 import TomeEngine
+import TomeLLM
 import TomeStore
 
 /// `/v1/documents/{id}/ask`, `/v1/ask` and `/v1/engram`: questions to one
@@ -12,6 +13,8 @@ struct AskAPI: Sendable {
     let asker: AskService
     let memory: CorpusMemory
     let lanes: Lanes
+    /// Written answers (`"generate": true`), when `[llm]` is configured.
+    let writer: GroundedAnswerer
 
     var endpoints: [Endpoint] {
         [
@@ -71,14 +74,31 @@ struct AskAPI: Sendable {
         guard (1...50).contains(k) else { throw APIError.badRequest("k must be between 1 and 50") }
         let mode = question.mode ?? .sparse
         let asker = self.asker
+        // A written answer takes its place among the model's calls first: a full queue is a 429 now, not a failed stream later.
+        var admission: LanguageModel.Admission? = nil
+        if question.generate == true {
+            do {
+                admission = try writer.model.admit()
+            } catch ModelError.notConfigured {
+                throw APIError(status: .serviceUnavailable, code: .modelNotConfigured,
+                               message: "no language model is configured: set [llm] base_url and model in tomed.toml (ask without generate for the document's own sentences)")
+            } catch ModelError.busy(let waiting) {
+                throw APIError(status: .tooManyRequests, code: .modelBusy, message: "\(waiting) written answers are waiting for the model already; try again later",
+                               retryable: true, retryAfter: 5)
+            } catch let error as ModelError {
+                throw APIError(status: .serviceUnavailable, code: ErrorCode(rawValue: error.code), message: error.description, retryable: error.retryable)
+            }
+        }
         do {
             // The engine computes for a millisecond (dense: a good part of a second
             // per million tokens): on its own lane, never on the threads serving requests.
             // A peer user has its share of the dense lane only: one reader cannot fill it for the others.
+            let wanted = admission == nil ? k : max(k, GroundedAnswerer.candidates)
             let found = try await (mode == .dense ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
-                try asker.ask(documentID: id, question: question.question, k: k, dense: mode == .dense)
+                try asker.ask(documentID: id, question: question.question, k: wanted, dense: mode == .dense)
             }
-            return try JSONBody.response(Self.response(found))
+            guard let admission else { return try JSONBody.response(Self.response(found)) }
+            return try await generate(question: question, k: k, found: found, admission: admission)
         } catch AskService.Failure.onlyCommonWords {
             throw APIError.badRequest("the question holds only common words (\(question.question.prefix(80))): ask with a word the answer would hold")
         } catch AskService.Failure.notFound(let id) {
@@ -88,6 +108,64 @@ struct AskAPI: Sendable {
         } catch AskService.Failure.needsReprocess(let id, let why) {
             throw APIError(status: .conflict, code: .needsReprocess, message: "\(why); reprocess it: tome reprocess \(id)", id: id)
         }
+    }
+
+    /// The engine's `k` answers and the excerpts at once, then the model's
+    /// answer: streamed as `AskEvent` lines (NDJSON), or whole with
+    /// `"stream": false`. A model that fails leaves the engine's answers
+    /// standing and says why (an `error` line, or `generation_error`).
+    func generate(question: AskRequest, k: Int, found: AskService.Found, admission: LanguageModel.Admission) async throws -> Response {
+        let prompt = writer.prompt(question: question.question, found: found)
+        var shown = found
+        shown.answers = Array(found.answers.prefix(k))
+        var ask = Self.response(shown)
+        ask.excerpts = GroundedAnswerer.wire(prompt.excerpts)
+        let writer = self.writer
+        guard question.stream ?? true else {
+            do {
+                ask.generated = try await writer.write(prompt, admission: admission) { _ in }
+            } catch let error as ModelError {
+                ask.generationError = error.detail
+            }
+            return try JSONBody.response(ask)
+        }
+        let opening = ask
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
+            body: ResponseBody { bodyWriter in
+                let encoder = JSONBody.encoder()
+                func line(_ event: AskEvent) throws -> ByteBuffer {
+                    var data = try encoder.encode(event)
+                    data.append(0x0A)
+                    return ByteBuffer(bytes: data)
+                }
+                try await bodyWriter.write(try line(AskEvent(event: .context, ask: opening)))
+                // The pieces go out as they come; a client that left ends the call (the write throws).
+                let pieces = AsyncThrowingStream<String, Error>.makeStream()
+                let call = Task {
+                    do {
+                        let answer = try await writer.write(prompt, admission: admission) { pieces.continuation.yield($0) }
+                        pieces.continuation.finish()
+                        return AskEvent(event: .done, answer: answer)
+                    } catch let error as ModelError {
+                        pieces.continuation.finish()
+                        return AskEvent(event: .error, error: error.detail, retryAfter: error.retryAfter)
+                    } catch {
+                        pieces.continuation.finish(throwing: error)
+                        throw error
+                    }
+                }
+                do {
+                    for try await piece in pieces.stream { try await bodyWriter.write(try line(AskEvent(event: .text, text: piece))) }
+                } catch {
+                    call.cancel()
+                    throw error
+                }
+                try await bodyWriter.write(try line(try await call.value))
+                try await bodyWriter.finish(nil)
+            }
+        )
     }
 
     func engram(_ request: Request) throws -> EngramEstimate {

@@ -18,6 +18,8 @@ struct StatusAPI: Sendable {
     let startedAt: Double
     /// The semantic head, as found at start.
     var meaning: MeaningStatus = .off("not configured")
+    /// The language model, when one is configured.
+    var model: LanguageModel? = nil
     static let version = "0.1.0"
 
     var endpoints: [Endpoint] {
@@ -42,14 +44,15 @@ struct StatusAPI: Sendable {
             queueLength: try store.queueLength(), workersBusy: events.busyWorkers, workers: workers,
             uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
             storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem),
-            memory: memory.status, pipelines: settings.pipelines.keys.sorted(), meaning: meaning
+            memory: memory.status, pipelines: settings.pipelines.keys.sorted(), meaning: meaning,
+            llm: model?.status ?? LLMStatus(configured: false)
         )
     }
 
     func metricsText() throws -> Response {
         let s = try status()
         let text = metrics.render(documents: s.documents, queueLength: s.queueLength, workersBusy: s.workersBusy, workers: s.workers, uptime: s.uptimeSeconds,
-                                  storage: s.storage)
+                                  storage: s.storage) + (model?.metricsText() ?? "")
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }

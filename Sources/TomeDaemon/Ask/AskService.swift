@@ -90,6 +90,8 @@ final class AskService: Sendable {
                 answer.definition.map { AnswerDefinition(term: $0.term, text: $0.text, page: definitionPage, start: $0.start, end: $0.end) }
             }
             var definitionPage = 1
+            /// The pages the answer's passage (its context) spans.
+            var contextPages = 1...1
         }
 
         var answers: [Answer]
@@ -192,8 +194,10 @@ final class AskService: Sendable {
         let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
         let answers = result.answers.map { a in
             let document = documents[a.document].loaded
+            let firstPage = document.page(of: a.contextStart)
             return Found.Answer(answer: a, documentID: document.id, page: document.page(of: a.start),
-                                definitionPage: a.definition.map { document.page(of: $0.start) } ?? 1)
+                                definitionPage: a.definition.map { document.page(of: $0.start) } ?? 1,
+                                contextPages: firstPage...max(firstPage, document.page(of: max(a.contextStart, a.contextEnd - 1))))
         }
         return Found(answers: answers, stats: result.stats, documents: documents.count, needReprocess: needReprocess,
                      seconds: monotonicNow() - started, answerKind: prepared.answerKind, documentID: documentID)

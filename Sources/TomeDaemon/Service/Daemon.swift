@@ -92,13 +92,18 @@ public struct Daemon: Sendable {
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
         let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
         let answersAPI = AnswersAPI(store: store, settings: settings, answerer: answerer)
+        let model = LanguageModel(config: config.llm, logger: logger)
+        if config.llm.isConfigured {
+            logger.notice("language model", metadata: ["model": "\(config.llm.model)", "base_url": "\(config.llm.baseURL)",
+                                                       "key": "\(model.client?.endpoint.apiKey == nil ? "none" : "set")"])
+        }
         let api = ControlAPI(
             documents: DocumentsAPI(store: store, intake: intake, asker: asker, memory: memory, events: events, settings: settings, lanes: lanes,
                                     storage: storage, disposer: disposer, answers: answersAPI, logger: logger),
-            ask: AskAPI(asker: asker, memory: memory, lanes: lanes), search: SearchAPI(store: store, lanes: lanes),
+            ask: AskAPI(asker: asker, memory: memory, lanes: lanes, writer: GroundedAnswerer(store: store, model: model)), search: SearchAPI(store: store, lanes: lanes),
             extractions: ExtractionsAPI(store: store), answers: answersAPI, events: EventsAPI(events: events, settings: settings),
             status: StatusAPI(store: store, memory: memory, events: events, metrics: metrics, settings: settings, storage: storage,
-                              workers: workers, startedAt: started, meaning: semantic.status),
+                              workers: workers, startedAt: started, meaning: semantic.status, model: model),
             settings: settings, peer: PeerCredentials.of)
         let peers = PeerConnections()
 
@@ -146,7 +151,7 @@ public struct Daemon: Sendable {
         // the heartbeat (STOPPING=1; event streams end, so they cannot hold
         // the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [app, heartbeat, reloader, storage, rebuilder, answerer, pool, watcher],
+            services: [app, heartbeat, reloader, storage, model, rebuilder, answerer, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -97,6 +97,38 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxEventStreams: Int = 16
     public var maxEventStreamsPerPeer: Int = 4
 
+    /// The language model that writes answers from the passages the engine
+    /// selects (`[llm]`). Off while `base_url` is empty (the default). Read at start.
+    public var llm = LLMConfig()
+
+    /// `[llm]`: an OpenAI-compatible chat server.
+    public struct LLMConfig: Sendable, Equatable {
+        /// Up to and including `/v1`: `https://api.deepseek.com/v1`,
+        /// `http://127.0.0.1:11434/v1` (Ollama). Empty: no model. `[llm] base_url`.
+        public var baseURL = ""
+        /// The model's name on that server. `[llm] model`.
+        public var model = ""
+        /// A file holding the API key (its first line), or the environment
+        /// variable named by `api_key_env` (default `TOME_LLM_API_KEY`); neither: no key.
+        public var apiKeyFile = ""
+        public var apiKeyEnv = "TOME_LLM_API_KEY"
+        /// `connect_timeout_s` (5), `idle_timeout_s` (the most a stream may stay silent, 30), `timeout_s` (a whole reply, 120).
+        public var connectTimeoutSeconds = 5.0
+        public var idleTimeoutSeconds = 30.0
+        public var timeoutSeconds = 120.0
+        /// The model's window: prompt and reply together. `max_context_tokens` (8192).
+        public var maxContextTokens = 8192
+        /// The longest reply asked for. `max_reply_tokens` (512).
+        public var maxReplyTokens = 512
+        /// Calls at once (`concurrency`, 2) and calls waiting for one (`queue_limit`, 16; past it, 429).
+        public var concurrency = 2
+        public var queueLimit = 16
+
+        public init() {}
+
+        public var isConfigured: Bool { !baseURL.isEmpty }
+    }
+
     /// What to do with a source file after its results are committed.
     public enum Disposition: String, Sendable, CaseIterable {
         case archive, delete, leave
@@ -191,6 +223,28 @@ extension DaemonConfig {
             try r.table(t, "engine") { r, t in
                 try r.int(t, "cache_mb", min: 1) { config.engineCacheMB = $0 }
                 try r.string(t, "model_dir") { config.modelDir = $0.isEmpty ? "" : Self.absolutePath($0) }
+            }
+            try r.table(t, "llm") { r, t in
+                try r.string(t, "base_url") { value in
+                    guard value.isEmpty || value.hasPrefix("http://") || value.hasPrefix("https://") else {
+                        throw r.bad("llm.base_url", "must start with http:// or https:// (got \"\(value)\")")
+                    }
+                    config.llm.baseURL = value
+                }
+                try r.string(t, "model") { config.llm.model = $0 }
+                try r.string(t, "api_key_file") { config.llm.apiKeyFile = $0.isEmpty ? "" : Self.absolutePath($0) }
+                try r.string(t, "api_key_env") { config.llm.apiKeyEnv = $0 }
+                try r.number(t, "connect_timeout_s", min: 0.1) { config.llm.connectTimeoutSeconds = $0 }
+                try r.number(t, "idle_timeout_s", min: 0.1) { config.llm.idleTimeoutSeconds = $0 }
+                try r.number(t, "timeout_s", min: 0.1) { config.llm.timeoutSeconds = $0 }
+                try r.int(t, "max_context_tokens", min: 1024) { config.llm.maxContextTokens = $0 }
+                try r.int(t, "max_reply_tokens", min: 16) { config.llm.maxReplyTokens = $0 }
+                try r.int(t, "concurrency", min: 1) { config.llm.concurrency = $0 }
+                try r.int(t, "queue_limit", min: 0) { config.llm.queueLimit = $0 }
+                if config.llm.isConfigured, config.llm.model.isEmpty { throw r.bad("llm.model", "is required with base_url (the model's name on that server)") }
+                if config.llm.maxReplyTokens * 2 > config.llm.maxContextTokens {
+                    throw r.bad("llm.max_reply_tokens", "must be at most half of max_context_tokens (\(config.llm.maxContextTokens)), to leave room for the excerpts")
+                }
             }
             try r.table(t, "api") { r, t in
                 try r.string(t, "socket") { config.socketPath = $0 }
