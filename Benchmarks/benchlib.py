@@ -135,9 +135,10 @@ def request(sock_path, method, path, body=None, timeout=600):
 class Daemon:
     """A release `tomed` on a scratch state dir and spool; stopped with SIGTERM."""
 
-    def __init__(self, build, workers=0, pipelines=None, model_dir=""):
+    def __init__(self, build, workers=0, pipelines=None, model_dir="", extra_config=""):
         """PIPELINES: {name: TOML text} written to the daemon's pipelines folder before it starts.
-        MODEL_DIR: the semantic head's model folder ("": words only, whatever is installed)."""
+        MODEL_DIR: the semantic head's model folder ("": words only, whatever is installed).
+        EXTRA_CONFIG: TOML appended to the config (whole tables, e.g. an `[llm]` section)."""
         self.work = tempfile.mkdtemp(prefix="tome-bench-")
         os.makedirs(os.path.join(self.work, "pipelines"))
         for name, toml in (pipelines or {}).items():
@@ -150,7 +151,7 @@ class Daemon:
         with open(config, "w") as f:
             f.write(f'state_dir = "{self.work}/state"\npipelines_dir = "{self.work}/pipelines"\n[spool]\ndir = "{self.spool}"\n'
                     f'settle_ms = 200\n[jobs]\nworkers = {workers}\n[extract]\ntimeout_s = 600\n[engine]\nmodel_dir = "{model_dir}"\n'
-                    f'[api]\nsocket = "{self.sock}"\nsocket_group = ""\nrequest_timeout_s = 600\n')
+                    f'[api]\nsocket = "{self.sock}"\nsocket_group = ""\nrequest_timeout_s = 600\n' + extra_config)
         self.process = subprocess.Popen([os.path.join(build, "tomed"), "--config", config], stderr=subprocess.DEVNULL)
         for _ in range(400):
             if os.path.exists(self.sock):

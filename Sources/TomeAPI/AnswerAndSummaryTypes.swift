@@ -65,12 +65,58 @@ public struct AnswersResponse: Codable, Sendable, Equatable {
     /// questions (being answered again after a change).
     public var current: Bool
     public var answers: [Item]
+    /// The language model's answers, when the pipeline asks for them (`written_answers`).
+    public var written: Written<[WrittenAnswer]>?
 
-    public init(document: Int64, pipeline: String, current: Bool, answers: [Item]) {
+    public init(document: Int64, pipeline: String, current: Bool, answers: [Item], written: Written<[WrittenAnswer]>? = nil) {
         self.document = document
         self.pipeline = pipeline
         self.current = current
         self.answers = answers
+        self.written = written
+    }
+}
+
+/// One pipeline question and what the model wrote to it (nil: nothing, with why).
+public struct WrittenAnswer: Codable, Sendable, Equatable {
+    public var question: String
+    public var answer: GeneratedAnswer?
+    public var error: String?
+
+    public init(question: String, answer: GeneratedAnswer?, error: String? = nil) {
+        self.question = question
+        self.answer = answer
+        self.error = error
+    }
+}
+
+/// What the language model wrote of a document, as a stage after it was
+/// stored: `pending` (not yet; retried while the model is away), `done`
+/// (`result`, with the model and time), or `failed` (`error` says why;
+/// `tome reprocess ID --written` tries again).
+public struct Written<Result: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var state: String
+    public var result: Result?
+    public var model: String?
+    public var writtenAt: String?
+    /// Tries so far, the last one's error, and when the next is due (pending).
+    public var attempts: Int
+    public var error: String?
+    public var nextTry: String?
+
+    public init(state: String, result: Result?, model: String?, writtenAt: String?, attempts: Int, error: String?, nextTry: String?) {
+        self.state = state
+        self.result = result
+        self.model = model
+        self.writtenAt = writtenAt
+        self.attempts = attempts
+        self.error = error
+        self.nextTry = nextTry
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, result, model, attempts, error
+        case writtenAt = "written_at", nextTry = "next_try"
     }
 }
 
@@ -118,10 +164,13 @@ public struct SummaryResponse: Codable, Sendable, Equatable {
     public var document: Int64
     public var summary: Summary
     public var sections: [Section]
+    /// The language model's summary, when the pipeline asks for one (`written_summary`): its text cites the summary's sentences as [n].
+    public var written: Written<GeneratedAnswer>?
 
-    public init(document: Int64, summary: Summary, sections: [Section]) {
+    public init(document: Int64, summary: Summary, sections: [Section], written: Written<GeneratedAnswer>? = nil) {
         self.document = document
         self.summary = summary
         self.sections = sections
+        self.written = written
     }
 }

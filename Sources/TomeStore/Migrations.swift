@@ -243,6 +243,27 @@ enum Migrations {
                 ALTER TABLE answers ADD COLUMN definition_end INTEGER;
                 """)
         }
+        migrator.registerMigration("v14: a language model's written summary and answers, a stage of their own") { db in
+            // One row per document and kind (summary, answers) its pipeline asks a model to write: pending
+            // until written (attempts and next_try: the backoff while the model is away), done with the
+            // model's name, the time and the result as JSON, or failed with why (a key refused, a reply
+            // outside the protocol). Removed with the document, and when its content is stored again.
+            try db.execute(sql: """
+                CREATE TABLE written (
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_try REAL NOT NULL DEFAULT 0,
+                    error TEXT,
+                    model TEXT,
+                    written_at TEXT,
+                    body TEXT,
+                    PRIMARY KEY (document_id, kind)
+                );
+                CREATE INDEX written_due ON written (state, next_try);
+                """)
+        }
         return migrator
     }
 }

@@ -31,8 +31,9 @@ extension Store {
         let index = IndexArchive.encode(analysis.index), engram = IndexArchive.encode(analysis.engram)
         return try pool.write { db in
             let previous = try Self.engram(documentID: documentID, db: db)
-            // New content: the answers to its pipeline's questions are computed again (`documentsToAnswer`).
-            for table in ["document_text", "pages", "outline", "document_analysis", "answers", "page_readings"] {
+            // New content: the answers to its pipeline's questions are computed again (`documentsToAnswer`),
+            // and what a model wrote of the old content is written again (`documentsToWrite`).
+            for table in ["document_text", "pages", "outline", "document_analysis", "answers", "page_readings", "written"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE document_id = ?", arguments: [documentID])
             }
             try db.execute(sql: "INSERT INTO document_text (document_id, text) VALUES (?, ?)", arguments: [documentID, document.text])

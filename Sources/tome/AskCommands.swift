@@ -200,7 +200,40 @@ struct Answers: AsyncParsableCommand {
                     Output.line("   \(definition.term), page \(definition.page): \(Ask.oneLine(definition.text))")
                 }
             }
+            guard let written = response.written else { return }
+            Output.line("")
+            Output.line(WrittenOutput.heading(written, what: "answers"))
+            for item in written.result ?? [] {
+                Output.line(item.question)
+                guard let answer = item.answer else {
+                    Output.line("   no answer written" + (item.error.map { ": \($0)" } ?? ""))
+                    continue
+                }
+                Output.line("   " + Ask.oneLine(answer.text))
+                Output.line("   " + WrittenOutput.sources(answer))
+            }
         }
+    }
+}
+
+/// How the CLI shows what the language model wrote of a document.
+enum WrittenOutput {
+    /// "Written by M at T:", or why there is nothing yet.
+    static func heading<R>(_ written: Written<R>, what: String) -> String {
+        switch written.state {
+        case "done": return "Written by \(written.model ?? "the language model") at \(written.writtenAt ?? "?"):"
+        case "failed": return "The language model's \(what): failed (\(written.error ?? "no reason given")); tome reprocess ID --written tries again"
+        default:
+            let why = written.error.map { ": \($0)" } ?? ""
+            return "The language model's \(what): pending (\(written.attempts) tries\(written.nextTry.map { ", next at \($0)" } ?? ""))\(why)"
+        }
+    }
+
+    /// The excerpts an answer cites, by page.
+    static func sources(_ answer: GeneratedAnswer) -> String {
+        let cited = answer.citations.map { "[\($0.n)] p. \($0.page)" }.joined(separator: ", ")
+        let unknown = answer.unknownCitations.isEmpty ? "" : "; cited but not given: " + answer.unknownCitations.map { "[\($0)]" }.joined(separator: " ")
+        return "(sources: " + (cited.isEmpty ? "none cited" : cited) + unknown + ")"
     }
 }
 
@@ -217,10 +250,18 @@ struct Summary: AsyncParsableCommand {
             if json { return try printJSON(response) }
             if response.summary.sentences.isEmpty { Output.line("no sentence of this document reads as prose to summarise") }
             Self.show(response.summary, indent: "")
-            guard sections else { return }
-            for section in response.sections {
-                Output.line("\n\(Ask.oneLine(section.title))" + (section.page.map { " (page \($0))" } ?? ""))
-                Self.show(section.summary, indent: "  ")
+            if sections {
+                for section in response.sections {
+                    Output.line("\n\(Ask.oneLine(section.title))" + (section.page.map { " (page \($0))" } ?? ""))
+                    Self.show(section.summary, indent: "  ")
+                }
+            }
+            guard let written = response.written else { return }
+            Output.line("")
+            Output.line(WrittenOutput.heading(written, what: "summary"))
+            if let answer = written.result {
+                Output.line(OneLine.escapedKeepingLines(answer.text))
+                Output.line(WrittenOutput.sources(answer))
             }
         }
     }

@@ -178,11 +178,14 @@ struct Reprocess: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Process a document again from its kept source file.")
     @OptionGroup var connection: Connection
     @Argument(help: "The document id.") var id: Int64
+    @Flag(help: "Only have the language model write its summary and answers again (the pipeline's written_summary, written_answers).")
+    var written = false
 
     func run() async throws {
         try await reporting {
-            let accepted = try await connection.client.json(Accepted.self, .POST, "/v1/documents/\(id)/reprocess")
-            Output.line("queued \(accepted.id) again")
+            let accepted = try await connection.client.json(Accepted.self, .POST, "/v1/documents/\(id)/reprocess" + (written ? "?stage=written" : ""))
+            Output.line(written ? "the language model writes \(accepted.id)'s summary and answers again (tome summary \(accepted.id) shows them when done)"
+                        : "queued \(accepted.id) again")
         }
     }
 }

@@ -51,12 +51,14 @@ import TomeTestSupport
             let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: 16 << 20)
             let lanes = Lanes()
             let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
-            let answers = AnswersAPI(store: store, settings: settings, answerer: answerer)
+            let writer = GroundedAnswerer(store: store, model: LanguageModel(config: config.llm, logger: logger))
+            let answers = AnswersAPI(store: store, settings: settings, answerer: answerer,
+                                     written: WrittenWorker(store: store, asker: asker, writer: writer, memory: memory, settings: settings,
+                                                            lane: lanes.asks, logger: logger))
             api = ControlAPI(
                 documents: DocumentsAPI(store: store, intake: intake, asker: asker, memory: memory, events: events, settings: settings, lanes: lanes,
                                         storage: storage, disposer: disposer, answers: answers, logger: logger),
-                ask: AskAPI(asker: asker, memory: memory, lanes: lanes,
-                            writer: GroundedAnswerer(store: store, model: LanguageModel(config: config.llm, logger: logger))), search: SearchAPI(store: store, lanes: lanes),
+                ask: AskAPI(asker: asker, memory: memory, lanes: lanes, writer: writer), search: SearchAPI(store: store, lanes: lanes),
                 extractions: ExtractionsAPI(store: store), answers: answers, events: EventsAPI(events: events, settings: settings),
                 status: StatusAPI(store: store, memory: memory, events: events, metrics: Metrics(), settings: settings, storage: storage,
                                   workers: 2, startedAt: monotonicNow()),

@@ -9,13 +9,14 @@ public final class ScriptedChatServer {
     private let process: Process
     private let lastFile: String
 
-    public init() throws {
+    /// On `port`, or a free one (0).
+    public init(port: Int = 0) throws {
         lastFile = NSTemporaryDirectory() + "/tome-scripted-\(getpid())-\(UUID().uuidString).json"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TomeLLMTests/Scripts/scripted_chat_server.py").path
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, lastFile]
+        process.arguments = ["python3", script, lastFile] + (port == 0 ? [] : [String(port)])
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -128,3 +128,72 @@ import TomeTestSupport
         #expect(!(try daemon.get("/metrics").text.contains("tome_llm_")))
     }
 }
+
+/// The model's stage after ingest, through the spool: a pipeline that asks
+/// for a written summary and written answers; the model is away while the
+/// document is stored, the daemon is killed, and the model comes back.
+@Suite(.serialized) struct WrittenStageEndToEndTests {
+    @Test func writtenWorkWaitsForAnAbsentModelSurvivesAKillAndIsWrittenWhenItReturns() throws {
+        // A port nothing listens on yet.
+        let port = try { try ScriptedChatServer().port }()
+        Thread.sleep(forTimeInterval: 0.2)
+        let daemon = DaemonFixture(config: WrittenAnswerEndToEndTests.llm("http://127.0.0.1:\(port)/ok/v1"))
+        daemon.scratch.write("pipelines/letters.toml", """
+            questions = ["When will the parcel be delivered?", "Which company sent the letter?"]
+            written_summary = true
+            written_answers = true
+            """)
+        try daemon.start()
+        try FileManager.default.createDirectory(atPath: daemon.scratch.file("spool/letters"), withIntermediateDirectories: true)
+        daemon.scratch.write("spool/letters/letter.txt", WrittenAnswerEndToEndTests.letter)
+        let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
+        // Stored and answered by the engine at once; the model's work waits.
+        var summary: [String: Any] = [:]
+        try waitUntil(timeout: 30, "the written summary pending after a failed try") {
+            summary = (try daemon.get("/v1/documents/\(id)/summary").json["written"] as? [String: Any]) ?? [:]
+            return summary["state"] as? String == "pending" && (summary["attempts"] as? Int ?? 0) >= 1
+        }
+        #expect((summary["error"] as? String)?.contains("cannot be reached") == true, "\(summary)")
+        let answers = try daemon.get("/v1/documents/\(id)/answers").json
+        #expect((answers["answers"] as? [[String: Any]])?.count == 2, "the engine's answers do not wait for the model")
+
+        // A kill with the work pending, a restart, and the model back: the work resumes and is written.
+        _ = try daemon.stop(signal: SIGKILL)
+        let server = try ScriptedChatServer(port: port)
+        try daemon.start()
+        try waitUntil(timeout: 60, "the written summary and answers done") {
+            summary = (try daemon.get("/v1/documents/\(id)/summary").json["written"] as? [String: Any]) ?? [:]
+            let written = (try daemon.get("/v1/documents/\(id)/answers").json["written"] as? [String: Any]) ?? [:]
+            return summary["state"] as? String == "done" && written["state"] as? String == "done"
+        }
+        let result = try #require(summary["result"] as? [String: Any])
+        #expect(summary["model"] as? String == "scripted-model" && summary["written_at"] != nil)
+        #expect((result["text"] as? String)?.hasPrefix("According to the document") == true, "\(result)")
+        #expect(((result["citations"] as? [[String: Any]])?.first?["n"] as? Int) == 1)
+        let written = try #require(try daemon.get("/v1/documents/\(id)/answers").json["written"] as? [String: Any])
+        let items = try #require(written["result"] as? [[String: Any]])
+        #expect(items.map { $0["question"] as? String } == ["When will the parcel be delivered?", "Which company sent the letter?"])
+        #expect(items.allSatisfy { ($0["answer"] as? [String: Any])?["text"] != nil }, "\(items)")
+        // What the model was asked for the summary: the extractive summary's sentences, fenced.
+        let sent = try #require((try server.lastRequest()["body"] as? [String: Any])?["messages"] as? [[String: Any]])
+        #expect((sent.last?["content"] as? String)?.contains("<excerpt n=\"1\"") == true)
+
+        let cli = String(decoding: try runProcess(daemon.tome, ["summary", String(id), "--socket", daemon.socket]).stdout, as: UTF8.self)
+        #expect(cli.contains("Written by scripted-model at") && cli.contains("(sources: [1] p. 1"), "\(cli)")
+        let cliAnswers = String(decoding: try runProcess(daemon.tome, ["answers", String(id), "--socket", daemon.socket]).stdout, as: UTF8.self)
+        #expect(cliAnswers.contains("Written by scripted-model") && cliAnswers.contains("Which company sent the letter?"), "\(cliAnswers)")
+
+        // The stage alone, again.
+        let again = try runProcess(daemon.tome, ["reprocess", String(id), "--written", "--socket", daemon.socket])
+        #expect(again.status == 0, "\(again.stderr)")
+        try waitUntil(timeout: 30, "written again") {
+            let s = (try daemon.get("/v1/documents/\(id)/summary").json["written"] as? [String: Any]) ?? [:]
+            return s["state"] as? String == "done" && s["written_at"] as? String != summary["written_at"] as? String
+        }
+        // A document of a pipeline that asks for nothing written has no written field, and its stage cannot be run.
+        daemon.scratch.write("spool/plain.txt", "A plain note about the garden tools and the parcel to Leeds.")
+        let plain = try #require(try daemon.waitForSettled(count: 2).first { $0["name"] as? String == "plain.txt" }?["id"] as? Int)
+        #expect(try daemon.get("/v1/documents/\(plain)/summary").json["written"] == nil)
+        #expect(try daemon.request("POST", "/v1/documents/\(plain)/reprocess?stage=written").status == 400)
+    }
+}

@@ -7,11 +7,15 @@ import TomeStore
 
 /// `/v1/documents/{id}/summary` and `/answers`: what was written of a
 /// document when it was stored — its summaries, and the answers to its
-/// pipeline's questions (answered again now by `reprocess?stage=answers`).
+/// pipeline's questions (answered again now by `reprocess?stage=answers`) —
+/// and what the language model wrote of it after (`written`; written again
+/// by `reprocess?stage=written`).
 struct AnswersAPI: Sendable {
     let store: Store
     let settings: SettingsBox
     let answerer: PipelineAnswerer
+    /// The language model's stage, for `reprocess?stage=written`.
+    let written: WrittenWorker
 
     var endpoints: [Endpoint] {
         [
@@ -36,7 +40,15 @@ struct AnswersAPI: Sendable {
         }
         return SummaryResponse(document: id, summary: sentences(stored.sentences), sections: stored.sections.map {
             SummaryResponse.Section(title: $0.title, page: $0.page, summary: sentences($0.sentences))
-        })
+        }, written: try written(id, .summary, as: GeneratedAnswer.self))
+    }
+
+    /// The model's work of `kind` for document `id`, as the API shows it; nil when there is none (the pipeline does not ask for it).
+    func written<R: Codable & Sendable & Equatable>(_ id: Int64, _ kind: WrittenWork.Kind, as: R.Type) throws -> Written<R>? {
+        guard let row = try store.written(documentID: id)[kind] else { return nil }
+        let result = row.state == .done ? row.body.flatMap { try? JSONDecoder().decode(R.self, from: Data($0.utf8)) } : nil
+        return Written(state: row.state.rawValue, result: result, model: row.model, writtenAt: row.writtenAt, attempts: row.attempts, error: row.error,
+                       nextTry: row.state == .pending && row.nextTry > 0 ? iso8601(Date(timeIntervalSince1970: row.nextTry)) : nil)
     }
 
     /// The pipeline's questions with the document's stored answers.
@@ -51,7 +63,7 @@ struct AnswersAPI: Sendable {
                 return AnswersResponse.Item(question: row.question, answer: AnswersResponse.Answer(
                     text: text, context: row.context ?? text, page: row.page ?? 1, start: start, end: end, score: row.score ?? 0, sure: row.sure,
                     definition: row.definition))
-            })
+            }, written: try written(id, .answers, as: [WrittenAnswer].self))
     }
 
     /// Answers the pipeline's current questions again, now, without extracting the document again.

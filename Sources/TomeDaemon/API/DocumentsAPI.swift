@@ -150,16 +150,25 @@ struct DocumentsAPI: Sendable {
     }
 
     /// `stage=answers` answers the pipeline's current questions again, now,
-    /// without extracting the document again; otherwise the whole document
-    /// is processed again from its kept file.
+    /// without extracting the document again; `stage=written` has the
+    /// language model write its summary and answers again (in the
+    /// background: 202); otherwise the whole document is processed again
+    /// from its kept file.
     func reprocess(_ request: Request, id: Int64) async throws -> Response {
         guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
         switch request.uri.queryParameters["stage"].map(String.init) {
         case nil, "all": break
         case "answers":
             return try await answers.answerAgain(id)
+        case "written":
+            guard document.status == .done else { throw APIError.busy(id) }
+            let kinds = try answers.written.writeAgain(documentID: id)
+            guard !kinds.isEmpty else {
+                throw APIError.badRequest("document \(id)'s pipeline (\(document.pipeline)) asks the language model for nothing: set written_summary or written_answers in it")
+            }
+            return try JSONBody.response(Accepted(id: id, status: .done), status: .accepted)
         case let other?:
-            throw APIError.badRequest("stage must be all or answers (got \(other))")
+            throw APIError.badRequest("stage must be all, answers or written (got \(other))")
         }
         // Queued or processing: its file is not kept yet; the store would say busy too, after the wrong check.
         guard document.status.isFinished else { throw APIError.busy(id) }

@@ -91,8 +91,10 @@ public struct Daemon: Sendable {
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)
         let answerer = PipelineAnswerer(store: store, asker: asker, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
-        let answersAPI = AnswersAPI(store: store, settings: settings, answerer: answerer)
         let model = LanguageModel(config: config.llm, logger: logger)
+        let writer = GroundedAnswerer(store: store, model: model)
+        let written = WrittenWorker(store: store, asker: asker, writer: writer, memory: memory, settings: settings, lane: lanes.asks, logger: logger)
+        let answersAPI = AnswersAPI(store: store, settings: settings, answerer: answerer, written: written)
         if config.llm.isConfigured {
             logger.notice("language model", metadata: ["model": "\(config.llm.model)", "base_url": "\(config.llm.baseURL)",
                                                        "key": "\(model.client?.endpoint.apiKey == nil ? "none" : "set")"])
@@ -100,7 +102,7 @@ public struct Daemon: Sendable {
         let api = ControlAPI(
             documents: DocumentsAPI(store: store, intake: intake, asker: asker, memory: memory, events: events, settings: settings, lanes: lanes,
                                     storage: storage, disposer: disposer, answers: answersAPI, logger: logger),
-            ask: AskAPI(asker: asker, memory: memory, lanes: lanes, writer: GroundedAnswerer(store: store, model: model)), search: SearchAPI(store: store, lanes: lanes),
+            ask: AskAPI(asker: asker, memory: memory, lanes: lanes, writer: writer), search: SearchAPI(store: store, lanes: lanes),
             extractions: ExtractionsAPI(store: store), answers: answersAPI, events: EventsAPI(events: events, settings: settings),
             status: StatusAPI(store: store, memory: memory, events: events, metrics: metrics, settings: settings, storage: storage,
                               workers: workers, startedAt: started, meaning: semantic.status, model: model),
@@ -146,12 +148,13 @@ public struct Daemon: Sendable {
 
         // A graceful stop reaches the services one at a time, last first: the
         // watcher (no new files), the workers (a running child is killed and
-        // its job re-queued), the answerer and the memory's rebuilder (their
-        // work resumes at the next start), the storage monitor, the reloader,
+        // its job re-queued), the answerer, the memory's rebuilder and the
+        // model's written work (their work resumes at the next start), the
+        // model's client, the storage monitor, the reloader,
         // the heartbeat (STOPPING=1; event streams end, so they cannot hold
         // the API up), then the API.
         var configuration = ServiceGroupConfiguration(
-            services: [app, heartbeat, reloader, storage, model, rebuilder, answerer, pool, watcher],
+            services: [app, heartbeat, reloader, storage, model, written, rebuilder, answerer, pool, watcher],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -2,6 +2,7 @@ import Foundation
 import TOMLKit
 import TomeEngine
 import TomeExtract
+import TomeStore
 
 /// One pipeline: what is done to the documents of a spool subfolder
 /// (`PIPELINES_DIR/NAME.toml`; a file in `spool/NAME/` runs through it).
@@ -26,6 +27,10 @@ struct Pipeline: Sendable, Equatable {
     var ocrMode: OCRSettings.Mode = .auto
     var ocrLanguages = ["eng"]
     var ocrDPI = 300
+    /// What the language model (`[llm]`) writes of each document once it is
+    /// stored, as a stage of its own: a summary (`written_summary`), answers
+    /// to `questions` (`written_answers`). Off by default.
+    var written: [WrittenWork.Kind] = []
 
     static let maxQuestions = 50
     static let maxQuestionBytes = 1000
@@ -139,6 +144,12 @@ enum Pipelines {
                     throw problem(key, "must be \"dmy\" or \"mdy\" (a date that starts with a four-digit year is always read year first)")
                 }
                 pipeline.dateOrder = order
+            case "written_summary", "written_answers":
+                guard let on = table[key]?.bool else { throw problem(key, "must be true or false") }
+                let kind: WrittenWork.Kind = key == "written_summary" ? .summary : .answers
+                pipeline.written.removeAll { $0 == kind }
+                if on { pipeline.written.append(kind) }
+                pipeline.written.sort { $0.rawValue > $1.rawValue }  // summary first
             case "keyphrases":
                 guard let value = table[key]?.int, (0...Pipeline.maxKeyphrases).contains(value) else {
                     throw problem(key, "must be a whole number from 0 to \(Pipeline.maxKeyphrases)")

@@ -5,7 +5,7 @@ The first path segment picks the script: http://127.0.0.1:PORT/<script>/v1
 is a server that behaves as <script> says. It prints its port on the first
 line of stdout, then serves until killed. Given a file name as its
 argument, it writes there the last chat request it got (body, path and
-Authorization header) as JSON.
+Authorization header) as JSON; given a port after it, it serves there.
 
 Scripts: ok (streams a reply quoting excerpt 1 and citing [1]), whole (the
 same, answered as one JSON even when a stream is asked for), badcite (cites
@@ -133,7 +133,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TomeAPI
+import TomeLLM
+import TomeStore
+
+/// The stage after a document is stored in which the language model writes
+/// what its pipeline asks for (`written_summary`, `written_answers`): a
+/// summary from the extractive summary's sentences and sections, and an
+/// answer to each pipeline question from the passages the engine selects,
+/// each citing its excerpts. Ingest never waits on it.
+///
+/// The work is rows of the store's `written` table, so nothing is lost on a
+/// stop: every few seconds the worker queues the done documents of such
+/// pipelines that have no row yet, then writes the rows that are due. A try
+/// the model could not answer (away, slow, rate-limited) stays pending and
+/// is tried again after `retry_backoff_s · 2^attempts` (at least the
+/// server's Retry-After, at most an hour); one it refused for good (a key
+/// refused, a reply outside the protocol) is failed with why, until
+/// `reprocess?stage=written` queues it again.
+final class WrittenWorker: Service, Sendable {
+    private let store: Store
+    private let asker: AskService
+    private let writer: GroundedAnswerer
+    private let memory: CorpusMemory
+    private let settings: SettingsBox
+    private let lane: ComputeLane
+    private let logger: Logger
+    private let bell = Doorbell()
+
+    /// How often done documents are looked for that need writing (a reprocess rings at once).
+    static let pass: Duration = .seconds(2)
+    static let longestWait = 3600.0
+
+    init(store: Store, asker: AskService, writer: GroundedAnswerer, memory: CorpusMemory, settings: SettingsBox, lane: ComputeLane, logger: Logger) {
+        self.store = store
+        self.asker = asker
+        self.writer = writer
+        self.memory = memory
+        self.settings = settings
+        self.lane = lane
+        self.logger = logger
+    }
+
+    /// Writes document `id`'s rows again (`reprocess?stage=written`); false when it is not done or its pipeline asks for nothing.
+    func writeAgain(documentID id: Int64) throws -> [WrittenWork.Kind] {
+        guard let document = try store.document(id: id) else { return [] }
+        let kinds = settings.pipelines[document.pipeline]?.written ?? []
+        guard !kinds.isEmpty, try store.queueWritten(documentID: id, kinds: kinds, again: true) else { return [] }
+        bell.ring()
+        return kinds
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelledOrShuttingDown {
+                // The engine's asks read the corpus memory: not while it is being rebuilt.
+                if self.memory.state == .ready || self.memory.state == .stale {
+                    self.queueNew()
+                    let now = Date().timeIntervalSince1970
+                    if let (due, _) = try? self.store.dueWritten(now: now), !due.isEmpty {
+                        for row in due where !Task.isCancelledOrShuttingDown { await self.write(row) }
+                        continue
+                    }
+                }
+                let next = (try? self.store.dueWritten(now: Date().timeIntervalSince1970, limit: 0).next) ?? nil
+                let wait = next.map { Duration.seconds(max(0.05, $0 - Date().timeIntervalSince1970)) } ?? Self.pass
+                await self.bell.wait(until: .now + min(wait, Self.pass))
+            }
+        }
+    }
+
+    /// Pending rows for done documents whose pipeline asks for written work and that have none.
+    private func queueNew() {
+        for (name, pipeline) in settings.pipelines where !pipeline.written.isEmpty {
+            for kind in pipeline.written {
+                for id in (try? store.documentsToWrite(pipeline: name, kind: kind)) ?? [] {
+                    _ = try? store.queueWritten(documentID: id, kinds: [kind])
+                }
+            }
+        }
+    }
+
+    /// One try at one row: written and stored, deferred, or failed.
+    private func write(_ row: WrittenWork.Row) async {
+        do {
+            let body: Data
+            switch row.kind {
+            case .summary: body = try JSONBody.encoder().encode(try await summary(row.documentID))
+            case .answers: body = try JSONBody.encoder().encode(try await answers(row.documentID))
+            }
+            try store.finishWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, model: writer.model.config.model,
+                                    writtenAt: iso8601(Date()), body: String(decoding: body, as: UTF8.self))
+            logger.info("written", metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "model": "\(writer.model.config.model)"])
+        } catch let error as ModelError {
+            var retry: Double? = nil
+            if error.retryable || error == .notConfigured {
+                let backoff = settings.current.retryBackoffSeconds * Double(1 << min(row.attempts, 20))
+                retry = Date().timeIntervalSince1970 + min(Self.longestWait, max(backoff, error.retryAfter ?? 0))
+            }
+            try? store.deferWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, nextTry: retry, error: error.description)
+            logger.warning(retry == nil ? "written work failed" : "written work waits for the model",
+                           metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "error": "\(error)"])
+        } catch {
+            try? store.deferWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, nextTry: nil, error: "\(error)")
+            logger.warning("written work failed", metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "error": "\(error)"])
+        }
+    }
+
+    static let summaryRequest = "Summarise this document in a short paragraph of at most five sentences: what it is, who it concerns, and its key facts, figures and dates."
+
+    /// The model's summary, from the extractive summary's sentences (the document's, then each section's, named by its heading).
+    private func summary(_ id: Int64) async throws -> GeneratedAnswer {
+        guard let document = try store.document(id: id), let stored = try store.summary(documentID: id) else {
+            throw ModelError.refused("the document has no stored summary to write from (reprocess it)")
+        }
+        func excerpts(_ sentences: [StoredSummary.Sentence], name: String) -> [Excerpt] {
+            sentences.map { Excerpt(document: id, documentName: name, firstPage: $0.page ?? 1, lastPage: $0.page ?? 1, start: $0.start, end: $0.end, text: $0.text) }
+        }
+        let candidates = excerpts(stored.sentences, name: document.name)
+            + stored.sections.flatMap { excerpts($0.sentences, name: "\(document.name), section \"\($0.title)\"") }
+        let prompt = GroundedPrompt.build(question: Self.summaryRequest, candidates: candidates, maxContextTokens: writer.model.config.maxContextTokens,
+                                          replyTokens: writer.model.config.maxReplyTokens)
+        return try await writer.write(prompt, admission: try writer.model.admit()) { _ in }
+    }
+
+    /// The model's answer to each of the pipeline's questions.
+    private func answers(_ id: Int64) async throws -> [WrittenAnswer] {
+        guard let document = try store.document(id: id) else { return [] }
+        var written: [WrittenAnswer] = []
+        for question in settings.pipelines[document.pipeline]?.questions ?? [] {
+            let asker = self.asker
+            let found: AskService.Found
+            do {
+                found = try await lane.run { try asker.ask(documentID: id, question: question, k: GroundedAnswerer.candidates, dense: false) }
+            } catch AskService.Failure.onlyCommonWords {
+                written.append(WrittenAnswer(question: question, answer: nil, error: "the question holds only common words"))
+                continue
+            }
+            let prompt = writer.prompt(question: question, found: found)
+            written.append(WrittenAnswer(question: question, answer: try await writer.write(prompt, admission: try writer.model.admit()) { _ in }))
+        }
+        return written
+    }
+}
