@@ -115,7 +115,7 @@ def chat(base_url, model, messages, reply_tokens, timeout):
     if os.environ.get("TOME_LLM_API_KEY"):
         headers["Authorization"] = "Bearer " + os.environ["TOME_LLM_API_KEY"]
     req = urllib.request.Request(base_url.rstrip("/") + "/chat/completions", json.dumps(body).encode(), headers)
-    started, first, text, usage = time.perf_counter(), None, "", None
+    started, first, text, usage, finish = time.perf_counter(), None, "", None, None
     with urllib.request.urlopen(req, timeout=timeout) as response:
         for raw in response:
             line = raw.decode("utf-8", "replace").strip()
@@ -128,7 +128,8 @@ def chat(base_url, model, messages, reply_tokens, timeout):
                 if piece:
                     first = first if first is not None else (time.perf_counter() - started) * 1000
                     text += piece
-    return {"text": text, "usage": usage, "first_token_ms": first, "elapsed_ms": (time.perf_counter() - started) * 1000}
+                finish = choice.get("finish_reason") or finish
+    return {"text": text, "usage": usage, "finish_reason": finish, "first_token_ms": first, "elapsed_ms": (time.perf_counter() - started) * 1000}
 
 
 def normalise(s):
@@ -147,7 +148,9 @@ def value(answer):
 
 
 class LlamaServer:
-    """llama.cpp's OpenAI-compatible server on a free port, stopped by its pid."""
+    """llama.cpp's OpenAI-compatible server on a free port, stopped by its pid. `--interrupt_requests False`:
+    by default it ends a stream ([DONE], no finish reason) whenever another request waits, and tomed's
+    `GET /models` probe (every minute) is one; the probe then waits instead (and times out: status only)."""
 
     def __init__(self, python, gguf, window, log):
         with socket.socket() as s:
@@ -156,7 +159,8 @@ class LlamaServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log = open(log, "wb")
         self.process = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", gguf, "--host", "127.0.0.1", "--port", str(self.port),
-                                         "--n_ctx", str(window), "--n_threads", "2", "--seed", "0"], stdout=self.log, stderr=self.log)
+                                         "--n_ctx", str(window), "--n_threads", "2", "--seed", "0", "--interrupt_requests", "False"],
+                                        stdout=self.log, stderr=self.log)
         for _ in range(600):
             try:
                 urllib.request.urlopen(self.base_url + "/models", timeout=2).read()
@@ -197,7 +201,7 @@ def both(args, daemon, doc_id, name, text, question):
     wall = (time.perf_counter() - started) * 1000
     ask = json.loads(body) if body else {}
     gen = ask.get("generated") or {}
-    tome = {"status": status, "wall_ms": wall, "reply": gen.get("text", ""), "error": ask.get("generation_error") or (None if status == 200 else ask),
+    tome = {"status": status, "wall_ms": wall, "reply": gen.get("text", ""), "finish_reason": gen.get("finish_reason"), "error": ask.get("generation_error") or (None if status == 200 else ask),
             "excerpts": [e["text"] for e in ask.get("excerpts", [])], "citations": [c["text"] for c in gen.get("citations", [])],
             "unknown_citations": gen.get("unknown_citations", []), "first_answer": (ask.get("answers") or [{}])[0].get("context", ""),
             "tokens": gen.get("prompt_tokens") or gen.get("prompt_tokens_estimate"), "counted": gen.get("prompt_tokens") is not None,
@@ -206,7 +210,8 @@ def both(args, daemon, doc_id, name, text, question):
     try:
         r = chat(args.base_url, args.model, messages, args.reply_tokens, args.timeout)
         counted = (r["usage"] or {}).get("prompt_tokens")
-        first = {"reply": r["text"], "error": None, "tokens": counted or estimate, "counted": counted is not None,
+        error = None if r["text"].strip() and r["finish_reason"] else "the reply was empty" if r["finish_reason"] else "the stream ended with no finish reason"
+        first = {"reply": r["text"], "error": error, "finish_reason": r["finish_reason"], "tokens": counted or estimate, "counted": counted is not None,
                  "first_token_ms": r["first_token_ms"], "elapsed_ms": r["elapsed_ms"]}
     except OSError as e:
         first = {"reply": "", "error": str(e), "tokens": estimate, "counted": False, "first_token_ms": None}
@@ -242,9 +247,8 @@ def needles(args, work):
                        "tome_context": any(holds(e, want) for e in tome["excerpts"]), "tome_right": holds(tome["reply"], want),
                        "first_context": holds(cut, want), "first_right": holds(first["reply"], want)}
                 rows.append(row)
-                print(f"{doc} {i}/{len(chosen)} {q['id']}: Tome {'right' if row['tome_right'] else 'wrong'} "
-                      f"({tome['first_token_ms'] or 0:.0f} ms), first tokens {'right' if row['first_right'] else 'wrong'} "
-                      f"({first['first_token_ms'] or 0:.0f} ms)", file=sys.stderr, flush=True)
+                print(f"{doc} {i}/{len(chosen)} {q['id']}: Tome right {row['tome_right']} (error {bool(tome['error'])}), "
+                      f"first tokens right {row['first_right']} (error {bool(first['error'])})", file=sys.stderr, flush=True)
         finally:
             daemon.close()
     return rows

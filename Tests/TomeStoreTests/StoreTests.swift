@@ -47,6 +47,41 @@ import TomeTestSupport
         return (documentID, jobID)
     }
 
+    /// The model's stage: queued once per kind for a done document, due by its time, deferred with its attempts,
+    /// written only by the try that took it, and gone when the document's content is stored again.
+    @Test func writtenWorkIsQueuedDeferredWrittenAndClearedWithNewContent() throws {
+        let (documentID, jobID) = try enqueueNew()
+        #expect(try !store.queueWritten(documentID: documentID, kinds: [.summary]), "not done yet: nothing to write")
+        _ = try #require(try store.claimNextJob(lifecycle: JobLifecycle(retries: 0, backoffSeconds: 1), now: now))
+        _ = try complete(jobID, documentID)
+        #expect(try store.documentsToWrite(pipeline: "default", kind: .summary) == [documentID])
+        #expect(try store.queueWritten(documentID: documentID, kinds: [.summary, .answers]))
+        #expect(try store.queueWritten(documentID: documentID, kinds: [.summary]))  // no second row
+        #expect(try store.documentsToWrite(pipeline: "default", kind: .summary) == [])
+        #expect(try store.pendingWrittenCount() == 2)
+        let due = try store.dueWritten(now: 100).due
+        #expect(due.map(\.kind) == [.answers, .summary] && due.allSatisfy { $0.attempts == 0 && $0.state == .pending })
+        // The model is away: tried again at 150.
+        try store.deferWritten(documentID: documentID, kind: .summary, attempts: 0, nextTry: 150, error: "away")
+        #expect(try store.dueWritten(now: 100).due.map(\.kind) == [.answers])
+        #expect(try store.dueWritten(now: 100).next == 150)
+        // A stale try (attempts 0) no longer owns the row.
+        #expect(try !store.finishWritten(documentID: documentID, kind: .summary, attempts: 0, model: "m", writtenAt: "t", body: "{}"))
+        #expect(try store.finishWritten(documentID: documentID, kind: .summary, attempts: 1, model: "m", writtenAt: "t", body: "{\"text\":\"x\"}"))
+        try store.deferWritten(documentID: documentID, kind: .answers, attempts: 0, nextTry: nil, error: "key refused")
+        let rows = try store.written(documentID: documentID)
+        #expect(rows[.summary]?.state == .done && rows[.summary]?.model == "m" && rows[.summary]?.body == "{\"text\":\"x\"}")
+        #expect(rows[.answers]?.state == .failed && rows[.answers]?.error == "key refused" && rows[.answers]?.attempts == 1)
+        // Again: pending from scratch.
+        #expect(try store.queueWritten(documentID: documentID, kinds: [.answers], again: true))
+        #expect(try store.written(documentID: documentID)[.answers].map { ($0.state, $0.attempts, $0.error) } ?? (.done, -1, "") == (.pending, 0, nil))
+        // New content clears what was written of the old.
+        let again = try #require(try store.requeue(documentID: documentID, sourcePath: "/spool/a.pdf", now: now))
+        _ = try #require(try store.claimNextJob(lifecycle: JobLifecycle(retries: 0, backoffSeconds: 1), now: now))
+        _ = try complete(again, documentID)
+        #expect(try store.written(documentID: documentID).isEmpty)
+    }
+
     @Test func migrationsAreNamedAndRecorded() throws {
         let applied = try store.pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
         #expect(applied == ["v1: documents, text, pages, outline, jobs", "v2: engine index and corpus memory generation",
@@ -56,7 +91,8 @@ import TomeTestSupport
                             "v8: what the extraction experts found in each document", "v9: whether Tome owns a job's kept file",
                             "v10: how pages read by OCR were read", "v11: an amount's role on its invoice",
                             "v12: Chinese and Japanese words found wherever they stand",
-                            "v13: whether a pipeline answer is sure, and the definition it uses"])
+                            "v13: whether a pipeline answer is sure, and the definition it uses",
+                            "v14: a language model's written summary and answers, a stage of their own"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
     }
 
