@@ -13,10 +13,9 @@ model with the same window (`--max-context-tokens`, 4096) and reply budget
   by the same estimate (ASCII bytes / 3 + other characters).
 
 1. needles: needles.py's single and rare-term needles over Perl's
-   documentation at 32K, 128K and 1M tokens (each document alone in its
-   daemon), `--limit` questions a size drawn with `--seed` (23; the engine
-   was tuned on seeds 1 and 11, none of its parameters on this). Right: the
-   reply holds the needle's value (the part of the answer with a digit,
+   documentation at 32K, 128K and 1M tokens, `--limit` questions a size
+   drawn with `--seed` (23, meaning.py's report seed; the engine's
+   parameters were chosen on seeds 1 and 11). Right: the reply holds the needle's value (the part of the answer with a digit,
    else all of it; case-insensitive, white space runs as one, digit
    separators dropped).
 2. manuals: `--manual-questions` drawn with the seed from the held-out
@@ -25,6 +24,7 @@ model with the same window (`--max-context-tokens`, 4096) and reply budget
    answer holds the fact when its text holds one of the answer strings; it
    is grounded when it also cites an excerpt holding one. Beside it, the
    engine's extractive first answer (its passage holds one).
+Each document is alone in a scratch daemon of its own (`--build`'s tomed).
 
 Nothing was tuned on these runs: the prompt, its budget and the model are
 as shipped. Tokens sent: the server's count when it gives one (llama.cpp's
@@ -34,7 +34,8 @@ token: Tome, the daemon's `first_token_ms` plus the engine's ask
 the first streamed piece of text.
 
 The model: llama.cpp's server (`--llm-python`, `--gguf`: `make llm`),
-started and stopped here; or `--base-url URL --model NAME` for your own
+started and stopped here (with `--interrupt_requests False`, see
+LlamaServer); or `--base-url URL --model NAME` for your own
 (the key, if any, in TOME_LLM_API_KEY).
 
 Usage: Benchmarks/llm.py [--build .build/release] [--sizes 32000,128000,1000000] [--limit 8]
@@ -98,11 +99,11 @@ def fence(name, text):
     return f'<excerpt n="1" document="{name}" pages="1">\n{text}\n</excerpt>\n'
 
 
-def first_tokens_prompt(question, name, text, window, reply):
-    """The chat a plain client sends: Tome's instructions and fence, the document's beginning as the one excerpt."""
+def first_tokens_prompt(question, name, text, window, reply, share=1.0):
+    """The chat a plain client sends: Tome's instructions and fence, the document's beginning (SHARE of the room) as the one excerpt."""
     question_part = f"\nQuestion: {question}"
     room = window - reply - (estimate_tokens(INSTRUCTIONS) + estimate_tokens(question_part) + 16)
-    cut = prefix(text, room - estimate_tokens(fence(name, "")))
+    cut = prefix(text, int((room - estimate_tokens(fence(name, ""))) * share))
     messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": fence(name, cut) + question_part}]
     return messages, cut, 16 + sum(estimate_tokens(m["content"]) for m in messages)
 
@@ -193,96 +194,102 @@ def loaded(args, path, name):
     return daemon, doc["id"]
 
 
-def both(args, daemon, doc_id, name, text, question):
-    """The question asked of Tome (generate) and of the model with the document's first tokens."""
-    started = time.perf_counter()
+def ask_tome(args, daemon, doc_id, question):
+    """Tome: the engine's passages as excerpts, the model's answer whole."""
     status, body = benchlib.request(daemon.sock, "POST", f"/v1/documents/{doc_id}/ask",
                                     {"question": question, "generate": True, "stream": False}, timeout=args.timeout + 60)
-    wall = (time.perf_counter() - started) * 1000
     ask = json.loads(body) if body else {}
     gen = ask.get("generated") or {}
-    tome = {"status": status, "wall_ms": wall, "reply": gen.get("text", ""), "finish_reason": gen.get("finish_reason"), "error": ask.get("generation_error") or (None if status == 200 else ask),
+    first_ms = gen.get("first_token_ms")
+    return {"reply": gen.get("text", ""), "finish_reason": gen.get("finish_reason"),
+            "error": ask.get("generation_error") or (None if status == 200 else ask),
             "excerpts": [e["text"] for e in ask.get("excerpts", [])], "citations": [c["text"] for c in gen.get("citations", [])],
             "unknown_citations": gen.get("unknown_citations", []), "first_answer": (ask.get("answers") or [{}])[0].get("context", ""),
             "tokens": gen.get("prompt_tokens") or gen.get("prompt_tokens_estimate"), "counted": gen.get("prompt_tokens") is not None,
-            "first_token_ms": gen["first_token_ms"] + ask["stats"]["elapsed_ms"] if gen.get("first_token_ms") is not None else None}
-    messages, cut, estimate = first_tokens_prompt(question, name, text, args.max_context_tokens, args.reply_tokens)
-    try:
-        r = chat(args.base_url, args.model, messages, args.reply_tokens, args.timeout)
+            "first_token_ms": first_ms + ask["stats"]["elapsed_ms"] if first_ms is not None else None, "elapsed_ms": gen.get("elapsed_ms")}
+
+
+def ask_first_tokens(args, name, text, question):
+    """A plain client: the document's beginning as the one excerpt, straight to the model. A prompt the
+    server turns away (the estimate under-counts some text: dot leaders, code) is cut by a quarter, twice at most."""
+    for attempt in range(3):
+        messages, cut, estimate = first_tokens_prompt(question, name, text, args.max_context_tokens, args.reply_tokens, 0.75 ** attempt)
+        out = {"reply": "", "tokens": estimate, "counted": False, "first_token_ms": None, "excerpt": cut, "excerpt_bytes": len(cut.encode()),
+               "retries": attempt}
+        try:
+            r = chat(args.base_url, args.model, messages, args.reply_tokens, args.timeout)
+        except OSError as e:
+            out["error"] = str(e)
+            continue
         counted = (r["usage"] or {}).get("prompt_tokens")
-        error = None if r["text"].strip() and r["finish_reason"] else "the reply was empty" if r["finish_reason"] else "the stream ended with no finish reason"
-        first = {"reply": r["text"], "error": error, "finish_reason": r["finish_reason"], "tokens": counted or estimate, "counted": counted is not None,
-                 "first_token_ms": r["first_token_ms"], "elapsed_ms": r["elapsed_ms"]}
-    except OSError as e:
-        first = {"reply": "", "error": str(e), "tokens": estimate, "counted": False, "first_token_ms": None}
-    first["excerpt_bytes"] = len(cut.encode())
-    first["excerpt_end"] = cut[-80:]
-    return tome, first, cut
+        out.update(reply=r["text"], finish_reason=r["finish_reason"], tokens=counted or estimate, counted=counted is not None,
+                   first_token_ms=r["first_token_ms"], elapsed_ms=r["elapsed_ms"],
+                   error=(None if r["text"].strip() else "the reply was empty") if r["finish_reason"] else "the stream ended with no finish reason")
+        if r["finish_reason"]:
+            break
+    return out
 
 
-def needles(args, work):
-    tomed = os.path.join(args.build, "tomed")
+def asked_of(args, name, text, questions, score):
+    """Each question asked both ways of a daemon holding TEXT alone as NAME.txt; SCORE(q, tome, first) -> the row's verdicts."""
+    path = os.path.join(args.work, f"llm-doc-{name}.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"{name}: loading {len(text.encode()) / 1e6:.1f} MB, {len(questions)} questions", file=sys.stderr, flush=True)
+    daemon, doc_id = loaded(args, path, name + ".txt")
+    rows = []
+    try:
+        for i, q in enumerate(questions, 1):
+            tome, first = ask_tome(args, daemon, doc_id, q["question"]), ask_first_tokens(args, name + ".txt", text, q["question"])
+            rows.append(dict(score(q, tome, first), id=q["id"], question=q["question"], answers=q["answers"], tome=tome, first=first))
+            print(f"{name} {i}/{len(questions)} {q['id']}: " + ", ".join(f"{k} {v}" for k, v in rows[-1].items() if isinstance(v, bool))
+                  + f"; errors: Tome {bool(tome['error'])}, first tokens {bool(first['error'])}", file=sys.stderr, flush=True)
+    finally:
+        daemon.close()
+    return rows
+
+
+def needles(args):
     sizes = sorted(set(DEFAULT_SIZES) | set(args.sizes))  # the same documents whichever sizes are asked
-    out = os.path.join(work, f"llm-needles-{args.seed}-" + "-".join(str(s // 1000) for s in sizes))
+    out = os.path.join(args.work, f"llm-needles-{args.seed}-" + "-".join(str(s // 1000) for s in sizes))
     if not os.path.exists(os.path.join(out, "questions.jsonl")):
-        subprocess.run([sys.executable, os.path.join(HERE, "needles.py"), f"prose={benchlib.prose_haystack(tomed, work)}", "--out", out,
-                        "--seed", str(args.seed), "--sizes", ",".join(map(str, sizes)), "--sentences", "0", "--paraphrase", "none"],
-                       check=True, capture_output=True)
+        prose = benchlib.prose_haystack(os.path.join(args.build, "tomed"), args.work)
+        subprocess.run([sys.executable, os.path.join(HERE, "needles.py"), f"prose={prose}", "--out", out, "--seed", str(args.seed),
+                        "--sizes", ",".join(map(str, sizes)), "--sentences", "0", "--paraphrase", "none"], check=True, capture_output=True)
     asked = [json.loads(line) for line in open(os.path.join(out, "questions.jsonl"))]
+
+    def score(q, tome, first):
+        want = [value(a) for a in q["answers"]]
+        return {"size": q["document"].split("-")[1], "tome_context": any(holds(e, want) for e in tome["excerpts"]),
+                "tome_right": holds(tome["reply"], want), "first_context": holds(first.pop("excerpt"), want), "first_right": holds(first["reply"], want)}
+
     rows = []
     for size in args.sizes:
         doc = f"prose-{size // 1000}K" if size < 1_000_000 else f"prose-{size // 1_000_000}M"
         pool = [q for q in asked if q["document"] == doc and q["task"] in ("single", "rareterm")]
-        chosen = random.Random(f"{args.seed}-{doc}").sample(pool, min(args.limit, len(pool)))
-        path = os.path.join(out, doc + ".txt")
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        print(f"{doc}: loading {len(text.encode()) / 1e6:.1f} MB", file=sys.stderr, flush=True)
-        daemon, doc_id = loaded(args, path, doc + ".txt")
-        try:
-            for i, q in enumerate(chosen, 1):
-                want = [value(a) for a in q["answers"]]
-                tome, first, cut = both(args, daemon, doc_id, doc + ".txt", text, q["question"])
-                row = {"size": doc.split("-")[1], "id": q["id"], "question": q["question"], "value": want, "tome": tome, "first": first,
-                       "tome_context": any(holds(e, want) for e in tome["excerpts"]), "tome_right": holds(tome["reply"], want),
-                       "first_context": holds(cut, want), "first_right": holds(first["reply"], want)}
-                rows.append(row)
-                print(f"{doc} {i}/{len(chosen)} {q['id']}: Tome right {row['tome_right']} (error {bool(tome['error'])}), "
-                      f"first tokens right {row['first_right']} (error {bool(first['error'])})", file=sys.stderr, flush=True)
-        finally:
-            daemon.close()
+        with open(os.path.join(out, doc + ".txt"), encoding="utf-8") as f:
+            rows += asked_of(args, doc, f.read(), random.Random(f"{args.seed}-{doc}").sample(pool, min(args.limit, len(pool))), score)
     return rows
 
 
-def manuals(args, work):
-    tomed = os.path.join(args.build, "tomed")
+def manuals(args):
     shelf = dict(benchlib.REPORT, **benchlib.OWN_WORDS) if args.set == "report" else benchlib.TUNE
     asked = [json.loads(line) for f in sorted(os.listdir(os.path.join(HERE, "questions"))) if f.startswith(args.set)
              for line in open(os.path.join(HERE, "questions", f)) if line.strip()]
     asked = [q for q in asked if q["document"] in shelf]
     chosen = random.Random(f"{args.seed}-manuals").sample(asked, min(args.manual_questions, len(asked)))
+
+    def score(q, tome, first):
+        right = holds(tome["reply"], q["answers"])
+        return {"document": q["document"], "extractive": holds(tome["first_answer"], q["answers"]),
+                "tome_context": any(holds(e, q["answers"]) for e in tome["excerpts"]), "tome_right": right,
+                "grounded": right and any(holds(c, q["answers"]) for c in tome["citations"]),
+                "first_context": holds(first.pop("excerpt"), q["answers"]), "first_right": holds(first["reply"], q["answers"])}
+
     rows = []
     for name in sorted({q["document"] for q in chosen}):
-        with open(benchlib.extract(tomed, name, shelf[name][1], work), encoding="utf-8") as f:
-            text = json.load(f)["text"]
-        path = os.path.join(work, f"llm-{name}.txt")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        print(f"{name}: loading {len(text.encode()) / 1e6:.1f} MB", file=sys.stderr, flush=True)
-        daemon, doc_id = loaded(args, path, name + ".txt")
-        try:
-            for q in (q for q in chosen if q["document"] == name):
-                tome, first, cut = both(args, daemon, doc_id, name + ".txt", text, q["question"])
-                right = holds(tome["reply"], q["answers"])
-                row = {"document": name, "id": q["id"], "question": q["question"], "answers": q["answers"], "tome": tome, "first": first,
-                       "extractive": holds(tome["first_answer"], q["answers"]), "tome_context": any(holds(e, q["answers"]) for e in tome["excerpts"]),
-                       "tome_right": right, "grounded": right and any(holds(c, q["answers"]) for c in tome["citations"]),
-                       "first_context": holds(cut, q["answers"]), "first_right": holds(first["reply"], q["answers"])}
-                rows.append(row)
-                print(f"{name} {q['id']}: extractive {row['extractive']}, written {right}, grounded {row['grounded']}, "
-                      f"first tokens {row['first_right']}", file=sys.stderr, flush=True)
-        finally:
-            daemon.close()
+        with open(benchlib.extract(os.path.join(args.build, "tomed"), name, shelf[name][1], args.work), encoding="utf-8") as f:
+            rows += asked_of(args, name, json.load(f)["text"], [q for q in chosen if q["document"] == name], score)
     return rows
 
 
@@ -291,46 +298,46 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def costs(rows):
-    """Tokens sent and first-token ms (medians), Tome / first tokens, and the model's errors."""
-    t, f = [r["tome"] for r in rows], [r["first"] for r in rows]
-    return (f"{median(x['tokens'] for x in t):,.0f} / {median(x['tokens'] for x in f):,.0f} | "
-            f"{median(x['first_token_ms'] for x in t):,.0f} / {median(x['first_token_ms'] for x in f):,.0f} | "
-            f"{sum(bool(x['error']) for x in t)} / {sum(bool(x['error']) for x in f)}")
+def table(title, label, columns, groups):
+    """COLUMNS: [(heading, row key)] counted; then tokens sent, first-token time and errors, Tome / first tokens."""
+    print(f"\n{title}\n")
+    print(f"| {label} | questions | " + " | ".join(h for h, _ in columns)
+          + " | tokens sent (median), Tome / first | first token ms (p50), Tome / first | model errors, Tome / first |")
+    print("|---|" + "---:|" * (len(columns) + 4))
+    for name, rows in groups:
+        t, f = [r["tome"] for r in rows], [r["first"] for r in rows]
+        counts = [(h, sum(bool(r[k]) for r in rows)) for h, k in columns]
+        print(f"| {name} | {len(rows)} | " + " | ".join(f"**{c}**" if h.startswith("**") else str(c) for h, c in counts)
+              + f" | {median(x['tokens'] for x in t):,.0f} / {median(x['tokens'] for x in f):,.0f}"
+              f" | {median(x['first_token_ms'] for x in t):,.0f} / {median(x['first_token_ms'] for x in f):,.0f}"
+              f" | {sum(bool(x['error']) for x in t)} / {sum(bool(x['error']) for x in f)} |")
+
+
+def grouped(rows, key):
+    groups = collections.defaultdict(list)
+    for r in rows:
+        groups[r[key]].append(r)
+    return list(groups.items()) + ([("all", rows)] if len(groups) > 1 else [])
 
 
 def report(args, needle_rows, manual_rows):
-    def n(rows, key):
-        return sum(bool(r[key]) for r in rows)
-
     if needle_rows:
-        print(f"\nNeedles over Perl's documentation, seed {args.seed} (single and rare-term needles; right: the reply holds the needle's value):\n")
-        print("| tokens | questions | Tome: excerpts hold it | **Tome: reply right** | first tokens: text holds it | first tokens: reply right "
-              "| tokens sent (median), Tome / first | first token ms (p50), Tome / first | model errors, Tome / first |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        by_size = collections.defaultdict(list)
-        for r in needle_rows:
-            by_size[r["size"]].append(r)
-        for size, rows in list(by_size.items()) + ([("all", needle_rows)] if len(by_size) > 1 else []):
-            print(f"| {size} | {len(rows)} | {n(rows, 'tome_context')} | **{n(rows, 'tome_right')}** | {n(rows, 'first_context')} "
-                  f"| {n(rows, 'first_right')} | {costs(rows)} |")
+        table(f"Needles over Perl's documentation, seed {args.seed} (single and rare-term needles; right: the reply holds the needle's value):",
+              "tokens", [("Tome: excerpts hold it", "tome_context"), ("**Tome: reply right**", "tome_right"),
+                         ("first tokens: text holds it", "first_context"), ("first tokens: reply right", "first_right")],
+              grouped(needle_rows, "size"))
     if manual_rows:
-        print(f"\nReal manuals, {args.set} questions ({len(manual_rows)} drawn with seed {args.seed}; holds: one of the answer strings):\n")
-        print("| manual | questions | extractive first answer holds it | Tome: excerpts hold it | written answer holds it "
-              "| **holds it and cites an excerpt holding it** | first tokens: text holds it | first tokens: reply holds it "
-              "| tokens sent (median), Tome / first | first token ms (p50), Tome / first | model errors, Tome / first |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        by_doc = collections.defaultdict(list)
-        for r in manual_rows:
-            by_doc[r["document"]].append(r)
-        for doc, rows in list(by_doc.items()) + [("all", manual_rows)]:
-            print(f"| {doc} | {len(rows)} | {n(rows, 'extractive')} | {n(rows, 'tome_context')} | {n(rows, 'tome_right')} "
-                  f"| **{n(rows, 'grounded')}** | {n(rows, 'first_context')} | {n(rows, 'first_right')} | {costs(rows)} |")
-    every = [r for rows in (needle_rows, manual_rows) for r in rows]
+        table(f"Real manuals, {args.set} questions ({len(manual_rows)} drawn with seed {args.seed}; holds: one of the answer strings):",
+              "manual", [("extractive first answer holds it", "extractive"), ("Tome: excerpts hold it", "tome_context"),
+                         ("written answer holds it", "tome_right"), ("**holds it and cites an excerpt holding it**", "grounded"),
+                         ("first tokens: text holds it", "first_context"), ("first tokens: reply holds it", "first_right")],
+              grouped(manual_rows, "document"))
+    every = needle_rows + manual_rows
     if every:
-        counted = sum(r["tome"]["counted"] for r in every) + sum(r["first"]["counted"] for r in every)
-        print(f"\nTokens sent: {'the server counted ' + str(counted) + ' of ' + str(2 * len(every)) if counted else 'estimated (the server did not count them)'}; "
-              f"citations to excerpts not given: {sum(len(r['tome']['unknown_citations']) for r in every)}.")
+        counted = sum(r["tome"]["counted"] + r["first"]["counted"] for r in every)
+        print(f"\nTokens sent: {f'the server counted {counted} of {2 * len(every)}' if counted else 'estimated (the server did not count them)'}; "
+              f"citations of excerpts not given: {sum(len(r['tome']['unknown_citations']) for r in every)}; first-tokens prompts "
+              f"the server turned away and were cut by a quarter: {sum(r['first']['retries'] for r in every)}.")
 
 
 def main():
@@ -355,18 +362,18 @@ def main():
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.build = os.path.abspath(args.build)
     tasks = set(args.tasks.split(","))
-    work = args.work or tempfile.mkdtemp(prefix="tome-llm-")
-    os.makedirs(work, exist_ok=True)
+    args.work = args.work or tempfile.mkdtemp(prefix="tome-llm-")
+    os.makedirs(args.work, exist_ok=True)
     server = None
     if not args.base_url:
-        server = LlamaServer(args.llm_python, args.gguf, args.max_context_tokens, os.path.join(work, "llama-server.log"))
+        server = LlamaServer(args.llm_python, args.gguf, args.max_context_tokens, os.path.join(args.work, "llama-server.log"))
         args.base_url = server.base_url
     served = f" ({os.path.basename(args.gguf)}, llama.cpp's server, 2 threads)" if server else ""
     print(f"model {args.model}{served} at {args.base_url}; window {args.max_context_tokens} tokens, reply {args.reply_tokens}; seed {args.seed}; "
           f"{os.cpu_count()} cores; build {args.build}")
     try:
-        needle_rows = needles(args, work) if "needles" in tasks else []
-        manual_rows = manuals(args, work) if "manuals" in tasks else []
+        needle_rows = needles(args) if "needles" in tasks else []
+        manual_rows = manuals(args) if "manuals" in tasks else []
     finally:
         if server:
             server.close()

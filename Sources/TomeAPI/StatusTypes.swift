@@ -75,9 +75,12 @@ public struct LLMStatus: Codable, Sendable, Equatable {
     public var checkedAt: String?
     public var running: Int
     public var waiting: Int
+    /// Documents' written summaries and answers not written yet (the pipelines' `written_*` stage).
+    public var writtenPending: Int
 
     public init(configured: Bool, model: String? = nil, baseURL: String? = nil, answering: Bool? = nil, reason: String? = nil,
-                checkedAt: String? = nil, running: Int = 0, waiting: Int = 0) {
+                checkedAt: String? = nil, running: Int = 0, waiting: Int = 0, writtenPending: Int = 0) {
+        self.writtenPending = writtenPending
         self.configured = configured
         self.model = model
         self.baseURL = baseURL
@@ -90,7 +93,7 @@ public struct LLMStatus: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case configured, model, answering, reason, running, waiting
-        case baseURL = "base_url", checkedAt = "checked_at"
+        case baseURL = "base_url", checkedAt = "checked_at", writtenPending = "written_pending"
     }
 }
 

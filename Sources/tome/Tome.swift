@@ -79,10 +79,12 @@ struct Status: AsyncParsableCommand {
                         : "ask: by words only (\(meaning.reason ?? "no semantic head"))")
             let llm = status.llm
             if !llm.configured {
-                Output.line("language model: none (written answers need [llm] in tomed.toml)")
+                Output.line("language model: none (written answers need [llm] in tomed.toml)"
+                            + (llm.writtenPending > 0 ? "; \(llm.writtenPending) written summaries or answers wait for one" : ""))
             } else {
                 let state = llm.answering == nil ? "not asked yet" : llm.answering == true ? "answers" : "does not answer (\(llm.reason ?? "no reason given"))"
-                Output.line("language model: \(llm.model ?? "?") at \(llm.baseURL ?? "?"), \(state); \(llm.running) writing, \(llm.waiting) waiting")
+                Output.line("language model: \(llm.model ?? "?") at \(llm.baseURL ?? "?"), \(state); \(llm.running) writing, \(llm.waiting) waiting"
+                            + (llm.writtenPending > 0 ? ", \(llm.writtenPending) written summaries or answers pending" : ""))
             }
             if let done = status.memory.done, let total = status.memory.total, status.memory.state == "rebuilding" {
                 Output.line("corpus memory: rebuilding, \(done) of \(total) documents")

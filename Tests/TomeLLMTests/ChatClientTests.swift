@@ -7,7 +7,9 @@ import TomeTestSupport
 /// The chat client against a real HTTP server on this machine (the scripted
 /// one, a child process): every way the protocol can fail is a typed
 /// `ModelError`, and nothing waits past its timeout.
-@Suite(.timeLimit(.minutes(1))) struct ChatClientTests {
+/// (No wall-clock bounds: beside the suite's blocking tests a resumed task may wait for a thread.
+/// Which error comes back says which limit acted: the silent server would end in a cut after 30 s.)
+@Suite(.timeLimit(.minutes(10))) struct ChatClientTests {
     static let messages: [ChatProtocol.Message] = [
         .system("Answer from the excerpts."),
         .user("<excerpt n=\"1\" document=\"a.txt\" pages=\"1\">\nThe invoice total is 1,440 pounds.\n</excerpt>\nQuestion: What is the total?"),
@@ -89,10 +91,9 @@ import TomeTestSupport
     }
 
     @Test func aSilentStreamEndsAtTheIdleTimeoutNotLater() async throws {
+        // The silent server sleeps 30 s after its first piece, then closes (a cut): a timeout is the idle limit acting.
         let server = try ScriptedChatServer()
-        let started = ContinuousClock.now
         try await expect(server, "silent", .timedOut(seconds: 1), idle: 1)
-        #expect(ContinuousClock.now - started < .seconds(15), "the silent server sleeps 30 s; the client gives up after 1 s of silence")
     }
 
     @Test func nobodyListeningIsUnreachable() async throws {

@@ -45,7 +45,7 @@ struct StatusAPI: Sendable {
             uptimeSeconds: (monotonicNow() - startedAt).rounded(toPlaces: 3), version: Self.version,
             storage: StorageStatus(writable: storage.snapshot.writable, freeBytes: storage.snapshot.freeBytes, problem: storage.snapshot.problem),
             memory: memory.status, pipelines: settings.pipelines.keys.sorted(), meaning: meaning,
-            llm: model?.status ?? LLMStatus(configured: false)
+            llm: { var llm = model?.status ?? LLMStatus(configured: false); llm.writtenPending = (try? store.pendingWrittenCount()) ?? 0; return llm }()
         )
     }
 
