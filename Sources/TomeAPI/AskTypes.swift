@@ -71,9 +71,13 @@ public struct GeneratedAnswer: Codable, Sendable, Equatable {
     public var elapsedMs: Double
     /// When it was written (ISO 8601 UTC).
     public var createdAt: String
+    /// The excerpts the model read: all of those given, or the first of them when the server
+    /// refused the whole as over its window and was asked again with fewer.
+    public var excerptsSent: Int?
 
     public init(text: String, citations: [AskExcerpt], unknownCitations: [Int], model: String, finishReason: String?, promptTokens: Int?,
-                promptTokensEstimate: Int, completionTokens: Int?, firstTokenMs: Double?, elapsedMs: Double, createdAt: String) {
+                promptTokensEstimate: Int, completionTokens: Int?, firstTokenMs: Double?, elapsedMs: Double, createdAt: String, excerptsSent: Int? = nil) {
+        self.excerptsSent = excerptsSent
         self.text = text
         self.citations = citations
         self.unknownCitations = unknownCitations
@@ -91,7 +95,7 @@ public struct GeneratedAnswer: Codable, Sendable, Equatable {
         case text, citations, model
         case unknownCitations = "unknown_citations", finishReason = "finish_reason", promptTokens = "prompt_tokens"
         case promptTokensEstimate = "prompt_tokens_estimate", completionTokens = "completion_tokens", firstTokenMs = "first_token_ms"
-        case elapsedMs = "elapsed_ms", createdAt = "created_at"
+        case elapsedMs = "elapsed_ms", createdAt = "created_at", excerptsSent = "excerpts_sent"
     }
 }
 

@@ -44,6 +44,31 @@ public struct GroundedPrompt: Sendable, Equatable {
     public var estimatedTokens: Int
     /// Candidates left out for want of room.
     public var leftOut: Int
+    /// The question asked, and the budget the prompt was built for.
+    public var question = ""
+    public var maxContextTokens = 0
+    public var replyTokens = 0
+
+    /// The same prompt with only as many of its first excerpts as fit
+    /// `fraction` of its budget (numbers unchanged): for a server whose
+    /// tokenizer counts more than the estimate said (it refused the prompt
+    /// as over its window). nil when no excerpt would be left out.
+    public func shrunk(to fraction: Double = 0.6) -> GroundedPrompt? {
+        let budget = Int(Double(maxContextTokens) * fraction)
+        var kept = excerpts
+        while kept.count > 1, GroundedPrompt.assemble(question: question, excerpts: kept).estimatedTokens + replyTokens > budget { kept.removeLast() }
+        guard kept.count < excerpts.count else { return nil }
+        var smaller = GroundedPrompt.assemble(question: question, excerpts: kept)
+        (smaller.leftOut, smaller.question, smaller.maxContextTokens, smaller.replyTokens) = (leftOut + excerpts.count - kept.count, question, budget, replyTokens)
+        return smaller
+    }
+
+    /// The chat for `question` from excerpts already numbered.
+    static func assemble(question: String, excerpts: [Excerpt]) -> GroundedPrompt {
+        let user = (excerpts.isEmpty ? "(No excerpt was found.)\n" : excerpts.map(fence).joined()) + "\nQuestion: \(question)"
+        let messages: [ChatProtocol.Message] = [.system(instructions), .user(user)]
+        return GroundedPrompt(messages: messages, excerpts: excerpts, estimatedTokens: messages.reduce(16) { $0 + estimateTokens($1.content) }, leftOut: 0)
+    }
 
     public static let instructions = """
         You answer a question about documents using numbered excerpts from them. Each excerpt is \
@@ -59,7 +84,7 @@ public struct GroundedPrompt: Sendable, Equatable {
         let questionPart = "\nQuestion: \(question)"
         let fixed = estimateTokens(instructions) + estimateTokens(questionPart) + 16  // the chat template's own tokens
         var room = maxContextTokens - replyTokens - fixed
-        var chosen: [Excerpt] = [], fenced: [String] = [], leftOut = 0
+        var chosen: [Excerpt] = [], leftOut = 0
         for candidate in mergeOverlaps(candidates) {
             var excerpt = candidate
             excerpt.number = chosen.count + 1
@@ -78,12 +103,10 @@ public struct GroundedPrompt: Sendable, Equatable {
             guard cost <= room else { leftOut += 1; continue }
             room -= cost
             chosen.append(excerpt)
-            fenced.append(block)
         }
-        let user = (chosen.isEmpty ? "(No excerpt was found.)\n" : fenced.joined()) + questionPart
-        let messages: [ChatProtocol.Message] = [.system(instructions), .user(user)]
-        return GroundedPrompt(messages: messages, excerpts: chosen,
-                              estimatedTokens: messages.reduce(16) { $0 + estimateTokens($1.content) }, leftOut: leftOut)
+        var prompt = assemble(question: question, excerpts: chosen)
+        (prompt.leftOut, prompt.question, prompt.maxContextTokens, prompt.replyTokens) = (leftOut, question, maxContextTokens, replyTokens)
+        return prompt
     }
 
     /// One excerpt as the model sees it.
@@ -138,26 +161,33 @@ public struct GroundedPrompt: Sendable, Equatable {
     }
 
     /// Tokens of `text` as a stated estimate, for servers that do not count
-    /// for Tome: one per 3 bytes of ASCII (English runs near 4 bytes a token
-    /// in the common tokenizers, so this over-counts by about a quarter) and
-    /// one per other character (an accented letter, a CJK character).
+    /// for Tome: one per 3 bytes of ASCII letters, digits and white space
+    /// (English runs near 4 bytes a token in the common tokenizers, so this
+    /// over-counts prose by about a quarter), one per ASCII punctuation mark
+    /// (a contents page's dot leaders are a token a dot or two), and one per
+    /// other character (an accented letter, a CJK character).
     public static func estimateTokens(_ text: String) -> Int {
-        var ascii = 0, other = 0
+        var plain = 0, marks = 0
         for scalar in text.unicodeScalars {
-            if scalar.isASCII { ascii += 1 } else { other += 1 }
+            if scalar.isASCII, !isMark(scalar) { plain += 1 } else { marks += 1 }
         }
-        return (ascii + 2) / 3 + other
+        return (plain + 2) / 3 + marks
+    }
+
+    /// ASCII punctuation and symbols: each its own token, or nearly.
+    static func isMark(_ s: Unicode.Scalar) -> Bool {
+        s.isASCII && !(s.properties.isAlphabetic || ("0"..."9").contains(s) || s.properties.isWhitespace)
     }
 
     /// The longest beginning of `text` estimated at no more than `tokens`.
     static func prefix(_ text: String, tokens: Int) -> String {
-        var used = 0, ascii = 0, end = text.startIndex
+        var used = 0, plain = 0, end = text.startIndex
         for index in text.indices {
             let character = text[index]
             for scalar in character.unicodeScalars {
-                if scalar.isASCII { ascii += 1 } else { used += 1 }
+                if scalar.isASCII, !isMark(scalar) { plain += 1 } else { used += 1 }
             }
-            guard used + (ascii + 2) / 3 <= tokens else { break }
+            guard used + (plain + 2) / 3 <= tokens else { break }
             end = text.index(after: index)
         }
         return String(text[..<end])

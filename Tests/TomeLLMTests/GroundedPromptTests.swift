@@ -69,6 +69,26 @@ final class GroundedPromptTests: XCTestCase {
         XCTAssertEqual(Citations(reply: "[1]", excerpts: 0).unknown, [1], "no excerpt given: any citation is unknown")
     }
 
+    func testAShrunkPromptKeepsItsFirstExcerptsAndTheirNumbers() {
+        let candidates = (0..<20).map { excerpt($0 * 1000, "Passage \($0) about the widgets and their many settings. " + String(repeating: "More words here. ", count: 10)) }
+        let prompt = GroundedPrompt.build(question: "How?", candidates: candidates, maxContextTokens: 4000, replyTokens: 200)
+        let smaller = try? XCTUnwrap(prompt.shrunk())
+        XCTAssertNotNil(smaller)
+        guard let smaller else { return }
+        XCTAssertLessThan(smaller.excerpts.count, prompt.excerpts.count)
+        XCTAssertEqual(smaller.excerpts, Array(prompt.excerpts.prefix(smaller.excerpts.count)), "a prefix, numbers unchanged")
+        XCTAssertLessThanOrEqual(smaller.estimatedTokens + 200, 2400)
+        XCTAssertEqual(smaller.messages[0], prompt.messages[0])
+        let one = GroundedPrompt.build(question: "How?", candidates: [candidates[0]], maxContextTokens: 4000, replyTokens: 200)
+        XCTAssertNil(one.shrunk(), "one excerpt cannot be made fewer")
+    }
+
+    func testDotLeadersCountAsTheTokensTheyAre() {
+        // A contents line: a common tokenizer reads its dots as a token each or nearly.
+        let leaders = "Introduction " + String(repeating: ".", count: 60) + " 1"
+        XCTAssertGreaterThanOrEqual(GroundedPrompt.estimateTokens(leaders), 60)
+    }
+
     func testTheEstimateOverCountsEnglish() {
         // A common tokenizer's rate for English prose is about 4 characters a token.
         let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 50)

@@ -86,6 +86,28 @@ import TomeTestSupport
         #expect((generated["text"] as? String)?.contains("[1]") == true && whole.json["excerpts"] != nil)
     }
 
+    @Test func aPromptOverTheServersWindowIsSentAgainWithItsFirstExcerpts() throws {
+        let server = try ScriptedChatServer()
+        // A window the excerpts fill; the server counts more than Tome's estimate (it refuses past 2,000 characters).
+        let daemon = DaemonFixture(config: Self.llm(server.baseURL("overflow"), extra: "max_context_tokens = 1024\nmax_reply_tokens = 128"))
+        try daemon.start()
+        // Parcels in passages far apart: more than one excerpt goes out.
+        let filler = (0..<60).map { "The garden centre sells seeds, compost and watering cans on weekday \($0 % 7 + 1)." }
+        var sentences = filler
+        sentences.insert("The first parcel left the depot in Leeds on Monday.", at: 5)
+        sentences.insert("The second parcel reaches the Mill Lane post office on 14 March 2025.", at: 50)
+        daemon.scratch.write("spool/parcels.txt", sentences.joined(separator: " "))
+        let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
+        let events = Self.lines(try daemon.request("POST", "/v1/documents/\(id)/ask",
+                                                   body: Array(#"{"question": "When does the parcel reach the post office?", "generate": true}"#.utf8)))
+        let given = ((events.first?["ask"] as? [String: Any])?["excerpts"] as? [[String: Any]] ?? []).count
+        #expect(given > 1, "\(events.first ?? [:])")
+        let answer = try #require(events.last?["answer"] as? [String: Any], "\(events.last ?? [:])")
+        let sent = answer["excerpts_sent"] as? Int ?? 0
+        #expect(sent >= 1 && sent < given, "fewer excerpts the second time: \(sent) of \(given)")
+        #expect((answer["citations"] as? [[String: Any]])?.first?["n"] as? Int == 1)
+    }
+
     @Test func citationsOfExcerptsNotGivenAreReportedNotPassedOn() throws {
         let server = try ScriptedChatServer()
         let (daemon, id) = try Self.daemon(Self.llm(server.baseURL("badcite")))

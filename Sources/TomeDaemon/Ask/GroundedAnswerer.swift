@@ -33,15 +33,33 @@ struct GroundedAnswerer: Sendable {
     }
 
     /// The model's answer from `prompt`, each piece handed to `onText` as it comes.
+    /// A server that refuses the prompt as over its window (its tokenizer counted more than
+    /// Tome's estimate) is asked once more with the first excerpts only, those that fit 60%
+    /// of the budget (their numbers unchanged; `excerptsSent` says how many).
     func write(_ prompt: GroundedPrompt, admission: LanguageModel.Admission, onText: @Sendable (String) async throws -> Void) async throws -> GeneratedAnswer {
-        let reply = try await model.call(prompt.messages, admission: admission, estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
+        var prompt = prompt
+        let reply: ChatClient.Reply
+        do {
+            reply = try await model.call(prompt.messages, admission: admission, estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
+        } catch ModelError.failed(let status, let message) where status == 400 && Self.overWindow(message) {
+            guard let smaller = prompt.shrunk() else { throw ModelError.failed(status: status, message: message) }
+            prompt = smaller
+            reply = try await model.call(prompt.messages, admission: try model.admit(), estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
+        }
         let citations = Citations(reply: reply.text, excerpts: prompt.excerpts.count)
         let given = Self.wire(prompt.excerpts)
         return GeneratedAnswer(
             text: reply.text, citations: citations.cited.map { given[$0 - 1] }, unknownCitations: citations.unknown, model: model.config.model,
             finishReason: reply.finishReason, promptTokens: reply.usage?.promptTokens, promptTokensEstimate: prompt.estimatedTokens,
             completionTokens: reply.usage?.completionTokens, firstTokenMs: reply.firstTextSeconds.map { ($0 * 1000).rounded(toPlaces: 1) },
-            elapsedMs: (reply.seconds * 1000).rounded(toPlaces: 1), createdAt: iso8601(Date()))
+            elapsedMs: (reply.seconds * 1000).rounded(toPlaces: 1), createdAt: iso8601(Date()), excerptsSent: prompt.excerpts.count)
+    }
+
+    /// An error message that says the prompt is over the model's window (llama.cpp, OpenAI, vLLM, Ollama word it so).
+    static func overWindow(_ message: String) -> Bool {
+        let m = message.lowercased()
+        return m.contains("context") && (m.contains("exceed") || m.contains("length") || m.contains("window") || m.contains("too long"))
+            || m.contains("maximum") && m.contains("token")
     }
 }
 

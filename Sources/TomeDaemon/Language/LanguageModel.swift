@@ -165,6 +165,9 @@ final class LanguageModel: Service, Sendable {
     /// Asks the server whether it answers (`GET /models`). A server without that endpoint (404) still answers.
     func probe() async {
         guard let client else { return }
+        // Not while a call runs: its outcome says whether the model answers, and some servers
+        // (llama-cpp-python's, by default) end a running stream when another request arrives.
+        guard state.withLock({ $0.running == 0 }) else { return }
         let outcome: (Bool, String?)
         do {
             _ = try await client.models()

@@ -12,7 +12,8 @@ same, answered as one JSON even when a stream is asked for), badcite (cites
 [1] and [9]), unauthorized (401), ratelimit (429, Retry-After: 7), error500,
 cut (two pieces, then the connection closes), malformed (a stream event that
 is not JSON), silent (one piece, then nothing for 30 s), empty (a complete
-reply with no text), models (GET /models lists "scripted-model").
+reply with no text), overflow (400 "exceed context window" to messages of
+more than 2,000 characters, else as ok), models (GET /models lists "scripted-model").
 """
 import json
 import os
@@ -98,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}})
         if script == "ratelimit":
             return self.send_json(429, {"error": {"message": "Rate limit reached"}}, headers=[("Retry-After", "7")])
+        if script == "overflow" and sum(len(m.get("content", "")) for m in body.get("messages", [])) > 2000:
+            return self.send_json(400, {"error": {"message": "Requested tokens (5005) exceed context window of 4096"}})
         if script == "error500":
             return self.send_json(500, {"error": {"message": "the model crashed"}})
         if script == "empty":
