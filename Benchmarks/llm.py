@@ -202,8 +202,11 @@ def loaded(args, path, name):
 
 def ask_tome(args, daemon, doc_id, question):
     """Tome: the engine's passages as excerpts, the model's answer whole."""
-    status, body = benchlib.request(daemon.sock, "POST", f"/v1/documents/{doc_id}/ask",
-                                    {"question": question, "generate": True, "stream": False}, timeout=args.timeout + 60)
+    try:
+        status, body = benchlib.request(daemon.sock, "POST", f"/v1/documents/{doc_id}/ask",
+                                        {"question": question, "generate": True, "stream": False}, timeout=args.timeout + 60)
+    except OSError as e:  # a socket timeout included: counted as an error, not the end of the run
+        status, body = 0, json.dumps({"generation_error": {"code": "bench_timeout", "message": str(e)}, "stats": {"elapsed_ms": 0}})
     ask = json.loads(body) if body else {}
     gen = ask.get("generated") or {}
     first_ms = gen.get("first_token_ms")
@@ -212,7 +215,7 @@ def ask_tome(args, daemon, doc_id, question):
             "excerpts": [e["text"] for e in ask.get("excerpts", [])], "citations": [c["text"] for c in gen.get("citations", [])],
             "unknown_citations": gen.get("unknown_citations", []), "first_answer": (ask.get("answers") or [{}])[0].get("context", ""),
             "tokens": gen.get("prompt_tokens") or gen.get("prompt_tokens_estimate"), "counted": gen.get("prompt_tokens") is not None,
-            "first_token_ms": first_ms + ask["stats"]["elapsed_ms"] if first_ms is not None else None, "elapsed_ms": gen.get("elapsed_ms")}
+            "first_token_ms": first_ms + ask.get("stats", {}).get("elapsed_ms", 0) if first_ms is not None else None, "elapsed_ms": gen.get("elapsed_ms")}
 
 
 def ask_first_tokens(args, name, text, question):
