@@ -135,6 +135,8 @@ public final class ChatClient: Sendable {
                 throw ModelError.timedOut(seconds: endpoint.timeout)
             } catch let error as HTTPClientError where error == .readTimeout {
                 throw ModelError.timedOut(seconds: endpoint.idleTimeout)
+            } catch let error as HTTPClientError where error == .cancelled {
+                throw CancellationError()
             } catch {
                 // The caller's own error, or a cancelled request (the client went away): as they are.
                 if handingOn || error is CancellationError { throw error }
@@ -190,6 +192,8 @@ public final class ChatClient: Sendable {
             throw ModelError.unreachable("no connection within \(endpoint.connectTimeout) s")
         } catch let error as HTTPClientError where error == .readTimeout {
             throw ModelError.timedOut(seconds: endpoint.idleTimeout)
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -95,8 +95,8 @@ public struct GroundedPrompt: Sendable, Equatable {
                 let overhead = estimateTokens(fence(Excerpt(number: 1, document: excerpt.document, documentName: excerpt.documentName,
                                                             firstPage: excerpt.firstPage, lastPage: excerpt.lastPage, start: excerpt.start,
                                                             end: excerpt.end, text: "")))
+                // Its range stays the passage's: the text is shown text, not a slice of the stored bytes.
                 excerpt.text = prefix(excerpt.text, tokens: room - overhead)
-                excerpt.end = excerpt.start + excerpt.text.utf8.count
                 block = fence(excerpt)
                 cost = estimateTokens(block)
             }
@@ -112,7 +112,11 @@ public struct GroundedPrompt: Sendable, Equatable {
     /// One excerpt as the model sees it.
     static func fence(_ e: Excerpt) -> String {
         let pages = e.firstPage == e.lastPage ? "\(e.firstPage)" : "\(e.firstPage)-\(e.lastPage)"
-        let name = e.documentName.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ")
+        // The name is the document's too (a file name, a section heading): one line, no quote, no fence of its own.
+        let name = String(String.UnicodeScalarView(neutralise(e.documentName).unicodeScalars.map { scalar -> Unicode.Scalar in
+            scalar == "\"" ? "'" : scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .lineSeparator
+                || scalar.properties.generalCategory == .paragraphSeparator ? " " : scalar
+        }))
         return "<excerpt n=\"\(e.number)\" document=\"\(name)\" pages=\"\(pages)\">\n\(neutralise(e.text))\n</excerpt>\n"
     }
 
@@ -130,34 +134,24 @@ public struct GroundedPrompt: Sendable, Equatable {
         return out + rest
     }
 
-    /// Candidates with those that overlap an earlier one's bytes in the same
-    /// document joined to it (the earlier keeps its rank): the model reads
-    /// each passage once.
+    /// Candidates without those whose passage lies within an earlier one's
+    /// (same document, bytes inside its range), and with an earlier one
+    /// replaced by a later passage that holds it whole (keeping its rank):
+    /// the model reads no passage twice. Passages that only overlap stay
+    /// apart: an excerpt's text is the passage as shown (white space runs
+    /// joined, broken words mended), so two cannot be spliced by bytes.
     public static func mergeOverlaps(_ candidates: [Excerpt]) -> [Excerpt] {
         var kept: [Excerpt] = []
         for candidate in candidates {
-            guard let i = kept.firstIndex(where: { $0.document == candidate.document && $0.start < candidate.end && candidate.start < $0.end }) else {
-                kept.append(candidate)
+            if kept.contains(where: { $0.document == candidate.document && $0.start <= candidate.start && candidate.end <= $0.end }) { continue }
+            if let i = kept.firstIndex(where: { $0.document == candidate.document && candidate.start <= $0.start && $0.end <= candidate.end }) {
+                kept[i] = candidate
+                kept.removeAll { $0 != candidate && $0.document == candidate.document && candidate.start <= $0.start && $0.end <= candidate.end }
                 continue
             }
-            kept[i] = union(kept[i], candidate)
+            kept.append(candidate)
         }
         return kept
-    }
-
-    /// Two overlapping slices of one text as one slice (both are exact UTF-8 slices, so the bytes line up).
-    static func union(_ a: Excerpt, _ b: Excerpt) -> Excerpt {
-        var merged = a
-        let aBytes = Array(a.text.utf8), bBytes = Array(b.text.utf8)
-        var bytes = aBytes
-        if b.start < a.start { bytes = Array(bBytes[0..<min(bBytes.count, a.start - b.start)]) + bytes }
-        if b.end > a.end { bytes += bBytes[max(0, bBytes.count - (b.end - a.end))...] }
-        merged.start = min(a.start, b.start)
-        merged.end = max(a.end, b.end)
-        merged.firstPage = min(a.firstPage, b.firstPage)
-        merged.lastPage = max(a.lastPage, b.lastPage)
-        merged.text = String(decoding: bytes, as: UTF8.self)
-        return merged
     }
 
     /// Tokens of `text` as a stated estimate, for servers that do not count

@@ -248,11 +248,14 @@ enum Migrations {
             // until written (attempts and next_try: the backoff while the model is away), done with the
             // model's name, the time and the result as JSON, or failed with why (a key refused, a reply
             // outside the protocol). Removed with the document, and when its content is stored again.
+            // generation: set anew (a microsecond clock) each time the row is queued, so that a try
+            // that began before a reprocess or new content cannot store its stale result.
             try db.execute(sql: """
                 CREATE TABLE written (
                     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
                     kind TEXT NOT NULL,
                     state TEXT NOT NULL,
+                    generation INTEGER NOT NULL DEFAULT 0,
                     attempts INTEGER NOT NULL DEFAULT 0,
                     next_try REAL NOT NULL DEFAULT 0,
                     error TEXT,

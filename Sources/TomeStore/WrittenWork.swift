@@ -20,6 +20,8 @@ public enum WrittenWork {
         public var documentID: Int64
         public var kind: Kind
         public var state: State
+        /// Which queuing of the row this is: a try stores its result only if the row is still the one it took.
+        public var generation: Int64
         public var attempts: Int
         /// Unix time of the next attempt (pending).
         public var nextTry: Double
@@ -38,14 +40,18 @@ extension Store {
     public func queueWritten(documentID id: Int64, kinds: [WrittenWork.Kind], again: Bool = false) throws -> Bool {
         try pool.write { db in
             guard try JobStatus.fetchOne(db, sql: "SELECT status FROM documents WHERE id = ?", arguments: [id]) == .done else { return false }
+            // A new generation each time: a microsecond clock, above the row's last one.
+            let generation = max(Int64(Date().timeIntervalSince1970 * 1e6),
+                                 (try Int64.fetchOne(db, sql: "SELECT MAX(generation) FROM written WHERE document_id = ?", arguments: [id]) ?? 0) + 1)
             for kind in kinds {
                 try db.execute(sql: again
                     ? """
-                      INSERT INTO written (document_id, kind, state) VALUES (?, ?, 'pending')
-                      ON CONFLICT (document_id, kind) DO UPDATE SET state = 'pending', attempts = 0, next_try = 0, error = NULL
+                      INSERT INTO written (document_id, kind, state, generation) VALUES (?, ?, 'pending', ?)
+                      ON CONFLICT (document_id, kind) DO UPDATE SET state = 'pending', generation = excluded.generation, attempts = 0,
+                          next_try = 0, error = NULL
                       """
-                    : "INSERT OR IGNORE INTO written (document_id, kind, state) VALUES (?, ?, 'pending')",
-                    arguments: [id, kind.rawValue])
+                    : "INSERT OR IGNORE INTO written (document_id, kind, state, generation) VALUES (?, ?, 'pending', ?)",
+                    arguments: [id, kind.rawValue, generation])
             }
             return true
         }
@@ -72,24 +78,27 @@ extension Store {
         }
     }
 
-    /// Records what was written; nothing when the row was removed or queued anew meanwhile (its document stored again, or reprocessed).
+    /// Records what the try of `row` wrote; nothing when the row was removed or queued anew
+    /// meanwhile (its document stored again, or reprocessed) or another try got there first.
     @discardableResult
-    public func finishWritten(documentID id: Int64, kind: WrittenWork.Kind, attempts: Int, model: String, writtenAt: String, body: String) throws -> Bool {
+    public func finishWritten(_ row: WrittenWork.Row, model: String, writtenAt: String, body: String) throws -> Bool {
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE written SET state = 'done', model = ?, written_at = ?, body = ?, error = NULL
-                WHERE document_id = ? AND kind = ? AND state = 'pending' AND attempts = ?
-                """, arguments: [model, writtenAt, body, id, kind.rawValue, attempts])
+                WHERE document_id = ? AND kind = ? AND state = 'pending' AND generation = ? AND attempts = ?
+                """, arguments: [model, writtenAt, body, row.documentID, row.kind.rawValue, row.generation, row.attempts])
             return db.changesCount > 0
         }
     }
 
-    /// A try that did not write: pending again at `nextTry` (the model was away), or failed for good.
-    public func deferWritten(documentID id: Int64, kind: WrittenWork.Kind, attempts: Int, nextTry: Double?, error: String) throws {
+    /// A try of `row` that did not write: pending again at `nextTry` (the model was away), or failed for good (nil).
+    public func deferWritten(_ row: WrittenWork.Row, nextTry: Double?, error: String) throws {
         try pool.write { db in
             try db.execute(sql: """
-                UPDATE written SET state = ?, attempts = ?, next_try = ?, error = ? WHERE document_id = ? AND kind = ? AND state = 'pending' AND attempts = ?
-                """, arguments: [nextTry == nil ? "failed" : "pending", attempts + 1, nextTry ?? 0, error, id, kind.rawValue, attempts])
+                UPDATE written SET state = ?, attempts = ?, next_try = ?, error = ?
+                WHERE document_id = ? AND kind = ? AND state = 'pending' AND generation = ? AND attempts = ?
+                """, arguments: [nextTry == nil ? "failed" : "pending", row.attempts + 1, nextTry ?? 0, error, row.documentID, row.kind.rawValue,
+                                 row.generation, row.attempts])
         }
     }
 
@@ -108,7 +117,8 @@ extension Store {
 
     private static func writtenRow(_ row: Row) -> WrittenWork.Row? {
         guard let kind = WrittenWork.Kind(rawValue: row["kind"]), let state = WrittenWork.State(rawValue: row["state"]) else { return nil }
-        return WrittenWork.Row(documentID: row["document_id"], kind: kind, state: state, attempts: row["attempts"], nextTry: row["next_try"],
+        return WrittenWork.Row(documentID: row["document_id"], kind: kind, state: state, generation: row["generation"], attempts: row["attempts"],
+                               nextTry: row["next_try"],
                                error: row["error"], model: row["model"], writtenAt: row["written_at"], body: row["body"])
     }
 }

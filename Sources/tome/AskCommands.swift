@@ -70,10 +70,11 @@ struct Ask: AsyncParsableCommand {
     /// (the excerpts it cites, with pages and bytes); if the model fails,
     /// why, and the engine's own answers.
     func written(path: String, body: Data) async throws {
-        var context: AskResponse? = nil
+        var context: AskResponse? = nil, ended = false
         for try await line in try await connection.client.lines(path, method: .POST, body: .bytes(ByteBuffer(bytes: body))) {
             if json { Output.line(line); continue }
             guard let event = try? JSONDecoder().decode(AskEvent.self, from: Data(line.utf8)) else { continue }
+            if event.event == .done || event.event == .error { ended = true }
             switch event.event {
             case .context:
                 context = event.ask
@@ -98,13 +99,17 @@ struct Ask: AsyncParsableCommand {
                 if answer.citations.isEmpty, let context { printAnswers(context) }
             case .error:
                 Output.line("")
-                Output.line("the language model gave no answer: \(event.error?.message ?? "unknown error")\(event.error?.retryable == true ? " (try again later)" : "")")
+                Output.line("the language model gave no answer: \(OneLine.escaped(event.error?.message ?? "unknown error"))\(event.error?.retryable == true ? " (try again later)" : "")")
                 if let context {
                     Output.line("the document's own answers:")
                     printAnswers(context)
                 }
                 throw ExitCode.failure
             }
+        }
+        if !json, !ended {
+            Output.line("")
+            throw Client.Failure(description: "the answer's stream ended before it was complete (tomed stopped?)")
         }
     }
 }
@@ -206,7 +211,7 @@ struct Answers: AsyncParsableCommand {
             for item in written.result ?? [] {
                 Output.line(item.question)
                 guard let answer = item.answer else {
-                    Output.line("   no answer written" + (item.error.map { ": \($0)" } ?? ""))
+                    Output.line("   no answer written" + (item.error.map { ": \(OneLine.escaped($0))" } ?? ""))
                     continue
                 }
                 Output.line("   " + Ask.oneLine(answer.text))
@@ -224,7 +229,7 @@ enum WrittenOutput {
         case "done": return "Written by \(written.model ?? "the language model") at \(written.writtenAt ?? "?"):"
         case "failed": return "The language model's \(what): failed (\(written.error ?? "no reason given")); tome reprocess ID --written tries again"
         default:
-            let why = written.error.map { ": \($0)" } ?? ""
+            let why = written.error.map { ": \(OneLine.escaped($0))" } ?? ""
             return "The language model's \(what): pending (\(written.attempts) tries\(written.nextTry.map { ", next at \($0)" } ?? ""))\(why)"
         }
     }

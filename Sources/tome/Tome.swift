@@ -82,7 +82,7 @@ struct Status: AsyncParsableCommand {
                 Output.line("language model: none (written answers need [llm] in tomed.toml)"
                             + (llm.writtenPending > 0 ? "; \(llm.writtenPending) written summaries or answers wait for one" : ""))
             } else {
-                let state = llm.answering == nil ? "not asked yet" : llm.answering == true ? "answers" : "does not answer (\(llm.reason ?? "no reason given"))"
+                let state = llm.answering == nil ? "not asked yet" : llm.answering == true ? "answers" : "does not answer (\(OneLine.escaped(llm.reason ?? "no reason given")))"
                 Output.line("language model: \(llm.model ?? "?") at \(llm.baseURL ?? "?"), \(state); \(llm.running) writing, \(llm.waiting) waiting"
                             + (llm.writtenPending > 0 ? ", \(llm.writtenPending) written summaries or answers pending" : ""))
             }

@@ -61,20 +61,26 @@ import TomeTestSupport
         #expect(try store.pendingWrittenCount() == 2)
         let due = try store.dueWritten(now: 100).due
         #expect(due.map(\.kind) == [.answers, .summary] && due.allSatisfy { $0.attempts == 0 && $0.state == .pending })
+        let (answers, summary) = (due[0], due[1])
         // The model is away: tried again at 150.
-        try store.deferWritten(documentID: documentID, kind: .summary, attempts: 0, nextTry: 150, error: "away")
+        try store.deferWritten(summary, nextTry: 150, error: "away")
         #expect(try store.dueWritten(now: 100).due.map(\.kind) == [.answers])
         #expect(try store.dueWritten(now: 100).next == 150)
-        // A stale try (attempts 0) no longer owns the row.
-        #expect(try !store.finishWritten(documentID: documentID, kind: .summary, attempts: 0, model: "m", writtenAt: "t", body: "{}"))
-        #expect(try store.finishWritten(documentID: documentID, kind: .summary, attempts: 1, model: "m", writtenAt: "t", body: "{\"text\":\"x\"}"))
-        try store.deferWritten(documentID: documentID, kind: .answers, attempts: 0, nextTry: nil, error: "key refused")
+        // A stale try (the row before its deferral) no longer owns the row.
+        #expect(try !store.finishWritten(summary, model: "m", writtenAt: "t", body: "{}"))
+        let retried = try #require(try store.dueWritten(now: 200).due.first { $0.kind == .summary })
+        #expect(retried.attempts == 1)
+        #expect(try store.finishWritten(retried, model: "m", writtenAt: "t", body: "{\"text\":\"x\"}"))
+        try store.deferWritten(answers, nextTry: nil, error: "key refused")
         let rows = try store.written(documentID: documentID)
         #expect(rows[.summary]?.state == .done && rows[.summary]?.model == "m" && rows[.summary]?.body == "{\"text\":\"x\"}")
         #expect(rows[.answers]?.state == .failed && rows[.answers]?.error == "key refused" && rows[.answers]?.attempts == 1)
-        // Again: pending from scratch.
+        // Again: pending from scratch, and a try that began before it (attempts 0 too) cannot store its result.
         #expect(try store.queueWritten(documentID: documentID, kinds: [.answers], again: true))
-        #expect(try store.written(documentID: documentID)[.answers].map { ($0.state, $0.attempts, $0.error) } ?? (.done, -1, "") == (.pending, 0, nil))
+        let requeued = try #require(try store.written(documentID: documentID)[.answers])
+        #expect(requeued.state == .pending && requeued.attempts == 0 && requeued.error == nil && requeued.generation > answers.generation)
+        #expect(try !store.finishWritten(answers, model: "m", writtenAt: "t", body: "[]"), "the try of the older queuing is stale")
+        #expect(try store.written(documentID: documentID)[.answers]?.state == .pending)
         // New content clears what was written of the old.
         let again = try #require(try store.requeue(documentID: documentID, sourcePath: "/spool/a.pdf", now: now))
         _ = try #require(try store.claimNextJob(lifecycle: JobLifecycle(retries: 0, backoffSeconds: 1), now: now))

@@ -49,7 +49,8 @@ struct LocalModelEndToEndTests {
         let reply = try #require(hostile.last?["answer"] as? [String: Any], "\(hostile)")
         let cited = (reply["citations"] as? [[String: Any]] ?? []).compactMap { $0["n"] as? Int }
         let excerpts = ((hostile.first?["ask"] as? [String: Any])?["excerpts"] as? [[String: Any]] ?? []).count
-        #expect(cited.allSatisfy { (1...excerpts).contains($0) } && !cited.contains(9), "\(reply)")
+        #expect(excerpts > 0, "\(hostile)")
+        #expect(cited.allSatisfy { $0 >= 1 && $0 <= excerpts } && !cited.contains(9), "\(reply)")
         if (reply["text"] as? String)?.contains("[9]") == true { #expect((reply["unknown_citations"] as? [Int])?.contains(9) == true) }
 
         // The model goes away: the next written answer says so at once, and the engine's answers stand.

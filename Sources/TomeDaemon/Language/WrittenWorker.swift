@@ -60,8 +60,10 @@ final class WrittenWorker: Service, Sendable {
                     self.queueNew()
                     let now = Date().timeIntervalSince1970
                     if let (due, _) = try? self.store.dueWritten(now: now), !due.isEmpty {
-                        for row in due where !Task.isCancelledOrShuttingDown { await self.write(row) }
-                        continue
+                        var recorded = true
+                        for row in due where !Task.isCancelledOrShuttingDown { recorded = await self.write(row) && recorded }
+                        // A store that cannot record the outcome (a full disk) would hand the same rows back at once.
+                        if recorded { continue }
                     }
                 }
                 let next = (try? self.store.dueWritten(now: Date().timeIntervalSince1970, limit: 0).next) ?? nil
@@ -82,29 +84,47 @@ final class WrittenWorker: Service, Sendable {
         }
     }
 
-    /// One try at one row: written and stored, deferred, or failed.
-    private func write(_ row: WrittenWork.Row) async {
+    /// One try at one row: written and stored, deferred, or failed. False when the store could not record the outcome.
+    private func write(_ row: WrittenWork.Row) async -> Bool {
+        /// A later try, after `retry_backoff_s · 2^attempts` (at least a second, at least the server's Retry-After, at most an hour).
+        func later(_ retryAfter: Double?) -> Double {
+            let backoff = settings.current.retryBackoffSeconds * Double(1 << min(row.attempts, 20))
+            return Date().timeIntervalSince1970 + min(Self.longestWait, max(1, backoff, retryAfter ?? 0))
+        }
         do {
             let body: Data
             switch row.kind {
             case .summary: body = try JSONBody.encoder().encode(try await summary(row.documentID))
             case .answers: body = try JSONBody.encoder().encode(try await answers(row.documentID))
             }
-            try store.finishWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, model: writer.model.config.model,
-                                    writtenAt: iso8601(Date()), body: String(decoding: body, as: UTF8.self))
-            logger.info("written", metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "model": "\(writer.model.config.model)"])
-        } catch let error as ModelError {
-            var retry: Double? = nil
-            if error.retryable || error == .notConfigured {
-                let backoff = settings.current.retryBackoffSeconds * Double(1 << min(row.attempts, 20))
-                retry = Date().timeIntervalSince1970 + min(Self.longestWait, max(backoff, error.retryAfter ?? 0))
+            do {
+                try store.finishWritten(row, model: writer.model.config.model, writtenAt: iso8601(Date()), body: String(decoding: body, as: UTF8.self))
+            } catch {
+                logger.error("cannot store what the model wrote", metadata: ["document": "\(row.documentID)", "error": "\(error)"])
+                return false
             }
-            try? store.deferWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, nextTry: retry, error: error.description)
-            logger.warning(retry == nil ? "written work failed" : "written work waits for the model",
-                           metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "error": "\(error)"])
+            logger.info("written", metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "model": "\(writer.model.config.model)"])
+            return true
+        } catch is CancellationError {
+            return true  // the daemon stops: the row stays as it was, for the next start
         } catch {
-            try? store.deferWritten(documentID: row.documentID, kind: row.kind, attempts: row.attempts, nextTry: nil, error: "\(error)")
-            logger.warning("written work failed", metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "error": "\(error)"])
+            // The model away, slow or busy, no model yet, the engine not ready: later. A model that
+            // refuses for good, a document whose index must be reprocessed: failed, with why.
+            let retry: Double?
+            switch error {
+            case let error as ModelError: retry = error.retryable || error == .notConfigured ? later(error.retryAfter) : nil
+            case AskService.Failure.needsReprocess, AskService.Failure.notFound: retry = nil
+            default: retry = later(nil)
+            }
+            do {
+                try store.deferWritten(row, nextTry: retry, error: (error as? ModelError)?.description ?? "\(error)")
+            } catch {
+                logger.error("cannot record a try of written work", metadata: ["document": "\(row.documentID)", "error": "\(error)"])
+                return false
+            }
+            logger.warning(retry == nil ? "written work failed" : "written work waits",
+                           metadata: ["document": "\(row.documentID)", "kind": "\(row.kind.rawValue)", "error": "\(error)"])
+            return true
         }
     }
 
@@ -139,7 +159,12 @@ final class WrittenWorker: Service, Sendable {
                 continue
             }
             let prompt = writer.prompt(question: question, found: found)
-            written.append(WrittenAnswer(question: question, answer: try await writer.write(prompt, admission: try writer.model.admit()) { _ in }))
+            do {
+                written.append(WrittenAnswer(question: question, answer: try await writer.write(prompt, admission: try writer.model.admit()) { _ in }))
+            } catch let error as ModelError where !error.retryable && error != .notConfigured {
+                // This question's answer is refused (an empty reply, a filter): said with it; the others stand.
+                written.append(WrittenAnswer(question: question, answer: nil, error: error.description))
+            }
         }
         return written
     }
