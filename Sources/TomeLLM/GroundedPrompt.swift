@@ -92,9 +92,9 @@ public struct GroundedPrompt: Sendable, Equatable {
             var cost = estimateTokens(block)
             if cost > room, chosen.isEmpty, room > 64 {
                 // The best excerpt alone is over the budget: its beginning, cut at a character.
-                let overhead = estimateTokens(fence(Excerpt(number: 1, document: excerpt.document, documentName: excerpt.documentName,
-                                                            firstPage: excerpt.firstPage, lastPage: excerpt.lastPage, start: excerpt.start,
-                                                            end: excerpt.end, text: "")))
+                var bare = excerpt
+                bare.text = ""
+                let overhead = estimateTokens(fence(bare))
                 // Its range stays the passage's: the text is shown text, not a slice of the stored bytes.
                 excerpt.text = prefix(excerpt.text, tokens: room - overhead)
                 block = fence(excerpt)

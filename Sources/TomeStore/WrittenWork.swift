@@ -68,11 +68,11 @@ extension Store {
     }
 
     /// Pending rows due by `now` (oldest document first), and the earliest time a later one is due.
-    public func dueWritten(now: Double, limit: Int = 16) throws -> (due: [WrittenWork.Row], next: Double?) {
+    public func dueWritten(now: Double) throws -> (due: [WrittenWork.Row], next: Double?) {
         try pool.read { db in
             let due = try Row.fetchAll(db, sql: """
-                SELECT * FROM written WHERE state = 'pending' AND next_try <= ? ORDER BY next_try, document_id, kind LIMIT ?
-                """, arguments: [now, limit]).compactMap(Self.writtenRow)
+                SELECT * FROM written WHERE state = 'pending' AND next_try <= ? ORDER BY next_try, document_id, kind LIMIT 16
+                """, arguments: [now]).compactMap(Self.writtenRow)
             let next = try Double.fetchOne(db, sql: "SELECT MIN(next_try) FROM written WHERE state = 'pending' AND next_try > ?", arguments: [now])
             return (due, next)
         }

@@ -43,7 +43,7 @@ final class WrittenWorker: Service, Sendable {
         self.logger = logger
     }
 
-    /// Writes document `id`'s rows again (`reprocess?stage=written`); false when it is not done or its pipeline asks for nothing.
+    /// Writes document `id`'s rows again (`reprocess?stage=written`): the kinds queued, none when it is not done or its pipeline asks for nothing.
     func writeAgain(documentID id: Int64) throws -> [WrittenWork.Kind] {
         guard let document = try store.document(id: id) else { return [] }
         let kinds = settings.pipelines[document.pipeline]?.written ?? []
@@ -55,18 +55,20 @@ final class WrittenWorker: Service, Sendable {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelledOrShuttingDown {
+                var next: Double? = nil
                 // The engine's asks read the corpus memory: not while it is being rebuilt.
                 if self.memory.state == .ready || self.memory.state == .stale {
                     self.queueNew()
-                    let now = Date().timeIntervalSince1970
-                    if let (due, _) = try? self.store.dueWritten(now: now), !due.isEmpty {
-                        var recorded = true
-                        for row in due where !Task.isCancelledOrShuttingDown { recorded = await self.write(row) && recorded }
-                        // A store that cannot record the outcome (a full disk) would hand the same rows back at once.
-                        if recorded { continue }
+                    if let (due, later) = try? self.store.dueWritten(now: Date().timeIntervalSince1970) {
+                        next = later
+                        if !due.isEmpty {
+                            var recorded = true
+                            for row in due where !Task.isCancelledOrShuttingDown { recorded = await self.write(row) && recorded }
+                            // A store that cannot record the outcome (a full disk) would hand the same rows back at once.
+                            if recorded { continue }
+                        }
                     }
                 }
-                let next = (try? self.store.dueWritten(now: Date().timeIntervalSince1970, limit: 0).next) ?? nil
                 let wait = next.map { Duration.seconds(max(0.05, $0 - Date().timeIntervalSince1970)) } ?? Self.pass
                 await self.bell.wait(until: .now + min(wait, Self.pass))
             }
