@@ -80,11 +80,17 @@ final class ReadableAlarm: Sendable {
     private let waitingForRearm = Atomic<Bool>(false)
     private let rearmed = DispatchSemaphore(value: 0)
 
-    init(fd: Int32, bell: Doorbell) throws {
+    convenience init(fd: Int32, bell: Doorbell) throws {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw SystemError("pipe", errno) }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        stopPipe = (ends[0], ends[1])
+        self.init(fd: fd, bell: bell, stopPipe: (ends[0], ends[1]))
+    }
+
+    /// Never throws: Swift 6.3.1's optimiser crashes (release builds) on a class
+    /// initialiser that throws after its `Atomic` property is set.
+    private init(fd: Int32, bell: Doorbell, stopPipe: (read: Int32, write: Int32)) {
+        self.stopPipe = stopPipe
         let thread = Thread { [self] in
             var polls = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
             while true {
