@@ -96,7 +96,7 @@ public final class ChatClient: Sendable {
             throw ModelError.malformed("the request could not be written: \(error)")
         }
         let deadline = NIODeadline.now() + .milliseconds(Int64(endpoint.timeout * 1000))
-        let response = try await send(request, deadline: deadline)
+        let response = try await send(request, deadline: deadline, seconds: endpoint.timeout)
         try await Self.check(response)
 
         var text = "", finishReason: String? = nil, usage: ChatProtocol.Usage? = nil, firstText: Double? = nil
@@ -107,7 +107,7 @@ public final class ChatClient: Sendable {
             var handingOn = false
             do {
                 for try await buffer in response.body {
-                    for event in events.feed(buffer.readableBytesView) {
+                    for event in try events.feed(buffer.readableBytesView) {
                         if event.trimmingCharacters(in: .whitespaces) == "[DONE]" { done = true; continue }
                         let chunk: ChatProtocol.Chunk
                         do {
@@ -147,7 +147,7 @@ public final class ChatClient: Sendable {
             // The stream must say it is complete: [DONE], or a finish reason.
             guard done || finishReason != nil else { throw ModelError.cut(afterCharacters: text.count) }
         } else {
-            let bytes = try await collect(response, what: "the reply")
+            let bytes = try await collect(response, what: "the reply", seconds: endpoint.timeout)
             let completion: ChatProtocol.Completion
             do {
                 completion = try JSONDecoder().decode(ChatProtocol.Completion.self, from: Data(bytes))
@@ -174,20 +174,21 @@ public final class ChatClient: Sendable {
         }
         var request = HTTPClientRequest(url: endpoint.baseURL + "/models")
         if let key = endpoint.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key.value)") }
-        let response = try await send(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
+        let response = try await send(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)), seconds: timeout)
         try await Self.check(response)
-        let bytes = try await collect(response, what: "the model list")
+        let bytes = try await collect(response, what: "the model list", seconds: timeout)
         guard let list = try? JSONDecoder().decode(List.self, from: Data(bytes)) else {
             throw ModelError.malformed("GET /models did not answer a model list")
         }
         return list.data.map(\.id)
     }
 
-    private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+    /// `seconds`: the time `deadline` allowed, as a timeout names it.
+    private func send(_ request: HTTPClientRequest, deadline: NIODeadline, seconds: Double) async throws -> HTTPClientResponse {
         do {
             return try await http.execute(request, deadline: deadline)
         } catch let error as HTTPClientError where error == .deadlineExceeded {
-            throw ModelError.timedOut(seconds: endpoint.timeout)
+            throw ModelError.timedOut(seconds: seconds)
         } catch let error as HTTPClientError where error == .connectTimeout {
             throw ModelError.unreachable("no connection within \(endpoint.connectTimeout) s")
         } catch let error as HTTPClientError where error == .readTimeout {
@@ -201,11 +202,13 @@ public final class ChatClient: Sendable {
         }
     }
 
-    private func collect(_ response: HTTPClientResponse, what: String) async throws -> [UInt8] {
+    private func collect(_ response: HTTPClientResponse, what: String, seconds: Double) async throws -> [UInt8] {
         do {
             return Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
         } catch let error as HTTPClientError where error == .readTimeout || error == .deadlineExceeded {
-            throw ModelError.timedOut(seconds: error == .readTimeout ? endpoint.idleTimeout : endpoint.timeout)
+            throw ModelError.timedOut(seconds: error == .readTimeout ? endpoint.idleTimeout : seconds)
+        } catch let error as NIOTooManyBytesError {
+            throw ModelError.malformed("\(what) is longer than \(error.maxBytes ?? 16 << 20) bytes")
         } catch {
             throw ModelError.cut(afterCharacters: 0)
         }

@@ -105,15 +105,18 @@ public enum ChatProtocol {
 /// Splits a `text/event-stream` body into its events' data, as bytes arrive
 /// in chunks of any size: lines end with LF, CRLF or CR; `data:` lines of
 /// one event are joined by LF; an empty line ends the event; comments
-/// (`:`) and other fields are skipped.
+/// (`:`) and other fields are skipped. An event longer than `maxEventBytes`
+/// is `ModelError.malformed`: a chat chunk is a few hundred bytes, and a
+/// stream that never ends its line must not fill the daemon's memory.
 struct ServerSentEvents {
+    var maxEventBytes = 4 << 20
     private var line: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
     private var lastWasCR = false
 
     /// The events completed by `bytes`, each event's data as text.
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
+    mutating func feed(_ bytes: some Sequence<UInt8>) throws -> [String] {
         var events: [String] = []
         for byte in bytes {
             if byte == 0x0A, lastWasCR { lastWasCR = false; continue }  // the LF of a CRLF
@@ -122,6 +125,9 @@ struct ServerSentEvents {
                 if let event = endLine() { events.append(event) }
             } else {
                 line.append(byte)
+                if line.count + data.count > maxEventBytes {
+                    throw ModelError.malformed("an event of the stream is longer than \(maxEventBytes) bytes")
+                }
             }
         }
         return events

@@ -210,26 +210,35 @@ public struct Citations: Sendable, Equatable {
         self.unknown = unknown
     }
 
-    /// Every number inside a bracket that holds only numbers, commas, spaces and ranges.
+    /// Every number inside a bracket that holds only numbers and ranges, apart
+    /// by commas or semicolons: [2], [1, 3], [2-4], [2–4]. A range runs
+    /// upwards and spans at most 50; anything else in a bracket ([-3], [4-2],
+    /// [1-2-3], [a], [1.5]) is not a citation.
     static func numbers(in reply: String) -> [Int] {
         var found: [Int] = []
         var rest = Substring(reply)
+        let dash: (Character) -> Bool = { $0 == "-" || $0 == "–" }
         while let open = rest.firstIndex(of: "[") {
             let after = rest[rest.index(after: open)...]
             guard let close = after.firstIndex(of: "]") else { break }
             let inside = after[..<close]
             rest = after
             guard !inside.isEmpty, inside.count <= 40,
-                  inside.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "," || $0 == " " || $0 == "-" || $0 == ";") }) || inside.contains("–") && inside.allSatisfy({ $0.isNumber || $0 == "–" || $0 == " " })
+                  inside.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "," || $0 == ";" || $0 == " " || dash($0) })
             else { continue }
+            var numbers: [Int] = []
             for part in inside.split(whereSeparator: { $0 == "," || $0 == ";" }) {
-                let ends = part.split(whereSeparator: { $0 == "-" || $0 == "–" }).compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                if ends.count == 2, ends[0] <= ends[1], ends[1] - ends[0] <= 50 {
-                    found += Array(ends[0]...ends[1])
-                } else if ends.count == 1 {
-                    found.append(ends[0])
+                let ends = part.split(omittingEmptySubsequences: false, whereSeparator: dash).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                if ends.count == 1, let n = ends[0] {
+                    numbers.append(n)
+                } else if ends.count == 2, let a = ends[0], let b = ends[1], a <= b, b - a <= 50 {
+                    numbers += Array(a...b)
+                } else {
+                    numbers = []  // one part that is not a number or a range: the bracket is not a citation
+                    break
                 }
             }
+            found += numbers
         }
         return found
     }

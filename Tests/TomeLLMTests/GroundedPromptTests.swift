@@ -73,6 +73,9 @@ final class GroundedPromptTests: XCTestCase {
         XCTAssertEqual(zero.unknown, [0], "numbers start at 1")
         XCTAssertEqual(Citations(reply: "Nothing cited.", excerpts: 3).cited, [])
         XCTAssertEqual(Citations(reply: "[1]", excerpts: 0).unknown, [1], "no excerpt given: any citation is unknown")
+        // A minus sign, a range downwards or of three ends: not citations, whatever their numbers.
+        XCTAssertEqual(Citations(reply: "[-3] [4-2] [1-2-3] [2, x]", excerpts: 4), Citations(reply: "", excerpts: 4))
+        XCTAssertEqual(Citations(reply: "[1–2; 4]", excerpts: 4).cited, [1, 2, 4], "an en dash and a semicolon, as models write them")
     }
 
     func testAShrunkPromptKeepsItsFirstExcerptsAndTheirNumbers() {

@@ -137,6 +137,47 @@ import TomeTestSupport
         #expect(llm["answering"] as? Bool == false && (llm["reason"] as? String)?.contains("refused") == true, "\(llm)")
     }
 
+    @Test func theModelsQueueIsBoundedAndEveryPlaceIsGivenBack() throws {
+        let server = try ScriptedChatServer()
+        // One call at once, none waiting; a model that sends one piece, then nothing until timeout_s.
+        let (daemon, id) = try Self.daemon(Self.llm(server.baseURL("silent"), extra: "concurrency = 1\nqueue_limit = 0"))
+        let fd = try UnixHTTP.connect(daemon.socket)
+        defer { close(fd) }
+        let body = Self.question
+        try UnixHTTP.sendAll(fd, Array("POST /v1/documents/\(id)/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        // Read until the model's first piece has come through: the call holds the only slot.
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var tv = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        while !String(decoding: received, as: UTF8.self).contains(#""event":"text""#) {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received += buffer[0..<n]
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains(#""event":"text""#), "\(String(decoding: received, as: UTF8.self))")
+
+        let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Self.question)
+        #expect(refused.status == 429 && refused.headers["retry-after"] != nil, "\(refused.status) \(refused.text)")
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "model_busy", "\(refused.text)")
+        let plain = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "When will the parcel be delivered?"}"#.utf8))
+        #expect(plain.status == 200, "the engine's answers are not behind the model's queue")
+        let llm = try #require(try daemon.get("/v1/status").json["llm"] as? [String: Any])
+        #expect(llm["running"] as? Int == 1 && llm["waiting"] as? Int == 0, "\(llm)")
+
+        // The silent call ends at timeout_s (an error line); its place, and the refused one's, are free again.
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }
+            received += buffer[0..<n]
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains("model_timeout"), "\(String(decoding: received, as: UTF8.self))")
+        let after = try #require(try daemon.get("/v1/status").json["llm"] as? [String: Any])
+        #expect(after["running"] as? Int == 0 && after["waiting"] as? Int == 0, "\(after)")
+        let metrics = try daemon.get("/metrics").text
+        #expect(metrics.contains("tome_llm_calls_total{outcome=\"model_timeout\"} 1") && metrics.contains("tome_llm_waiting 0"), "\(metrics)")
+    }
+
     @Test func withoutAModelGenerateIsRefusedAndPlainAsksAreUnchanged() throws {
         let (daemon, id) = try Self.daemon("")
         let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Self.question)

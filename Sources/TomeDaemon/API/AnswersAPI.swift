@@ -69,7 +69,7 @@ struct AnswersAPI: Sendable {
     /// Answers the pipeline's current questions again, now, without extracting the document again.
     func answerAgain(_ id: Int64) async throws -> Response {
         guard let document = try store.document(id: id) else { throw APIError.notFound("no document \(id)") }
-        guard document.status == .done else { throw APIError.busy(id) }
+        guard document.status == .done else { throw APIError.notReady(id, status: document.status, request: "answer it again") }
         try await answerer.answer(documentID: id)
         return try JSONBody.response(try answers(id))
     }

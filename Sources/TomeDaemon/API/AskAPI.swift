@@ -156,14 +156,19 @@ struct AskAPI: Sendable {
                         throw error
                     }
                 }
-                do {
-                    for try await piece in pieces.stream { try await bodyWriter.write(try line(AskEvent(event: .text, text: piece))) }
-                } catch {
+                // A task cancelled here (the server stopping) ends the call, wherever it is: waiting for a slot or writing.
+                try await withTaskCancellationHandler {
+                    do {
+                        for try await piece in pieces.stream { try await bodyWriter.write(try line(AskEvent(event: .text, text: piece))) }
+                    } catch {
+                        call.cancel()
+                        throw error
+                    }
+                    try await bodyWriter.write(try line(try await call.value))
+                    try await bodyWriter.finish(nil)
+                } onCancel: {
                     call.cancel()
-                    throw error
                 }
-                try await bodyWriter.write(try line(try await call.value))
-                try await bodyWriter.finish(nil)
             }
         )
     }

@@ -161,7 +161,7 @@ struct DocumentsAPI: Sendable {
         case "answers":
             return try await answers.answerAgain(id)
         case "written":
-            guard document.status == .done else { throw APIError.busy(id) }
+            guard document.status == .done else { throw APIError.notReady(id, status: document.status, request: "have it written again") }
             let kinds = try answers.written.writeAgain(documentID: id)
             guard !kinds.isEmpty else {
                 throw APIError.badRequest("document \(id)'s pipeline (\(document.pipeline)) asks the language model for nothing: set written_summary or written_answers in it")

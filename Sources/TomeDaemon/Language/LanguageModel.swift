@@ -22,7 +22,9 @@ final class LanguageModel: Service, Sendable {
     private struct State {
         var running = 0
         var admitted = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Calls waiting for a slot, first come first served; each with its number, so a cancelled one can leave.
+        var waiters: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
+        var nextWaiter = 0
         var answering: Bool?
         var reason: String?
         var checkedAt: Date?
@@ -110,8 +112,13 @@ final class LanguageModel: Service, Sendable {
             throw ModelError.busy(waiting: 0)  // an admission is good for one call
         }
         guard let client else { state.withLock { $0.admitted -= 1 }; throw ModelError.notConfigured }
-        await acquire()
-        defer { release() }
+        do {
+            try await acquire()
+        } catch {
+            state.withLock { $0.admitted -= 1 }  // cancelled while waiting: its place goes to the next
+            throw error
+        }
+        defer { release(admitted: true) }
         do {
             try Task.checkCancellation()
             let reply = try await client.complete(messages, onText: onText)
@@ -138,26 +145,56 @@ final class LanguageModel: Service, Sendable {
         }
     }
 
-    private func acquire() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.running < config.concurrency {
-                    s.running += 1
-                    return true
+    /// A call slot, now or when one frees; a task cancelled while it waits
+    /// (its client left, the daemon stops) leaves the line with `CancellationError`.
+    private func acquire() async throws {
+        let id = state.withLock { s -> Int in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                // Cancelled before the handler could find it in the line: it never joins.
+                enum Outcome { case now, waiting, cancelled }
+                let outcome = state.withLock { s -> Outcome in
+                    if Task.isCancelled { return .cancelled }
+                    if s.running < config.concurrency {
+                        s.running += 1
+                        return .now
+                    }
+                    s.waiters.append((id, continuation))
+                    return .waiting
                 }
-                s.waiters.append(continuation)
-                return false
+                switch outcome {
+                case .now: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .waiting: break
+                }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            let waiting = state.withLock { s -> CheckedContinuation<Void, Error>? in
+                guard let at = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: at).continuation
+            }
+            waiting?.resume(throwing: CancellationError())
         }
     }
 
-    /// Hands the slot to the first waiter, or frees it.
-    private func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.admitted -= 1
+    /// A slot now, or nil when every slot is taken or calls are waiting (the probe never makes a call wait long).
+    private func tryAcquire() -> Bool {
+        state.withLock { s in
+            guard s.running < config.concurrency, s.waiters.isEmpty else { return false }
+            s.running += 1
+            return true
+        }
+    }
+
+    /// Hands the slot to the first waiter, or frees it; `admitted`: a call's slot (the probe's is not counted there).
+    private func release(admitted: Bool) {
+        let next = state.withLock { s -> CheckedContinuation<Void, Error>? in
+            if admitted { s.admitted -= 1 }
             guard !s.waiters.isEmpty else { s.running -= 1; return nil }
-            return s.waiters.removeFirst()
+            return s.waiters.removeFirst().continuation
         }
         next?.resume()
     }
@@ -167,7 +204,9 @@ final class LanguageModel: Service, Sendable {
         guard let client else { return }
         // Not while a call runs: its outcome says whether the model answers, and some servers
         // (llama-cpp-python's, by default) end a running stream when another request arrives.
-        guard state.withLock({ $0.running == 0 }) else { return }
+        // The probe holds a slot of its own, so no call starts under it (with concurrency = 1).
+        guard state.withLock({ $0.running == 0 }), tryAcquire() else { return }
+        defer { release(admitted: false) }
         let outcome: (Bool, String?)
         do {
             _ = try await client.models()
