@@ -17,6 +17,11 @@ Measured on the chosen half, each beside a peer where one exists:
 - contracts (the `contracts` pipeline): the parties' answer names every
   labelled party; the start answer's sentence, or the defining sentence of
   the term it names the date by, holds the labelled effective date.
+- summaries: the documents whose summary repeats itself (two sentences
+  sharing 60% of their words of four letters or more); of the contracts, the summary names every
+  party, an amount, the effective date and the governing law (the labelled
+  answer of the law question) — the contracts pipeline's `summary_covers`;
+  `--no-covers` measures the same without it.
 - ask: whether the first answer's sentence holds a labelled answer, by
   wording (the document's own words, or the asker's), beside SQLite FTS5
   (bm25 over the same sentences, the question's words OR-ed); and how well
@@ -77,12 +82,15 @@ def pipeline_of(label):
     return base + ("-mdy" if label.get("date_order") == "mdy" else "")
 
 
-def pipelines():
+def pipelines(covers=True):
     """The repository's `default` and `contracts` pipelines, and a copy of
-    each that reads dates month first (`-mdy`)."""
+    each that reads dates month first (`-mdy`); without `covers`, their
+    `summary_covers` left out."""
     out = {}
     for base in ["default", "contracts"]:
         text = open(os.path.join(ROOT, "Pipelines", base + ".toml"), encoding="utf-8").read()
+        if not covers:
+            text = re.sub(r"(?ms)^summary_covers\s*=\s*\[.*?\]\s*$", "", text)
         out[base] = text
         out[base + "-mdy"] = re.sub(r"(?m)^date_order\s*=.*$", "", text) + '\ndate_order = "mdy"\n'
     return out
@@ -118,9 +126,9 @@ def zh_reference():
              "search_terms": ["用户名", "密码", "软件包", "文件系统", "权限"]}]
 
 
-def run_daemon(build, labels):
+def run_daemon(build, labels, covers=True):
     """Every chosen document through one daemon; returns (daemon, {id: document id})."""
-    daemon = benchlib.Daemon(build, pipelines=pipelines())
+    daemon = benchlib.Daemon(build, pipelines=pipelines(covers))
     names = {}
     for l in labels:
         folder = pipeline_of(l)
@@ -243,6 +251,52 @@ def contracts_table(daemon, ids, labels, errors=False):
           f"{sum(1 for l in contracts if l.get('effective_date'))}")
 
 
+def words(text):
+    """A sentence's words of four letters or more (the short ones are mostly function words, in any of the four languages)."""
+    return {w for w in re.findall(r"\w+", fold(text).lower()) if len(w) >= 4 or not w.isascii()}
+
+
+def summaries_table(daemon, ids, labels, errors=False):
+    """Summaries that repeat themselves, and what the contracts' summaries cover."""
+    repeats = 0
+    covered = {"parties": 0, "amount": 0, "effective date": 0, "law": 0}
+    wanted = dict.fromkeys(covered, 0)
+    contracts = 0
+    for l in labels:
+        sentences = [x["text"] for x in get(daemon, f"/v1/documents/{ids[l['id']]}/summary")[1]["summary"]["sentences"]]
+        sets = [words(x) for x in sentences]
+        pairs = [(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))
+                 if sets[a] and sets[b] and len(sets[a] & sets[b]) >= 0.6 * min(len(sets[a]), len(sets[b]))]
+        if pairs:
+            repeats += 1
+            if errors:
+                print(f"  {l['id']} repeats: {[(sentences[a][:80], sentences[b][:80]) for a, b in pairs]}")
+        if l["category"] != "contract":
+            continue
+        contracts += 1
+        text = " ".join(sentences)
+        names = [p if isinstance(p, str) else p.get("text", p.get("name", "")) for p in l.get("parties", [])]
+        effective = l.get("effective_date")
+        if isinstance(effective, dict):
+            effective = effective.get("value")
+        law = [q["answers"] for q in l.get("questions", []) if re.search(r"\blaws?\b|govern|recht|droit|法", q["question"].lower())]
+        aspects = {"parties": [names] if names else [], "amount": [[a["text"] for a in l.get("amounts", [])]] if l.get("amounts") else [],
+                   "effective date": [[d["text"] for d in l.get("dates", []) if d.get("value") == effective]] if effective else [],
+                   "law": law[:1]}
+        for aspect, needs in aspects.items():
+            if not needs or not needs[0]:
+                continue
+            wanted[aspect] += 1
+            ok = all(holds(text, [n]) for n in needs[0]) if aspect == "parties" else holds(text, needs[0])
+            covered[aspect] += ok
+            if errors and not ok:
+                print(f"  {l['id']} summary misses the {aspect}: {[x[:80] for x in sentences]}")
+    print(f"\nSummaries: {repeats}/{len(labels)} documents' summaries hold two sentences sharing 60% of their words of four letters or more")
+    if contracts:
+        print(f"Contracts' summaries ({contracts}) hold " + ", ".join(f"{k} {covered[k]}/{wanted[k]}" for k in covered)
+              + f" ({sum(covered.values())}/{sum(wanted.values())})")
+
+
 def text_of(daemon, doc):
     """The text Tome extracted (the peers read the same)."""
     status, body = benchlib.request(daemon.sock, "GET", f"/v1/documents/{doc}/text")
@@ -338,6 +392,7 @@ def main():
     parser.add_argument("--set", choices=["tune", "report", "all"], default="report")
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--errors", action="store_true", help="list each miss (tune set only)")
+    parser.add_argument("--no-covers", action="store_true", help="the pipelines without summary_covers (the summaries' reference)")
     args = parser.parse_args()
 
     labels = load()
@@ -355,7 +410,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     twins = pdf_twins(chosen, work)
     reference = zh_reference()
-    daemon, ids = run_daemon(args.build, chosen + twins + reference)
+    daemon, ids = run_daemon(args.build, chosen + twins + reference, covers=not args.no_covers)
     try:
         texts = {l["id"]: text_of(daemon, ids[l["id"]]) for l in chosen + twins + reference}
         finds = extraction_table(daemon, ids, chosen + twins, texts)
@@ -367,6 +422,7 @@ def main():
                     print_misses(l["id"], kind, mine, gold)
         sections_table(finds, chosen, args.errors)
         contracts_table(daemon, ids, chosen, args.errors)
+        summaries_table(daemon, ids, chosen, args.errors)
         ask_table(daemon, ids, chosen, texts, args.errors)
         search_table(daemon, ids, chosen + reference, texts)
     finally:

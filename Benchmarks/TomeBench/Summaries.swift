@@ -16,7 +16,7 @@ enum Summaries {
 
     static func run(_ args: [String]) throws {
         guard args.count >= 2, let count = Int(args[1]), count > 0 else {
-            FileHandle.standardError.write(Data("usage: tome-bench summarize FILE SENTENCES [leadWeight=X probeBlocks=N dims=N minTokens=N unselectedPenalty=X centrality=X concluding=X aim=X]\n".utf8))
+            FileHandle.standardError.write(Data("usage: tome-bench summarize FILE SENTENCES [leadWeight=X probeBlocks=N dims=N minTokens=N unselectedPenalty=X centrality=X concluding=X aim=X copyTerms=X]\n".utf8))
             exit(64)
         }
         let text = try String(contentsOfFile: args[0], encoding: .utf8)
@@ -34,6 +34,7 @@ enum Summaries {
             case "centrality": with.centralityExponent = value
             case "concluding": with.concludingWeight = value
             case "aim": with.aimWeight = value
+            case "copyTerms": with.copyTerms = value
             default: FileHandle.standardError.write(Data("unknown setting \(parts[0])\n".utf8))
             }
         }

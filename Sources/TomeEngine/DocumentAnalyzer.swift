@@ -114,12 +114,93 @@ public struct DocumentAnalyzer: Sendable {
             index.meanings = UnitMeanings(model: head.model, width: head.dimensions,
                                           codes: head.unitVectors(bytes, starts: index.unitStarts, ends: index.unitEnds, workers: workers))
         }
-        let summary = Summarizer.summarize(Summarizer.Input(index: index, terms: terms, termEnds: boundaries, unitTokens: units.map(\.tokenCount)),
-                                           bytes: bytes, parameters: summary)
         let text = ExpertText(bytes: bytes, tokens: tokens, unitTokens: units.map { Int($0.firstToken)..<Int($0.firstToken + $0.tokenCount) },
                               unitKinds: kinds)
         let extractions = ExtractionRun.extract(text, index: index, outline: outline, parameters: extraction, workers: workers).extractions
+        let covering = summary.sentences > 0
+            ? Self.coveringUnits(summary.covers, index: index, terms: terms, bytes: bytes,
+                                 names: DocumentNames(extractions.filter { $0.kind == .names }.map(\.value)))
+            : []
+        let summary = Summarizer.summarize(Summarizer.Input(index: index, terms: terms, termEnds: boundaries, unitTokens: units.map(\.tokenCount)),
+                                           bytes: bytes, parameters: summary, covering: covering)
         return Analysis(index: index, engram: engram, summary: summary, extractions: extractions)
+    }
+
+    /// The units that answer `questions` (a pipeline's `summary_covers`):
+    /// for each, the units of the sentence the engine ranks first for it
+    /// (and of the definition it names its date by; and the two units a
+    /// sentence ending in a colon introduces), when the answer is sure (`Answer.sure`: it holds the question's
+    /// heaviest term and the kind of value asked for) — a lead is no summary.
+    /// Asked of the document alone, without the corpus memory, so the same
+    /// document has the same summary in any spool: a question word's
+    /// salience is the document's own, ln(1 + (N + 1) / (cf + 1)) over its
+    /// N content terms (`terms`), cf its occurrences ("the" weighs little,
+    /// "governs" much; a word's aliases count as it), and 0 for a function
+    /// word or a word the document does not hold: a question none of whose
+    /// words the document holds covers nothing.
+    static func coveringUnits(_ questions: [String], index: DocumentIndex, terms: [UInt64], bytes: UnsafeBufferPointer<UInt8>,
+                              names: DocumentNames) -> [Int32] {
+        guard !questions.isEmpty, index.unitCount > 0 else { return [] }
+        let document = BorrowedText(index: index, bytes: bytes, names: names.isEmpty ? nil : names)
+        let prepared = questions.map { Asker.prepare($0, memory: nil) }
+        var occurrences = Dictionary(uniqueKeysWithValues: Set(prepared.flatMap { $0.terms + $0.aliases.map(\.term) }).map { ($0, 0) })
+        for t in terms where occurrences[t] != nil { occurrences[t, default: 0] += 1 }
+        // Function words say nothing of what a sentence is about: weight 0, like a word the document lacks.
+        var stopTerms = Set<UInt64>()
+        var tokenizer = Tokenizer()
+        for var text in questions {
+            let tokens = tokenizer.tokenize(text)
+            text.withUTF8 { b in for token in tokens where token.isContent && StopWords.all.contains(token.id) { stopTerms.insert(TermKey.term(token, in: b)) } }
+        }
+        var units: [Int32] = []
+        for var question in prepared {
+            // A word counts its aliases' occurrences too ("between" for "parties").
+            question.salience = question.terms.enumerated().map { i, t in
+                let cf = (occurrences[t] ?? 0) + question.aliases.filter { $0.position == i }.reduce(0) { $0 + (occurrences[$1.term] ?? 0) }
+                return cf == 0 || stopTerms.contains(t) ? 0 : log(1 + Double(terms.count + 1) / Double(cf + 1))
+            }
+            guard !question.isEmpty, !question.onlyCommonWords, question.salience.contains(where: { $0 > 0 }),
+                  let first = (try? Asker.ask(question, documents: [document], k: 1, parameters: index.parameters))?.answers.first, first.sure
+            else { continue }
+            // The answer's sentence, each of its pieces; the sentence that defines the term it names its date by
+            // ("the Effective Date"); and, after a sentence that ends in a colon ("by and between:"), the two
+            // units it introduces, within the answer's passage.
+            let sentence = Self.units(in: first.start..<first.end, of: index)
+            var found = sentence
+            if let definition = first.definition { found += Self.units(in: definition.start..<definition.end, of: index) }
+            if let last = sentence.last, Self.endsWithColon(bytes, Int(index.unitStarts[Int(last)])..<Int(index.unitEnds[Int(last)])) {
+                found += (Int(last) + 1..<min(Int(last) + 3, index.unitCount)).filter { Int(index.unitStarts[$0]) < first.contextEnd }.map { Int32($0) }
+            }
+            for u in found where !units.contains(u) { units.append(u) }
+        }
+        return units
+    }
+
+    /// The units that start within `range` (bytes), and the one it starts in.
+    static func units(in range: Range<Int>, of index: DocumentIndex) -> [Int32] {
+        guard let first = index.unitStarts.lastIndex(atMost: Int32(range.lowerBound)) else { return [] }
+        var units: [Int32] = []
+        var u = first
+        while u < index.unitCount && (u == first || Int(index.unitStarts[u]) < range.upperBound) {
+            units.append(Int32(u))
+            u += 1
+        }
+        return units
+    }
+
+    /// Whether the text of `range` ends with ":" (white space after it aside).
+    static func endsWithColon(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        var end = range.upperBound
+        while end > range.lowerBound, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D || bytes[end - 1] == 0x09 { end -= 1 }
+        return end > range.lowerBound && bytes[end - 1] == 0x3A
+    }
+
+    /// The document being analysed, asked in place (no copy of its text).
+    private struct BorrowedText: AskableDocument {
+        let index: DocumentIndex
+        let bytes: UnsafeBufferPointer<UInt8>
+        let names: DocumentNames?
+        func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R { try body(bytes) }
     }
 
     // MARK: Steps

@@ -108,9 +108,14 @@ import TomeLLM
         scratch.write("long.toml", "summary_sentences = 500\n")
         scratch.write("letters.toml", "written_answers = true\nwritten_summary = true\n")
         scratch.write("yes.toml", "written_summary = \"yes\"\n")
+        scratch.write("covers.toml", "summary_covers = [\"Who are the parties?\", \"Which law governs it?\"]\nsummary_sentences = 4\n")
+        scratch.write("blank.toml", "summary_covers = [\"  \"]\n")
         let loaded = Pipelines.load(directory: scratch.path)
         let names = Set(loaded.pipelines.keys)
-        #expect(names == ["default", "contracts", "invoices", "letters"])
+        #expect(names == ["default", "contracts", "invoices", "letters", "covers"])
+        let covers = try #require(loaded.pipelines["covers"]?.summary)
+        #expect(covers.covers == ["Who are the parties?", "Which law governs it?"] && covers.sentences == 4 && loaded.pipelines["default"]?.summary.covers == [])
+        #expect(problemsByFile(loaded)["blank.toml"]?.key == "summary_covers" && problemsByFile(loaded)["blank.toml"]?.message.contains("must have words") == true)
         #expect(loaded.pipelines["letters"]?.written == [.summary, .answers] && loaded.pipelines["default"]?.written == [])
         #expect(loaded.pipelines["contracts"]?.extraction.kinds.isEmpty == true)
         #expect(loaded.pipelines["default"]?.extraction.kinds.count == 10)
@@ -118,7 +123,7 @@ import TomeLLM
         #expect(invoices.kinds == [.dates, .amounts] && invoices.dateOrder == .mdy && invoices.keyphrases == 5)
         #expect(loaded.pipelines["contracts"]?.questions == ["Who are the parties?", "When does it end?"])
         // Each problem names its file, line and key.
-        let problems = Dictionary(uniqueKeysWithValues: loaded.problems.map { (($0.file as NSString).lastPathComponent, $0) })
+        let problems = problemsByFile(loaded)
         #expect(problems["broken.toml"]?.line == 1)
         #expect(problems["odd.toml"]?.line == 3 && problems["odd.toml"]?.key == "colour")
         #expect(problems["typed.toml"]?.key == "questions" && problems["typed.toml"]?.message == "must be a list of strings")
@@ -129,6 +134,10 @@ import TomeLLM
         #expect(Pipelines.pipeline(forRelativePath: "contracts/a.pdf", known: names) == "contracts")
         #expect(Pipelines.pipeline(forRelativePath: "other/a.pdf", known: names) == "default")
         #expect(Pipelines.pipeline(forRelativePath: "contracts.pdf", known: names) == "default")
+    }
+
+    func problemsByFile(_ loaded: (pipelines: [String: Pipeline], problems: [Pipelines.Problem])) -> [String: Pipelines.Problem] {
+        Dictionary(uniqueKeysWithValues: loaded.problems.map { (($0.file as NSString).lastPathComponent, $0) })
     }
 
     /// A definition that breaks keeps its last good version; one that was

@@ -150,6 +150,13 @@ import TomeTestSupport
         #expect(found["What is the total amount payable?"]?.contains("EUR 48,000") == true, "\(found)")
         #expect(found["How much notice is needed to terminate the agreement?"]?.contains("sixty (60) days") == true, "\(found)")
         #expect(found["Which law governs the agreement?"]?.contains("laws of England and Wales") == true, "\(found)")
+        // Its summary covers what the pipeline names (summary_covers): the parties, the money, the term, the law.
+        let summary = try #require(try daemon.get("/v1/documents/\(id)/summary").json["summary"] as? [String: Any])
+        let sentences = (summary["sentences"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        #expect(sentences.count <= 5, "\(sentences)")
+        for fact in ["between Acme Widgets GmbH", "EUR 48,000", "28 February 2025", "laws of England and Wales"] {
+            #expect(sentences.contains { $0.contains(fact) }, "\(fact): \(sentences)")
+        }
     }
 
     /// A spool folder that names no loaded pipeline (a typo, or no

@@ -9,14 +9,32 @@ import TomeTestSupport
 @Suite(.serialized) struct SummaryEndToEndTests {
     static let manual = "/usr/share/doc/bzip2/manual.pdf.gz"
 
-    /// A Markdown report whose headings are its outline, each section a few hundred words.
+    /// A Markdown report whose headings are its outline, each section a few
+    /// hundred words; its sentences vary in more than their figures (those
+    /// that differ in figures only are copies of each other to a summary).
     static let report: String = {
-        let topics = [("Harbour", "The harbour pilot guided tanker %d past the breakwater and moored it at berth %d before the tide turned."),
-                      ("Bakery", "The village bakery baked %d loaves of rye bread and sold %d crusty rolls to the early workers."),
-                      ("Observatory", "The observatory telescope tracked comet %d across the sky while astronomers measured its tail at %d degrees.")]
-        return "# Annual report\n\n" + topics.map { title, sentence in
-            "## \(title)\n\n" + (0..<30).map { String(format: sentence, $0 * 7 + 3, $0 + 11) }.joined(separator: " ")
-        }.joined(separator: "\n\n") + "\n"
+        let topics = [("Harbour", "The harbour pilot guided the %@ past the %@ and moored it at berth %d before the %@."),
+                      ("Bakery", "The village bakery baked %@ with %@ and sold %d of them to the %@."),
+                      ("Observatory", "The observatory telescope tracked the %@ across the %@ while astronomers measured it for %d minutes %@.")]
+        let words: [[String]] = [["tanker", "ferry", "trawler", "yacht", "tug", "barge", "freighter"],
+                     ["breakwater", "lighthouse", "sandbank", "pier", "buoys"],
+                     ["tide turned", "storm arrived", "fog lifted", "night fell", "crew rested", "wind dropped"],
+                     ["rye loaves", "crusty rolls", "seed cakes", "sourdough", "pastries", "flatbreads", "buns"],
+                     ["spelt flour", "honey", "caraway", "walnuts", "raisins"],
+                     ["early workers", "school children", "market traders", "hotel kitchens", "fishermen", "neighbours"],
+                     ["comet", "nebula", "moon of Jupiter", "supernova", "double star", "meteor shower", "galaxy"],
+                     ["northern sky", "horizon", "zenith", "eastern hills", "Milky Way"],
+                     ["before dawn", "after midnight", "at dusk", "through the clouds", "in the frost", "between showers"]]
+        var report = "# Annual report"
+        for (t, (title, format)) in topics.enumerated() {
+            var sentences: [String] = []
+            for i in 0..<30 {
+                let (a, b, c): (String, String, String) = (words[3 * t][i % 7], words[3 * t + 1][i % 5], words[3 * t + 2][i % 6])
+                sentences.append(String(format: format, a, b, i * 7 + 3, c))
+            }
+            report += "\n\n## \(title)\n\n" + sentences.joined(separator: " ")
+        }
+        return report + "\n"
     }()
 
     func summary(_ daemon: DaemonFixture, _ id: Int) throws -> [String: Any] {

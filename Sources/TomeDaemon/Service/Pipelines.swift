@@ -22,6 +22,9 @@ struct Pipeline: Sendable, Equatable {
     /// Sentences in each document's summary, and in each section's (0: none).
     var summarySentences = 5
     var sectionSentences = 3
+    /// Questions the summary must answer when the document does (`summary_covers`):
+    /// each one's sure first answer joins the summary, the probes choose the rest.
+    var summaryCovers: [String] = []
     /// When pages are read by OCR (`ocr`: auto, always, never), in which
     /// languages (`ocr_languages`), at what resolution (`ocr_dpi`).
     var ocrMode: OCRSettings.Mode = .auto
@@ -39,7 +42,7 @@ struct Pipeline: Sendable, Equatable {
     /// What the analysing child needs of it.
     var summary: SummaryParameters {
         var p = SummaryParameters()
-        (p.sentences, p.sectionSentences) = (summarySentences, sectionSentences)
+        (p.sentences, p.sectionSentences, p.covers) = (summarySentences, sectionSentences, summaryCovers)
         return p
     }
 
@@ -121,13 +124,14 @@ enum Pipelines {
             case "description":
                 guard let description = table[key]?.string else { throw problem(key, "must be a string") }
                 pipeline.description = description
-            case "questions":
-                pipeline.questions = try strings(key)
-                guard pipeline.questions.count <= Pipeline.maxQuestions else { throw problem(key, "at most \(Pipeline.maxQuestions) questions") }
-                if let bad = pipeline.questions.first(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            case "questions", "summary_covers":
+                let questions = try strings(key)
+                guard questions.count <= Pipeline.maxQuestions else { throw problem(key, "at most \(Pipeline.maxQuestions) questions") }
+                if let bad = questions.first(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
                     || $0.utf8.count > Pipeline.maxQuestionBytes }) {
                     throw problem(key, "each question must have words and at most \(Pipeline.maxQuestionBytes) bytes (got \(bad.debugDescription.prefix(60)))")
                 }
+                if key == "questions" { pipeline.questions = questions } else { pipeline.summaryCovers = questions }
             case "summary_sentences", "section_sentences":
                 guard let value = table[key]?.int, (0...SummaryParameters.maxSentences).contains(value) else {
                     throw problem(key, "must be a whole number from 0 to \(SummaryParameters.maxSentences)")
@@ -175,8 +179,8 @@ enum Pipelines {
                 }
                 pipeline.ocrDPI = value
             default:
-                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, experts, date_order, "
-                              + "keyphrases, ocr, ocr_languages, ocr_dpi)")
+                throw problem(key, "unknown key (known: description, questions, summary_sentences, section_sentences, summary_covers, experts, "
+                              + "date_order, keyphrases, ocr, ocr_languages, ocr_dpi, written_summary, written_answers)")
             }
         }
         return pipeline

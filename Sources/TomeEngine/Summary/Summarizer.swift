@@ -82,6 +82,19 @@ public struct SummaryParameters: Sendable, Equatable, Codable {
     /// Edmundson's cue method. On the tuning half ROUGE-2 went from 0.0939
     /// (1) to 0.0959 (2 and 3) with the rules as they stand.
     public var aimWeight = 2.0
+    /// Questions the document's summary must answer, when the document does
+    /// (a pipeline's `summary_covers`: a contract's parties, money, term and
+    /// law): for each, the sentence the engine ranks first for it joins the
+    /// summary when the answer is sure (`Answer.sure`), before the probes
+    /// choose the rest. Asked of the document alone.
+    public var covers: [String] = []
+    /// A sentence that shares this share of its distinct terms with one
+    /// already in the summary (of the shorter of the two, at least four
+    /// terms) is a copy of it, passed over, as is one whose cosine with it is
+    /// over 0.9: "Move the cursor to task-gnome-desktop and press Enter."
+    /// beside the same with "press -" has a cosine under 0.9, the rare word
+    /// that differs weighing most (Debian Reference, chapter 7). Above 1: off.
+    public var copyTerms = 0.8
 
     public init() {}
 }
@@ -111,8 +124,10 @@ public struct SummaryParameters: Sendable, Equatable, Codable {
 ///    states the document's aim (`statesItsAim`), else 1; in a concluding
 ///    section the lead starts again (`concludingWeight`).
 /// 6. In turn, the (probe, sentence) with the largest P_pu·q(u) among free
-///    probes and sentences is taken (a near copy, cos > 0.9, of one taken is
-///    passed over). Document order.
+///    probes and sentences is taken (a near copy of one taken is passed
+///    over: cos > 0.9, or 80% of the shorter one's distinct terms shared). Document order. A pipeline's `covers` questions place
+///    their sure answers first (`DocumentAnalyzer.coveringUnits`); the
+///    probes choose the rest.
 ///
 /// Candidates are prose a reader can use (SummaryCandidates.swift): a
 /// whole sentence (a capital, digit or currency sign first, a stop last) of
@@ -142,7 +157,11 @@ public enum Summarizer {
         }
     }
 
-    public static func summarize(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters = SummaryParameters()) -> DocumentSummary {
+    /// `covering`: units the document's summary holds whatever the probes
+    /// choose (the answers to `SummaryParameters.covers`); it has at least
+    /// `sentences` units, more when more are covering.
+    public static func summarize(_ input: Input, bytes: UnsafeBufferPointer<UInt8>, parameters p: SummaryParameters = SummaryParameters(),
+                                 covering: [Int32] = []) -> DocumentSummary {
         guard p.sentences > 0 || p.sectionSentences > 0 else { return DocumentSummary(units: [], sections: []) }
         let space = VectorSpace(input, dims: p.dims)
         let lines = NonProseLines(bytes)
@@ -150,7 +169,7 @@ public enum Summarizer {
         let all = 0..<Int32(input.index.unitCount)
         let concluding = p.concludingWeight > 0 ? concludingSections(input.index, bytes: bytes, lines: lines) : []
         let document = choose(in: all, sentences: p.sentences, parameters: p, input: input, space: space, candidates: candidates,
-                              concluding: concluding, bytes: bytes).units
+                              concluding: concluding, bytes: bytes, fixed: p.sentences > 0 ? covering : []).units
         var sections: [DocumentSummary.Section] = []
         let starts = sectionStarts(input, bytes: bytes, lines: lines)
         for (s, start) in starts.enumerated() {
@@ -190,12 +209,31 @@ public enum Summarizer {
         var read: [Int32]
     }
 
-    /// `sentences` units of `range` for one summary.
+    /// A sentence whose vector is this near (cosine) to one already in the summary is a copy of it, passed over.
+    static let nearCopy: Float = 0.9
+
+    /// Whether units `a` and `b` say the same thing: a cosine over `nearCopy`,
+    /// or `copyTerms` of the shorter one's distinct terms (at least four) shared.
+    static func copies(_ a: Int32, _ b: Int32, input: Input, space: VectorSpace, share: Double = SummaryParameters().copyTerms) -> Bool {
+        if a == b || space.dot(unit: Int(a), unit: Int(b)) > nearCopy { return true }
+        func terms(_ u: Int32) -> Set<UInt64> { Set(input.terms[(u == 0 ? 0 : input.termEnds[Int(u) - 1])..<input.termEnds[Int(u)]]) }
+        let (x, y) = (terms(a), terms(b))
+        let shorter = min(x.count, y.count)
+        return shorter >= 4 && Double(x.intersection(y).count) >= share * Double(shorter)
+    }
+
+    /// `sentences` units of `range` for one summary: the `fixed` ones (each
+    /// unit once), then the probes' (none a near copy of one already in).
     static func choose(in range: Range<Int32>, sentences: Int, parameters p: SummaryParameters, input: Input, space: VectorSpace,
-                       candidates: [Bool], concluding: [Range<Int32>] = [], bytes: UnsafeBufferPointer<UInt8>) -> Choice {
+                       candidates: [Bool], concluding: [Range<Int32>] = [], bytes: UnsafeBufferPointer<UInt8>, fixed covering: [Int32] = []) -> Choice {
         let engine = input.index.parameters
+        var fixed: [Int32] = []
+        // Each once; never one dropped as a copy of another (two parties' paragraphs read much alike).
+        for u in covering where range.contains(u) && !fixed.contains(u) {
+            fixed.append(u)
+        }
         let pool = range.filter { candidates[Int($0)] }
-        guard sentences > 0, !pool.isEmpty else { return Choice(units: [], balance: nil, probes: 0, read: []) }
+        guard sentences > fixed.count, !pool.isEmpty else { return Choice(units: fixed.sorted(), balance: nil, probes: 0, read: []) }
         // Blocks of the range that hold a candidate, with their candidates.
         var blocks: [(block: Int, units: [Int32])] = []
         for u in pool {
@@ -253,7 +291,7 @@ public enum Summarizer {
         // Each probe takes its best free sentence, the most decided probe first;
         // a near copy of a sentence taken is passed over.
         var probeDone = [Bool](repeating: false, count: m), taken: [Int] = [], used = [Bool](repeating: false, count: n)
-        while taken.count < sentences && used.contains(false) {
+        while fixed.count + taken.count < sentences && used.contains(false) {
             if probeDone.allSatisfy({ $0 }) { probeDone = probeDone.map { _ in false } }  // fewer probes than sentences: go round again
             var best: (i: Int, j: Int, value: Double)? = nil
             for i in 0..<m where !probeDone[i] {
@@ -264,12 +302,14 @@ public enum Summarizer {
             }
             guard let choice = best else { break }
             used[choice.j] = true
-            if !taken.contains(where: { space.dot(unit: Int(read[$0]), unit: Int(read[choice.j])) > 0.9 }) {
+            let unit = read[choice.j]
+            if !taken.contains(where: { copies(read[$0], unit, input: input, space: space, share: p.copyTerms) })
+                && !fixed.contains(where: { copies($0, unit, input: input, space: space, share: p.copyTerms) }) {
                 probeDone[choice.i] = true
                 taken.append(choice.j)
             }
         }
-        return Choice(units: taken.map { read[$0] }.sorted(), balance: balance, probes: m, read: read)
+        return Choice(units: (fixed + taken.map { read[$0] }).sorted(), balance: balance, probes: m, read: read)
     }
 
     /// The block holding unit `u`.
