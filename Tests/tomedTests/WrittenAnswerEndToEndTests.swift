@@ -137,10 +137,13 @@ import TomeTestSupport
         #expect(llm["answering"] as? Bool == false && (llm["reason"] as? String)?.contains("refused") == true, "\(llm)")
     }
 
-    @Test func theModelsQueueIsBoundedAndEveryPlaceIsGivenBack() throws {
+    /// One call at once and none waiting (the line is full), or two waiting
+    /// (one user's share, half of the three places, is full); a model that
+    /// sends one piece, then nothing until timeout_s.
+    @Test(arguments: [(0, "waiting for the model already"), (2, "as many as one user may")])
+    func theModelsQueueIsBoundedAndEveryPlaceIsGivenBack(queueLimit: Int, refusal: String) throws {
         let server = try ScriptedChatServer()
-        // One call at once, none waiting; a model that sends one piece, then nothing until timeout_s.
-        let (daemon, id) = try Self.daemon(Self.llm(server.baseURL("silent"), extra: "concurrency = 1\nqueue_limit = 0"))
+        let (daemon, id) = try Self.daemon(Self.llm(server.baseURL("silent"), extra: "concurrency = 1\nqueue_limit = \(queueLimit)"))
         let fd = try UnixHTTP.connect(daemon.socket)
         defer { close(fd) }
         let body = Self.question
@@ -159,7 +162,8 @@ import TomeTestSupport
 
         let refused = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Self.question)
         #expect(refused.status == 429 && refused.headers["retry-after"] != nil, "\(refused.status) \(refused.text)")
-        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "model_busy", "\(refused.text)")
+        let error = refused.json["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "model_busy" && (error?["message"] as? String)?.contains(refusal) == true, "\(refused.text)")
         let plain = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "When will the parcel be delivered?"}"#.utf8))
         #expect(plain.status == 200, "the engine's answers are not behind the model's queue")
         let llm = try #require(try daemon.get("/v1/status").json["llm"] as? [String: Any])

@@ -78,7 +78,11 @@ struct AskAPI: Sendable {
         var admission: LanguageModel.Admission? = nil
         if question.generate == true {
             do {
-                admission = try writer.model.admit()
+                admission = try writer.model.admit(owner: context.peerUID)
+            } catch let full as LanguageModel.OwnerShareFull {
+                throw APIError(status: .tooManyRequests, code: .modelBusy,
+                               message: "you already have \(full.share) written answers waiting or running, as many as one user may; try again when one is done",
+                               retryable: true, retryAfter: 5)
             } catch ModelError.notConfigured {
                 throw APIError(status: .serviceUnavailable, code: .modelNotConfigured,
                                message: "no language model is configured: set [llm] base_url and model in tomed.toml (ask without generate for the document's own sentences)")

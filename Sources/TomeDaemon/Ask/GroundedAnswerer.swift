@@ -44,7 +44,7 @@ struct GroundedAnswerer: Sendable {
         } catch ModelError.failed(let status, let message) where status == 400 && Self.overWindow(message) {
             guard let smaller = prompt.shrunk() else { throw ModelError.failed(status: status, message: message) }
             prompt = smaller
-            reply = try await model.call(prompt.messages, admission: try model.admit(), estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
+            reply = try await model.call(prompt.messages, admission: try model.admit(owner: admission.owner), estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
         }
         let citations = Citations(reply: reply.text, excerpts: prompt.excerpts.count)
         let given = Self.wire(prompt.excerpts)

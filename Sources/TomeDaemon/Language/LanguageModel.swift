@@ -20,8 +20,11 @@ final class LanguageModel: Service, Sendable {
     private let logger: Logger
 
     private struct State {
+        /// Call slots in use (the probe's included, `probing`), and calls admitted (running or waiting), in all and per peer.
         var running = 0
+        var probing = false
         var admitted = 0
+        var perOwner: [UInt32: Int] = [:]
         /// Calls waiting for a slot, first come first served; each with its number, so a cancelled one can leave.
         var waiters: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
         var nextWaiter = 0
@@ -34,6 +37,16 @@ final class LanguageModel: Service, Sendable {
         var seconds = 0.0
         var firstTokenSeconds = 0.0
         var firstTokenCount = 0
+
+        /// Calls running (the probe's slot is not one).
+        var calls: Int { running - (probing ? 1 : 0) }
+
+        /// A call's place, freed.
+        mutating func giveBack(_ owner: UInt32?) {
+            admitted -= 1
+            guard let owner, let held = perOwner[owner] else { return }
+            perOwner[owner] = held > 1 ? held - 1 : nil
+        }
     }
 
     private let state = Mutex(State())
@@ -78,7 +91,7 @@ final class LanguageModel: Service, Sendable {
         guard config.isConfigured else { return LLMStatus(configured: false) }
         return state.withLock { s in
             LLMStatus(configured: true, model: config.model, baseURL: config.baseURL, answering: problem == nil ? s.answering : false,
-                      reason: problem ?? s.reason, checkedAt: s.checkedAt.map(iso8601), running: s.running, waiting: s.admitted - s.running)
+                      reason: problem ?? s.reason, checkedAt: s.checkedAt.map(iso8601), running: s.calls, waiting: s.admitted - s.calls)
         }
     }
 
@@ -87,21 +100,38 @@ final class LanguageModel: Service, Sendable {
     /// `call` uses it, and gives it back.
     final class Admission: Sendable {
         fileprivate let model: LanguageModel
+        /// The peer user it was admitted for (nil: the daemon's own work, the written stage).
+        let owner: UInt32?
         /// Taken by `call`; an admission never used (the ask failed first) gives its place back when dropped.
         fileprivate let used = Atomic(false)
-        fileprivate init(model: LanguageModel) { self.model = model }
-        deinit { if !used.load(ordering: .acquiring) { model.state.withLock { $0.admitted -= 1 } } }
+        fileprivate init(model: LanguageModel, owner: UInt32?) { (self.model, self.owner) = (model, owner) }
+        deinit { if !used.load(ordering: .acquiring) { model.state.withLock { $0.giveBack(owner) } } }
     }
 
-    func admit() throws -> Admission {
+    /// One peer's share of the places: half of them (at least one), so that
+    /// one user's written answers never fill the line for the others.
+    var ownerShare: Int { max(1, (config.concurrency + config.queueLimit) / 2) }
+
+    /// One peer already holds `ownerShare` places.
+    struct OwnerShareFull: Error {
+        var share: Int
+    }
+
+    /// A place for `owner`'s call (a peer's uid; nil for the daemon's own
+    /// work): `ModelError.busy` when every place is taken, `OwnerShareFull`
+    /// when the peer holds its share.
+    func admit(owner: UInt32? = nil) throws -> Admission {
         guard client != nil else { throw problem.map { ModelError.unreachable($0) } ?? ModelError.notConfigured }
-        let admitted = state.withLock { s -> Bool in
-            guard s.admitted < config.concurrency + config.queueLimit else { return false }
+        let share = ownerShare
+        let refusal = state.withLock { s -> Error? in
+            guard s.admitted < config.concurrency + config.queueLimit else { return ModelError.busy(waiting: config.queueLimit) }
+            if let owner, s.perOwner[owner, default: 0] >= share { return OwnerShareFull(share: share) }
             s.admitted += 1
-            return true
+            if let owner { s.perOwner[owner, default: 0] += 1 }
+            return nil
         }
-        guard admitted else { throw ModelError.busy(waiting: config.queueLimit) }
-        return Admission(model: self)
+        if let refusal { throw refusal }
+        return Admission(model: self, owner: owner)
     }
 
     /// Runs `messages` once a call slot is free; the outcome is counted and
@@ -111,14 +141,14 @@ final class LanguageModel: Service, Sendable {
         guard admission.used.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw ModelError.busy(waiting: 0)  // an admission is good for one call
         }
-        guard let client else { state.withLock { $0.admitted -= 1 }; throw ModelError.notConfigured }
+        guard let client else { state.withLock { $0.giveBack(admission.owner) }; throw ModelError.notConfigured }
         do {
             try await acquire()
         } catch {
-            state.withLock { $0.admitted -= 1 }  // cancelled while waiting: its place goes to the next
+            state.withLock { $0.giveBack(admission.owner) }  // cancelled while waiting: its place goes to the next
             throw error
         }
-        defer { release(admitted: true) }
+        defer { release(admission) }
         do {
             try Task.checkCancellation()
             let reply = try await client.complete(messages, onText: onText)
@@ -180,19 +210,20 @@ final class LanguageModel: Service, Sendable {
         }
     }
 
-    /// A slot now, or nil when every slot is taken or calls are waiting (the probe never makes a call wait long).
-    private func tryAcquire() -> Bool {
+    /// The probe's slot, when one is free and no call waits (the probe never makes a call wait long).
+    private func acquireForProbe() -> Bool {
         state.withLock { s in
-            guard s.running < config.concurrency, s.waiters.isEmpty else { return false }
+            guard s.running < config.concurrency, s.waiters.isEmpty, !s.probing else { return false }
             s.running += 1
+            s.probing = true
             return true
         }
     }
 
-    /// Hands the slot to the first waiter, or frees it; `admitted`: a call's slot (the probe's is not counted there).
-    private func release(admitted: Bool) {
+    /// Hands the slot to the first waiter, or frees it; a call's (`admission`) place is given back with it.
+    private func release(_ admission: Admission?) {
         let next = state.withLock { s -> CheckedContinuation<Void, Error>? in
-            if admitted { s.admitted -= 1 }
+            if let admission { s.giveBack(admission.owner) } else { s.probing = false }
             guard !s.waiters.isEmpty else { s.running -= 1; return nil }
             return s.waiters.removeFirst().continuation
         }
@@ -205,8 +236,8 @@ final class LanguageModel: Service, Sendable {
         // Not while a call runs: its outcome says whether the model answers, and some servers
         // (llama-cpp-python's, by default) end a running stream when another request arrives.
         // The probe holds a slot of its own, so no call starts under it (with concurrency = 1).
-        guard state.withLock({ $0.running == 0 }), tryAcquire() else { return }
-        defer { release(admitted: false) }
+        guard state.withLock({ $0.running == 0 }), acquireForProbe() else { return }
+        defer { release(nil) }
         let outcome: (Bool, String?)
         do {
             _ = try await client.models()
@@ -259,8 +290,8 @@ final class LanguageModel: Service, Sendable {
         let ok = s.outcomes["ok"] ?? 0
         out += "# HELP tome_llm_call_seconds Time of successful calls.\n# TYPE tome_llm_call_seconds summary\ntome_llm_call_seconds_sum \(s.seconds)\ntome_llm_call_seconds_count \(ok)\n"
         out += "# HELP tome_llm_first_token_seconds Time to the first words of a reply.\n# TYPE tome_llm_first_token_seconds summary\ntome_llm_first_token_seconds_sum \(s.firstTokenSeconds)\ntome_llm_first_token_seconds_count \(s.firstTokenCount)\n"
-        out += "# HELP tome_llm_running Calls running now.\n# TYPE tome_llm_running gauge\ntome_llm_running \(s.running)\n"
-        out += "# HELP tome_llm_waiting Calls admitted and waiting for a slot.\n# TYPE tome_llm_waiting gauge\ntome_llm_waiting \(s.admitted - s.running)\n"
+        out += "# HELP tome_llm_running Calls running now.\n# TYPE tome_llm_running gauge\ntome_llm_running \(s.calls)\n"
+        out += "# HELP tome_llm_waiting Calls admitted and waiting for a slot.\n# TYPE tome_llm_waiting gauge\ntome_llm_waiting \(s.admitted - s.calls)\n"
         out += "# HELP tome_llm_up 1 when the model answered the last probe or call.\n# TYPE tome_llm_up gauge\ntome_llm_up \(s.answering == true ? 1 : 0)\n"
         return out
     }
