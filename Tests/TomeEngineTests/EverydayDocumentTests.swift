@@ -249,6 +249,35 @@ import Testing
     }
 }
 
+/// A date question's "start" and "end" in the words contracts use.
+@Suite struct StartAndEndTests {
+    static let letter = """
+        OFFER OF EMPLOYMENT
+
+        Dear Ms Alvarez, we are delighted to offer you the position of Roastery Supervisor.
+
+        Your employment will begin on Monday, September 8, 2025, subject to a background check.
+
+        To accept this offer, please sign and return a copy of this letter by August 22, 2025.
+
+        Either party may end the employment relationship at any time; the probation period expires on March 8, 2026.
+        """
+
+    @Test func aStartIsABeginningAndAnEndAnExpiry() throws {
+        let text = Corpus.inserting([(Self.letter, 0.5)], into: Corpus.prose(tokens: 5_000, seed: 34))
+        for (question, fact) in [("When does the employment start?", "will begin on Monday, September 8, 2025"),
+                                 ("When does the probation period end?", "expires on March 8, 2026")] {
+            let (sparse, _) = try AskTests.ask(text, question, k: 3)
+            let (dense, _) = try AskTests.ask(text, question, k: 3, dense: true)
+            #expect(sparse.answers.map(\.start) == dense.answers.map(\.start), "the aliases are bounded as their words are: sparse = dense")
+            #expect(sparse.answers.first?.text.contains(fact) == true, "\(question): \(sparse.answers.map(\.text))")
+        }
+        // Only for dates: "start" in another question is not "begin".
+        #expect(Asker.prepare("How do I start the server?", memory: nil).aliases.isEmpty)
+        #expect(!Asker.prepare("When does the lease start?", memory: nil).aliases.isEmpty)
+    }
+}
+
 /// Chinese and Japanese dates and amounts.
 @Suite struct CJKValueTests {
     func found(_ text: String, _ kind: ExtractionKind) throws -> [Extraction] {

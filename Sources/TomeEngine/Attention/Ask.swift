@@ -65,7 +65,8 @@ public struct Question: Sendable {
     /// das"): nothing in it says what to look for.
     public var onlyCommonWords = false
     /// Other words that count as one of the question's terms (its position):
-    /// "between" for "parties". The indexer's bound adds them too.
+    /// "between" for "parties"; for a date question, "begin", "commence"
+    /// for "start" and "expire" for "end". The indexer's bound adds them too.
     public var aliases: [(term: UInt64, position: Int)] = []
     /// The semantic head's vector of the question and the model it came
     /// from, when the head is installed (`SemanticHead`).
@@ -195,16 +196,23 @@ public enum Asker {
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
         let kind = AnswerExpert.kind(of: text)
-        // The parties are named "between … and …", a sentence that rarely says "parties": "between" counts as
-        // the question's word for them.
+        // Other words that count as one of the question's (its position): the parties are named "between … and
+        // …", a sentence that rarely says "parties"; a date question's "start" is a term that "begins" or
+        // "commences", its "end" one that "expires" (`AnswerExpert.startAndEndWords`).
         var aliases: [(term: UInt64, position: Int)] = []
+        func alias(_ words: [String], to position: Int) {
+            for term in words.map(Self.stem) where !seen.contains(term) && !aliases.contains(where: { $0.term == term }) {
+                aliases.append((term, position))
+            }
+        }
         if kind == .parties, let party = tokens.indices.first(where: { AnswerExpert.partyWords.contains(tokens[$0].id) }),
            let position = terms.firstIndex(of: stems[party]) {
-            var tokenizer = Tokenizer()
-            for word in ["between", "zwischen", "entre"] {
-                var w = word
-                let term = w.withUTF8 { bytes in TermKey.term(tokenizer.tokenize(word)[0], in: bytes) }
-                if !seen.contains(term) { aliases.append((term, position)) }
+            alias(["between", "zwischen", "entre"], to: position)
+        }
+        if kind == .date {
+            for group in AnswerExpert.startAndEndWords {
+                let groupStems = group.map(Self.stem)
+                if let position = terms.firstIndex(where: groupStems.contains) { alias(group, to: position) }
             }
         }
         // All the question's tokens: "Invoice no.?" and "Order #" name a number by their punctuation.
@@ -219,6 +227,13 @@ public enum Asker {
             prepared.meaningModel = semantic.model
         }
         return prepared
+    }
+
+    /// A word's term key (its stem), as the index keys it.
+    static func stem(_ word: String) -> UInt64 {
+        var tokenizer = Tokenizer()
+        var copy = word
+        return copy.withUTF8 { bytes in tokenizer.tokenize(word).first.map { TermKey.term($0, in: bytes) } ?? 0 }
     }
 
     /// `text` with each word that joins parts with underscores and that the

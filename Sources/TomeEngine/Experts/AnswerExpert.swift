@@ -72,6 +72,16 @@ public enum AnswerExpert {
     static let partyWords = ExpertWords.ids(["parties", "party", "vertragsparteien", "parteien", "vertragspartner", "partes", "contracting",
                                              "contractants", "cocontractants"])
     static let betweenWords = ExpertWords.ids(["between", "zwischen", "entre"])
+    /// For a date question, the words a document uses for its "start" and
+    /// "end" ("Your employment will begin on …", "The lease commences …",
+    /// "This Agreement expires on …"), each group in one language: a
+    /// question holding one of a group's words counts the others as it.
+    static let startAndEndWords: [[String]] = [
+        ["start", "begin", "commence", "commencement", "effective"], ["end", "expire", "expiry", "terminate"],
+        ["beginnt", "beginn", "beginnen", "startet"], ["endet", "ende", "enden", "ablauf"],
+        ["commence", "débute", "début", "vigueur"], ["termine", "fin", "expire", "échéance"],
+        ["comienza", "empieza", "inicia", "inicio", "vigor"], ["termina", "vence", "finaliza", "fin"],
+    ]
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
                                                "bedeutet", "bedeutung", "signifie", "définition", "significa", "significado", "definición"])
 
