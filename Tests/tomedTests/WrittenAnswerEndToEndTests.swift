@@ -86,6 +86,30 @@ import TomeTestSupport
         #expect((generated["text"] as? String)?.contains("[1]") == true && whole.json["excerpts"] != nil)
     }
 
+    /// `/v1/ask` over every document: the excerpts come from several documents, each named in its fence,
+    /// and a citation points into the document its excerpt came from.
+    @Test func aWrittenAnswerOverAllDocumentsCitesEachExcerptsOwnDocument() throws {
+        let server = try ScriptedChatServer()
+        let daemon = DaemonFixture(config: Self.llm(server.baseURL("ok")))
+        try daemon.start()
+        daemon.scratch.write("spool/letter.txt", Self.letter)
+        daemon.scratch.write("spool/returns.txt", """
+            Returns policy of Greenhill Supplies. A parcel that is delivered damaged may be returned within 30 days. \
+            The courier collects returned parcels from your door on any weekday you choose.
+            """)
+        let documents = try daemon.waitForSettled(count: 2)
+        let ids = Set(documents.compactMap { $0["id"] as? Int })
+        let response = try daemon.request("POST", "/v1/ask", body: Array(#"{"question": "When will the courier deliver the parcel?", "generate": true, "stream": false}"#.utf8))
+        #expect(response.status == 200, "\(response.text)")
+        let excerpts = try #require(response.json["excerpts"] as? [[String: Any]], "\(response.text)")
+        #expect(Set(excerpts.compactMap { $0["document"] as? Int }) == ids, "both documents' passages are sent: \(excerpts)")
+        let generated = try #require(response.json["generated"] as? [String: Any], "\(response.text)")
+        let citation = try #require((generated["citations"] as? [[String: Any]])?.first)
+        #expect(citation["document"] as? Int == excerpts.first?["document"] as? Int && citation["start"] as? Int == excerpts.first?["start"] as? Int)
+        let user = try #require(((try server.lastRequest()["body"] as? [String: Any])?["messages"] as? [[String: Any]])?.last?["content"] as? String)
+        #expect(user.contains("document=\"letter.txt\"") && user.contains("document=\"returns.txt\""), "\(user)")
+    }
+
     @Test func aPromptOverTheServersWindowIsSentAgainWithItsFirstExcerpts() throws {
         let server = try ScriptedChatServer()
         // A window the excerpts fill; the server counts more than Tome's estimate (it refuses past 2,000 characters).
