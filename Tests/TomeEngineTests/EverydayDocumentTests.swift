@@ -275,6 +275,7 @@ import Testing
         // Only for dates: "start" in another question is not "begin".
         #expect(Asker.prepare("How do I start the server?", memory: nil).aliases.isEmpty)
         #expect(!Asker.prepare("When does the lease start?", memory: nil).aliases.isEmpty)
+        #expect(Asker.prepare("When does the change become effective?", memory: nil).aliases.isEmpty, "effective is no start of its own")
     }
 }
 

@@ -35,7 +35,8 @@ struct GroundedAnswerer: Sendable {
     /// The model's answer from `prompt`, each piece handed to `onText` as it comes.
     /// A server that refuses the prompt as over its window (its tokenizer counted more than
     /// Tome's estimate) is asked once more with the first excerpts only, those that fit 60%
-    /// of the budget (their numbers unchanged; `excerptsSent` says how many).
+    /// of the budget (their numbers unchanged; `excerptsSent` says how many), in a place of
+    /// the daemon's own (the asker's share was checked for the first call; a full line is `ModelError.busy`).
     func write(_ prompt: GroundedPrompt, admission: LanguageModel.Admission, onText: @Sendable (String) async throws -> Void) async throws -> GeneratedAnswer {
         var prompt = prompt
         let reply: ChatClient.Reply
@@ -44,7 +45,7 @@ struct GroundedAnswerer: Sendable {
         } catch ModelError.failed(let status, let message) where status == 400 && Self.overWindow(message) {
             guard let smaller = prompt.shrunk() else { throw ModelError.failed(status: status, message: message) }
             prompt = smaller
-            reply = try await model.call(prompt.messages, admission: try model.admit(owner: admission.owner), estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
+            reply = try await model.call(prompt.messages, admission: try model.admit(), estimatedPromptTokens: prompt.estimatedTokens, onText: onText)
         }
         let citations = Citations(reply: reply.text, excerpts: prompt.excerpts.count)
         let given = Self.wire(prompt.excerpts)

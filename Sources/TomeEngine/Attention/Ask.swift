@@ -211,8 +211,8 @@ public enum Asker {
         }
         if kind == .date {
             for group in AnswerExpert.startAndEndWords {
-                let groupStems = group.map(Self.stem)
-                if let position = terms.firstIndex(where: groupStems.contains) { alias(group, to: position) }
+                let callers = group.filter { !AnswerExpert.aliasOnlyWords.contains($0) }.map(Self.stem)
+                if let position = terms.firstIndex(where: callers.contains) { alias(group, to: position) }
             }
         }
         // All the question's tokens: "Invoice no.?" and "Order #" name a number by their punctuation.

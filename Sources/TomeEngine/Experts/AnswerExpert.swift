@@ -75,13 +75,16 @@ public enum AnswerExpert {
     /// For a date question, the words a document uses for its "start" and
     /// "end" ("Your employment will begin on …", "The lease commences …",
     /// "This Agreement expires on …"), each group in one language: a
-    /// question holding one of a group's words counts the others as it.
+    /// question holding one of a group's words counts the others as it
+    /// (`aliasOnlyWords` count as the group's word but do not call it up:
+    /// "When does termination become effective?" asks for no start).
     static let startAndEndWords: [[String]] = [
         ["start", "begin", "commence", "commencement", "effective"], ["end", "expire", "expiry", "terminate"],
         ["beginnt", "beginn", "beginnen", "startet"], ["endet", "ende", "enden", "ablauf"],
         ["commence", "débute", "début", "vigueur"], ["termine", "fin", "expire", "échéance"],
         ["comienza", "empieza", "inicia", "inicio", "vigor"], ["termina", "vence", "finaliza", "fin"],
     ]
+    static let aliasOnlyWords: Set<String> = ["effective", "vigueur", "vigor"]
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
                                                "bedeutet", "bedeutung", "signifie", "définition", "significa", "significado", "definición"])
 

@@ -2,7 +2,11 @@
 /// phrases and are never a name's first word. As canonical ids
 /// (`CanonicalForm`: lower case, accents folded).
 enum StopWords {
-    static let all: Set<UInt64> = ExpertWords.ids("""
+    static let all: Set<UInt64> = ExpertWords.ids(words)
+    /// Their term keys (stems), as the index keys words.
+    static let stems: Set<UInt64> = Set(words.map(Asker.stem))
+
+    static let words: [String] = """
         a about above after again against all also although am among an and another any anybody anyone anything are around as at
         be because been before being below between both but by can cannot could did do does doing done down during each either else
         enough etc even ever every few for from further had has have having he her here hers herself him himself his how however i
@@ -21,5 +25,5 @@ enum StopWords {
         ces il elle ils elles nous vous on qui que quoi dont où se sa son ses leur leurs plus moins très tout tous toute toutes
         el los las uno unos una unas y o pero no es son fue ser estar está están en con sin por para del al lo su sus que quien
         como cuando donde este esta estos estas ese esa muy más menos todo todos
-        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
 }

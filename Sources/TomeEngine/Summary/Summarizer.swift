@@ -90,7 +90,7 @@ public struct SummaryParameters: Sendable, Equatable, Codable {
     public var covers: [String] = []
     /// A sentence that shares this share of its distinct terms with one
     /// already in the summary (of the shorter of the two, at least four
-    /// terms) is a copy of it, passed over, as is one whose cosine with it is
+    /// terms, function words aside) is a copy of it, passed over, as is one whose cosine with it is
     /// over 0.9: "Move the cursor to task-gnome-desktop and press Enter."
     /// beside the same with "press -" has a cosine under 0.9, the rare word
     /// that differs weighing most (Debian Reference, chapter 7). Above 1: off.
@@ -213,10 +213,14 @@ public enum Summarizer {
     static let nearCopy: Float = 0.9
 
     /// Whether units `a` and `b` say the same thing: a cosine over `nearCopy`,
-    /// or `copyTerms` of the shorter one's distinct terms (at least four) shared.
+    /// or `copyTerms` of the shorter one's distinct terms (at least four,
+    /// function words aside) shared.
     static func copies(_ a: Int32, _ b: Int32, input: Input, space: VectorSpace, share: Double = SummaryParameters().copyTerms) -> Bool {
         if a == b || space.dot(unit: Int(a), unit: Int(b)) > nearCopy { return true }
-        func terms(_ u: Int32) -> Set<UInt64> { Set(input.terms[(u == 0 ? 0 : input.termEnds[Int(u) - 1])..<input.termEnds[Int(u)]]) }
+        // Function words left out: "The Buyer shall pay the Seller." is no copy of "The Seller shall pay the Buyer a fee."
+        func terms(_ u: Int32) -> Set<UInt64> {
+            Set(input.terms[(u == 0 ? 0 : input.termEnds[Int(u) - 1])..<input.termEnds[Int(u)]]).subtracting(StopWords.stems)
+        }
         let (x, y) = (terms(a), terms(b))
         let shorter = min(x.count, y.count)
         return shorter >= 4 && Double(x.intersection(y).count) >= share * Double(shorter)
