@@ -15,11 +15,13 @@ import TomeTestSupport
         .user("<excerpt n=\"1\" document=\"a.txt\" pages=\"1\">\nThe invoice total is 1,440 pounds.\n</excerpt>\nQuestion: What is the total?"),
     ]
 
-    /// Runs `body` with a client of `script`, shutting it down after.
-    func with<R>(_ server: ScriptedChatServer, _ script: String, idle: Double = 30, timeout: Double = 20,
+    /// Runs `body` with a client of `script`, shutting it down after. The limits are far
+    /// beyond what the server takes: a consumer starved of threads under a loaded suite
+    /// stops NIO reading, and a 30 s idle limit then fired on a reply already sent.
+    func with<R>(_ server: ScriptedChatServer, _ script: String, idle: Double = 300, timeout: Double = 300,
                  _ body: (ChatClient) async throws -> R) async throws -> R {
         let c = ChatClient(endpoint: ModelEndpoint(baseURL: server.baseURL(script), model: "scripted-model", apiKey: APIKey("sk-test-123"),
-                                                   connectTimeout: 2, idleTimeout: idle, timeout: timeout))
+                                                   connectTimeout: 30, idleTimeout: idle, timeout: timeout))
         do {
             let result = try await body(c)
             await c.shutdown()
@@ -30,7 +32,7 @@ import TomeTestSupport
         }
     }
 
-    func expect(_ server: ScriptedChatServer, _ script: String, _ expected: ModelError, idle: Double = 30) async throws {
+    func expect(_ server: ScriptedChatServer, _ script: String, _ expected: ModelError, idle: Double = 300) async throws {
         do {
             let reply = try await with(server, script, idle: idle) { try await $0.complete(Self.messages) }
             Issue.record("\(script): expected \(expected), got the reply \(reply.text)")
