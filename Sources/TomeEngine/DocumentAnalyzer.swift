@@ -145,19 +145,13 @@ public struct DocumentAnalyzer: Sendable {
         let prepared = questions.map { Asker.prepare($0, memory: nil) }
         var occurrences = Dictionary(uniqueKeysWithValues: Set(prepared.flatMap { $0.terms + $0.aliases.map(\.term) }).map { ($0, 0) })
         for t in terms where occurrences[t] != nil { occurrences[t, default: 0] += 1 }
-        // Function words say nothing of what a sentence is about: weight 0, like a word the document lacks.
-        var stopTerms = Set<UInt64>()
-        var tokenizer = Tokenizer()
-        for var text in questions {
-            let tokens = tokenizer.tokenize(text)
-            text.withUTF8 { b in for token in tokens where token.isContent && StopWords.all.contains(token.id) { stopTerms.insert(TermKey.term(token, in: b)) } }
-        }
         var units: [Int32] = []
         for var question in prepared {
             // A word counts its aliases' occurrences too ("between" for "parties").
             question.salience = question.terms.enumerated().map { i, t in
                 let cf = (occurrences[t] ?? 0) + question.aliases.filter { $0.position == i }.reduce(0) { $0 + (occurrences[$1.term] ?? 0) }
-                return cf == 0 || stopTerms.contains(t) ? 0 : log(1 + Double(terms.count + 1) / Double(cf + 1))
+                // Function words say nothing of what a sentence is about: weight 0, like a word the document lacks.
+                return cf == 0 || StopWords.stems.contains(t) ? 0 : log(1 + Double(terms.count + 1) / Double(cf + 1))
             }
             guard !question.isEmpty, !question.onlyCommonWords, question.salience.contains(where: { $0 > 0 }),
                   let first = (try? Asker.ask(question, documents: [document], k: 1, parameters: index.parameters))?.answers.first, first.sure
