@@ -79,7 +79,7 @@ install: build install-files
 install-files:
 	install -D -m 0755 $(BUILD_DIR)/tomed $(DESTDIR)$(BINDIR)/tomed
 	if [ -f $(MODEL_DIR)/static-vectors.bin ]; then install -d $(DESTDIR)$(MODEL_SHARE) && \
-		install -m 0644 $(MODEL_DIR)/vocab.txt $(MODEL_DIR)/static-vectors.bin $(MODEL_DIR)/README.md $(MODEL_DIR)/NOTICE $(DESTDIR)$(MODEL_SHARE)/; fi
+		install -m 0644 $(MODEL_DIR)/vocab.txt $(MODEL_DIR)/static-vectors.bin $(MODEL_DIR)/model.safetensors $(MODEL_DIR)/README.md $(MODEL_DIR)/NOTICE $(DESTDIR)$(MODEL_SHARE)/; fi
 	install -D -m 0755 $(BUILD_DIR)/tome $(DESTDIR)$(BINDIR)/tome
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)/etc/tome/pipelines $(DESTDIR)$(DOCDIR)
 	sed -e "s|@BINDIR@|$(BINDIR)|g" -e "s|@DOCDIR@|$(DOCDIR)|g" Systemd/tomed.service > $(DESTDIR)$(UNITDIR)/tomed.service

@@ -30,6 +30,9 @@ enum Retrieval {
         var lift: Double?
         var documentNames = true
         var semantic: SemanticHead?
+        var modelFolder: URL?
+        var deepWeight: Double?
+        var deepDepth = DeepReader.defaultDepth
         var i = 0
         while i < args.count {
             if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
@@ -39,8 +42,12 @@ enum Retrieval {
                 continue
             }
             if args[i] == "--set", i + 1 < args.count, args[i + 1] == "documentNames=0" { documentNames = false; i += 2; continue }
+            if args[i] == "--deep" { deepWeight = deepWeight ?? DeepReader.defaultWeight; i += 1; continue }
+            if args[i] == "--deep-weight", i + 1 < args.count, let v = Double(args[i + 1]) { deepWeight = v; i += 2; continue }
+            if args[i] == "--deep-depth", i + 1 < args.count, let v = Int(args[i + 1]) { deepDepth = v; i += 2; continue }
             if args[i] == "--model", i + 1 < args.count {
                 let folder = URL(fileURLWithPath: args[i + 1])
+                modelFolder = folder
                 semantic = try SemanticHead(vocabText: String(contentsOf: folder.appendingPathComponent("vocab.txt"), encoding: .utf8),
                                             vectorBytes: Array(try Data(contentsOf: folder.appendingPathComponent(StaticVectors.fileName))))
                 i += 2
@@ -53,6 +60,13 @@ enum Retrieval {
                 documents.append((parts[0], parts[1]))
             }
             i += 1
+        }
+        // --deep: the full encoder reorders the best answers (`DeepReader`; --deep-weight A, --deep-depth N to tune); needs --model.
+        var deep: DeepReader?
+        if let deepWeight, let modelFolder, let semantic {
+            let weights = try Data(contentsOf: modelFolder.appendingPathComponent("model.safetensors"))
+            let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
+            deep = DeepReader(encoder: encoder, vocabulary: semantic.vocabulary, weight: deepWeight, depth: deepDepth)
         }
         let questions = try String(contentsOfFile: questionsPath, encoding: .utf8).split(separator: "\n")
             .map { try JSONDecoder().decode(Question.self, from: Data($0.utf8)) }
@@ -86,8 +100,8 @@ enum Retrieval {
                     // Warm the caches the way a daemon's second question finds them.
                     _ = try Asker.ask(question, documents: [document], k: k)
                     var sparse: AskResult?, dense: AskResult?
-                    let sparseTime = try clock.measure { sparse = try Asker.ask(question, documents: [document], k: k) }
-                    let denseTime = try clock.measure { dense = try Asker.ask(question, documents: [document], k: k, dense: true) }
+                    let sparseTime = try clock.measure { sparse = try Asker.ask(question, documents: [document], k: k, deep: deep) }
+                    let denseTime = try clock.measure { dense = try Asker.ask(question, documents: [document], k: k, dense: true, deep: deep) }
                     var ftsBlock: Int?
                     let ftsTime = try clock.measure { ftsBlock = try fts.first(question.text) }
                     guard let sparse, let dense else { continue }
@@ -104,7 +118,7 @@ enum Retrieval {
                         "fts5_block": holds(ftsText ?? nil, q.answers), "fts5_window": holds(ftsWindow, q.answers),
                         "agree": s?.start == d?.start && s?.end == d?.end,
                         "agree_k": sparse.answers.map(\.start) == dense.answers.map(\.start),
-                        "exact": sparse.stats.exact, "blocks_selected": sparse.stats.blocksSelected, "meaning": sparse.stats.meaning,
+                        "exact": sparse.stats.exact, "deep": sparse.stats.deep, "blocks_selected": sparse.stats.blocksSelected, "meaning": sparse.stats.meaning,
                         "units_attended": sparse.stats.sentencesAttended,
                         "sparse_ms": ms(sparseTime), "dense_ms": ms(denseTime), "fts5_ms": ms(ftsTime),
                         "analysis_s": ms(analysisTime) / 1000,

@@ -15,8 +15,13 @@ public struct AskRequest: Codable, Sendable, Equatable {
     /// With `generate`: the reply as NDJSON lines while the model writes
     /// (`AskEvent`), or false for one JSON body at the end. The default is true.
     public var stream: Bool?
+    /// Read the best answers again with the semantic model's full encoder
+    /// and reorder them by what they mean (`DeepReader`): a few hundred
+    /// milliseconds instead of about one. The default is false.
+    public var deep: Bool?
 
-    public init(question: String, k: Int? = nil, mode: AskMode? = nil, generate: Bool? = nil, stream: Bool? = nil) {
+    public init(question: String, k: Int? = nil, mode: AskMode? = nil, generate: Bool? = nil, stream: Bool? = nil, deep: Bool? = nil) {
+        self.deep = deep
         self.question = question
         self.k = k
         self.mode = mode
@@ -194,10 +199,13 @@ public struct AskResponse: Codable, Sendable, Equatable {
         /// Sentences were scored by meaning as well as by words (the semantic
         /// head's model is installed and the documents were indexed with it).
         public var meaning: Bool
+        /// The full encoder reordered the best answers (the ask was `deep`).
+        public var deep: Bool
 
         public init(blocksScanned: Int, blocksSelected: Int, sentencesAttended: Int, mode: AskMode, exact: Bool, documents: Int,
-                    needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil, meaning: Bool = false) {
+                    needReprocess: [Int64] = [], elapsedMs: Double, answerKind: String? = nil, meaning: Bool = false, deep: Bool = false) {
             self.meaning = meaning
+            self.deep = deep
             self.blocksScanned = blocksScanned
             self.blocksSelected = blocksSelected
             self.sentencesAttended = sentencesAttended
@@ -209,7 +217,7 @@ public struct AskResponse: Codable, Sendable, Equatable {
             self.answerKind = answerKind
         }
 
-        /// `meaning` may be missing: a daemon older than this client does not send it.
+        /// `meaning` and `deep` may be missing: a daemon older than this client does not send them.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             blocksScanned = try c.decode(Int.self, forKey: .blocksScanned)
@@ -222,10 +230,11 @@ public struct AskResponse: Codable, Sendable, Equatable {
             elapsedMs = try c.decode(Double.self, forKey: .elapsedMs)
             answerKind = try c.decodeIfPresent(String.self, forKey: .answerKind)
             meaning = try c.decodeIfPresent(Bool.self, forKey: .meaning) ?? false
+            deep = try c.decodeIfPresent(Bool.self, forKey: .deep) ?? false
         }
 
         enum CodingKeys: String, CodingKey {
-            case mode, documents, exact, meaning
+            case mode, documents, exact, meaning, deep
             case answerKind = "answer_kind"
             case blocksScanned = "blocks_scanned", blocksSelected = "blocks_selected"
             case sentencesAttended = "sentences_attended", elapsedMs = "elapsed_ms", needReprocess = "need_reprocess"

@@ -106,8 +106,12 @@ public struct MeaningStatus: Codable, Sendable, Equatable {
     public var path: String?
     /// Why meaning is off.
     public var reason: String?
+    /// The model's full encoder is installed too: asks may be `deep`.
+    /// (Absent from a daemon older than this client.)
+    public var deep: Bool?
 
-    public init(available: Bool, model: String?, path: String?, reason: String?) {
+    public init(available: Bool, model: String?, path: String?, reason: String?, deep: Bool? = nil) {
+        self.deep = deep
         self.available = available
         self.model = model
         self.path = path

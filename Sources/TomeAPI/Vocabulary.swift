@@ -67,6 +67,8 @@ public struct ErrorCode: WireWord {
     public static let diskFull = ErrorCode(rawValue: "disk_full")
     /// 503: no language model is configured (`[llm]`), so nothing can be written.
     public static let modelNotConfigured = ErrorCode(rawValue: "model_not_configured")
+    /// 503: a deep ask, and the semantic model's encoder is not installed (`make model`).
+    public static let deepUnavailable = ErrorCode(rawValue: "deep_unavailable")
     /// 429: more model calls are waiting than `[llm] queue_limit` admits.
     public static let modelBusy = ErrorCode(rawValue: "model_busy")
     /// In a `generate` ask's `error` line (the engine's answers stand): the model's server
@@ -88,7 +90,7 @@ public struct ErrorCode: WireWord {
         .badRequest, .badQuery, .forbidden, .notFound, .methodNotAllowed, .requestTimeout, .busy, .notReady, .duplicate, .sourceGone,
         .needsReprocess, .tooLarge, .unsupportedMediaType, .queueFull, .overloaded, .rebuilding, .tooManyStreams, .diskFull, .internal,
         .modelNotConfigured, .modelBusy, .modelUnreachable, .modelUnauthorized, .modelRateLimited, .modelFailed, .modelTimeout,
-        .modelStreamCut, .modelMalformed, .modelRefused,
+        .modelStreamCut, .modelMalformed, .modelRefused, .deepUnavailable,
     ]
 }
 

@@ -13,6 +13,8 @@ struct Ask: AsyncParsableCommand {
     @Argument(help: "The document id (without --all), then the question.") var words: [String]
     @Option(name: .short, help: "How many answers (1…50; the daemon's default is 5).") var k: Int?
     @Flag(help: "Let attention read every block (slower; for comparison).") var dense = false
+    @Flag(help: "Read the best answers again with the semantic model's full encoder and reorder them by meaning (a few hundred ms; needs make model).")
+    var deep = false
     @Flag(help: "Have the daemon's language model ([llm]) write an answer from the passages found, citing them as [n]; printed as it is written.")
     var generate = false
     @Flag(help: "Print JSON (with --generate: the stream's lines as they come).") var json = false
@@ -34,7 +36,8 @@ struct Ask: AsyncParsableCommand {
         try await reporting {
             let question = (all ? words : Array(words.dropFirst())).joined(separator: " ")
             let path = all ? "/v1/ask" : "/v1/documents/\(words[0])/ask"
-            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse, generate: generate ? true : nil))
+            let body = try JSONEncoder().encode(AskRequest(question: question, k: k, mode: dense ? .dense : .sparse, generate: generate ? true : nil,
+                                                          deep: deep ? true : nil))
             if generate { return try await written(path: path, body: body) }
             let response = try await connection.client.json(AskResponse.self, .POST, path, body: .bytes(ByteBuffer(bytes: body)))
             if json { return try printJSON(response) }
@@ -60,7 +63,7 @@ struct Ask: AsyncParsableCommand {
                 }
             }
             let s = response.stats
-            Output.line("(\(s.mode)\(s.meaning ? ", words and meaning" : ""): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
+            Output.line("(\(s.mode)\(s.meaning ? ", words and meaning" : "")\(s.deep ? ", read deeply" : ""): \(s.blocksSelected) of \(s.blocksScanned) blocks, \(s.sentencesAttended) sentences read, \(String(format: "%.1f", s.elapsedMs)) ms)")
             if !s.needReprocess.isEmpty {
                 Output.line("(not asked, analysed by an earlier engine: documents \(s.needReprocess.map(String.init).joined(separator: ", ")); run tome reprocess ID)")
             }

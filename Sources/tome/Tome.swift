@@ -75,7 +75,7 @@ struct Status: AsyncParsableCommand {
             Output.line("queue: \(status.queueLength) · workers: \(status.workersBusy)/\(status.workers) busy · up \(Format.duration(status.uptimeSeconds)) · tomed \(status.version)")
             Output.line("pipelines: \(status.pipelines.joined(separator: ", "))")
             let meaning = status.meaning
-            Output.line(meaning.available ? "ask: by words and meaning (\(meaning.model ?? "semantic head"))"
+            Output.line(meaning.available ? "ask: by words and meaning (\(meaning.model ?? "semantic head")\(meaning.deep == true ? "; ask --deep reads the best answers with its encoder" : ""))"
                         : "ask: by words only (\(meaning.reason ?? "no semantic head"))")
             let llm = status.llm
             if !llm.configured {

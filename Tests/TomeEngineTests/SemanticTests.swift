@@ -304,3 +304,68 @@ struct FixtureMissing: Error, CustomStringConvertible {
         }
     }
 }
+
+@Suite struct DeepReaderTests {
+    /// Read once for the suite (the weights are 87 MiB), reading four answers
+    /// rather than ten: each is six transformer layers in a debug build.
+    static let shared: Result<DeepReader, any Error> = Result {
+        let weights = try SemanticFixture.file("model.safetensors")
+        let encoder = try weights.withUnsafeBytes { try SentenceEncoder(SafeTensors($0)) }
+        return DeepReader(encoder: encoder, vocabulary: try SemanticFixture.vocabulary(), depth: 4)
+    }
+
+    static func reader() throws -> DeepReader { try shared.get() }
+
+    /// The head's paraphrase document, with sentences that hold a word of
+    /// the question but not its meaning ("storage", "metal").
+    static func document(_ head: SemanticHead) throws -> TextDocument {
+        var sentences = SemanticHeadTests.filler(600)
+        sentences.insert(SemanticHeadTests.needle, at: 377)
+        sentences.insert("The council moved the old chairs into the storage room behind the village hall.", at: 120)
+        sentences.insert("The metal gate of the tennis court was painted green last summer.", at: 480)
+        let text = sentences.joined(separator: " ")
+        return TextDocument(index: try DocumentAnalyzer(workers: 2, semantic: head).analyze(text).index, text: Array(text.utf8))
+    }
+
+    @Test func theEncoderPutsTheSentenceThatMeansTheQuestionFirstAmongAttentionsBest() throws {
+        let head = try SemanticHeadTests.head(), reader = try Self.reader()
+        let document = try Self.document(head)
+        let question = Asker.prepare(SemanticHeadTests.question, memory: nil, semantic: head)
+        let pool = try Asker.ask(question, documents: [document], k: reader.depth)
+        let deep = try Asker.ask(question, documents: [document], k: 3, deep: reader)
+        #expect(deep.stats.deep && !pool.stats.deep && deep.stats.exact)
+        #expect(deep.answers.first?.text.contains("Vandorel") == true, "\(deep.answers.map(\.text))")
+        // Only attention's best are reordered.
+        #expect(Set(deep.answers.map(\.start)).isSubset(of: Set(pool.answers.map(\.start))))
+        // The score that ranks is the one given: deep(c) = sim/max sim + a · cos(E(q), E(c)), in rank order.
+        let best = pool.answers.map(\.similarity).max() ?? 1
+        let q = reader.vector(of: SemanticHeadTests.question)
+        let first = try #require(deep.answers.first)
+        let original = try #require(pool.answers.first { $0.start == first.start })
+        let cosine = zip(q, reader.vector(of: first.text)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(first.similarity - (original.similarity / best + reader.weight * cosine)) < 1e-9)
+        #expect(deep.answers.map(\.similarity) == deep.answers.map(\.similarity).sorted(by: >))
+        #expect(deep.answers.map(\.score) == deep.answers.map(\.score).sorted(by: >))
+        #expect(deep.answers.reduce(0) { $0 + $1.score } <= 1 + 1e-9)
+        // Dense attention finds the same candidates: the same deep answers.
+        #expect(try Asker.ask(question, documents: [document], k: 3, dense: true, deep: reader).answers == deep.answers)
+    }
+
+    @Test func aQuestionInTheDocumentsWordsKeepsItsAnswer() throws {
+        let head = try SemanticHeadTests.head(), reader = try Self.reader()
+        let document = try Self.document(head)
+        let result = try Asker.ask(Asker.prepare("Where were the old chairs moved?", memory: nil, semantic: head), documents: [document], k: 3, deep: reader)
+        #expect(result.answers.first?.text.contains("storage room") == true, "\(result.answers.map(\.text))")
+    }
+
+    @Test func aSentenceLongerThanTheEncoderReadsIsCutNotRefused() throws {
+        let reader = try Self.reader()
+        let long = Array(repeating: "The baker repaired the red bicycle.", count: 80).joined(separator: " ")
+        let sequence = reader.sequence(of: long)
+        #expect(sequence.count == SentenceEncoder.maxTokens)
+        #expect(sequence.first == reader.vocabulary.classToken && sequence.last == reader.vocabulary.separator)
+        var tokenizer = WordPieceTokenizer(vocabulary: reader.vocabulary)
+        #expect(Array(sequence.dropFirst().dropLast()) == Array(tokenizer.encode(long).prefix(SentenceEncoder.maxTokens - 2)))
+        #expect(reader.sequence(of: "").count == 2)
+    }
+}

@@ -33,7 +33,8 @@ import TomeTestSupport
         let meaning = try #require(status["meaning"] as? [String: Any])
         #expect(meaning["available"] as? Bool == true && meaning["model"] as? String == "all-MiniLM-L6-v2", "\(meaning)")
         let cli = try runProcess(daemon.tome, ["status", "--socket", daemon.socket])
-        #expect(String(decoding: cli.stdout, as: UTF8.self).contains("ask: by words and meaning (all-MiniLM-L6-v2)"))
+        let statusText = String(decoding: cli.stdout, as: UTF8.self)
+        #expect(statusText.contains("ask: by words and meaning (all-MiniLM-L6-v2") && statusText.contains("ask --deep"), "\(statusText)")
 
         daemon.scratch.write("spool/story.txt", Self.story())
         let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
@@ -47,6 +48,42 @@ import TomeTestSupport
         let printed = try runProcess(daemon.tome, ["ask", String(id), "Which storage site was missing stolen metal cabling?", "--socket", daemon.socket])
         let text = String(decoding: printed.stdout, as: UTF8.self)
         #expect(text.contains("Vandorel") && text.contains("words and meaning"), "\(text)")
+
+        // Deep: the encoder, read at the first deep ask, reorders the best answers; the ask says so.
+        #expect(meaning["deep"] as? Bool == true, "\(meaning)")
+        let deep = try daemon.request("POST", "/v1/documents/\(id)/ask",
+                                      body: Array(#"{"question": "Which storage site was missing stolen metal cabling?", "k": 2, "deep": true}"#.utf8))
+        #expect(deep.status == 200, "\(deep.text)")
+        let deepAnswers = deep.json["answers"] as? [[String: Any]] ?? []
+        #expect(deepAnswers.count == 2 && (deepAnswers.first?["text"] as? String)?.contains("Vandorel") == true, "\(deep.text)")
+        #expect((deep.json["stats"] as? [String: Any])?["deep"] as? Bool == true)
+        #expect((stats["deep"] as? Bool) == false)
+        let deepPrinted = String(decoding: try runProcess(daemon.tome, ["ask", String(id), "Who repaired the red bicycle?", "--deep", "-k", "1",
+                                                                         "--socket", daemon.socket]).stdout, as: UTF8.self)
+        #expect(deepPrinted.contains("bicycle") && deepPrinted.contains("read deeply"), "\(deepPrinted)")
+    }
+
+    @Test func aDeepAskWithoutTheEncoderIsRefusedAndSaysWhy() throws {
+        // The head's files without the encoder's weights: meaning, but no deep reading.
+        let scratch = Scratch()
+        let folder = scratch.file("model")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in ["vocab.txt", "static-vectors.bin"] {
+            try FileManager.default.createSymbolicLink(atPath: folder + "/" + file, withDestinationPath: Self.modelDirectory + "/" + file)
+        }
+        let daemon = DaemonFixture(config: "[engine]\nmodel_dir = \"\(folder)\"")
+        try daemon.start()
+        let meaning = try #require(try daemon.get("/v1/status").json["meaning"] as? [String: Any])
+        #expect(meaning["available"] as? Bool == true && meaning["deep"] as? Bool == false, "\(meaning)")
+        daemon.scratch.write("spool/story.txt", Self.story())
+        let id = try #require(try daemon.waitForSettled(count: 1).first?["id"] as? Int)
+        let deep = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "Who repaired the red bicycle?", "deep": true}"#.utf8))
+        let error = deep.json["error"] as? [String: Any]
+        #expect(deep.status == 503 && error?["code"] as? String == "deep_unavailable", "\(deep.text)")
+        #expect((error?["message"] as? String)?.contains("model.safetensors") == true, "\(deep.text)")
+        // The same question without deep is answered.
+        let plain = try daemon.request("POST", "/v1/documents/\(id)/ask", body: Array(#"{"question": "Who repaired the red bicycle?"}"#.utf8))
+        #expect(plain.status == 200)
     }
 
     @Test func withoutTheModelTheDaemonAsksByWordsAndSaysWhy() throws {

@@ -44,7 +44,7 @@ struct AskAPI: Sendable {
         return AskResponse(answers: answers, stats: AskResponse.Stats(
             blocksScanned: s.blocksScanned, blocksSelected: s.blocksSelected, sentencesAttended: s.sentencesAttended, mode: s.dense ? .dense : .sparse,
             exact: s.exact, documents: found.documents, needReprocess: found.needReprocess, elapsedMs: (found.seconds * 1000).rounded(toPlaces: 3),
-            answerKind: found.answerKind?.rawValue, meaning: s.meaning), hint: hint)
+            answerKind: found.answerKind?.rawValue, meaning: s.meaning, deep: s.deep), hint: hint)
     }
 
     /// Questions are short; a body past this is not a question.
@@ -97,12 +97,16 @@ struct AskAPI: Sendable {
             // The engine computes for a millisecond (dense: a good part of a second
             // per million tokens): on its own lane, never on the threads serving requests.
             // A peer user has its share of the dense lane only: one reader cannot fill it for the others.
+            // A deep ask (the encoder over the best answers, a few hundred milliseconds) is as slow: the same lane.
             let wanted = admission == nil ? k : max(k, GroundedAnswerer.candidates)
-            let found = try await (mode == .dense ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
-                try asker.ask(documentID: id, question: question.question, k: wanted, dense: mode == .dense)
+            let deep = question.deep ?? false
+            let found = try await (mode == .dense || deep ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
+                try asker.ask(documentID: id, question: question.question, k: wanted, dense: mode == .dense, deep: deep)
             }
             guard let admission else { return try JSONBody.response(Self.response(found)) }
             return try await generate(question: question, k: k, found: found, admission: admission)
+        } catch AskService.Failure.deepUnavailable(let why) {
+            throw APIError(status: .serviceUnavailable, code: .deepUnavailable, message: why)
         } catch AskService.Failure.onlyCommonWords {
             throw APIError.badRequest("the question holds only common words (\(question.question.prefix(80))): ask with a word the answer would hold")
         } catch AskService.Failure.notFound(let id) {

@@ -69,8 +69,14 @@ final class AskService: Sendable {
     /// The semantic head, when its model is installed: questions then carry their meaning.
     private let semantic: SemanticHead?
 
-    init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int, semantic: SemanticHead? = nil) {
+    /// The full encoder's weights, when installed beside the head; read at the first deep ask.
+    private let encoderPath: String?
+    private let deepReader = Mutex<DeepReader?>(nil)
+
+    init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int, semantic: SemanticHead? = nil,
+         encoderPath: String? = nil) {
         self.semantic = semantic
+        self.encoderPath = encoderPath
         self.store = store
         self.memory = memory
         self.parameters = parameters
@@ -113,6 +119,33 @@ final class AskService: Sendable {
         case needsReprocess(Int64, String)
         /// Every word of the question is a function word: nothing says what to look for.
         case onlyCommonWords
+        /// A deep ask, and the encoder is not installed or cannot be read.
+        case deepUnavailable(String)
+    }
+
+    /// The deep reader, its weights read once, at the first deep ask (under
+    /// the lock: a second deep ask waits for the first to read them).
+    func deep() throws -> DeepReader {
+        guard let semantic else {
+            throw Failure.deepUnavailable("deep asks need the semantic model, and it is off: run `make model` and set [engine] model_dir (tome status says why)")
+        }
+        guard let encoderPath else {
+            throw Failure.deepUnavailable("deep asks need the model's encoder (\(SemanticModel.encoderFileName)) beside its vectors: run `make model` again")
+        }
+        return try deepReader.withLock { reader in
+            if let reader { return reader }
+            do {
+                let weights = try Data(contentsOf: URL(fileURLWithPath: encoderPath))
+                let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
+                let loaded = DeepReader(encoder: encoder, vocabulary: semantic.vocabulary)
+                reader = loaded
+                return loaded
+            } catch let error as EngineError {
+                throw Failure.deepUnavailable("\(encoderPath) cannot be read as the encoder: \(error.message) (run `make model` again)")
+            } catch {
+                throw Failure.deepUnavailable("\(encoderPath) cannot be read: \(error.localizedDescription)")
+            }
+        }
     }
 
     /// The document, from the cache or the store (then cached, evicting the
@@ -172,8 +205,10 @@ final class AskService: Sendable {
     /// their blocks at once, and attention reads the text of the documents
     /// whose blocks are selected only. A document whose index cannot be read
     /// is refused (one) or left out and named in the stats (corpus).
-    func ask(documentID: Int64?, question: String, k: Int, dense: Bool) throws -> Found {
+    /// With `deep`, the best answers are read again by the full encoder and reordered (`DeepReader`).
+    func ask(documentID: Int64?, question: String, k: Int, dense: Bool, deep: Bool = false) throws -> Found {
         let started = monotonicNow()
+        let reader = deep ? try self.deep() : nil
         var documents: [Stored] = [], needReprocess: [Int64] = []
         if let documentID {
             documents = [Stored(service: self, loaded: try load(documentID))]
@@ -191,7 +226,7 @@ final class AskService: Sendable {
         // Salience is read under the memory's lock; the ask itself does not need it.
         let prepared = try memory.read { Asker.prepare(question, memory: $0, semantic: semantic) }
         guard !prepared.onlyCommonWords else { throw Failure.onlyCommonWords }
-        let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters)
+        let result = try Asker.ask(prepared, documents: documents, k: k, dense: dense, parameters: parameters, deep: reader)
         let answers = result.answers.map { a in
             let document = documents[a.document].loaded
             let firstPage = document.page(of: a.contextStart)

@@ -13,13 +13,21 @@ public struct SemanticModel: Sendable {
 
     public let head: SemanticHead?
     public let status: MeaningStatus
+    /// The full encoder's weights (`model.safetensors`), for deep asks: read
+    /// at the first one (`AskService`), not at start — 87 MiB a daemon that
+    /// is never asked deeply does not hold.
+    public let encoderPath: String?
+
+    /// The encoder's weights in the model's folder.
+    static let encoderFileName = "model.safetensors"
 
     /// No semantic head: asks match words only.
     public static let off = SemanticModel(head: nil, status: .off("not configured ([engine] model_dir is empty)"))
 
-    init(head: SemanticHead?, status: MeaningStatus) {
+    init(head: SemanticHead?, status: MeaningStatus, encoderPath: String? = nil) {
         self.head = head
         self.status = status
+        self.encoderPath = encoderPath
     }
 
     /// Loads the head from `folder`; a folder that is missing or incomplete
@@ -41,7 +49,10 @@ public struct SemanticModel: Sendable {
             }
             let rest = Array(try file.read(upToCount: length - header.count) ?? Data())
             let head = try SemanticHead(vocabText: try String(contentsOf: vocab, encoding: .utf8), vectorBytes: header + rest)
-            return SemanticModel(head: head, status: MeaningStatus(available: true, model: name, path: folder, reason: nil))
+            let encoder = dir.appendingPathComponent(encoderFileName).path
+            let deep = FileManager.default.isReadableFile(atPath: encoder)
+            return SemanticModel(head: head, status: MeaningStatus(available: true, model: name, path: folder, reason: nil, deep: deep),
+                                 encoderPath: deep ? encoder : nil)
         } catch let error as EngineError {
             return SemanticModel(head: nil, status: .off("\(folder): \(error.message)", path: folder))
         } catch {

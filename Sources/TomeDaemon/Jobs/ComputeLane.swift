@@ -121,7 +121,7 @@ final class ComputeLane: Sendable {
     }
 }
 
-/// The daemon's lanes: asks, dense asks (one at a time: each reads every
+/// The daemon's lanes: asks, dense and deep asks (one at a time: each reads every
 /// block; at most four admitted, two per peer user; at a lower priority than
 /// the threads serving requests), and the store's commits with the corpus
 /// memory's updates (one at a time: they are ordered by the memory's
@@ -133,7 +133,7 @@ struct Lanes: Sendable {
 
     init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         asks = ComputeLane(name: "sparse", work: "asks and searches", threads: max(1, cores), queueLimit: 64)
-        dense = ComputeLane(name: "dense", work: "dense asks", threads: 1, queueLimit: 4, perOwner: 2, nice: 10)
+        dense = ComputeLane(name: "dense", work: "dense and deep asks", threads: 1, queueLimit: 4, perOwner: 2, nice: 10)
         commits = ComputeLane(name: "commit", work: "commits", threads: 1)
     }
 }

@@ -86,7 +86,7 @@ public struct Daemon: Sendable {
         logger.notice(semantic.head == nil ? "words only" : "meaning", metadata: semantic.head == nil
             ? ["reason": "\(semantic.status.reason ?? "")"] : ["model": "\(SemanticModel.name)", "path": "\(config.modelDir)"])
         let asker = AskService(store: store, memory: memory, parameters: EngineParameters(), cacheBytes: config.engineCacheMB << 20,
-                               semantic: semantic.head)
+                               semantic: semantic.head, encoderPath: semantic.encoderPath)
         let lanes = Lanes()
         // Queued on the commit lane before any worker can commit: the rebuild goes first.
         let rebuilder = MemoryRebuilder(memory: memory, store: store, lane: lanes.commits, needed: rebuildMemory, logger: logger)

@@ -159,6 +159,8 @@ public struct AskStats: Sendable, Equatable {
     /// Meaning scored the units (the semantic head's vectors, of the
     /// question and of at least one document asked), not words alone.
     public var meaning: Bool = false
+    /// The full encoder reordered attention's best answers (`DeepReader`).
+    public var deep: Bool = false
 }
 
 public struct AskResult: Sendable {
@@ -270,8 +272,17 @@ public enum Asker {
     /// Asks `documents` (one or many): the best `k` answers over all of them.
     /// `parameters` gives the selection budget (`topK`, `maxBlocks`) and the
     /// temperature; everything about an index comes from its own parameters.
+    /// With `deep`, the `deep.depth` best answers (at least k) are read by
+    /// the full encoder and reordered (`DeepReader`) before the first k are kept.
     public static func ask<D: AskableDocument>(_ question: Question, documents: [D], k: Int, dense: Bool = false,
-                                              parameters: EngineParameters = EngineParameters()) throws -> AskResult {
+                                              parameters: EngineParameters = EngineParameters(),
+                                              deep: DeepReader? = nil) throws -> AskResult {
+        if let deep {
+            let units = documents.reduce(0) { $0 + $1.index.unitCount }
+            let beta = StreamingSoftmax.temperature(units: units, scale: parameters.temperatureScale)
+            let pool = try ask(question, documents: documents, k: max(k, deep.depth), dense: dense, parameters: parameters)
+            return deep.reorder(pool, question: question.text, k: k, beta: beta)
+        }
         var attention = Attention(question: question, documents: documents.map(\.index))
         let scanned = documents.reduce(0) { $0 + $1.index.blockCount }
         let units = documents.reduce(0) { $0 + $1.index.unitCount }

@@ -1,0 +1,88 @@
+import Dispatch
+import Foundation
+
+/// Deep reading: attention's best candidates read again by the full
+/// sentence encoder (`SentenceEncoder`, six transformer layers), not by
+/// the static vectors the semantic head sums. Too slow for every unit of a
+/// long document, affordable for a handful: the question and each of the
+/// `depth` best answers of an exact ask are encoded, and the answers are
+/// reordered by
+///
+///     deep(c) = sim(c) / max_c′ sim(c′) + a · cos(E(q), E(sentence(c)))
+///
+/// (sim: the answer's similarity, which ranked it; E: the encoder's
+/// mean-pooled vector; a: `weight`). The candidates are those of the ask
+/// itself, sparse = dense, so deep reading changes the order of what
+/// attention found plausible and never what it selects; each answer's
+/// probability is then e^{β·deep(c)} / Σ_c′ e^{β·deep(c′)} over the
+/// candidates reordered, so the score shown is the one that ranks.
+///
+/// Each sentence is encoded alone (one sequence, no padding), one worker a
+/// sentence: the same vector whoever computes it. The encoder's exp and
+/// erf come from the C library, whose last bits may differ between C
+/// libraries (not between core counts).
+public struct DeepReader: Sendable {
+    public let encoder: SentenceEncoder
+    public let vocabulary: WordPieceVocabulary
+    /// a: how much the encoder's cosine adds to the answer's normalised
+    /// similarity (chosen on the tuning questions and paraphrase pairs).
+    public var weight: Double
+    /// How many of attention's best answers are read (at least k).
+    public var depth: Int
+
+    public static let defaultWeight = 3.0
+    public static let defaultDepth = 10
+
+    public init(encoder: SentenceEncoder, vocabulary: WordPieceVocabulary, weight: Double = defaultWeight, depth: Int = defaultDepth) {
+        self.encoder = encoder
+        self.vocabulary = vocabulary
+        self.weight = weight
+        self.depth = depth
+    }
+
+    /// What the encoder reads of `text`: [CLS] pieces [SEP], cut to its length (`SentenceEncoder.maxTokens`).
+    public func sequence(of text: String) -> [Int32] {
+        var tokenizer = WordPieceTokenizer(vocabulary: vocabulary)
+        return [vocabulary.classToken] + tokenizer.encode(text).prefix(SentenceEncoder.maxTokens - 2) + [vocabulary.separator]
+    }
+
+    /// E(text): the encoder's mean-pooled vector of `sequence(of: text)`, normalised.
+    public func vector(of text: String) -> [Float] { vector(of: sequence(of: text)) }
+
+    func vector(of sequence: [Int32]) -> [Float] {
+        let pooled = encoder.meanPooled(sequence)
+        let norm = pooled.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        return norm > 0 ? pooled.map { Float(Double($0) / norm) } : pooled
+    }
+
+    /// The answers of `result` (asked with k ≥ `depth`, or fewer when fewer
+    /// were plausible) reordered by deep(c), the first `k` kept.
+    /// Equal deep scores keep attention's order.
+    public func reorder(_ result: AskResult, question: String, k: Int, beta: Double) -> AskResult {
+        let answers = result.answers
+        guard !answers.isEmpty else { return result }
+        let sequences = ([question] + answers.map(\.text)).map(sequence(of:))
+        var vectors = [[Float]](repeating: [], count: sequences.count)
+        vectors.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: sequences.count) { i in out[i] = vector(of: sequences[i]) }
+        }
+        let best = answers.map(\.similarity).max() ?? 0
+        let deep = answers.indices.map { i -> Double in
+            var cosine = 0.0
+            for j in vectors[0].indices { cosine += Double(vectors[0][j]) * Double(vectors[i + 1][j]) }
+            return (best > 0 ? answers[i].similarity / best : 0) + weight * cosine
+        }
+        let order = answers.indices.sorted { (deep[$0], -$0) > (deep[$1], -$1) }
+        let top = deep.max() ?? 0
+        let total = deep.reduce(0.0) { $0 + exp(beta * ($1 - top)) }
+        var reordered = AskResult(answers: order.prefix(k).map { i in
+            var answer = answers[i]
+            answer.similarity = deep[i]
+            answer.score = exp(beta * (deep[i] - top)) / total
+            return answer
+        }, stats: result.stats)
+        reordered.stats.deep = true
+        return reordered
+    }
+}
