@@ -126,9 +126,9 @@ def zh_reference():
              "search_terms": ["用户名", "密码", "软件包", "文件系统", "权限"]}]
 
 
-def run_daemon(build, labels, covers=True):
+def run_daemon(build, labels, covers=True, model_dir=""):
     """Every chosen document through one daemon; returns (daemon, {id: document id})."""
-    daemon = benchlib.Daemon(build, pipelines=pipelines(covers))
+    daemon = benchlib.Daemon(build, pipelines=pipelines(covers), model_dir=model_dir)
     names = {}
     for l in labels:
         folder = pipeline_of(l)
@@ -321,13 +321,13 @@ def fts5_first(text, question, language):
     return row[0] if row else ""
 
 
-def ask_table(daemon, ids, labels, texts, errors=False):
+def ask_table(daemon, ids, labels, texts, errors=False, deep=False):
     rows = {"document": [0, 0, 0], "own": [0, 0, 0]}
     sure = {"right": 0, "wrong": 0}
     unsure = {"right": 0, "wrong": 0}
     for l in labels:
         for q in l.get("questions", []):
-            status, body = post(daemon, f"/v1/documents/{ids[l['id']]}/ask", {"question": q["question"], "k": 5})
+            status, body = post(daemon, f"/v1/documents/{ids[l['id']]}/ask", {"question": q["question"], "k": 5, "deep": deep})
             answers = body.get("answers", []) if status == 200 else []
             right = bool(answers) and holds(answers[0]["text"], q["answers"])
             row = rows[q["wording"]]
@@ -393,6 +393,8 @@ def main():
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--errors", action="store_true", help="list each miss (tune set only)")
     parser.add_argument("--no-covers", action="store_true", help="the pipelines without summary_covers (the summaries' reference)")
+    parser.add_argument("--model", default="", help="the semantic head's model folder (make model): asks by words and meaning")
+    parser.add_argument("--deep", action="store_true", help="with --model: deep asks (the full encoder reorders the ten best)")
     args = parser.parse_args()
 
     labels = load()
@@ -410,7 +412,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     twins = pdf_twins(chosen, work)
     reference = zh_reference()
-    daemon, ids = run_daemon(args.build, chosen + twins + reference, covers=not args.no_covers)
+    daemon, ids = run_daemon(args.build, chosen + twins + reference, covers=not args.no_covers, model_dir=os.path.abspath(args.model) if args.model else "")
     try:
         texts = {l["id"]: text_of(daemon, ids[l["id"]]) for l in chosen + twins + reference}
         finds = extraction_table(daemon, ids, chosen + twins, texts)
@@ -423,7 +425,7 @@ def main():
         sections_table(finds, chosen, args.errors)
         contracts_table(daemon, ids, chosen, args.errors)
         summaries_table(daemon, ids, chosen, args.errors)
-        ask_table(daemon, ids, chosen, texts, args.errors)
+        ask_table(daemon, ids, chosen, texts, args.errors, deep=args.deep)
         search_table(daemon, ids, chosen + reference, texts)
     finally:
         daemon.close()

@@ -100,6 +100,7 @@ struct AskAPI: Sendable {
             // A deep ask (the encoder over the best answers, a few hundred milliseconds) is as slow: the same lane.
             let wanted = admission == nil ? k : max(k, GroundedAnswerer.candidates)
             let deep = question.deep ?? false
+            if deep, let why = asker.deepUnavailable() { throw AskService.Failure.deepUnavailable(why) }
             let found = try await (mode == .dense || deep ? lanes.dense : lanes.asks).run(owner: context.peerUID) {
                 try asker.ask(documentID: id, question: question.question, k: wanted, dense: mode == .dense, deep: deep)
             }

@@ -71,7 +71,7 @@ final class AskService: Sendable {
 
     /// The full encoder's weights, when installed beside the head; read at the first deep ask.
     private let encoderPath: String?
-    private let deepReader = Mutex<DeepReader?>(nil)
+    private let deepReader = Mutex<Result<DeepReader, Failure>?>(nil)
 
     init(store: Store, memory: CorpusMemory, parameters: EngineParameters, cacheBytes: Int, semantic: SemanticHead? = nil,
          encoderPath: String? = nil) {
@@ -123,28 +123,40 @@ final class AskService: Sendable {
         case deepUnavailable(String)
     }
 
+    /// Why a deep ask cannot be answered, or nil: checked before a deep ask
+    /// waits for its lane, so that the refusal is not a full lane's 429.
+    func deepUnavailable() -> String? {
+        guard semantic != nil else {
+            return "deep asks need the semantic model, and it is off: run `make model`, set [engine] model_dir and restart tomed (tome status says why)"
+        }
+        guard encoderPath != nil else {
+            return "deep asks need the model's encoder (\(SemanticModel.encoderFileName)) beside its vectors: run `make model` again and restart tomed"
+        }
+        if case .failure(.deepUnavailable(let why))? = deepReader.withLock({ $0 }) { return why }
+        return nil
+    }
+
     /// The deep reader, its weights read once, at the first deep ask (under
-    /// the lock: a second deep ask waits for the first to read them).
+    /// the lock: a second deep ask waits for the first to read them). Weights
+    /// that cannot be read are tried once: the next deep asks are refused
+    /// with the same reason until tomed is restarted.
     func deep() throws -> DeepReader {
-        guard let semantic else {
-            throw Failure.deepUnavailable("deep asks need the semantic model, and it is off: run `make model` and set [engine] model_dir (tome status says why)")
-        }
-        guard let encoderPath else {
-            throw Failure.deepUnavailable("deep asks need the model's encoder (\(SemanticModel.encoderFileName)) beside its vectors: run `make model` again")
-        }
-        return try deepReader.withLock { reader in
-            if let reader { return reader }
+        if let why = deepUnavailable() { throw Failure.deepUnavailable(why) }
+        guard let semantic, let encoderPath else { throw Failure.deepUnavailable("no semantic model") }
+        return try deepReader.withLock { state in
+            if let state { return try state.get() }
+            let loaded: Result<DeepReader, Failure>
             do {
                 let weights = try Data(contentsOf: URL(fileURLWithPath: encoderPath))
                 let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
-                let loaded = DeepReader(encoder: encoder, vocabulary: semantic.vocabulary)
-                reader = loaded
-                return loaded
+                loaded = .success(DeepReader(encoder: encoder, vocabulary: semantic.vocabulary))
             } catch let error as EngineError {
-                throw Failure.deepUnavailable("\(encoderPath) cannot be read as the encoder: \(error.message) (run `make model` again)")
+                loaded = .failure(.deepUnavailable("\(encoderPath) cannot be read as the encoder: \(error.message) (run `make model` again and restart tomed)"))
             } catch {
-                throw Failure.deepUnavailable("\(encoderPath) cannot be read: \(error.localizedDescription)")
+                loaded = .failure(.deepUnavailable("\(encoderPath) cannot be read: \(error.localizedDescription) (restart tomed once it can)"))
             }
+            state = loaded
+            return try loaded.get()
         }
     }
 

@@ -128,11 +128,13 @@ public struct Answer: Sendable, Equatable {
     public var text: String
     public var context: String
     /// The attention probability of this sentence among the candidates,
-    /// with the reordered scores in place (so it falls in rank order).
+    /// with the reordered scores in place (so it falls in rank order); in
+    /// a deep ask, its probability among those the encoder read (`DeepReader`).
     public var score: Double
     /// cov · prior (or a heading's credit), times the factors that
     /// reordered the answers (phrases, the answer expert's lift): equal in
     /// sparse and dense mode.
+    /// (In a deep ask: deep(c), the score the encoder reordered them by.)
     public var similarity: Double
     /// UTF-8 byte ranges of the sentence and of its passage in the document text.
     public var start: Int

@@ -18,7 +18,8 @@ import Foundation
 /// candidates reordered, so the score shown is the one that ranks.
 ///
 /// Each sentence is encoded alone (one sequence, no padding), one worker a
-/// sentence: the same vector whoever computes it. The encoder's exp and
+/// sentence (on every core: the caller's thread priority does not carry
+/// to the workers): the same vector whoever computes it. The encoder's exp and
 /// erf come from the C library, whose last bits may differ between C
 /// libraries (not between core counts).
 public struct DeepReader: Sendable {
@@ -56,33 +57,42 @@ public struct DeepReader: Sendable {
     }
 
     /// The answers of `result` (asked with k ≥ `depth`, or fewer when fewer
-    /// were plausible) reordered by deep(c), the first `k` kept.
-    /// Equal deep scores keep attention's order.
+    /// were plausible): its first `depth` reordered by deep(c), the rest
+    /// after them in attention's order (a written answer asks for more than
+    /// ten; only ten are read), the first `k` kept.
     public func reorder(_ result: AskResult, question: String, k: Int, beta: Double) -> AskResult {
-        let answers = result.answers
-        guard !answers.isEmpty else { return result }
-        let sequences = ([question] + answers.map(\.text)).map(sequence(of:))
+        var reordered = result
+        reordered.stats.deep = true
+        let read = Array(result.answers.prefix(depth))
+        guard !read.isEmpty else { return reordered }
+        let sequences = ([question] + read.map(\.text)).map(sequence(of:))
         var vectors = [[Float]](repeating: [], count: sequences.count)
         vectors.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: sequences.count) { i in out[i] = vector(of: sequences[i]) }
         }
-        let best = answers.map(\.similarity).max() ?? 0
-        let deep = answers.indices.map { i -> Double in
-            var cosine = 0.0
-            for j in vectors[0].indices { cosine += Double(vectors[0][j]) * Double(vectors[i + 1][j]) }
-            return (best > 0 ? answers[i].similarity / best : 0) + weight * cosine
+        let cosines = read.indices.map { i in
+            vectors[0].indices.reduce(0.0) { $0 + Double(vectors[0][$1]) * Double(vectors[i + 1][$1]) }
         }
-        let order = answers.indices.sorted { (deep[$0], -$0) > (deep[$1], -$1) }
+        let ranked = Self.rank(similarities: read.map(\.similarity), cosines: cosines, weight: weight, beta: beta)
+        reordered.answers = Array((ranked.map { r in
+            var answer = read[r.index]
+            answer.similarity = r.deep
+            answer.score = r.probability
+            return answer
+        } + result.answers.dropFirst(read.count)).prefix(k))
+        return reordered
+    }
+
+    /// deep(c) = sim(c) / max sim + a · cos(c) for each candidate, best
+    /// first (equal scores in the candidates' order), with its probability
+    /// among them, e^{β·deep(c)} / Σ e^{β·deep(c′)}.
+    static func rank(similarities: [Double], cosines: [Double], weight: Double, beta: Double)
+        -> [(index: Int, deep: Double, probability: Double)] {
+        let best = similarities.max() ?? 0
+        let deep = similarities.indices.map { (best > 0 ? similarities[$0] / best : 0) + weight * cosines[$0] }
         let top = deep.max() ?? 0
         let total = deep.reduce(0.0) { $0 + exp(beta * ($1 - top)) }
-        var reordered = AskResult(answers: order.prefix(k).map { i in
-            var answer = answers[i]
-            answer.similarity = deep[i]
-            answer.score = exp(beta * (deep[i] - top)) / total
-            return answer
-        }, stats: result.stats)
-        reordered.stats.deep = true
-        return reordered
+        return deep.indices.sorted { (deep[$0], -$0) > (deep[$1], -$1) }.map { (index: $0, deep: deep[$0], probability: exp(beta * (deep[$0] - top)) / total) }
     }
 }
