@@ -7,7 +7,9 @@ file is dropped into its spool (a PDF goes through the whole pipeline, so
 its outline is used), and once it is done each question is asked once to
 warm the cache, then `--rounds` times sparse and once dense, k = 5. The
 document is the only one in the store. Agreement: the same first answer
-(byte range) in both modes.
+(byte range) in both modes. With `--model`, each question is then asked
+once deep (the encoder's weights read at the first), and the daemon's RSS
+is taken again after them.
 
 Usage: Benchmarks/ask_latency.py NAME=FILE=QUESTIONS.jsonl... [--build .build/release] [--rounds 3] [--model DIR]
 (QUESTIONS.jsonl: the questions whose "document" is NAME.)
@@ -38,8 +40,8 @@ def measure(build, name, path, questions_file, rounds, model_dir=""):
             sys.exit(f"{name}: {doc}")
         ask = f"/v1/documents/{doc['id']}/ask"
 
-        def post(question, mode):
-            status, body = benchlib.request(daemon.sock, "POST", ask, {"question": question, "k": 5, "mode": mode})
+        def post(question, mode, deep=False):
+            status, body = benchlib.request(daemon.sock, "POST", ask, {"question": question, "k": 5, "mode": mode, "deep": deep})
             return json.loads(body)
 
         for q in questions:
@@ -50,13 +52,19 @@ def measure(build, name, path, questions_file, rounds, model_dir=""):
         agree = sum(first(s) == first(d) for s, d in zip(sparse[:len(questions)], dense))
         sp = [r["stats"]["elapsed_ms"] for r in sparse]
         de = [r["stats"]["elapsed_ms"] for r in dense]
+        rss = daemon.rss_mb()
+        # With the model: each question once more, deep (the encoder read at the first), then the daemon's RSS.
+        deep = [post(q, "sparse", deep=True) for q in questions] if model_dir else []
+        dp = [r["stats"]["elapsed_ms"] for r in deep]
         return {
             "name": name, "tokens": doc["tokens"], "blocks": sparse[0]["stats"]["blocks_scanned"], "questions": len(questions),
             "asks": len(sp), "p50": benchlib.percentile(sp, .5), "p99": benchlib.percentile(sp, .99),
             "dense_p50": benchlib.percentile(de, .5), "dense_p99": benchlib.percentile(de, .99),
             "selected": statistics.median(r["stats"]["blocks_selected"] for r in sparse),
             "exact": sum(r["stats"]["exact"] for r in sparse), "agree": agree,
-            "meaning": sum(r["stats"].get("meaning", False) for r in sparse), "seconds": analysed, "rss": daemon.rss_mb(),
+            "meaning": sum(r["stats"].get("meaning", False) for r in sparse), "seconds": analysed, "rss": rss,
+            "deep_p50": benchlib.percentile(dp, .5) if dp else 0, "deep_p99": benchlib.percentile(dp, .99) if dp else 0,
+            "deep_asks": sum(r["stats"].get("deep", False) for r in deep), "deep_rss": daemon.rss_mb() if dp else 0,
         }
     finally:
         daemon.close()
@@ -83,6 +91,9 @@ def main():
             print(f"| {r['name']} | {how} | {r['tokens']:,} | {r['questions']} ({r['asks']}) | {r['p50']:.2f} | {r['p99']:.2f} | {r['dense_p50']:.1f} "
                   f"| {r['dense_p50'] / r['p50']:.0f}x | {r['selected']:.0f} of {r['blocks']:,} | {r['exact']}/{r['asks']} "
                   f"| {r['agree']}/{r['questions']} | {r['seconds']:.1f} | {r['rss']:.0f} |")
+            if model:
+                print(f"| {r['name']} | deep ({r['deep_asks']} of {r['questions']}) | {r['tokens']:,} | {r['questions']} ({r['questions']}) "
+                      f"| {r['deep_p50']:.0f} | {r['deep_p99']:.0f} | | | | | | | {r['deep_rss']:.0f} |")
             sys.stdout.flush()
 
 
