@@ -67,10 +67,10 @@ def label_key(kind, item):
     return k
 
 
-def load():
-    labels = [json.load(open(p, encoding="utf-8")) for p in sorted(glob.glob(os.path.join(HERE, "everyday", "labels", "*.json")))]
+def load(folder=os.path.join(HERE, "everyday")):
+    labels = [json.load(open(p, encoding="utf-8")) for p in sorted(glob.glob(os.path.join(folder, "labels", "*.json")))]
     for l in labels:
-        l["path"] = glob.glob(os.path.join(HERE, "everyday", "docs", l["id"] + ".*"))[0]
+        l["path"] = glob.glob(os.path.join(folder, "docs", l["id"] + ".*"))[0]
     return labels
 
 
@@ -389,9 +389,10 @@ def search_table(daemon, ids, labels, texts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default=".build/release")
-    parser.add_argument("--set", choices=["tune", "report", "all"], default="report")
+    parser.add_argument("--set", choices=["tune", "report", "all", "fresh"], default="report",
+                        help="fresh: everyday/fresh, documents written after the rules were mended, a second set to tune on")
     parser.add_argument("--seed", type=int, default=23)
-    parser.add_argument("--errors", action="store_true", help="list each miss (tune set only)")
+    parser.add_argument("--errors", action="store_true", help="list each miss (tune and fresh sets only)")
     parser.add_argument("--no-covers", action="store_true", help="the pipelines without summary_covers (the summaries' reference)")
     parser.add_argument("--model", default="", help="the semantic head's model folder (make model): asks by words and meaning")
     parser.add_argument("--deep", action="store_true", help="with --model: deep asks (the full encoder reorders the ten best)")
@@ -399,8 +400,8 @@ def main():
 
     labels = load()
     tune, report = split(labels, args.seed)
-    chosen = {"tune": tune, "report": report, "all": labels}[args.set]
-    if args.errors and args.set != "tune":
+    chosen = {"tune": tune, "report": report, "all": labels}[args.set] if args.set != "fresh" else load(os.path.join(HERE, "everyday", "fresh"))
+    if args.errors and args.set not in ("tune", "fresh"):
         sys.exit("--errors shows the tune set only: the report set is not looked at while mending")
     counts = {}
     for l in chosen:
