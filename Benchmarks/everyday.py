@@ -53,7 +53,8 @@ from extractions import fold, key, peer_amounts, peer_dates, print_misses, score
 KINDS = ["dates", "amounts", "percentages", "names"]
 ROOT = os.path.dirname(HERE)
 # Titles before a name: the labels of one language keep them, of another drop them; compared without.
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "herrn", "frau", "m", "mme", "mlle", "sr", "sra"}
+# Titles before a name, academic ones too ("Dr. med.", "Mag.", "Dipl.-Ing." as Austrian and German letters write them).
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "herr", "herrn", "frau", "m", "mme", "mlle", "sr", "sra", "med", "mag", "dipl", "ing"}
 
 
 def label_key(kind, item):

@@ -49,7 +49,7 @@ enum NameExpert {
     static let particleArticles: Set<String> = ["der", "den", "the"]
     /// Titles before a name, dropped from it ("Mr Amir Haddad", "M. Karim Benali", "Frau Lena Hoffmann").
     static let honorifics = ExpertWords.ids(["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "herrn", "frau", "hr", "fr", "m", "mme",
-                                             "mlle", "me", "sr", "sra", "srta", "don", "doña", "dott", "sir", "dame"])
+                                             "mlle", "me", "sr", "sra", "srta", "don", "doña", "dott", "sir", "dame", "mag", "dipl"])
     /// Words of an invoice's or a letter's labels: a run holding one is a label ("IBAN FR76", "Total TTC",
     /// "RCS Lyon", "VAT Reg"), not a name.
     static let labelWords: Set<String> = ["IBAN", "BIC", "SWIFT", "VAT", "TVA", "MwSt", "USt", "RCS", "SIRET", "SIREN", "HRB", "HRA", "TTC", "HT",
@@ -178,6 +178,13 @@ enum NameExpert {
                     words.removeFirst()
                 }
                 while words.count > 1, let w = words.first, honorifics.contains(text.tokens[w].id) { words.removeFirst() }
+                // A title ends no name: "z. H. Frau Mag. Verena Kranzl" reads "H. Frau Mag" before the name.
+                while let w = words.last, honorifics.contains(text.tokens[w].id) { words.removeLast() }
+                // A list's letter at the start of its item is no initial: "A. The Association is …", "B. Contractor shall …".
+                if words.count > 1, let w = words.first, w == firstWord, isInitial(text, w) { words.removeFirst() }
+                // A word before a colon is a label ("Booking Reference: KME-…", "Name: Dale Rasmussen Title: Owner"):
+                // it ends the run and is not part of it.
+                if let w = words.last, text.isChar(w + 1, 0x3A), text.touching(w, w + 1) { words.removeLast() }
                 // An invoice's label ends the name ("Amtsgericht Köln HRB 4711"); one that starts the run makes it a label.
                 if let cut = words.firstIndex(where: { labelWords.contains(text.string(token: $0)) }) { words.removeSubrange(cut...) }
                 // Trim: function, month and day words first; at the sentence's start, a word the document writes in lower case.
@@ -280,7 +287,10 @@ enum NameExpert {
     /// Streets, laws, job titles and places: capitalised runs that name no
     /// person or organisation. Told by the run's last word ("Harbor View
     /// Drive", "Consumer Rights Act", "Property Manager", "Claims
-    /// Department") or first ("Rue des Tanneurs", "State of Oregon").
+    /// Department"; a building or a part of one, "Rowan House", "Upper
+    /// Floor"; a document or a form, "Tax Invoice", "Green Bin Permit") or
+    /// first ("Rue des Tanneurs", "State of Oregon", "Article VII",
+    /// "Modell Auralis Pro", "ZA des Tilleroyes").
     static func namesNoOne(_ text: ExpertText, _ words: [Int]) -> Bool {
         guard let first = words.first, let last = words.last else { return true }
         let head = text.tokens[last].id, lead = text.tokens[first].id
@@ -310,6 +320,9 @@ enum NameExpert {
         agreement contract report information term terms days users date period notice schedule exhibit appendix annex clause
         chapter index premises recall hazard payment transactions
         weg platz allee gasse ring ufer damm
+        trail lanes county airport station
+        floor room suite wing lawn loft house centre center
+        invoice receipt statement quotation estimate form permit member
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
     static let streetLeads = ExpertWords.ids(["rue", "avenue", "boulevard", "quai", "cours", "chemin", "impasse", "allée", "calle", "avenida",
                                               "paseo", "via", "viale", "piazza", "plaza"])
@@ -319,12 +332,14 @@ enum NameExpert {
         state commonwealth city county province republic kingdom north south east west
         director manager head chief directeur directrice responsable leiter leiterin service département abteilung
         name
+        article section exhibit schedule appendix annex annexe clause artikel anlage paragraph
+        model modell modèle za zi zac clos sachgebiet referat fachbereich
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Labels before a name on a letter, an invoice or a contract, dropped from it ("Signed for Fernhill
     /// Software Ltd", "Bill to Meridian Books", "Vermieter Klaus-Dieter Brandt").
     static let labelLeads = ExpertWords.ids("""
-        signed signature attn bill ship sold from to for per client customer supplier vendor buyer seller landlord tenant employer
+        signed signature attn bill ship sold from to for per client customer supplier vendor buyer seller landlord tenant employer member
         employee contractor consultant provider licensor licensee vermieter mieter kunde auftraggeber auftragnehmer prestataire bailleur
         locataire
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
