@@ -241,6 +241,28 @@ import Testing
         }
     }
 
+    /// In a document of its own, a German question's "ist" and "der" are as rare as the word asked about; at
+    /// a share of their weight, the field that answers comes first, not a sentence that holds them.
+    @Test func grammaticalWordsCountForLessThanTheWordAsked() throws {
+        let text = """
+            Stadt Mühlbergen – Ordnungsamt
+
+            Verwarnung mit Verwarnungsgeld
+
+            Tatzeit:       02.08.2025, von 10:17 Uhr bis 11:05 Uhr
+            Tatort:        Mühlbergen, Obermarkt, vor Hausnummer 7
+            Kennzeichen:   L-TW 4812
+
+            Sie parkten länger als erlaubt. Die Verwarnung ist gebührenfrei. Der Betrag ist bis zum 28.08.2025 zu zahlen.
+            Kann die Person, die das Fahrzeug geführt hat, nicht ermittelt werden, können Ihnen die Kosten auferlegt werden.
+            """
+        let (result, _) = try AskTests.ask(text, "Was ist der Tatort?", k: 3)
+        #expect(result.answers.first?.text.contains("Obermarkt") == true, "\(result.answers.map(\.text))")
+        // The words alone still find something: a question of function words only is asked with them in full.
+        let (alone, _) = try AskTests.ask(text, "ist der", k: 3)
+        #expect(alone.answers.first?.text.contains("ist") == true, "\(alone.answers.map(\.text))")
+    }
+
     // MARK: Contracts
 
     @Test func thePartiesQuestionFindsThePartiesParagraph() throws {

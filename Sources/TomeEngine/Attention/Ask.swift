@@ -8,7 +8,9 @@ import Foundation
 /// question words such as "what" or "does"; a word no document holds that
 /// joins parts with underscores, as the longest runs of them one does:
 /// `knownParts`) are weighted by Engram salience
-/// raised to p (`salienceExponent`): w_t = salience(t)^p. A unit u scores
+/// raised to p (`salienceExponent`): w_t = salience(t)^p, a grammatical
+/// word's salience first taken at `grammaticalShare` of itself when the
+/// question holds other words. A unit u scores
 ///
 ///     score(u) = (cov(u) + λ · sem⁺(u)) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
 ///
@@ -173,6 +175,14 @@ public struct AskResult: Sendable {
 public enum Asker {
     /// The share of the question's weight a sure answer's sentence holds itself.
     public static let sureShare = 0.5
+    /// What a grammatical word's salience counts for beside the question's
+    /// other words (`StopWords.grammatical`: "the", "ist", "der", "est"):
+    /// in a small spool, or one where its language is rare, Engram finds a
+    /// German "ist" as rare as the word asked about, and a sentence holding
+    /// the function words outranked the one holding the answer ("Was ist der
+    /// Tatort?"). 0.3 was chosen on the everyday tune and fresh sets beside
+    /// the tuning manuals (dropping them outright cost the manuals more).
+    public static let grammaticalShare = 0.3
 
     /// Words that make a sentence a question rather than say what it is
     /// about; they are not looked for (manuals rarely ask questions, so
@@ -194,9 +204,12 @@ public enum Asker {
         var terms: [UInt64] = [], salience: [Double] = [], keys: [Bool] = []
         var seen = Set<UInt64>()
         let bytes = Array(text.utf8)
+        // Grammatical words count for less (`grammaticalShare`) when the question holds another word; alone, in full.
+        let hasContent = tokens.contains { !questionWords.contains($0.id) && !StopWords.grammatical.contains($0.id) }
         for t in tokens.indices where !questionWords.contains(tokens[t].id) && seen.insert(stems[t]).inserted {
+            let grammatical = hasContent && StopWords.grammatical.contains(tokens[t].id)
             terms.append(stems[t])
-            salience.append(memory?.salience([tokens[t].id]) ?? 1)
+            salience.append((memory?.salience([tokens[t].id]) ?? 1) * (grammatical ? Self.grammaticalShare : 1))
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })
         }
         let kind = AnswerExpert.kind(of: text)
