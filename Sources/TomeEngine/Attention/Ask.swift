@@ -9,8 +9,7 @@ import Foundation
 /// joins parts with underscores, as the longest runs of them one does:
 /// `knownParts`) are weighted by Engram salience
 /// raised to p (`salienceExponent`): w_t = salience(t)^p, a grammatical
-/// word's salience first taken at `grammaticalShare` of itself when the
-/// question holds other words. A unit u scores
+/// word's salience first taken at `grammaticalShare` of itself. A unit u scores
 ///
 ///     score(u) = (cov(u) + λ · sem⁺(u)) · prior(u),   cov(u) = Σ_{t ∈ q} w_t · level_u(t) / Σ_{t ∈ q} w_t
 ///
@@ -175,13 +174,15 @@ public struct AskResult: Sendable {
 public enum Asker {
     /// The share of the question's weight a sure answer's sentence holds itself.
     public static let sureShare = 0.5
-    /// What a grammatical word's salience counts for beside the question's
-    /// other words (`StopWords.grammatical`: "the", "ist", "der", "est"):
-    /// in a small spool, or one where its language is rare, Engram finds a
-    /// German "ist" as rare as the word asked about, and a sentence holding
-    /// the function words outranked the one holding the answer ("Was ist der
-    /// Tatort?"). 0.3 was chosen on the everyday tune and fresh sets beside
-    /// the tuning manuals (dropping them outright cost the manuals more).
+    /// What a grammatical word's salience counts for (`StopWords.grammatical`:
+    /// "the", "ist", "der", "est"; not a word the question writes in
+    /// capitals, "US", "IT"): in a small spool, or one where its language is
+    /// rare, Engram finds a German "ist" as rare as the word asked about, and
+    /// a sentence holding the function words outranked the one holding the
+    /// answer ("Was ist der Tatort?"). Its weight is then (0.3 · salience)^p,
+    /// 0.09 of its own at p = 2. 0.3 was chosen on the everyday tune and fresh
+    /// sets beside the tuning manuals (dropping them outright cost the manuals
+    /// more). A question of grammatical words only weighs them all alike, as before.
     public static let grammaticalShare = 0.3
 
     /// Words that make a sentence a question rather than say what it is
@@ -191,6 +192,10 @@ public enum Asker {
         "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "can", "could", "should",
         "would", "will", "shall", "may", "might", "must", "is", "are", "was", "were", "i", "me", "my", "we", "our", "you", "your",
         "please", "tell", "explain", "describe", "mean", "means",
+        // The same in German, French and Spanish (accents fold: "où" is "ou", "qué" "que").
+        "wie", "wann", "wo", "wer", "wen", "wem", "welche", "welcher", "welches", "welchen", "warum", "wieso", "weshalb",
+        "quand", "où", "comment", "quel", "quelle", "quels", "quelles", "pourquoi", "combien",
+        "cuándo", "dónde", "cómo", "qué", "cuál", "cuáles", "cuánto", "cuánta", "cuántos", "cuántas", "quién", "quiénes",
     ].map(CanonicalForm.id(of:)))
 
     /// Prepares a question once (it may then be asked of many documents);
@@ -204,10 +209,10 @@ public enum Asker {
         var terms: [UInt64] = [], salience: [Double] = [], keys: [Bool] = []
         var seen = Set<UInt64>()
         let bytes = Array(text.utf8)
-        // Grammatical words count for less (`grammaticalShare`) when the question holds another word; alone, in full.
-        let hasContent = tokens.contains { !questionWords.contains($0.id) && !StopWords.grammatical.contains($0.id) }
         for t in tokens.indices where !questionWords.contains(tokens[t].id) && seen.insert(stems[t]).inserted {
-            let grammatical = hasContent && StopWords.grammatical.contains(tokens[t].id)
+            // Grammatical words count for less (`grammaticalShare`); a word in capitals is an acronym ("US", "IT").
+            let capitals = tokens[t].end - tokens[t].start >= 2 && bytes[Int(tokens[t].start)..<Int(tokens[t].end)].allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
+            let grammatical = StopWords.grammatical.contains(tokens[t].id) && !capitals
             terms.append(stems[t])
             salience.append((memory?.salience([tokens[t].id]) ?? 1) * (grammatical ? Self.grammaticalShare : 1))
             keys.append(bytes[Int(tokens[t].start)..<Int(tokens[t].end)].contains { $0 >= 0x30 && $0 <= 0x39 })

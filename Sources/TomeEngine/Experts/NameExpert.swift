@@ -9,8 +9,11 @@
 /// 2015`, `Zeileis (2004)`, `Long et al. 2000`).
 ///
 /// A salutation and a title before a name are dropped from it (`Dear`,
-/// `Mr`, `Dr.`, `M.`, `Frau`), an invoice's label ends it (`IBAN`, `VAT`,
-/// `TTC`, `RCS`, `HRB`); German nouns joined by an article are none
+/// `Mr`, `Dr.`, `M.`, `Frau`, `Mag.`), and a title before the next name
+/// ends the one before it (`z. H. Frau Mag. Verena Kranzl`); an invoice's
+/// label ends it (`IBAN`, `VAT`, `TTC`, `RCS`, `HRB`), as does a label's
+/// word before its colon (`Name: Dale Rasmussen Title: Owner`); a list's
+/// letter at a sentence's start is no initial (`A. The Association`); German nouns joined by an article are none
 /// ("Ablauf der Erstlaufzeit": `der` joins a name only after `von` or
 /// `van`); nor are streets, laws, job titles and places, told by their
 /// last or first word (`namesNoOne`), nor the items of a priced line. A
@@ -40,6 +43,13 @@ enum NameExpert {
         var partner: String?
         var isAcronym: Bool
     }
+
+    /// Words of a label before its colon ("Booking Reference:", "Title:", "Betreff:", "Objet :").
+    static let labelBeforeColon = ExpertWords.ids("""
+        reference ref title name phone telephone tel mobile fax email e-mail date subject number no position role company address
+        account customer invoice order booking contact betreff datum telefon nummer anschrift kundennummer objet référence téléphone
+        adresse asunto fecha teléfono
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Lower-case words inside a name (`and` is not one: `Cameron and Miller` are two). German articles
     /// join only after a particle (`von der Leyen`, `van den Berg`): between capitalised German nouns they
@@ -178,13 +188,25 @@ enum NameExpert {
                     words.removeFirst()
                 }
                 while words.count > 1, let w = words.first, honorifics.contains(text.tokens[w].id) { words.removeFirst() }
-                // A title ends no name: "z. H. Frau Mag. Verena Kranzl" reads "H. Frau Mag" before the name.
-                while let w = words.last, honorifics.contains(text.tokens[w].id) { words.removeLast() }
-                // A list's letter at the start of its item is no initial: "A. The Association is …", "B. Contractor shall …".
-                if words.count > 1, let w = words.first, w == firstWord, isInitial(text, w) { words.removeFirst() }
-                // A word before a colon is a label ("Booking Reference: KME-…", "Name: Dale Rasmussen Title: Owner"):
-                // it ends the run and is not part of it.
-                if let w = words.last, text.isChar(w + 1, 0x3A), text.touching(w, w + 1) { words.removeLast() }
+                // A title before the next name ends this one: "z. H. Frau Mag. Verena Kranzl" reads "H. Frau Mag" first
+                // (but "Harbor View Dr" at a line's end is a street, and "Notre Dame" a name).
+                while let w = words.last, honorifics.contains(text.tokens[w].id) {
+                    let after = text.isChar(w + 1, 0x2E) ? w + 2 : w + 1
+                    // (The name may be the next sentence's: the splitter can end one at "Mag.".)
+                    guard after < text.tokens.count, text.sameLine(w, after), isCapitalWord(text, after) else { break }
+                    words.removeLast()
+                }
+                // A list's letter at the start of a sentence, before a function word or a word the document writes in
+                // lower case, is no initial: "A. The Association is …", "B. Contractor shall …" (but "J. Smith signed").
+                if words.count > 2, let w = words.first, w == firstWord, isInitial(text, w),
+                   StopWords.all.contains(text.tokens[words[1]].id) || common.contains(text.tokens[words[1]].id) {
+                    words.removeFirst()
+                }
+                // A label's word before a colon ("Booking Reference: KME-…", "Name: Dale Rasmussen Title: Owner") ends
+                // the run and is not part of it; a name before a colon ("Dear John Smith:") is one.
+                if let w = words.last, text.isChar(w + 1, 0x3A), labelBeforeColon.contains(text.tokens[w].id) || common.contains(text.tokens[w].id) {
+                    words.removeLast()
+                }
                 // An invoice's label ends the name ("Amtsgericht Köln HRB 4711"); one that starts the run makes it a label.
                 if let cut = words.firstIndex(where: { labelWords.contains(text.string(token: $0)) }) { words.removeSubrange(cut...) }
                 // Trim: function, month and day words first; at the sentence's start, a word the document writes in lower case.
@@ -287,8 +309,8 @@ enum NameExpert {
     /// Streets, laws, job titles and places: capitalised runs that name no
     /// person or organisation. Told by the run's last word ("Harbor View
     /// Drive", "Consumer Rights Act", "Property Manager", "Claims
-    /// Department"; a building or a part of one, "Rowan House", "Upper
-    /// Floor"; a document or a form, "Tax Invoice", "Green Bin Permit") or
+    /// Department"; a part of a building, "Upper Floor"; a document or a
+    /// form, "Tax Invoice", "Green Bin Permit") or
     /// first ("Rue des Tanneurs", "State of Oregon", "Article VII",
     /// "Modell Auralis Pro", "ZA des Tilleroyes").
     static func namesNoOne(_ text: ExpertText, _ words: [Int]) -> Bool {
@@ -320,8 +342,8 @@ enum NameExpert {
         agreement contract report information term terms days users date period notice schedule exhibit appendix annex clause
         chapter index premises recall hazard payment transactions
         weg platz allee gasse ring ufer damm
-        trail lanes county airport station
-        floor room suite wing lawn loft house centre center
+        trail lanes county airport
+        floor room suite lawn loft
         invoice receipt statement quotation estimate form permit member
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
     static let streetLeads = ExpertWords.ids(["rue", "avenue", "boulevard", "quai", "cours", "chemin", "impasse", "allée", "calle", "avenida",
@@ -333,7 +355,7 @@ enum NameExpert {
         director manager head chief directeur directrice responsable leiter leiterin service département abteilung
         name
         article section exhibit schedule appendix annex annexe clause artikel anlage paragraph
-        model modell modèle za zi zac clos sachgebiet referat fachbereich
+        model modell modèle za clos sachgebiet referat fachbereich
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Labels before a name on a letter, an invoice or a contract, dropped from it ("Signed for Fernhill

@@ -9,14 +9,15 @@ enum StopWords {
     /// Words that say nothing of what is asked — articles, pronouns, forms of
     /// "be" and "have", conjunctions, the commonest prepositions — in the four
     /// languages; not "new", "first", "use", "before" or "without", which a
-    /// question about a manual means.
+    /// question about a manual means, nor a word that is also a noun in one
+    /// of them ("war", "man", "son", "avoir", "été", "par").
     static let grammatical: Set<UInt64> = ExpertWords.ids("""
         a an the and or but nor if of to in on at by for from with as is are was were be been being am do does did have has had
         it its this that these those he she they we you i me my our your their them his her him us there here then than so such
-        der die das den dem des ein eine einer eines einem einen und oder aber ist sind war wird werden wurde mit von zu zum zur
-        auf aus bei für im an am als auch es er sie wir ihr ich du man sich dass
-        le la les un une des du de et ou mais est sont été être avoir a ont dans sur pour par avec au aux ce cette ces il elle
-        ils elles nous vous on qui que se sa son ses leur leurs
+        der die das den dem des ein eine einer eines einem einen und oder aber ist sind wird werden wurde mit von zu zum zur
+        auf aus bei für im an am als auch es er sie wir ihr ich du sich dass
+        le la les un une des du de et ou mais est sont être ont dans sur pour avec au aux ce cette ces il elle
+        ils elles nous vous on qui que se sa ses leur leurs
         el los las uno unos una unas y o pero es son fue ser estar está están en con por para del al lo su sus que
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
