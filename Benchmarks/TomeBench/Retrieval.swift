@@ -65,7 +65,7 @@ enum Retrieval {
         var deep: DeepReader?
         if let deepWeight, let modelFolder, let semantic {
             let weights = try Data(contentsOf: modelFolder.appendingPathComponent("model.safetensors"))
-            let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
+            let encoder = try SentenceEncoder(safetensors: weights)
             deep = DeepReader(encoder: encoder, vocabulary: semantic.vocabulary, weight: deepWeight, depth: deepDepth)
         }
         let questions = try String(contentsOfFile: questionsPath, encoding: .utf8).split(separator: "\n")

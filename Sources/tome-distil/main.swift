@@ -25,7 +25,7 @@ let folder = URL(fileURLWithPath: arguments[0])
 do {
     let weights = try Data(contentsOf: folder.appendingPathComponent("model.safetensors"), options: .alwaysMapped)
     let vocabulary = try WordPieceVocabulary(vocabText: String(decoding: try Data(contentsOf: folder.appendingPathComponent("vocab.txt")), as: UTF8.self))
-    let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
+    let encoder = try SentenceEncoder(safetensors: weights)
     guard encoder.vocabularySize == vocabulary.size else {
         fail("vocab.txt has \(vocabulary.size) pieces and the model \(encoder.vocabularySize)")
     }

@@ -309,8 +309,7 @@ struct FixtureMissing: Error, CustomStringConvertible {
     /// Read once for the suite (the weights are 87 MiB), reading four answers
     /// rather than ten: each is six transformer layers in a debug build.
     static let shared: Result<DeepReader, any Error> = Result {
-        let weights = try SemanticFixture.file("model.safetensors")
-        let encoder = try weights.withUnsafeBytes { try SentenceEncoder(SafeTensors($0)) }
+        let encoder = try SentenceEncoder(safetensors: try SemanticFixture.file("model.safetensors"))
         return DeepReader(encoder: encoder, vocabulary: try SemanticFixture.vocabulary(), depth: 4)
     }
 

@@ -148,7 +148,7 @@ final class AskService: Sendable {
             let loaded: Result<DeepReader, Failure>
             do {
                 let weights = try Data(contentsOf: URL(fileURLWithPath: encoderPath))
-                let encoder = try weights.withUnsafeBytes { bytes throws(EngineError) in try SentenceEncoder(SafeTensors(bytes)) }
+                let encoder = try SentenceEncoder(safetensors: weights)
                 loaded = .success(DeepReader(encoder: encoder, vocabulary: semantic.vocabulary))
             } catch let error as EngineError {
                 loaded = .failure(.deepUnavailable("\(encoderPath) cannot be read as the encoder: \(error.message) (run `make model` again and restart tomed)"))

@@ -54,6 +54,14 @@ public struct SentenceEncoder: Sendable {
     let layers: [Layer]
     public let vocabularySize: Int
 
+    /// The encoder from the bytes of `model.safetensors` (the caller reads the file).
+    public init(safetensors bytes: some ContiguousBytes) throws(EngineError) {
+        // withUnsafeBytes rethrows untyped: the typed error is carried out in a Result.
+        var encoder: Result<SentenceEncoder, EngineError> = .failure(.damaged("no bytes read"))
+        bytes.withUnsafeBytes { raw in encoder = Result { () throws(EngineError) in try SentenceEncoder(SafeTensors(raw)) } }
+        self = try encoder.get()
+    }
+
     /// The encoder from all-MiniLM-L6-v2's `model.safetensors` (BertModel names).
     public init(_ tensors: SafeTensors) throws(EngineError) {
         let h = Self.hidden
