@@ -164,7 +164,8 @@ test-llm: deps test-deps model llm
 ## keyword search; summaries vs LexRank; extraction experts vs their peers;
 ## OCR vs the tesseract CLI and ocrmypdf on scans of real pages; everyday
 ## documents (invoices, contracts, letters in four languages) vs their peers;
-## asking by words vs by words and meaning (paraphrase needles, manuals).
+## asking by words vs by words and meaning (paraphrase needles, manuals);
+## one question over a thousand documents (needles in contents lines).
 ## Figures and method: Benchmarks/README.md.
 BENCH_WORK := var/bench
 bench: deps bench-deps build model
@@ -173,6 +174,7 @@ bench: deps bench-deps build model
 	python3 Benchmarks/engine.py --build .build/release
 	python3 Benchmarks/retrieval.py --build .build/release --set report --seed 2 --work $(BENCH_WORK)
 	python3 Benchmarks/meaning.py --build .build/release --model $(MODEL_DIR) --set report --work $(BENCH_WORK)
+	python3 Benchmarks/corpus_needles.py --build .build/release --seed 5 --work $(BENCH_WORK)
 	python3 Benchmarks/ask_latency.py --build .build/release --model $(CURDIR)/$(MODEL_DIR) \
 		fullrefman=/usr/share/R/doc/manual/fullrefman.pdf=Benchmarks/questions/report-B.jsonl \
 		manuals-1M=$(BENCH_WORK)/needles-2/manuals-1M.txt=$(BENCH_WORK)/needles-2/questions.jsonl \

@@ -10,7 +10,9 @@ import TomeEngine
 /// and what the indexer selected.
 ///
 /// Each document is its own corpus (its Engram counts are the memory), as
-/// in a store that holds only it. A question's answer strings match its
+/// in a store that holds only it; with `--corpus`, every question is asked
+/// of all the documents at once, the memory counting them all, as a
+/// question asked of a whole spool (`corpus(...)`). A question's answer strings match its
 /// answer case-insensitively, with runs of white space as one space.
 enum Retrieval {
     struct Question: Decodable {
@@ -33,6 +35,7 @@ enum Retrieval {
         var modelFolder: URL?
         var deepWeight: Double?
         var deepDepth = DeepReader.defaultDepth
+        var corpus = false
         var i = 0
         while i < args.count {
             if args[i] == "--k", i + 1 < args.count { k = Int(args[i + 1]) ?? 5; i += 2; continue }
@@ -42,6 +45,7 @@ enum Retrieval {
                 continue
             }
             if args[i] == "--set", i + 1 < args.count, args[i + 1] == "documentNames=0" { documentNames = false; i += 2; continue }
+            if args[i] == "--corpus" { corpus = true; i += 1; continue }
             if args[i] == "--deep" { deepWeight = deepWeight ?? DeepReader.defaultWeight; i += 1; continue }
             if args[i] == "--deep-weight", i + 1 < args.count, let v = Double(args[i + 1]) { deepWeight = v; i += 2; continue }
             if args[i] == "--deep-depth", i + 1 < args.count, let v = Int(args[i + 1]) { deepDepth = v; i += 2; continue }
@@ -71,6 +75,7 @@ enum Retrieval {
         let questions = try String(contentsOfFile: questionsPath, encoding: .utf8).split(separator: "\n")
             .map { try JSONDecoder().decode(Question.self, from: Data($0.utf8)) }
         let hasher = NgramHasher()
+        if corpus { return try Self.corpus(questions, documents: documents, k: k, parameters: parameters, hasher: hasher) }
         for (name, path) in documents {
             let asked = questions.filter { $0.document == name }
             guard !asked.isEmpty else { continue }
@@ -140,6 +145,67 @@ enum Retrieval {
                     let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                     print(String(decoding: json, as: UTF8.self))
                 }
+            }
+        }
+    }
+
+    /// `--corpus`: every question asked of all the documents at once (the
+    /// Engram memory counts them all), sparse and dense, and FTS5 bm25 over
+    /// every document's blocks; a first answer is right when it is in the
+    /// question's document and holds one of its answers. One JSON line per
+    /// question, as above.
+    static func corpus(_ questions: [Question], documents named: [(String, String)], k: Int, parameters: EngineParameters,
+                       hasher: NgramHasher) throws {
+        var names: [String] = [], documents: [TextDocument] = [], engrams: [EngramContribution] = []
+        var blocks: [String] = [], blockDocument: [Int] = []
+        let clock = ContinuousClock()
+        var analysisTime = Duration.zero
+        for (name, path) in named {
+            let (text, outline) = try Self.read(path)
+            var analysis: Analysis?
+            analysisTime += try clock.measure {
+                analysis = try DocumentAnalyzer(parameters: parameters, hasher: hasher).analyze(text, outline: outline.map { OutlineItem(title: "", level: 1, offset: $0) })
+            }
+            guard let analysis else { continue }
+            let bytes = Array(text.utf8), index = analysis.index
+            for b in 0..<index.blockCount {
+                let units = index.units(ofBlock: b)
+                blocks.append(String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self))
+                blockDocument.append(names.count)
+            }
+            names.append(name)
+            documents.append(TextDocument(index: index, text: bytes))
+            engrams.append(analysis.engram)
+        }
+        let fts = try FTS(blocks: blocks)
+        let tokens = documents.reduce(0) { $0 + $1.index.tokenCount }
+        var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
+        try counters.withUnsafeMutableBufferPointer { buffer in
+            var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
+            for engram in engrams { try memory.apply(engram, sign: 1) }
+            for q in questions {
+                let question = Asker.prepare(q.question, memory: memory)
+                _ = try Asker.ask(question, documents: documents, k: k)
+                var sparse: AskResult?, dense: AskResult?
+                let sparseTime = try clock.measure { sparse = try Asker.ask(question, documents: documents, k: k) }
+                let denseTime = try clock.measure { dense = try Asker.ask(question, documents: documents, k: k, dense: true) }
+                var ftsBlock: Int?
+                let ftsTime = try clock.measure { ftsBlock = try fts.first(question.text) }
+                guard let sparse, let dense else { continue }
+                let s = sparse.answers.first, d = dense.answers.first
+                func right(_ answer: Answer?) -> Bool { answer.map { names[$0.document] == q.document && holds($0.text, q.answers) } ?? false }
+                let line: [String: Any] = [
+                    "id": q.id, "document": q.document, "kind": q.kind ?? "", "documents": documents.count, "tokens": tokens,
+                    "blocks": blocks.count, "sparse_sentence": right(s), "dense_sentence": right(d),
+                    "fts5_block": ftsBlock.map { blockDocument[$0] < names.count && names[blockDocument[$0]] == q.document && holds(blocks[$0], q.answers) } ?? false,
+                    "agree_k": sparse.answers.map { [$0.document, $0.start] } == dense.answers.map { [$0.document, $0.start] },
+                    "similarity_agree": sparse.answers.map(\.similarity) == dense.answers.map(\.similarity),
+                    "exact": sparse.stats.exact, "blocks_selected": sparse.stats.blocksSelected,
+                    "sparse_ms": ms(sparseTime), "dense_ms": ms(denseTime), "fts5_ms": ms(ftsTime), "analysis_s": ms(analysisTime) / 1000,
+                    "sparse_answer": s?.text ?? "", "sparse_document": s.map { names[$0.document] } ?? "",
+                ]
+                let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                print(String(decoding: json, as: UTF8.self))
             }
         }
     }

@@ -29,7 +29,7 @@ struct TomeBench {
             do {
                 try Retrieval.run(Array(args.dropFirst(2)))
             } catch is Retrieval.Usage {
-                FileHandle.standardError.write(Data("usage: tome-bench retrieval QUESTIONS.jsonl NAME=TEXT... [--k K]\n".utf8))
+                FileHandle.standardError.write(Data("usage: tome-bench retrieval QUESTIONS.jsonl NAME=TEXT... [--k K] [--corpus]\n".utf8))
                 exit(64)
             }
             return

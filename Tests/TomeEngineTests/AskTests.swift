@@ -282,6 +282,39 @@ import Testing
         #expect(alone.answers.first?.start == sparse.answers.first?.start)
     }
 
+    /// Over many documents, the only sentence holding the question's rarest
+    /// term sits in a contents line (dot leaders: prior 0.25); the other
+    /// documents' needles hold every other term in prose. The unit-kind
+    /// prior must not hand the first answer to a sentence lacking the term
+    /// ("Windhoek") that only one candidate holds; sparse is still dense's.
+    @Test(arguments: [UInt64(61), 62, 63])
+    func theOnlySentenceWithTheRarestTermIsNotOutrankedForItsKind(seed: UInt64) throws {
+        var rng = SeededGenerator(state: seed)
+        let cities = ["Thimphu", "Asmara", "Tbilisi", "Reykjavik", "Ulaanbaatar", "Montevideo", "Ljubljana", "Nouakchott"]
+        var texts = cities.map { city in
+            Corpus.inserting([("One of the special magic numbers for \(city) is: \(Int.random(in: 1_000_000...9_999_999, using: &rng)).",
+                               Double.random(in: 0...1, using: &rng))], into: Corpus.prose(tokens: 6_000, seed: seed &+ UInt64(city.count)))
+        }
+        let line = "Contents . . . . . . . . One of the special magic numbers for Windhoek is: 7509093. . . . . . . . 12"
+        texts.insert(line + "\n" + Corpus.prose(tokens: 6_000, seed: seed &* 7), at: Int(seed % 5))
+        let hasher = NgramHasher()
+        let analyses = try texts.map { try DocumentAnalyzer(hasher: hasher, workers: 2).analyze($0) }
+        let documents = zip(analyses, texts).map { TextDocument(index: $0.index, text: Array($1.utf8)) }
+        var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
+        let q = try counters.withUnsafeMutableBufferPointer { buffer in
+            var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
+            for analysis in analyses { try memory.apply(analysis.engram, sign: 1) }
+            return Asker.prepare("What is the special magic number for Windhoek?", memory: memory)
+        }
+        let sparse = try Asker.ask(q, documents: documents, k: 3)
+        let dense = try Asker.ask(q, documents: documents, k: 3, dense: true)
+        let first = try #require(sparse.answers.first)
+        #expect(first.document == Int(seed % 5) && first.text.contains("Windhoek is: 7509093"), "\(sparse.answers.map(\.text))")
+        #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+        #expect(sparse.answers.map(\.similarity) == dense.answers.map(\.similarity))
+        #expect(sparse.stats.exact)
+    }
+
     @Test func anEmptyQuestionAnswersNothing() throws {
         let (result, _) = try Self.ask(Corpus.prose(tokens: 2_000, seed: 3), "?!")
         #expect(result.answers.isEmpty)

@@ -152,7 +152,9 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 
     /// No unit scores above its block's bound (prose without headings, so no
-    /// credit crosses a block), on random questions over random prose.
+    /// credit crosses a block), on random questions over random prose; the
+    /// only holder of a rare term no more than its block's raw bound, in a
+    /// block selection reads first (`Attention.liftOnlyHolders`).
     /// Attention's own scores: the questions' phrases are cleared, since
     /// reordering scales the best candidates after the bound was checked
     /// (`Question.depth`).
@@ -168,7 +170,7 @@ struct SeededGenerator: RandomNumberGenerator {
             let question = (0..<Int.random(in: 1...8, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }.joined(separator: " ")
             var q = Asker.prepare(question, memory: nil)
             q.pairs = []
-            let bounds = Attention(question: q, documents: [index]).bounds()[0]
+            let bounds = IndexerTests.bounds(q, index)
             let all = try Asker.ask(q, documents: [document], k: index.unitCount, dense: true)
             for answer in all.answers {
                 let u = try #require(index.unitStarts.firstIndex(of: Int32(answer.start)))
@@ -180,6 +182,17 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 extension IndexerTests {
+    /// Each block's bound: the indexer's, or its raw bound (without the
+    /// block's factor) for the blocks the question's rare terms are read in
+    /// first, whose only holder scores without its prior.
+    static func bounds(_ q: Question, _ index: DocumentIndex) -> [Double] {
+        let attention = Attention(question: q, documents: [index])
+        var bounds = attention.bounds()[0]
+        let raw = attention.bounds(factors: false)[0]
+        for b in attention.rareTerms(limit: Asker.rareTermBlocks).blocks[0] { bounds[b] = max(bounds[b], raw[b]) }
+        return bounds
+    }
+
     /// With headings (which credit the prose under them) and outline sections
     /// (whose titles are context for every unit in them), no answer scores
     /// above the bound of its own block or of the block of the heading that
@@ -202,7 +215,7 @@ extension IndexerTests {
         for _ in 0..<20 {
             var q = Asker.prepare((0..<Int.random(in: 2...6, using: &rng)).map { _ in words.randomElement(using: &rng) ?? "" }.joined(separator: " "), memory: nil)
             q.pairs = []  // attention's own scores (see theBoundHoldsForEveryUnit)
-            let bounds = Attention(question: q, documents: [index]).bounds()[0]
+            let bounds = IndexerTests.bounds(q, index)
             for answer in try Asker.ask(q, documents: [document], k: index.unitCount, dense: true).answers {
                 let u = try #require(index.unitStarts.firstIndex(of: Int32(answer.start)))
                 var bound = bounds[blockOf(u)]

@@ -24,6 +24,13 @@ import Foundation
 /// of the documents asked), normalised by a streaming softmax over the
 /// candidates.
 ///
+/// A unit-kind prior never puts a sentence lacking the question's rarest
+/// term above the only sentence that holds it when its raw score is no
+/// higher: the question's rare terms (those in the fewest blocks, at most
+/// `rareTermBlocks`) are looked for in every block that may hold them, and
+/// a rare term's only holder (not a heading) scores cov + λ · sem⁺, its
+/// prior taken as 1 (`Attention.liftOnlyHolders`).
+///
 /// When the question has phrases or asks for a kind of value, attention's
 /// best plausible candidates (`Question.depth`) are then reordered, and the
 /// first k kept: by `phrase(u) · score(u)`, phrase(u) = 1 + w ·
@@ -40,7 +47,7 @@ import Foundation
 /// many were asked for).
 ///
 /// Selection (sparse): every block's bound (`BlockSignatures`) is computed;
-/// the top `topK` blocks are read; then, in bound order, every block whose
+/// the top `topK` blocks and the rare terms' blocks are read; then, in bound order, every block whose
 /// bound reaches the k-th best score found so far (and the answer floor),
 /// up to `maxBlocks`.
 /// (When the candidates are reordered, the k-th is the last of them.)
@@ -185,6 +192,12 @@ public enum Asker {
     /// more). A question of grammatical words only weighs them all alike, as before.
     public static let grammaticalShare = 0.3
 
+    /// A question term whose signatures put it in at most this many blocks
+    /// of the documents asked is rare: those blocks are read first, and the
+    /// one sentence that holds it, when only one does, is ranked by its raw
+    /// score (`Attention.liftOnlyHolders`).
+    public static let rareTermBlocks = 16
+
     /// Words that make a sentence a question rather than say what it is
     /// about; they are not looked for (manuals rarely ask questions, so
     /// Engram would find "what" or "does" salient).
@@ -311,9 +324,11 @@ public enum Asker {
         let reach = log(1 / parameters.answerFloor) / beta
         var selected: [[Int]] = Array(repeating: [], count: documents.count)
         var exact = true
+        let rare = attention.rareTerms(limit: rareTermBlocks)
         if dense {
             for d in documents.indices { selected[d] = Array(0..<documents[d].index.blockCount) }
             try attention.read(selected, of: documents)
+            attention.liftOnlyHolders(of: rare.positions)
         } else {
             let bounds = attention.bounds()
             // Blocks as one list: id = offset of the document + block.
@@ -335,7 +350,12 @@ public enum Asker {
                 batch[d].append(b)
                 read.insert(item.id)
             }
+            // Every block a rare term may be in, whatever its bound: its only holder may be lifted.
+            for d in documents.indices {
+                for b in rare.blocks[d] where read.insert(offsets[d] + b).inserted { batch[d].append(b) }
+            }
             try attention.read(batch, of: documents)
+            attention.liftOnlyHolders(of: rare.positions)
             for d in documents.indices { selected[d] += batch[d] }
             // Quest's rule: go on while a block's bound could beat the k-th answer
             // (when the candidates are reordered, the last of those reordered: `Question.depth`).

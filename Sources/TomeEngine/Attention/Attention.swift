@@ -24,6 +24,12 @@ struct Attention {
     let table: [UInt64: Int]
     /// (document, first unit of the sentence) → candidate: one per sentence.
     private(set) var candidates: [Int: Candidate] = [:]
+    /// (document, first unit of the sentence) → its best unit's own score
+    /// before the prior (cov + λ · sem⁺), and that unit.
+    private var raws: [Int: (score: Double, unit: Int)] = [:]
+    /// The candidates a rare term lifts (`liftOnlyHolders`): the sentence's
+    /// raw score in place of its prior-scaled one, when higher.
+    private var lifted: [Int: Candidate] = [:]
     private var attendedUnits = Set<Int>()
     var attended: Int { attendedUnits.count }
     private var tokenizer = Tokenizer()
@@ -73,8 +79,10 @@ struct Attention {
 
     /// Every block's bound, per document: (I(q, s) + λ · max sem⁺ of its
     /// units) · factor(s), which no unit of s can beat, since its score is
-    /// (cov + λ · sem⁺) · prior with each part at most the block's.
-    func bounds() -> [[Double]] {
+    /// (cov + λ · sem⁺) · prior with each part at most the block's; without
+    /// `factors`, the bound of a unit's raw score (a rare term's only
+    /// holder: `liftOnlyHolders`).
+    func bounds(factors: Bool = true) -> [[Double]] {
         indexes.enumerated().map { d, index in
             var scores = [Double](repeating: 0, count: index.blockCount)
             if totals[d] > 0 {
@@ -102,7 +110,7 @@ struct Attention {
                     }
                 }
             }
-            for b in scores.indices { scores[b] *= index.blockFactors[b] }
+            if factors { for b in scores.indices { scores[b] *= index.blockFactors[b] } }
             return scores
         }
     }
@@ -127,13 +135,84 @@ struct Attention {
         let index = indexes[d]
         let cov = coverage(d, u, bytes: bytes), meant = meaning(d, u)
         guard cov > 0 || meant > 0 else { return }
-        offer(d, u, score: Self.combine(cov, meant) * index.prior(u), heading: nil)
+        let raw = Self.combine(cov, meant)
+        offer(d, u, score: raw * index.prior(u), heading: nil)
+        let sentence = Self.key(d, index.sentence(of: u).lowerBound)
+        if index.prior(u) > 0, raws[sentence].map({ ($0.score, -$0.unit) < (raw, -u) }) ?? true { raws[sentence] = (raw, u) }
         // A heading credits the prose under it with its words only (the indexer bounds the credit by them).
         if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
             // cov · (credit · prior): the bound's factor is credit · prior, multiplied in the same order.
             offer(d, p, score: cov * (index.parameters.headingCredit * index.prior(p)), heading: u)
             credited.append(p)
         }
+    }
+
+    /// The question's rare terms: those the signatures put in the fewest
+    /// blocks of all the documents asked, when that is at most `limit` (and
+    /// at least one); their positions and those blocks, per document.
+    /// Selection reads them first, so that every sentence holding one is
+    /// attended, in sparse mode as in dense. (By blocks, not by Engram
+    /// salience: salience is the surface word's, and "number" that no
+    /// document writes so, only "numbers", would look rarer than a name.)
+    func rareTerms(limit: Int) -> (positions: [Int], blocks: [[Int]]) {
+        var positions: [Int] = [], fewest = limit + 1
+        var blocks: [[Int]] = Array(repeating: [], count: indexes.count)
+        terms: for (i, term) in question.terms.enumerated() where weights.contains(where: { $0[i] > 0 }) {
+            var found: [[Int]] = []
+            var count = 0
+            for index in indexes {
+                guard let held = index.signatures.blocks(holding: term, limit: min(limit, fewest) - count) else { continue terms }
+                found.append(held)
+                count += held.count
+            }
+            guard count > 0 else { continue }
+            if count < fewest {
+                fewest = count
+                positions = []
+                blocks = Array(repeating: [], count: indexes.count)
+            }
+            positions.append(i)
+            for d in found.indices { blocks[d] = Array(Set(blocks[d]).union(found[d])).sorted() }
+        }
+        return (positions, blocks)
+    }
+
+    /// The rare term (`rareTerms`), when one sentence alone holds it in all the
+    /// documents asked, is no reason to rank that sentence below one lacking
+    /// the term because of its kind: its score becomes its raw score
+    /// (cov + λ · sem⁺, the prior taken as 1), so it ranks above every
+    /// candidate lacking the term whose raw score is no higher (their score
+    /// is raw · prior ≤ raw). A contents line holding "Windhoek", the
+    /// question's rarest word, is no longer outranked by another document's
+    /// prose that says everything but. A heading is left to its credit (the
+    /// prose under it is the answer). Every block the rare term may be in has
+    /// been read (`rareTerms`), so the holders are the same in sparse and
+    /// dense mode, and the lifted score is at most its block's bound before
+    /// the factor: selection reads those blocks whatever their bound.
+    mutating func liftOnlyHolders(of positions: [Int]) {
+        for i in positions {
+            var holder: Int?
+            var unique = true
+            for (key, found) in matchCache where found.contains(Int32(i)) {
+                let d = key >> 32, u = key & 0xFFFF_FFFF
+                let sentence = Self.key(d, indexes[d].sentence(of: u).lowerBound)
+                if indexes[d].kind(u) == .heading || holder.map({ $0 != sentence }) ?? false { unique = false; break }
+                holder = sentence
+            }
+            guard unique, let sentence = holder, let raw = raws[sentence] else { continue }
+            if lifted[sentence].map({ $0.score < raw.score }) ?? true {
+                lifted[sentence] = Candidate(score: raw.score, heading: nil, unit: raw.unit)
+            }
+        }
+    }
+
+    /// Every candidate with its score as ranked: lifted when a rare term
+    /// lifted it above its own (`liftOnlyHolders`).
+    var ranked: [Int: Candidate] {
+        guard !lifted.isEmpty else { return candidates }
+        var all = candidates
+        for (key, c) in lifted where c.score > all[key]?.score ?? 0 { all[key] = c }
+        return all
     }
 
     /// The factor that reorders unit u: its sentence's phrases
@@ -210,7 +289,7 @@ struct Attention {
     func threshold(_ k: Int, reach: Double) -> Double {
         var heap = BoundedHeap(capacity: k)
         var best = 0.0
-        for (key, c) in candidates {
+        for (key, c) in ranked {
             heap.offer(score: c.score, id: key)
             best = max(best, c.score)
         }
@@ -227,6 +306,7 @@ struct Attention {
     func answers<D: AskableDocument>(k: Int, depth: Int, reach: Double, documents: [D], beta: Double) throws -> [Answer] {
         var softmax = StreamingSoftmax()
         var heap = BoundedHeap(capacity: depth)
+        let candidates = ranked
         // In key order: the softmax sums them, and a sum's last bits depend on its order.
         for (key, c) in candidates.sorted(by: { $0.key < $1.key }) {
             softmax.add(beta * c.score)

@@ -82,6 +82,28 @@ public struct BlockSignatures: Sendable, Equatable {
         }
     }
 
+    /// The blocks whose signature holds `term`, ascending, or nil when there
+    /// are more than `limit` (the count stops there: a common term costs
+    /// what a rare one does).
+    public func blocks(holding term: UInt64, limit: Int) -> [Int]? {
+        guard blockCount > 0 else { return [] }
+        let wpr = wordsPerRow
+        let bases = commonRow(term).map { [$0 * wpr] } ?? (0..<hashes).map { Self.sharedRow(term, $0, rows: sharedRows) * wpr }
+        var found: [Int] = []
+        return words.withUnsafeBufferPointer { words -> [Int]? in
+            for w in 0..<wpr {
+                var bits = words[bases[0] + w]
+                for r in 1..<bases.count where bits != 0 { bits &= words[bases[r] + w] }
+                while bits != 0 {
+                    guard found.count < limit else { return nil }
+                    found.append(w << 6 + bits.trailingZeroBitCount)
+                    bits &= bits - 1
+                }
+            }
+            return found
+        }
+    }
+
     /// Builds the signatures of `blockCount` blocks; `terms(b, &out)` sets
     /// `out` to block b's distinct term keys. Workers take 64-block ranges
     /// (disjoint words), so the result is the same for any number of them.
