@@ -209,6 +209,57 @@ import Testing
         #expect(outline == ["Payment", "1. WARRANTY"], "\(outline)")
     }
 
+    /// A signature's lines (below a closing, below a titled name, or broken
+    /// after a comma), an address block's lines and a priced line head no
+    /// section though prose follows them; a heading whose lead-in ends in a
+    /// colon ("In this Agreement:") does.
+    @Test func signaturesAddressesAndPricesTitleNoSection() throws {
+        let text = """
+            Our ref: 2025/114
+
+            We write about your account with us, which is now overdue.
+
+            Shannonside Veterinary Clinic
+            Attn. Dr. Ciaran Moloney
+            Dock Road
+            Limerick V94 K8W3
+
+            The leaflets were translated from English into Polish last month.
+
+            1 Sticky Toffee Pudding £7.50
+
+            The pudding was served cold and we ask for a refund of its price.
+
+            1. DEFINITIONS
+
+            In this Agreement:
+
+            "Premises" means the hall and its garden.
+
+            Contact us
+
+            Call us on any weekday between nine and five about your collection.
+
+            Yours sincerely,
+            Dr Owen Pilling
+            Head of Environment and Waste Services
+
+            Printed on recycled paper. Large print copies are available on request.
+
+            Mit freundlichen Grüßen aus Trins
+            Familie Gruber und das Gruberhof-Team
+
+            Wir freuen uns auf Ihren nächsten Besuch im Frühjahr.
+
+            Le maire,
+            Christiane Vallier
+
+            Le présent avis est affiché en mairie pendant quinze jours.
+            """
+        let outline = try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .outline }.map(\.value)
+        #expect(outline == ["1. DEFINITIONS", "Contact us"], "\(outline)")
+    }
+
     @Test func streetsAndTableHeadsAreNoOne() throws {
         let text = """
             Librairie Les Mots Passants SARL, 18 cours Victor Hugo, 33000 Bordeaux.

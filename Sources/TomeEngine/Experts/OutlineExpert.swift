@@ -21,7 +21,11 @@
 /// entries obeys this too: an invoice's styled company name and "TAX
 /// INVOICE"), one not followed by
 /// prose (an address block, a signature, a form's fields), a salutation or
-/// a closing, or a label with its value (`isLetterLine`). A detected
+/// a closing, or a label with its value (`isLetterLine`), a signature's
+/// line (`isSignatureLine`), a line of a block of short lines
+/// (`isBlockLine`: an address), a lead-in ("In this Agreement:"), or a
+/// line with a price ("1 Sticky Toffee Pudding £7.50", "Total due
+/// £6,504.00"). A detected
 /// heading's level is the depth of its number (`3.2` → 2), else 1.
 enum OutlineExpert {
     static func extract(_ text: ExpertText, outline: [OutlineItem], unitStarts: [Int32], unitEnds: [Int32]) -> [Extraction] {
@@ -65,7 +69,10 @@ enum OutlineExpert {
         for h in headings.indices where !taken.contains(headings[h]) {
             let (u, title, depth) = (headings[h], titles[h], depths[h])
             guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title),
-                  !titleBlock(u, depth: depth), introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u) else { continue }
+                  !titleBlock(u, depth: depth), introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u),
+                  !isSignatureLine(text, u), !NameExpert.isPricedLine(text, text.unitTokens[u]), depth > 0 || !isBlockLine(text, u),
+                  // A lead-in ("In this Agreement:", "Bill to:") introduces what follows it, but titles no section.
+                  depth > 0 || !endsWithColon(text, u) else { continue }
             let (s, e) = trimmed(u)
             out.append(Extraction(kind: .outline, start: s, end: e, value: title, number: Double(max(1, depth))))
         }
@@ -117,6 +124,9 @@ enum OutlineExpert {
     static func introducesText(_ text: ExpertText, _ u: Int, numbered: Bool) -> Bool {
         guard u + 1 < text.unitKinds.count else { return false }
         if isProse(text, u + 1) { return true }
+        // "1. DEFINITIONS" then "In this Agreement:", "CONSULTATION DU DOSSIER" then "… peut être consulté :": a lead-in
+        // to the section's list or prose.
+        if endsWithColon(text, u + 1), u + 2 < text.unitKinds.count, isProse(text, u + 2) || text.kind(u + 2) == .listItem { return true }
         // "3. COMPENSATION" then "3.1 Base salary. You will…": a clause's first sub-clause.
         let opensNumbered = text.unitTokens[u + 1].first.map { text.tokens[$0].kind == .number } ?? false
         return numbered && (text.kind(u + 1) == .listItem || opensNumbered)
@@ -136,6 +146,49 @@ enum OutlineExpert {
            range.contains(where: { $0 > colon && text.tokens[$0].kind == .number }) { return true }
         return false
     }
+    /// A line of a letter's signature, which heads nothing though prose may
+    /// follow it (a postscript, a notice's footer): on the line just below a
+    /// closing ("Mit freundlichen Grüßen aus Trins" / "Familie Gruber und
+    /// das Gruberhof-Team") or a titled name ("Dr Owen Pilling" / "Head of
+    /// Environment and Waste Services"), or breaking after a comma itself
+    /// ("Le maire," / "Christiane Vallier").
+    static func isSignatureLine(_ text: ExpertText, _ u: Int) -> Bool {
+        let range = text.unitTokens[u]
+        guard let first = range.first else { return false }
+        // A comma, then the rest on the next line.
+        if range.dropLast().contains(where: { t in
+            text.isChar(t, 0x2C) && SentenceSplitter.newlines(text.bytes, from: text.tokens[t].end, to: text.tokens[t + 1].start) > 0
+        }) { return true }
+        guard u > 0, let above = text.unitTokens[u - 1].first, let aboveLast = text.unitTokens[u - 1].last else { return false }
+        let lines = SentenceSplitter.newlines(text.bytes, from: text.tokens[aboveLast].end, to: text.tokens[first].start)
+        // A closing may stand a blank line above ("… mes salutations distinguées." / "" / "Thibault Girard").
+        let closing = lines <= 2 && text.unitTokens[u - 1].contains { letterWords.contains(text.tokens[$0].id) }
+        let titledName = lines == 1 && NameExpert.honorifics.contains(text.tokens[above].id) && text.unitTokens[u - 1].count <= 6
+            && text.kind(u - 1) != .prose
+        return closing || titledName
+    }
+
+    /// A line of a block of three or more short lines with no blank line
+    /// between them (an address, a signature, a form's fields), which heads
+    /// nothing whatever follows the block: "Shannonside Veterinary Clinic" /
+    /// "Attn. Dr. Ciarán Moloney" / "Dock Road" / "Limerick V94 K8W3";
+    /// "Kennzeichen: L-TW 4812" / "Fahrzeug: Pkw, grau". (A numbered heading
+    /// is exempt: "3 Files" / "3.1 Paths" / "3.1.1 Search order".)
+    static func isBlockLine(_ text: ExpertText, _ u: Int) -> Bool {
+        func short(_ v: Int) -> Bool {
+            text.kind(v) == .heading || text.kind(v) == .prose && !isSentence(text, v) && text.unitTokens[v].count <= 12
+        }
+        func adjacent(_ a: Int, _ b: Int) -> Bool {
+            guard let end = text.unitTokens[a].last, let start = text.unitTokens[b].first else { return false }
+            return SentenceSplitter.newlines(text.bytes, from: text.tokens[end].end, to: text.tokens[start].start) == 1
+        }
+        var size = 1, v = u
+        while size < 3, v > 0, short(v - 1), adjacent(v - 1, v) { size += 1; v -= 1 }
+        v = u
+        while size < 3, v + 1 < text.unitKinds.count, short(v + 1), adjacent(v, v + 1) { size += 1; v += 1 }
+        return size >= 3
+    }
+
     static let letterWords = ExpertWords.ids(["dear", "sincerely", "faithfully", "regards", "yours", "geehrte", "geehrter", "liebe", "lieber",
                                               "freundlichen", "grüßen", "grüße", "madame", "monsieur", "mesdames", "messieurs", "cordialement",
                                               "salutations", "estimado", "estimada", "atentamente", "saludos"])
