@@ -344,6 +344,37 @@ import Testing
         #expect(result.answers.first?.text.contains("by and between Harbourline IT Services Ltd") == true,
                 "\(result.answers.map { ($0.text, $0.similarity) })")
     }
+
+    /// Parties numbered in brackets, each a paragraph of its own: "(2)" is a
+    /// list's marker, so the short party's line is an item of the list, not
+    /// a heading that would end the passage before it.
+    @Test func thePassageOfPartiesNumberedInBracketsNamesThemAll() throws {
+        let contract = """
+            VENUE HIRE AGREEMENT
+
+            THIS AGREEMENT is dated 3 February 2025 and is made by and between:
+
+            (1) KINLOCH MILL EVENTS LTD, a company registered in Scotland with number SC641187, whose registered office is at The Old Mill, Kinloch Road (the "Venue"); and
+
+            (2) FIONA BAIRD, of 27 Bellfield Terrace, Edinburgh EH15 2BL (the "Hirer"),
+
+            together the "Parties".
+
+            BACKGROUND
+
+            The Venue operates the wedding venue known as Kinloch Mill, and the parties agree on the terms below.
+            """
+        let analysis = try DocumentAnalyzer(workers: 1).analyze(contract)
+        let bytes = Array(contract.utf8)
+        let line = try #require(contract.range(of: "(2) FIONA BAIRD")).lowerBound.utf16Offset(in: contract)
+        let unit = try #require(analysis.index.unitStarts.firstIndex { Int($0) >= line })
+        #expect(analysis.index.kind(unit) == .listItem, "\(String(decoding: bytes[Int(analysis.index.unitStarts[unit])..<Int(analysis.index.unitEnds[unit])], as: UTF8.self))")
+        let result = try Asker.ask(Asker.prepare("Who are the parties to this agreement?", memory: nil),
+                                   documents: [TextDocument(index: analysis.index, text: bytes)], k: 1)
+        let first = try #require(result.answers.first)
+        #expect(first.text.hasSuffix("by and between:") && first.context.contains("KINLOCH MILL EVENTS LTD") && first.context.contains("FIONA BAIRD"),
+                "\(first.text) / \(first.context)")
+    }
 }
 
 /// A date question's "start" and "end" in the words contracts use.

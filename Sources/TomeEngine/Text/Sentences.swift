@@ -185,12 +185,19 @@ public enum SentenceSplitter {
         }
     }
 
-    /// `•`, `-`, `*`, `·`, or a number or single letter followed by `.` or `)`, at token index `i`.
+    /// `•`, `-`, `*`, `·`, or a number or single letter followed by `.` or
+    /// `)`, or one in brackets (`(2)`, `(b)`: a contract's parties and
+    /// sub-clauses), at token index `i`.
     static func isListMarker(_ bytes: UnsafeBufferPointer<UInt8>, _ tokens: [Token], at i: Int) -> Bool {
         guard i < tokens.count else { return false }
         let token = tokens[i]
         if token.kind == .punctuation {
             let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
+            if scalar.value == 0x28, i + 2 < tokens.count, tokens[i + 1].start == token.end, tokens[i + 2].start == tokens[i + 1].end,
+               tokens[i + 1].kind == .number && tokens[i + 1].end - tokens[i + 1].start <= 2
+                || tokens[i + 1].kind == .word && tokens[i + 1].end - tokens[i + 1].start == 1 {
+                return byte(bytes, tokens[i + 2]) == 0x29
+            }
             return [0x2022, 0x2D, 0x2A, 0xB7, 0x25AA, 0x2013].contains(scalar.value)
         }
         guard i + 1 < tokens.count, token.kind == .number || (token.kind == .word && token.end - token.start == 1) else { return false }
