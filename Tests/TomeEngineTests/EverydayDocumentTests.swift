@@ -405,6 +405,28 @@ import Testing
         #expect(!Asker.prepare("When does the lease start?", memory: nil).aliases.isEmpty)
         #expect(Asker.prepare("When does the change become effective?", memory: nil).aliases.isEmpty, "effective is no start of its own")
     }
+
+    /// A pipeline asks in English whatever the contract's language: a French
+    /// contract's start ("entre en vigueur") and end ("prend fin") answer it.
+    @Test func anEnglishDateQuestionFindsAFrenchContractsStartAndEnd() throws {
+        let contrat = """
+            ARTICLE 2 – DURÉE
+
+            Le présent contrat entre en vigueur le 1er mai 2025. Les locaux sont situés au deuxième étage de l'immeuble.
+
+            ARTICLE 3 – RÉSILIATION
+
+            Le contrat prend fin le 30 avril 2026, sauf reconduction tacite. Le Client règle les factures à trente jours.
+            """
+        let text = Corpus.inserting([(contrat, 0.5)], into: Corpus.prose(tokens: 5_000, seed: 35))
+        for (question, fact) in [("When does the agreement start?", "entre en vigueur le 1er mai 2025"),
+                                 ("When does the agreement end?", "prend fin le 30 avril 2026")] {
+            let (sparse, _) = try AskTests.ask(text, question, k: 3)
+            let (dense, _) = try AskTests.ask(text, question, k: 3, dense: true)
+            #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+            #expect(sparse.answers.first?.text.contains(fact) == true, "\(question): \(sparse.answers.map(\.text))")
+        }
+    }
 }
 
 /// Chinese and Japanese dates and amounts.

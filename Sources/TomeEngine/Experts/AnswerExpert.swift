@@ -74,15 +74,18 @@ public enum AnswerExpert {
     static let betweenWords = ExpertWords.ids(["between", "zwischen", "entre"])
     /// For a date question, the words a document uses for its "start" and
     /// "end" ("Your employment will begin on …", "The lease commences …",
-    /// "This Agreement expires on …"), each group in one language: a
-    /// question holding one of a group's words counts the others as it
+    /// "This Agreement expires on …"), in English, German, French and
+    /// Spanish together: a question holding one of a group's words counts
+    /// the others as it, in whichever language the document is written (a
+    /// pipeline asks a French contract "When does the agreement start?", and
+    /// "Le présent contrat entre en vigueur le 1er mai 2025" answers it)
     /// (`aliasOnlyWords` count as the group's word but do not call it up:
     /// "When does termination become effective?" asks for no start).
     static let startAndEndWords: [[String]] = [
-        ["start", "begin", "commence", "commencement", "effective"], ["end", "expire", "expiry", "terminate"],
-        ["beginnt", "beginn", "beginnen", "startet"], ["endet", "ende", "enden", "ablauf"],
-        ["commence", "débute", "début", "vigueur"], ["termine", "fin", "expire", "échéance"],
-        ["comienza", "empieza", "inicia", "inicio", "vigor"], ["termina", "vence", "finaliza", "fin"],
+        ["start", "begin", "commence", "commencement", "effective", "beginnt", "beginn", "beginnen", "startet",
+         "débute", "début", "vigueur", "comienza", "empieza", "inicia", "inicio", "vigor"],
+        ["end", "expire", "expiry", "terminate", "endet", "ende", "enden", "ablauf", "termine", "fin", "échéance",
+         "termina", "vence", "finaliza"],
     ]
     static let aliasOnlyWords: Set<String> = ["effective", "vigueur", "vigor"]
     static let meaningWords = ExpertWords.ids(["mean", "means", "meaning", "meant", "define", "defined", "definition", "stand", "stands",
