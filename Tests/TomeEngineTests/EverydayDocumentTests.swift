@@ -345,6 +345,44 @@ import Testing
                 "\(result.answers.map { ($0.text, $0.similarity) })")
     }
 
+    /// An English pipeline question of a French contract: "ENTRE LES
+    /// SOUSSIGNÉS :" is found beneath the many sentences naming "les
+    /// Parties" (the parties are looked for among attention's best 30), and
+    /// its passage runs through both parties' paragraphs, past the
+    /// "ci-après …," and "ET" lines between them.
+    @Test func aFrenchContractsPartiesAnswerAnEnglishQuestion() throws {
+        let others = (1...14).map { "Article \($0). En cas de besoin, les Parties se consultent sur le point \($0) du présent contrat." }
+        let contrat = """
+            CONTRAT DE PRESTATION DE SERVICES
+
+            ENTRE LES SOUSSIGNÉS :
+
+            La société Net'Éclat Services, société à responsabilité limitée au capital de 20 000 €, immatriculée au Registre du commerce et des sociétés de Nantes sous le numéro 901 234 567, représentée par Mme Sophie Marchand, en sa qualité de gérante,
+
+            ci-après « le Prestataire »,
+
+            ET
+
+            La société Cabinet Vasseur Expertise Comptable, société par actions simplifiée au capital de 50 000 €, immatriculée au Registre du commerce et des sociétés de Nantes sous le numéro 822 915 304, représentée par M. Olivier Vasseur,
+
+            ci-après « le Client »,
+
+            ci-après dénommées ensemble « les Parties ».
+
+            IL A ÉTÉ CONVENU CE QUI SUIT :
+
+            """ + others.joined(separator: "\n\n")
+        let index = try DocumentAnalyzer(workers: 1).analyze(contrat).index
+        let document = TextDocument(index: index, text: Array(contrat.utf8))
+        let question = Asker.prepare("Who are the parties to this agreement?", memory: nil)
+        let sparse = try Asker.ask(question, documents: [document], k: 3)
+        let dense = try Asker.ask(question, documents: [document], k: 3, dense: true)
+        #expect(sparse.answers.map(\.start) == dense.answers.map(\.start))
+        let first = try #require(sparse.answers.first)
+        #expect(first.text == "ENTRE LES SOUSSIGNÉS :" && first.context.contains("Net'Éclat Services")
+                && first.context.contains("Cabinet Vasseur Expertise Comptable"), "\(first.text) / \(first.context)")
+    }
+
     /// Parties numbered in brackets, each a paragraph of its own: "(2)" is a
     /// list's marker, so the short party's line is an item of the list, not
     /// a heading that would end the passage before it.

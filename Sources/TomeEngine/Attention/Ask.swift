@@ -82,11 +82,11 @@ public struct Question: Sendable {
     public var meaningModel: UInt64 = 0
 
     /// How many of attention's best candidates are reordered when `k`
-    /// answers are asked for: max(2k, 10) by the answer expert, max(k, 10)
-    /// by phrases alone (a large k reads no more blocks for them), k itself
-    /// when nothing reorders them.
+    /// answers are asked for: max(2k, 10) by the answer expert (30 for the
+    /// parties), max(k, 10) by phrases alone (a large k reads no more
+    /// blocks for them), k itself when nothing reorders them.
     func depth(_ k: Int) -> Int {
-        if lifts { return max(2 * k, AnswerExpert.minimumDepth) }
+        if lifts { return max(2 * k, answerKind == .parties ? AnswerExpert.partiesDepth : AnswerExpert.minimumDepth) }
         return pairs.isEmpty ? k : max(k, AnswerExpert.minimumDepth)
     }
 

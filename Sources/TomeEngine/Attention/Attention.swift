@@ -332,7 +332,8 @@ struct Attention {
             let heading = candidates[item.id]?.heading
             return try documents[d].withText { bytes in
                 let sentence = index.sentence(of: u)
-                let (first, last) = Self.passage(of: sentence, heading: heading, index: index)
+                let (first, last) = Self.passage(of: sentence, heading: heading, index: index,
+                                                 longer: question.answerKind == .parties ? AnswerExpert.partiesPassage : 1)
                 let start = Int(index.unitStarts[sentence.lowerBound]), end = Int(index.unitEnds[sentence.upperBound])
                 let from = Int(index.unitStarts[first]), to = Int(index.unitEnds[last])
                 // A date the sentence names by a defined term ("on the Effective Date"): where the document defines it.
@@ -377,11 +378,11 @@ struct Attention {
 
     /// The units of an answer's passage around its sentence's units: back
     /// towards its section's heading at most `passageBefore` bytes, forward
-    /// at most `passageAfter` bytes and not past the next heading (a credited
+    /// at most `passageAfter` bytes (`longer` times that: the parties' passage) and not past the next heading (a credited
     /// answer starts at its heading), cut at sentence bounds: a sentence that
     /// does not fit whole is left out, never cut.
-    static func passage(of sentence: ClosedRange<Int>, heading: Int?, index: DocumentIndex) -> (Int, Int) {
-        let before = Int32(index.parameters.passageBefore), after = Int32(index.parameters.passageAfter)
+    static func passage(of sentence: ClosedRange<Int>, heading: Int?, index: DocumentIndex, longer: Int = 1) -> (Int, Int) {
+        let before = Int32(index.parameters.passageBefore), after = Int32(index.parameters.passageAfter * longer)
         let start = index.unitStarts[sentence.lowerBound], end = index.unitEnds[sentence.upperBound]
         var first = sentence.lowerBound
         while first > 0, index.kind(first) != .heading, start - index.unitStarts[first - 1] <= before { first -= 1 }

@@ -55,6 +55,13 @@ public enum AnswerExpert {
     }
     /// The fewest candidates the expert reorders.
     public static let minimumDepth = 10
+    /// The fewest for the parties: their sentence holds the question's
+    /// words least of all ("ENTRE LES SOUSSIGNÉS :" under a contract's
+    /// many sentences naming "les Parties"), so it is looked for deeper.
+    public static let partiesDepth = 30
+    /// How much longer than others the parties' passage runs: it names
+    /// each party with its address and registration, a paragraph each.
+    public static let partiesPassage = 3
 
     static let dateWords = ExpertWords.ids(["when", "wann", "quand", "cuándo", "cuando"])
     static let dateNouns = ExpertWords.ids(["date", "day", "year", "month", "deadline", "datum", "jahr", "tag", "monat", "année", "jour", "mois", "fecha", "año", "día", "mes"])

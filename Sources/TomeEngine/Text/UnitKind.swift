@@ -9,6 +9,7 @@ import Foundation
 /// - prose: a sentence (or any line that is none of the rest, and any table
 ///   row: cells parted by tabs). Prior 1.
 /// - heading: a line of its own, at most 12 content tokens, no final stop
+///   (nor a comma or semicolon, after which the text goes on)
 ///   ("Detach Objects from the Search Path", "3.2 Memory use", "5.1.2.
 ///   网络接口名称"), and not a sentence of six words or more that leads
 ///   into a list with a colon, nor a form's field ("Due date: 26.09.2025"). Its match is handed to the prose under it
@@ -16,7 +17,8 @@ import Foundation
 /// - list item: a short bullet or numbered item without a full stop (but a
 ///   numbered line in capitals, "1. DEFINITIONS", is a heading).
 /// - contents: dot leaders ("DAMAGED FILES . . . . 12") or mostly punctuation
-///   (index lines, tables of symbols, code).
+///   (index lines, tables of symbols, code), or a few function words alone
+///   ("AND" between a contract's parties).
 ///
 /// The second factor is the share of content tokens; the third keeps a long
 /// sentence that merely holds the terms from outranking a focused one.
@@ -56,6 +58,10 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         if content == 0 || stops >= 4 && Double(content) < 0.6 * Double(total) || Double(content) < 0.4 * Double(total) {
             return (.contents, content)
         }
+        // A line of function words only ("AND", "ET" between a contract's parties) heads nothing and answers nothing.
+        if content <= 3, (first..<end).allSatisfy({ !tokens[$0].isContent || StopWords.grammatical.contains(tokens[$0].id) }) {
+            return (.contents, content)
+        }
         // A table row (cells parted by tabs) is read as prose: never a heading or a list item.
         if SentenceSplitter.containsTab(bytes, from: unit.start, to: unit.end) { return (.prose, content) }
         let endsSentence = Self.endsSentence(bytes, tokens: tokens, first: first, end: end)
@@ -74,7 +80,9 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         let leadIn = content >= 6 && bytes[Int(tokens[end - 1].start)] == 0x3A
         // A form's field ("Total amount: 4.824,26 €") is read as prose too.
         let field = total > 2 && SentenceSplitter.isField(bytes, tokens, first...(end - 1))
-        if !endsSentence && ownLine && content <= 12 && !leadIn && !field { return (.heading, content) }
+        // A line ending in a comma or a semicolon goes on in the next: "ci-après « le Prestataire »," heads nothing.
+        let continues = tokens[end - 1].kind == .punctuation && [0x2C, 0x3B].contains(bytes[Int(tokens[end - 1].start)])
+        if !endsSentence && ownLine && content <= 12 && !leadIn && !field && !continues { return (.heading, content) }
         return (.prose, content)
     }
 
