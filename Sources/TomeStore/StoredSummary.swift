@@ -26,7 +26,8 @@ public struct StoredSummary: Sendable, Equatable {
 
     /// Writes document `id`'s summaries (replacing any) and marks it
     /// summarised. Each range is the unit's without the white space at its
-    /// ends, so that it slices the text to exactly the sentence served.
+    /// ends, so that it slices the text to exactly the sentence served; a
+    /// sentence's pieces next to each other are one range.
     static func write(_ summary: DocumentSummary, index: DocumentIndex, bytes: [UInt8], documentID id: Int64, db: Database) throws {
         func range(_ u: Int) -> (Int, Int) {
             var (start, end) = (Int(index.unitStarts[u]), Int(index.unitEnds[u]))
@@ -34,18 +35,31 @@ public struct StoredSummary: Sendable, Equatable {
             while end > start, bytes[end - 1] <= 0x20 { end -= 1 }
             return (start, end)
         }
+        // The pieces of a sentence cut at block length (a contract's long parties' sentence) are one sentence
+        // served whole, not one row each ("… Townhome Association" and ", Inc., a Minnesota nonprofit …").
+        func sentences(_ units: [Int32]) -> [(Int, Int)] {
+            var out: [(Int, Int)] = [], last: ClosedRange<Int>?
+            for u in units.map(Int.init) {
+                let sentence = index.sentence(of: u)
+                if let last, last == sentence, let previous = out.last {
+                    out[out.count - 1] = (previous.0, max(previous.1, range(u).1))
+                } else {
+                    out.append(range(u))
+                }
+                last = sentence
+            }
+            return out
+        }
         try db.execute(sql: "DELETE FROM summaries WHERE document_id = ?", arguments: [id])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO summaries (document_id, section, heading_start, heading_end, position, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        for (position, u) in summary.units.enumerated() {
-            let (start, end) = range(Int(u))
+        for (position, (start, end)) in sentences(summary.units).enumerated() {
             try insert.execute(arguments: [id, -1, nil, nil, position, start, end])
         }
         for section in summary.sections {
             let heading = range(Int(section.heading))
-            for (position, u) in section.units.enumerated() {
-                let (start, end) = range(Int(u))
+            for (position, (start, end)) in sentences(section.units).enumerated() {
                 try insert.execute(arguments: [id, section.heading, heading.0, heading.1, position, start, end])
             }
         }

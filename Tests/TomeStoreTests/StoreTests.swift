@@ -261,6 +261,24 @@ import TomeTestSupport
         #expect(sections.first?.page == 2)
     }
 
+    /// A summary holding the pieces of a sentence cut at block length (a
+    /// covering answer's sentence) serves it as one sentence, whole.
+    @Test func aSentencesPiecesAreOneSummarySentence() throws {
+        let long = "This Agreement is entered into by and between " + (1...14).map { "Party Number \($0) of Harbour Street" }.joined(separator: ", ") + "."
+        let text = "A short opening line of the contract.\n\n" + long + "\n\nThe law of Scotland governs it."
+        var analysis = try DocumentAnalyzer(workers: 1).analyze(text)
+        let pieces = (0..<analysis.index.unitCount).filter { analysis.index.isPiece($0) }.map(Int32.init)
+        #expect(pieces.count >= 2)
+        analysis.summary = DocumentSummary(units: pieces, sections: [])
+        let document = ExtractedDocument(type: .text, text: text, pages: [PageSpan(number: 1, start: 0, end: text.utf8.count)],
+                                         metadata: DocumentMetadata(), outline: [])
+        let (documentID, jobID) = try enqueueNew()
+        _ = try store.claimNextJob(lifecycle: lifecycle, now: now)
+        try store.complete(jobID: jobID, documentID: documentID, document: document, analysis: analysis, lifecycle: lifecycle, now: now)
+        let sentences = try #require(try store.summary(documentID: documentID)).sentences
+        #expect(sentences.map(\.text) == [long], "\(sentences.map(\.text))")
+    }
+
     @Test func deleteRemovesEverythingAndFreesTheContent() throws {
         let (documentID, jobID) = try enqueueNew()
         // Queued (its file is still in the spool) and processing: refused.
