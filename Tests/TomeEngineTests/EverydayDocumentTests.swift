@@ -260,6 +260,37 @@ import Testing
         #expect(outline == ["1. DEFINITIONS", "Contact us"], "\(outline)")
     }
 
+    /// What those rules must not take: a heading after prose that merely
+    /// holds a closing's word ("As regards"), a numbered heading holding a
+    /// currency's code ("5.2 PHP configuration"), and a PDF's chapter page
+    /// whose lines all end in one line break ("Part II" / "Advanced Topics"
+    /// / "Introduction" then its prose).
+    @Test func headingsNearClosingsCodesAndChapterPagesStaySections() throws {
+        let text = """
+            As regards the deposit, the landlord returns it within thirty days of the lease's end.
+
+            Termination
+
+            Either party may end the lease with three months' notice in writing.
+
+            5.2 PHP configuration
+
+            The PHP module reads its settings from the file php.ini at start.
+
+            Part II
+            Advanced Topics
+            Introduction
+            This chapter explains the advanced options of the harbour tool.
+            """
+        let outline = try DocumentAnalyzer(workers: 1).analyze(text).extractions.filter { $0.kind == .outline }.map(\.value)
+        #expect(outline == ["Termination", "5.2 PHP configuration", "Introduction"], "\(outline)")
+        // "(1) DEFINITIONS" is a clause's heading; "(1)(f) GDPR" after a line break is a reference, not a list.
+        let clause = try DocumentAnalyzer(workers: 1).analyze("(1) DEFINITIONS\n\nIn this Agreement the Services are the support of the schedule.").index
+        #expect(clause.kind(0) == .heading)
+        let reference = try DocumentAnalyzer(workers: 1).analyze("The data of the members is processed lawfully and fairly under Article 6\n(1)(f) GDPR for billing.").index
+        #expect(reference.unitCount == 1)
+    }
+
     @Test func streetsAndTableHeadsAreNoOne() throws {
         let text = """
             Librairie Les Mots Passants SARL, 18 cours Victor Hugo, 33000 Bordeaux.

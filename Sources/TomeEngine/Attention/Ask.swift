@@ -51,7 +51,8 @@ import Foundation
 /// bound reaches the k-th best score found so far (and the answer floor),
 /// up to `maxBlocks`.
 /// (When the candidates are reordered, the k-th is the last of them.)
-/// Since no unit can score above its block's bound, the answers are then
+/// Since no unit can score above its block's bound (but a rare term's only
+/// holder, whose blocks were all read first), the answers are then
 /// exactly those of reading every block (dense), ties included; `exact`
 /// says whether the bound was met within `maxBlocks`.
 public struct Question: Sendable {

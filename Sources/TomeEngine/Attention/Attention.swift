@@ -149,7 +149,8 @@ struct Attention {
 
     /// The question's rare terms: those the signatures put in the fewest
     /// blocks of all the documents asked, when that is at most `limit` (and
-    /// at least one); their positions and those blocks, per document.
+    /// at least one), and that have no aliases; their positions and those
+    /// blocks, per document.
     /// Selection reads them first, so that every sentence holding one is
     /// attended, in sparse mode as in dense. (By blocks, not by Engram
     /// salience: salience is the surface word's, and "number" that no
@@ -157,7 +158,9 @@ struct Attention {
     func rareTerms(limit: Int) -> (positions: [Int], blocks: [[Int]]) {
         var positions: [Int] = [], fewest = limit + 1
         var blocks: [[Int]] = Array(repeating: [], count: indexes.count)
-        terms: for (i, term) in question.terms.enumerated() where weights.contains(where: { $0[i] > 0 }) {
+        // A term with aliases ("start": "begin", "commence") is held by sentences its own blocks do not list: never rare.
+        terms: for (i, term) in question.terms.enumerated()
+        where weights.contains(where: { $0[i] > 0 }) && !question.aliases.contains(where: { $0.position == i }) {
             var found: [[Int]] = []
             var count = 0
             for index in indexes {
@@ -180,9 +183,11 @@ struct Attention {
     /// The rare term (`rareTerms`), when one sentence alone holds it in all the
     /// documents asked, is no reason to rank that sentence below one lacking
     /// the term because of its kind: its score becomes its raw score
-    /// (cov + λ · sem⁺, the prior taken as 1), so it ranks above every
-    /// candidate lacking the term whose raw score is no higher (their score
-    /// is raw · prior ≤ raw). A contents line holding "Windhoek", the
+    /// (cov + λ · sem⁺, its whole prior — kind, share of content words,
+    /// length — taken as 1), so it ranks above every candidate lacking the
+    /// term whose raw score is no higher (their score is raw · prior ≤ raw;
+    /// a heading's credit, cov(h) · credit · prior(p), is at most cov(h),
+    /// the heading's raw score). A contents line holding "Windhoek", the
     /// question's rarest word, is no longer outranked by another document's
     /// prose that says everything but. A heading is left to its credit (the
     /// prose under it is the answer). Every block the rare term may be in has

@@ -91,6 +91,7 @@ public enum AnswerExpert {
     static let startAndEndWords: [[String]] = [
         ["start", "begin", "commence", "commencement", "effective", "beginnt", "beginn", "beginnen", "startet",
          "débute", "début", "vigueur", "comienza", "empieza", "inicia", "inicio", "vigor"],
+        // (French "se termine" though German "Termine" are appointments: a sentence needs the question's other words too.)
         ["end", "expire", "expiry", "terminate", "endet", "ende", "enden", "ablauf", "termine", "fin", "échéance",
          "termina", "vence", "finaliza"],
     ]

@@ -70,7 +70,7 @@ enum OutlineExpert {
             let (u, title, depth) = (headings[h], titles[h], depths[h])
             guard seen[title] == 1, outline.count < 3 || depth > 0, u < numberedFrom || depth > 0, namesASection(title),
                   !titleBlock(u, depth: depth), introducesText(text, u, numbered: depth > 0), !isLetterLine(text, u),
-                  !isSignatureLine(text, u), !NameExpert.isPricedLine(text, text.unitTokens[u]), depth > 0 || !isBlockLine(text, u),
+                  !isSignatureLine(text, u), !hasPrice(text, u), depth > 0 || !isBlockLine(text, u),
                   // A lead-in ("In this Agreement:", "Bill to:") introduces what follows it, but titles no section.
                   depth > 0 || !endsWithColon(text, u) else { continue }
             let (s, e) = trimmed(u)
@@ -161,34 +161,56 @@ enum OutlineExpert {
         }) { return true }
         guard u > 0, let above = text.unitTokens[u - 1].first, let aboveLast = text.unitTokens[u - 1].last else { return false }
         let lines = SentenceSplitter.newlines(text.bytes, from: text.tokens[aboveLast].end, to: text.tokens[first].start)
-        // A closing may stand a blank line above ("… mes salutations distinguées." / "" / "Thibault Girard").
-        let closing = lines <= 2 && text.unitTokens[u - 1].contains { letterWords.contains(text.tokens[$0].id) }
+        // A closing may stand a blank line above ("… mes salutations distinguées." / "" / "Thibault Girard"); its word
+        // ends the line ("Kind regards,", "Mit freundlichen Grüßen aus Trins"), unlike "As regards the deposit, …".
+        let closing = lines <= 2 && text.unitTokens[u - 1].suffix(5).contains { closingWords.contains(text.tokens[$0].id) }
         let titledName = lines == 1 && NameExpert.honorifics.contains(text.tokens[above].id) && text.unitTokens[u - 1].count <= 6
             && text.kind(u - 1) != .prose
         return closing || titledName
     }
 
+    /// A line with a price: a currency's symbol or code next to a number
+    /// other than the line's first token ("1 Sticky Toffee Pudding £7.50",
+    /// "Total due £6,504.00"; not "5.2 PHP configuration", "2.4 The $PATH
+    /// variable", "3. Payment in EUR").
+    static func hasPrice(_ text: ExpertText, _ u: Int) -> Bool {
+        let range = text.unitTokens[u]
+        func currency(_ t: Int) -> Bool {
+            text.tokens[t].kind == .punctuation && MoneyExpert.symbols[text.string(token: t)] != nil
+                || text.tokens[t].kind == .word && MoneyExpert.codes.contains(text.string(token: t))
+        }
+        return range.contains { t in
+            guard text.tokens[t].kind == .number, t != range.lowerBound else { return false }
+            return t > range.lowerBound && currency(t - 1) || t + 1 < range.upperBound && currency(t + 1)
+        }
+    }
+
     /// A line of a block of three or more short lines with no blank line
-    /// between them (an address, a signature, a form's fields), which heads
+    /// between them and one around them (an address, a signature, a form's fields), which heads
     /// nothing whatever follows the block: "Shannonside Veterinary Clinic" /
     /// "Attn. Dr. Ciarán Moloney" / "Dock Road" / "Limerick V94 K8W3";
     /// "Kennzeichen: L-TW 4812" / "Fahrzeug: Pkw, grau". (A numbered heading
     /// is exempt: "3 Files" / "3.1 Paths" / "3.1.1 Search order".)
     static func isBlockLine(_ text: ExpertText, _ u: Int) -> Bool {
         func short(_ v: Int) -> Bool {
-            text.kind(v) == .heading || text.kind(v) == .prose && !isSentence(text, v) && text.unitTokens[v].count <= 12
+            text.kind(v) == .heading || text.kind(v) == .prose && !isSentence(text, v) && text.unitTokens[v].count <= 16
         }
-        func adjacent(_ a: Int, _ b: Int) -> Bool {
-            guard let end = text.unitTokens[a].last, let start = text.unitTokens[b].first else { return false }
-            return SentenceSplitter.newlines(text.bytes, from: text.tokens[end].end, to: text.tokens[start].start) == 1
+        func breaks(_ a: Int, _ b: Int) -> Int {
+            guard let end = text.unitTokens[a].last, let start = text.unitTokens[b].first else { return 0 }
+            return SentenceSplitter.newlines(text.bytes, from: text.tokens[end].end, to: text.tokens[start].start)
         }
-        var size = 1, v = u
-        while size < 3, v > 0, short(v - 1), adjacent(v - 1, v) { size += 1; v -= 1 }
-        v = u
-        while size < 3, v + 1 < text.unitKinds.count, short(v + 1), adjacent(v, v + 1) { size += 1; v += 1 }
-        return size >= 3
+        var first = u, last = u
+        while first > 0, short(first - 1), breaks(first - 1, first) == 1 { first -= 1 }
+        while last + 1 < text.unitKinds.count, short(last + 1), breaks(last, last + 1) == 1 { last += 1 }
+        // Set apart by blank lines (an HTML paragraph, a letter's block): where every line ends in one line break
+        // (a PDF's text), a chapter's "Part II" / "Advanced Topics" / "Introduction" is no block.
+        let apart = (first == 0 || breaks(first - 1, first) >= 2) && (last + 1 == text.unitKinds.count || breaks(last, last + 1) >= 2)
+        return last - first + 1 >= 3 && apart
     }
 
+    /// The words of a letter's closing ("Yours sincerely", "Kind regards", "Mit freundlichen Grüßen", "Cordialement").
+    static let closingWords = ExpertWords.ids(["sincerely", "faithfully", "regards", "freundlichen", "grüßen", "grüße", "cordialement",
+                                               "salutations", "distinguées", "atentamente", "saludos"])
     static let letterWords = ExpertWords.ids(["dear", "sincerely", "faithfully", "regards", "yours", "geehrte", "geehrter", "liebe", "lieber",
                                               "freundlichen", "grüßen", "grüße", "madame", "monsieur", "mesdames", "messieurs", "cordialement",
                                               "salutations", "estimado", "estimada", "atentamente", "saludos"])

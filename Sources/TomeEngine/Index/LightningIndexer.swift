@@ -21,7 +21,9 @@ import Dispatch
 ///
 ///     bound(s) = I(q, s) · factor(s) ≥ score(u)   for every unit u of s
 ///
-/// (factor: the block's best prior, see `DocumentIndex.blockFactors`).
+/// (factor: the block's best prior, see `DocumentIndex.blockFactors`;
+/// a rare term's only holder scores without its prior, at most the bound without the factor,
+/// and selection reads its blocks whatever their bound: `Attention.liftOnlyHolders`).
 /// Sums run in the question's term order, so the bound holds in floating
 /// point too (rounding is monotone). Hashed int8 keys, the first design,
 /// lost exactly the blocks users ask for: a rare name is one n-gram among

@@ -193,10 +193,14 @@ public enum SentenceSplitter {
         let token = tokens[i]
         if token.kind == .punctuation {
             let (scalar, _) = Tokenizer.decode(bytes, at: Int(token.start), end: Int(token.end))
-            if scalar.value == 0x28, i + 2 < tokens.count, tokens[i + 1].start == token.end, tokens[i + 2].start == tokens[i + 1].end,
-               tokens[i + 1].kind == .number && tokens[i + 1].end - tokens[i + 1].start <= 2
-                || tokens[i + 1].kind == .word && tokens[i + 1].end - tokens[i + 1].start == 1 {
-                return byte(bytes, tokens[i + 2]) == 0x29
+            // "(2) FIONA BAIRD", "(b) the Services", "(iv) any fee": a space after the bracket ("(1)(f) GDPR" is a reference).
+            if scalar.value == 0x28, i + 3 < tokens.count, tokens[i + 1].start == token.end, tokens[i + 2].start == tokens[i + 1].end,
+               tokens[i + 3].start > tokens[i + 2].end, byte(bytes, tokens[i + 2]) == 0x29 {
+                let inside = tokens[i + 1], length = inside.end - inside.start
+                if inside.kind == .number { return length <= 2 }
+                guard inside.kind == .word else { return false }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(inside.start)..<Int(inside.end)]), as: UTF8.self)
+                return length == 1 || length <= 4 && word == word.lowercased() && RomanNumeral.matches(word)
             }
             return [0x2022, 0x2D, 0x2A, 0xB7, 0x25AA, 0x2013].contains(scalar.value)
         }

@@ -17,13 +17,18 @@ import Foundation
 /// - list item: a short bullet or numbered item without a full stop (but a
 ///   numbered line in capitals, "1. DEFINITIONS", is a heading).
 /// - contents: dot leaders ("DAMAGED FILES . . . . 12") or mostly punctuation
-///   (index lines, tables of symbols, code), or a few function words alone
+///   (index lines, tables of symbols, code), or a conjunction alone
 ///   ("AND" between a contract's parties).
 ///
 /// The second factor is the share of content tokens; the third keeps a long
 /// sentence that merely holds the terms from outranking a focused one.
 public enum UnitKind: UInt8, Sendable, CaseIterable {
     case prose = 0, heading = 1, listItem = 2, contents = 3
+
+    /// "and", "or" in English, German and French: alone on a line, they join
+    /// a contract's parties ("AND", "ET", "UND"). (Not one letter: "Y" and
+    /// "E" are a glossary's.)
+    static let conjunctions: Set<UInt64> = Set(["and", "or", "und", "oder", "et", "ou"].map(CanonicalForm.id(of:)))
 
     /// How far after a heading its prose may start (units).
     public static let sectionReach = 3
@@ -58,8 +63,8 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         if content == 0 || stops >= 4 && Double(content) < 0.6 * Double(total) || Double(content) < 0.4 * Double(total) {
             return (.contents, content)
         }
-        // A line of function words only ("AND", "ET" between a contract's parties) heads nothing and answers nothing.
-        if content <= 3, (first..<end).allSatisfy({ !tokens[$0].isContent || StopWords.grammatical.contains(tokens[$0].id) }) {
+        // A line of a conjunction alone ("AND", "ET" between a contract's parties) heads nothing and answers nothing.
+        if content <= 2, (first..<end).allSatisfy({ !tokens[$0].isContent || Self.conjunctions.contains(tokens[$0].id) }) {
             return (.contents, content)
         }
         // A table row (cells parted by tabs) is read as prose: never a heading or a list item.
@@ -69,8 +74,9 @@ public enum UnitKind: UInt8, Sendable, CaseIterable {
         // "5.1.2. Title" is a numbered heading, "3. item" a list item.
         let sectionNumber = tokens[first].kind == .number && bytes[Int(tokens[first].start)..<Int(tokens[first].end)].contains(0x2E)
         if SentenceSplitter.isListMarker(bytes, tokens, at: first) && total > 1 && !sectionNumber {
-            // "1. DEFINITIONS", "2) TERM AND TERMINATION": a numbered line in capitals is a clause's heading.
-            if !endsSentence && ownLine && content <= 12 && tokens[first].kind == .number && isCapitals(bytes, tokens[(first + 1)..<end]) {
+            // "1. DEFINITIONS", "2) TERM AND TERMINATION", "(1) DEFINITIONS": a numbered line in capitals is a clause's heading.
+            let number = tokens[first].kind == .punctuation && first + 1 < end ? first + 1 : first
+            if !endsSentence && ownLine && content <= 12 && tokens[number].kind == .number && isCapitals(bytes, tokens[(number + 1)..<end]) {
                 return (.heading, content)
             }
             return (!endsSentence && content <= 12 ? .listItem : .prose, content)
