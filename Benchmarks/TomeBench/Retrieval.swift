@@ -91,10 +91,7 @@ enum Retrieval {
             // As the daemon asks: with the names its name expert found.
             let names = analysis.extractions.filter { $0.kind == .names }.map(\.value)
             let document = TextDocument(index: index, text: bytes, names: documentNames && !names.isEmpty ? DocumentNames(names) : nil)
-            let fts = try FTS(blocks: (0..<index.blockCount).map { b in
-                let units = index.units(ofBlock: b)
-                return String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self)
-            })
+            let fts = try FTS(blocks: blockTexts(index, bytes))
             var counters = [UInt32](repeating: 0, count: EngramMemory.counterCount(hasher.layout))
             try counters.withUnsafeMutableBufferPointer { buffer in
                 var memory = EngramMemory(hasher: hasher, counters: buffer, documents: 0, totals: [0, 0, 0])
@@ -168,11 +165,8 @@ enum Retrieval {
             }
             guard let analysis else { continue }
             let bytes = Array(text.utf8), index = analysis.index
-            for b in 0..<index.blockCount {
-                let units = index.units(ofBlock: b)
-                blocks.append(String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self))
-                blockDocument.append(names.count)
-            }
+            blocks += blockTexts(index, bytes)
+            blockDocument += Array(repeating: names.count, count: index.blockCount)
             names.append(name)
             documents.append(TextDocument(index: index, text: bytes))
             engrams.append(analysis.engram)
@@ -207,6 +201,14 @@ enum Retrieval {
                 let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                 print(String(decoding: json, as: UTF8.self))
             }
+        }
+    }
+
+    /// Each block's text, its units' bytes from the first's start to the last's end (FTS5's rows).
+    static func blockTexts(_ index: DocumentIndex, _ bytes: [UInt8]) -> [String] {
+        (0..<index.blockCount).map { b in
+            let units = index.units(ofBlock: b)
+            return String(decoding: bytes[Int(index.unitStarts[units.lowerBound])..<Int(index.unitEnds[units.upperBound - 1])], as: UTF8.self)
         }
     }
 

@@ -188,7 +188,7 @@ extension IndexerTests {
                               bound: (Answer, [Double]) throws -> Double) throws {
         let attention = Attention(question: q, documents: [index])
         let bounds = attention.bounds()[0], raw = attention.bounds(factors: false)[0]
-        let rare = attention.rareTerms(limit: Asker.rareTermBlocks)
+        let rare = attention.rare
         var lifted = 0
         for answer in answers where try answer.similarity > bound(answer, bounds) {
             let u = try #require(index.unitStarts.firstIndex(of: Int32(answer.start)))

@@ -325,11 +325,10 @@ public enum Asker {
         let reach = log(1 / parameters.answerFloor) / beta
         var selected: [[Int]] = Array(repeating: [], count: documents.count)
         var exact = true
-        let rare = attention.rareTerms(limit: rareTermBlocks)
         if dense {
             for d in documents.indices { selected[d] = Array(0..<documents[d].index.blockCount) }
             try attention.read(selected, of: documents)
-            attention.liftOnlyHolders(of: rare.positions)
+            attention.liftOnlyHolders()
         } else {
             let bounds = attention.bounds()
             // Blocks as one list: id = offset of the document + block.
@@ -353,10 +352,10 @@ public enum Asker {
             }
             // Every block a rare term may be in, whatever its bound: its only holder may be lifted.
             for d in documents.indices {
-                for b in rare.blocks[d] where read.insert(offsets[d] + b).inserted { batch[d].append(b) }
+                for b in attention.rare.blocks[d] where read.insert(offsets[d] + b).inserted { batch[d].append(b) }
             }
             try attention.read(batch, of: documents)
-            attention.liftOnlyHolders(of: rare.positions)
+            attention.liftOnlyHolders()
             for d in documents.indices { selected[d] += batch[d] }
             // Quest's rule: go on while a block's bound could beat the k-th answer
             // (when the candidates are reordered, the last of those reordered: `Question.depth`).

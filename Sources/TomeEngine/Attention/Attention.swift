@@ -30,6 +30,9 @@ struct Attention {
     /// The candidates a rare term lifts (`liftOnlyHolders`): the sentence's
     /// raw score in place of its prior-scaled one, when higher.
     private var lifted: [Int: Candidate] = [:]
+    /// The question's rare terms and their blocks (`rareTerms`), found once;
+    /// without any, no raw score is kept.
+    private(set) var rare: (positions: [Int], blocks: [[Int]]) = ([], [])
     private var attendedUnits = Set<Int>()
     var attended: Int { attendedUnits.count }
     private var tokenizer = Tokenizer()
@@ -63,6 +66,7 @@ struct Attention {
                   index.meanings.width == q.count, index.parameters.meaningWeight > 0 else { return [] }
             return index.meanings.scores(q, floor: index.parameters.meaningFloor, span: index.parameters.meaningSpan)
         }
+        rare = rareTerms(limit: Asker.rareTermBlocks)
     }
 
     /// A unit's coverage and its meaning score as one: their sum.
@@ -137,8 +141,10 @@ struct Attention {
         guard cov > 0 || meant > 0 else { return }
         let raw = Self.combine(cov, meant)
         offer(d, u, score: raw * index.prior(u), heading: nil)
-        let sentence = Self.key(d, index.sentence(of: u).lowerBound)
-        if index.prior(u) > 0, raws[sentence].map({ ($0.score, -$0.unit) < (raw, -u) }) ?? true { raws[sentence] = (raw, u) }
+        if !rare.positions.isEmpty, index.prior(u) > 0, case let sentence = Self.key(d, index.sentence(of: u).lowerBound),
+           raws[sentence].map({ ($0.score, -$0.unit) < (raw, -u) }) ?? true {
+            raws[sentence] = (raw, u)
+        }
         // A heading credits the prose under it with its words only (the indexer bounds the credit by them).
         if cov > 0, index.kind(u) == .heading, let p = index.proseUnder(heading: u) {
             // cov · (credit · prior): the bound's factor is credit · prior, multiplied in the same order.
@@ -194,8 +200,8 @@ struct Attention {
     /// been read (`rareTerms`), so the holders are the same in sparse and
     /// dense mode, and the lifted score is at most its block's bound before
     /// the factor: selection reads those blocks whatever their bound.
-    mutating func liftOnlyHolders(of positions: [Int]) {
-        for i in positions {
+    mutating func liftOnlyHolders() {
+        for i in rare.positions {
             var holder: Int?
             var unique = true
             for (key, found) in matchCache where found.contains(Int32(i)) {

@@ -39,6 +39,12 @@ enum MoneyExpert {
         return table
     }()
 
+    /// Token `t` is a currency's symbol ("£", "€") or code ("EUR").
+    static func isCurrencyToken(_ text: ExpertText, _ t: Int) -> Bool {
+        text.tokens[t].kind == .punctuation && symbols[text.string(token: t)] != nil
+            || text.tokens[t].kind == .word && codes.contains(text.string(token: t))
+    }
+
     /// The currency the tokens at `t` name, and the last of them. `yuan`:
     /// the block is Chinese (ideographs and no kana), where `¥` is the yuan.
     static func currency(_ text: ExpertText, at t: Int, in range: Range<Int>, yuan: Bool = false) -> (code: String, last: Int)? {

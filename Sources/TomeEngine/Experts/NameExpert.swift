@@ -369,10 +369,7 @@ enum NameExpert {
     /// A line with a price and few words: an invoice's or a receipt's item ("Sticky Toffee Pudding £7.50"), not a name.
     static func isPricedLine(_ text: ExpertText, _ range: Range<Int>) -> Bool {
         guard range.count <= 16 else { return false }
-        return range.contains { t in
-            text.tokens[t].kind == .punctuation && MoneyExpert.symbols[text.string(token: t)] != nil
-                || text.tokens[t].kind == .word && MoneyExpert.codes.contains(text.string(token: t))
-        } && range.contains { text.tokens[$0].kind == .number }
+        return range.contains { MoneyExpert.isCurrencyToken(text, $0) } && range.contains { text.tokens[$0].kind == .number }
     }
 
     /// A word a citation took alone that is part of a longer name found in

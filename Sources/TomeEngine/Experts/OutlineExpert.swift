@@ -154,13 +154,13 @@ enum OutlineExpert {
     /// ("Le maire," / "Christiane Vallier").
     static func isSignatureLine(_ text: ExpertText, _ u: Int) -> Bool {
         let range = text.unitTokens[u]
-        guard let first = range.first else { return false }
+        guard !range.isEmpty else { return false }
         // A comma, then the rest on the next line.
         if range.dropLast().contains(where: { t in
             text.isChar(t, 0x2C) && SentenceSplitter.newlines(text.bytes, from: text.tokens[t].end, to: text.tokens[t + 1].start) > 0
         }) { return true }
-        guard u > 0, let above = text.unitTokens[u - 1].first, let aboveLast = text.unitTokens[u - 1].last else { return false }
-        let lines = SentenceSplitter.newlines(text.bytes, from: text.tokens[aboveLast].end, to: text.tokens[first].start)
+        guard u > 0, let above = text.unitTokens[u - 1].first else { return false }
+        let lines = lineBreaks(text, u - 1, u)
         // A closing may stand a blank line above ("… mes salutations distinguées." / "" / "Thibault Girard"); its word
         // ends the line ("Kind regards,", "Mit freundlichen Grüßen aus Trins"), unlike "As regards the deposit, …".
         let closing = lines <= 2 && text.unitTokens[u - 1].suffix(5).contains { closingWords.contains(text.tokens[$0].id) }
@@ -175,13 +175,9 @@ enum OutlineExpert {
     /// variable", "3. Payment in EUR").
     static func hasPrice(_ text: ExpertText, _ u: Int) -> Bool {
         let range = text.unitTokens[u]
-        func currency(_ t: Int) -> Bool {
-            text.tokens[t].kind == .punctuation && MoneyExpert.symbols[text.string(token: t)] != nil
-                || text.tokens[t].kind == .word && MoneyExpert.codes.contains(text.string(token: t))
-        }
         return range.contains { t in
             guard text.tokens[t].kind == .number, t != range.lowerBound else { return false }
-            return t > range.lowerBound && currency(t - 1) || t + 1 < range.upperBound && currency(t + 1)
+            return MoneyExpert.isCurrencyToken(text, t - 1) || t + 1 < range.upperBound && MoneyExpert.isCurrencyToken(text, t + 1)
         }
     }
 
@@ -195,10 +191,7 @@ enum OutlineExpert {
         func short(_ v: Int) -> Bool {
             text.kind(v) == .heading || text.kind(v) == .prose && !isSentence(text, v) && text.unitTokens[v].count <= 16
         }
-        func breaks(_ a: Int, _ b: Int) -> Int {
-            guard let end = text.unitTokens[a].last, let start = text.unitTokens[b].first else { return 0 }
-            return SentenceSplitter.newlines(text.bytes, from: text.tokens[end].end, to: text.tokens[start].start)
-        }
+        func breaks(_ a: Int, _ b: Int) -> Int { lineBreaks(text, a, b) }
         var first = u, last = u
         while first > 0, short(first - 1), breaks(first - 1, first) == 1 { first -= 1 }
         while last + 1 < text.unitKinds.count, short(last + 1), breaks(last, last + 1) == 1 { last += 1 }
@@ -208,12 +201,18 @@ enum OutlineExpert {
         return last - first + 1 >= 3 && apart
     }
 
+    /// The line breaks between the end of unit `a` and the start of unit `b` (0 when either has no token).
+    static func lineBreaks(_ text: ExpertText, _ a: Int, _ b: Int) -> Int {
+        guard let end = text.unitTokens[a].last, let start = text.unitTokens[b].first else { return 0 }
+        return SentenceSplitter.newlines(text.bytes, from: text.tokens[end].end, to: text.tokens[start].start)
+    }
+
     /// The words of a letter's closing ("Yours sincerely", "Kind regards", "Mit freundlichen Grüßen", "Cordialement").
     static let closingWords = ExpertWords.ids(["sincerely", "faithfully", "regards", "freundlichen", "grüßen", "grüße", "cordialement",
-                                               "salutations", "distinguées", "atentamente", "saludos"])
-    static let letterWords = ExpertWords.ids(["dear", "sincerely", "faithfully", "regards", "yours", "geehrte", "geehrter", "liebe", "lieber",
-                                              "freundlichen", "grüßen", "grüße", "madame", "monsieur", "mesdames", "messieurs", "cordialement",
-                                              "salutations", "estimado", "estimada", "atentamente", "saludos"])
+                                               "salutations", "atentamente", "saludos"])
+    /// A salutation's or a closing's words.
+    static let letterWords = closingWords.union(ExpertWords.ids(["dear", "yours", "geehrte", "geehrter", "liebe", "lieber", "madame", "monsieur",
+                                                                 "mesdames", "messieurs", "estimado", "estimada"]))
 
     /// The heading's text with white-space runs as one space.
     static func collapsed(_ text: ExpertText, _ u: Int) -> String {

@@ -70,6 +70,27 @@ public struct BlockSignatures: Sendable, Equatable {
 
     /// Adds `weight` to `scores[s]` for every block s whose signature holds `term`.
     public func accumulate(term: UInt64, weight: Double, into scores: UnsafeMutableBufferPointer<Double>) {
+        forEachBlock(holding: term) { scores[$0] += weight; return true }
+    }
+
+    /// The blocks whose signature holds `term`, ascending, or nil when there
+    /// are more than `limit` (the count stops there: a common term costs
+    /// what a rare one does).
+    public func blocks(holding term: UInt64, limit: Int) -> [Int]? {
+        var found: [Int] = [], over = false
+        forEachBlock(holding: term) { b in
+            guard found.count < limit else { over = true; return false }
+            found.append(b)
+            return true
+        }
+        return over ? nil : found
+    }
+
+    /// Calls `body` with every block whose signature holds `term` (each of
+    /// its rows set), ascending, until `body` returns false.
+    @inline(__always)
+    private func forEachBlock(holding term: UInt64, _ body: (Int) -> Bool) {
+        guard blockCount > 0 else { return }
         let wpr = wordsPerRow
         let bases = commonRow(term).map { [$0 * wpr] } ?? (0..<hashes).map { Self.sharedRow(term, $0, rows: sharedRows) * wpr }
         words.withUnsafeBufferPointer { words in
@@ -77,32 +98,10 @@ public struct BlockSignatures: Sendable, Equatable {
                 var bits = words[bases[0] + w]
                 for r in 1..<bases.count where bits != 0 { bits &= words[bases[r] + w] }
                 while bits != 0 {
-                    scores[w << 6 + bits.trailingZeroBitCount] += weight
+                    guard body(w << 6 + bits.trailingZeroBitCount) else { return }
                     bits &= bits - 1
                 }
             }
-        }
-    }
-
-    /// The blocks whose signature holds `term`, ascending, or nil when there
-    /// are more than `limit` (the count stops there: a common term costs
-    /// what a rare one does).
-    public func blocks(holding term: UInt64, limit: Int) -> [Int]? {
-        guard blockCount > 0 else { return [] }
-        let wpr = wordsPerRow
-        let bases = commonRow(term).map { [$0 * wpr] } ?? (0..<hashes).map { Self.sharedRow(term, $0, rows: sharedRows) * wpr }
-        var found: [Int] = []
-        return words.withUnsafeBufferPointer { words -> [Int]? in
-            for w in 0..<wpr {
-                var bits = words[bases[0] + w]
-                for r in 1..<bases.count where bits != 0 { bits &= words[bases[r] + w] }
-                while bits != 0 {
-                    guard found.count < limit else { return nil }
-                    found.append(w << 6 + bits.trailingZeroBitCount)
-                    bits &= bits - 1
-                }
-            }
-            return found
         }
     }
 
